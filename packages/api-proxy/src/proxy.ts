@@ -1,0 +1,180 @@
+// HTTP proxy in front of the PowerDNS API: forwards every request unchanged, then publishes zone events.
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { newZoneEvent } from "@pdns-distribute/core";
+import type { Logger, ZoneEvent } from "@pdns-distribute/core";
+import { classifyRequest, zoneNameFromCreateResponse } from "./classify";
+
+/** Publishes a zone event; resolves once the broker acknowledged it. */
+export interface EventPublisher {
+  publish(event: ZoneEvent): Promise<void>;
+}
+
+/** Options of the proxy server. */
+export interface ApiProxyOptions {
+  listenAddress: string;
+  listenPort: number;
+  /** Base URL of the PowerDNS API, e.g. http://127.0.0.1:8081 */
+  upstreamUrl: string;
+  upstreamTimeoutMs: number;
+  maxBodyBytes: number;
+}
+
+/** A running proxy. */
+export interface ApiProxy {
+  /** Address and port actually bound. */
+  address(): AddressInfo;
+  /** Stops accepting connections and waits for in-flight requests. */
+  close(): Promise<void>;
+}
+
+// RFC 9110 §7.6.1 hop-by-hop fields are not forwarded.
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "content-length",
+]);
+
+function forwardableHeaders(headers: http.IncomingHttpHeaders | http.IncomingMessage["headers"]): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [key, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(key.toLowerCase())) out[key] = value;
+  }
+  return out;
+}
+
+class BodyTooLargeError extends Error {}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new BodyTooLargeError(`request body over ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+interface UpstreamAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Starts the proxy; `publisher` receives an event after each successful zone change. */
+export async function startApiProxy(opts: ApiProxyOptions, publisher: EventPublisher, logger: Logger): Promise<ApiProxy> {
+  const upstream = new URL(opts.upstreamUrl);
+  const transport = upstream.protocol === "https:" ? https : http;
+  const agent = new transport.Agent({ keepAlive: true, maxSockets: 64 });
+  const basePath = upstream.pathname.replace(/\/$/, "");
+
+  const forward = (req: http.IncomingMessage, body: Buffer): Promise<UpstreamAnswer> =>
+    new Promise((resolve, reject) => {
+      const headers = forwardableHeaders(req.headers);
+      headers["content-length"] = body.length;
+      const up = transport.request(
+        {
+          protocol: upstream.protocol,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: basePath + (req.url ?? "/"),
+          headers,
+          agent,
+          timeout: opts.upstreamTimeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on("error", reject);
+        },
+      );
+      up.on("timeout", () => up.destroy(new Error(`PowerDNS API did not answer within ${opts.upstreamTimeoutMs} ms`)));
+      up.on("error", reject);
+      up.end(body);
+    });
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const started = Date.now();
+    let body: Buffer;
+    try {
+      body = await readBody(req, opts.maxBodyBytes);
+    } catch (err) {
+      sendJson(res, 413, { error: (err as Error).message });
+      return;
+    }
+    let answer: UpstreamAnswer;
+    try {
+      answer = await forward(req, body);
+    } catch (err) {
+      logger.error({ err: (err as Error).message, method: req.method, url: req.url }, "PowerDNS API unreachable");
+      sendJson(res, 502, { error: "PowerDNS API unreachable", detail: (err as Error).message });
+      return;
+    }
+    const change = answer.status >= 200 && answer.status < 300 ? classifyRequest(req.method ?? "GET", req.url ?? "/") : null;
+    if (change) {
+      const zone = change.zone ?? zoneNameFromCreateResponse(answer.body);
+      if (zone === undefined) {
+        logger.error({ url: req.url }, "zone created but its name is not in PowerDNS' answer; no event published");
+      } else {
+        const event = newZoneEvent(change.type, zone, "api-proxy");
+        try {
+          await publisher.publish(event);
+          logger.info({ event: event.type, zone, id: event.id }, "zone event published");
+        } catch (err) {
+          logger.error({ err: (err as Error).message, event }, "zone event could not be published");
+        }
+      }
+    }
+    res.writeHead(answer.status, forwardableHeaders(answer.headers));
+    res.end(answer.body);
+    logger.debug({ method: req.method, url: req.url, status: answer.status, ms: Date.now() - started }, "proxied");
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ err }, "unexpected error while proxying");
+      if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.listenPort, opts.listenAddress, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    address: () => server.address() as AddressInfo,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        agent.destroy();
+      }),
+  };
+}

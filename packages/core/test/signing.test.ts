@@ -1,0 +1,52 @@
+import { mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  SignatureError,
+  generateKeyPair,
+  readKeyFile,
+  signZone,
+  verifySignedZone,
+  writeKeyPair,
+} from "@pdns-distribute/core";
+
+describe("zone signing", () => {
+  const kp = generateKeyPair();
+  const text = "example.org. 3600 IN SOA ns1.example.org. h.example.org. 1 2 3 4 5\n";
+
+  test("a signed zone verifies", () => {
+    const signed = signZone("example.org.", 1, text, kp.secretKey, 1000);
+    expect(() => verifySignedZone(signed, kp.publicKey)).not.toThrow();
+  });
+
+  test.each([
+    ["zone text", { zoneText: text + "x.example.org. 1 IN A 1.2.3.4\n" }],
+    ["serial", { serial: 2 }],
+    ["timestamp", { timestamp: 1001 }],
+    ["zone name", { zone: "example.com." }],
+  ])("tampering with the %s is detected", (_what, change) => {
+    const signed = { ...signZone("example.org.", 1, text, kp.secretKey, 1000), ...change };
+    expect(() => verifySignedZone(signed, kp.publicKey)).toThrow(SignatureError);
+  });
+
+  test("a different key is rejected", () => {
+    const other = generateKeyPair();
+    const signed = signZone("example.org.", 1, text, other.secretKey);
+    expect(() => verifySignedZone(signed, kp.publicKey)).toThrow(/does not verify/);
+  });
+
+  test("garbage signature is rejected", () => {
+    const signed = { ...signZone("example.org.", 1, text, kp.secretKey), signature: "AAAA" };
+    expect(() => verifySignedZone(signed, kp.publicKey)).toThrow(/expected 64/);
+  });
+
+  test("key files: secret is mode 0600 and both read back", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pdnsd-keys-"));
+    const files = writeKeyPair(join(dir, "k"), kp);
+    expect(statSync(files.secretFile).mode & 0o777).toBe(0o600);
+    expect(readKeyFile(files.secretFile, 64)).toEqual(kp.secretKey);
+    expect(readKeyFile(files.publicFile, 32)).toEqual(kp.publicKey);
+    expect(() => readKeyFile(files.publicFile, 64)).toThrow(/expected 64/);
+    expect(() => writeKeyPair(join(dir, "k"), kp)).toThrow();
+  });
+});

@@ -1,0 +1,52 @@
+// Subscribes to secondaries' heartbeats, feeds the registry and logs activity changes.
+import { SUBJECTS, decodeMessage, heartbeatSchema } from "@pdns-distribute/core";
+import type { Logger, NatsConnection } from "@pdns-distribute/core";
+import { SecondaryRegistry } from "./registry";
+import type { ActivityChange } from "./registry";
+
+/** A running heartbeat monitor. */
+export interface HeartbeatMonitor {
+  registry: SecondaryRegistry;
+  stop(): Promise<void>;
+}
+
+function logChange(logger: Logger, change: ActivityChange): void {
+  const s = change.state;
+  if (change.active) {
+    logger.info({ secondary: s.id, name: s.name, dnsAddress: s.dnsAddress, zones: s.zoneCount, version: s.softwareVersion }, "secondary active");
+  } else {
+    logger.warn({ secondary: s.id, lastSeen: new Date(s.lastSeen).toISOString() }, "secondary inactive (missed heartbeats)");
+  }
+}
+
+/** Starts listening to heartbeats. */
+export function startHeartbeatMonitor(
+  nc: NatsConnection,
+  opts: { inactiveAfterMs: number; checkIntervalMs: number; logger: Logger },
+): HeartbeatMonitor {
+  const registry = new SecondaryRegistry(opts.inactiveAfterMs);
+  const sub = nc.subscribe(SUBJECTS.secondaryHeartbeat);
+  const loop = (async () => {
+    for await (const msg of sub) {
+      try {
+        const hb = decodeMessage(heartbeatSchema, msg.data, "heartbeat");
+        opts.logger.debug({ secondary: hb.id, zones: hb.zoneCount }, "heartbeat");
+        const change = registry.heartbeat(hb, Date.now());
+        if (change) logChange(opts.logger, change);
+      } catch (err) {
+        opts.logger.warn({ err: (err as Error).message }, "invalid heartbeat ignored");
+      }
+    }
+  })();
+  const timer = setInterval(() => {
+    for (const change of registry.expire(Date.now())) logChange(opts.logger, change);
+  }, opts.checkIntervalMs);
+  return {
+    registry,
+    async stop() {
+      clearInterval(timer);
+      await sub.drain();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,231 @@
+// spawnDaemon: runs a long-lived child process, captures its output line by line, stops it reliably.
+
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { HarnessError, HarnessErrorCode, HarnessTimeoutError } from "./errors";
+import { registerChild } from "./registry";
+
+/** Options of {@link spawnDaemon}. */
+export interface DaemonOptions {
+  /** Short name used in log prefixes and error messages. */
+  name: string;
+  /** Executable and arguments, e.g. `["node", "/abs/dist/cli.js", "--config", file]`. */
+  command: string[];
+  /** Extra environment variables, merged over `process.env` (`undefined` removes a variable). */
+  env: Record<string, string | undefined>;
+  /** Working directory of the child. */
+  cwd: string | undefined;
+  /** Echo every output line to our stderr as `[name] line` (default: `HARNESS_VERBOSE=1`). */
+  verbose: boolean;
+  /** Keep at most this many characters of output; older lines are dropped first. */
+  maxLogChars: number;
+}
+
+/** Default {@link DaemonOptions} (name and command must be given). */
+export function defaultDaemonOptions(): DaemonOptions {
+  return {
+    name: "daemon",
+    command: [],
+    env: {},
+    cwd: undefined,
+    verbose: process.env.HARNESS_VERBOSE === "1",
+    maxLogChars: 8 * 1024 * 1024,
+  };
+}
+
+/**
+ * Decides whether a log line matches: a RegExp, or a function that also receives the line parsed as
+ * JSON when it is a JSON object (pino output), else `undefined`.
+ */
+export type LogMatcher = RegExp | ((line: string, json: Record<string, unknown> | undefined) => boolean);
+
+/** A running child process started by {@link spawnDaemon}. */
+export interface Daemon {
+  /** Name given in the options. */
+  readonly name: string;
+  /** The Node.js child process handle. */
+  readonly process: ChildProcess;
+  /** Process id. */
+  readonly pid: number;
+  /** True until the process has exited. */
+  running(): boolean;
+  /** Resolves with the exit code (`null` when ended by a signal) once the process has exited. */
+  exited(): Promise<number | null>;
+  /** All captured stdout and stderr output, one line per line. */
+  logs(): string;
+  /** Captured output lines (oldest may be dropped past `maxLogChars`). */
+  logLines(): string[];
+  /** Number of lines seen so far, including dropped ones; pass as `fromLine` to wait for new lines only. */
+  lineCount(): number;
+  /**
+   * Resolves with the first line (at index ≥ `fromLine`, default 0) that matches; rejects on timeout
+   * (default 10 s) or when the process exits first.
+   */
+  waitForLog(matcher: LogMatcher, timeoutMs?: number, fromLine?: number): Promise<string>;
+  /** Sends `signal` (default SIGTERM), SIGKILLs after `timeoutMs` (default 5000), resolves with the exit code. */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+  /** Sends a signal (default SIGKILL) without waiting. */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+interface Waiter {
+  test: (line: string) => boolean;
+  resolve: (line: string) => void;
+  reject: (err: Error) => void;
+}
+
+function toTest(matcher: LogMatcher): (line: string) => boolean {
+  if (matcher instanceof RegExp) return (line) => matcher.test(line);
+  return (line) => {
+    let json: Record<string, unknown> | undefined;
+    if (line.startsWith("{")) {
+      try {
+        const parsed: unknown = JSON.parse(line);
+        if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) json = parsed as Record<string, unknown>;
+      } catch {
+        json = undefined;
+      }
+    }
+    return matcher(line, json);
+  };
+}
+
+/** Spawns `command` with captured output, registered for kill at process exit. */
+export function spawnDaemon(opts: Partial<DaemonOptions> & Pick<DaemonOptions, "name" | "command">): Daemon {
+  const o: DaemonOptions = { ...defaultDaemonOptions(), ...opts };
+  const [file, ...args] = o.command;
+  if (!file) throw new HarnessError(HarnessErrorCode.StartFailed, `${o.name}: empty command`);
+  const child = spawn(file, args, {
+    cwd: o.cwd,
+    env: { ...process.env, ...o.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let spawnError: Error | undefined;
+  child.on("error", (err) => {
+    spawnError = err;
+  });
+  if (child.pid === undefined) {
+    throw new HarnessError(HarnessErrorCode.StartFailed, `${o.name}: cannot spawn ${file}`, { cause: spawnError });
+  }
+  registerChild(child);
+
+  const lines: string[] = [];
+  let dropped = 0;
+  let chars = 0;
+  const waiters = new Set<Waiter>();
+  let closed = false;
+
+  const addLine = (line: string): void => {
+    lines.push(line);
+    chars += line.length + 1;
+    while (chars > o.maxLogChars && lines.length > 1) {
+      chars -= (lines.shift() as string).length + 1;
+      dropped++;
+    }
+    if (o.verbose) process.stderr.write(`[${o.name}] ${line}\n`);
+    for (const w of waiters) {
+      if (w.test(line)) {
+        waiters.delete(w);
+        w.resolve(line);
+      }
+    }
+  };
+  const capture = (stream: NodeJS.ReadableStream | null): void => {
+    if (!stream) return;
+    let partial = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      const parts = (partial + chunk).split("\n");
+      partial = parts.pop() as string;
+      for (const part of parts) addLine(part.endsWith("\r") ? part.slice(0, -1) : part);
+    });
+    stream.on("end", () => {
+      if (partial) addLine(partial);
+      partial = "";
+    });
+  };
+  capture(child.stdout);
+  capture(child.stderr);
+
+  const exitPromise = new Promise<number | null>((resolve) => {
+    child.once("exit", (code) => resolve(code));
+  });
+  let markClosed: () => void = () => undefined;
+  const closePromise = new Promise<void>((resolve) => {
+    markClosed = resolve;
+  });
+  child.once("close", (code, signal) => {
+    closed = true;
+    markClosed();
+    for (const w of waiters) {
+      w.reject(
+        new HarnessError(
+          HarnessErrorCode.ProcessExited,
+          `${o.name} exited (code ${code}, signal ${signal}) while waiting for a log line; last output:\n` +
+            lines.slice(-20).join("\n"),
+        ),
+      );
+    }
+    waiters.clear();
+  });
+
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+
+  const daemon: Daemon = {
+    name: o.name,
+    process: child,
+    pid: child.pid,
+    running,
+    exited: () => exitPromise,
+    logs: () => lines.join("\n"),
+    logLines: () => lines.slice(),
+    lineCount: () => dropped + lines.length,
+    waitForLog(matcher, timeoutMs = 10_000, fromLine = 0) {
+      const test = toTest(matcher);
+      const start = Math.max(0, fromLine - dropped);
+      for (const line of lines.slice(start)) if (test(line)) return Promise.resolve(line);
+      if (closed) {
+        return Promise.reject(
+          new HarnessError(HarnessErrorCode.ProcessExited, `${o.name} has exited; no log line matches ${String(matcher)}`),
+        );
+      }
+      return new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new HarnessTimeoutError(`timed out after ${timeoutMs} ms waiting for ${o.name} log ${String(matcher)}`));
+        }, timeoutMs);
+        const waiter: Waiter = {
+          test,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+          reject: (err) => {
+            clearTimeout(timer);
+            reject(err);
+          },
+        };
+        waiters.add(waiter);
+      });
+    },
+    async stop(signal = "SIGTERM", timeoutMs = 5000) {
+      if (!running()) return exitPromise;
+      child.kill(signal);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), timeoutMs);
+      });
+      const result = await Promise.race([exitPromise, timedOut]);
+      clearTimeout(timer);
+      if (result === "timeout" && running()) child.kill("SIGKILL");
+      const code = await exitPromise;
+      // Let the output pipes drain so logs() is complete (bounded: a grandchild may hold them open).
+      await Promise.race([closePromise, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      return code;
+    },
+    kill(signal = "SIGKILL") {
+      if (running()) child.kill(signal);
+    },
+  };
+  return daemon;
+}

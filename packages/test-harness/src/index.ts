@@ -1,0 +1,37 @@
+// @pdns-distribute/test-harness: start real nats-server and pdns_server instances for tests.
+
+export { daemonCli, defaultLocalClusterOptions, startLocalCluster } from "./cluster";
+export { runCommand } from "./command";
+export { defaultDaemonOptions, spawnDaemon } from "./daemon";
+export { dig, kdig, normalizeRecordLine, parseDigOutput } from "./dig";
+export { HarnessError, HarnessErrorCode, HarnessTimeoutError, PdnsApiError } from "./errors";
+export { defaultNatsClusterOptions, startNatsCluster } from "./nats-cluster";
+export { defaultNatsServerOptions, renderNatsConfig, startNatsServer } from "./nats-server";
+export { defaultPdnsOptions, pdnsSettings, startPdns } from "./pdns";
+export { absoluteName, defaultPdnsApiOptions, pdnsApi, zoneId } from "./pdns-api";
+export { freePort } from "./ports";
+export { httpGetJson, probeTcp } from "./probes";
+export { killAllChildren, listChildPids, runningChildren } from "./registry";
+export { makeTempDir, removeTempDir } from "./temp-dir";
+export { defaultWaitForOptions, sleep, waitFor } from "./wait";
+
+export type { LocalCluster, LocalClusterOptions, LocalSecondary } from "./cluster";
+export type { CommandResult } from "./command";
+export type { Daemon, DaemonOptions, LogMatcher } from "./daemon";
+export type { DigQuery, DigResult } from "./dig";
+export type { NatsCluster, NatsClusterOptions } from "./nats-cluster";
+export type { NatsClusterBlock, NatsServer, NatsServerOptions } from "./nats-server";
+export type { Pdns, PdnsOptions } from "./pdns";
+export type {
+  CreateZoneOptions,
+  PdnsApi,
+  PdnsApiOptions,
+  PdnsApiTarget,
+  PdnsRRset,
+  PdnsZone,
+  RRsetChange,
+  RRsetInput,
+} from "./pdns-api";
+export type { PortKind } from "./ports";
+export type { HttpJsonResult } from "./probes";
+export type { WaitForOptions } from "./wait";
