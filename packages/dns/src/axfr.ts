@@ -1,0 +1,153 @@
+// AXFR client over TCP: sends the query, reassembles length-framed responses, collects the zone's records.
+
+import * as net from "node:net";
+import { randomInt } from "node:crypto";
+import * as dnsPacket from "dns-packet";
+import { AxfrError } from "./errors";
+import { normalizeName } from "./names";
+import { recordFromPacketAnswer } from "./packet-records";
+import type { ZoneRecord } from "./types";
+import { nameToWire } from "./wire";
+
+/** Options of {@link axfr}. */
+export interface AxfrOptions {
+  /** Server address or host name. */
+  host: string;
+  /** Server TCP port (53 for a standard server). */
+  port: number;
+  /** Zone to transfer, e.g. "example.org." (trailing dot optional). */
+  zone: string;
+  /** Inactivity timeout in milliseconds: connecting, and each wait for more data (default 10000). */
+  timeoutMs?: number;
+}
+
+/** Response codes meaning "this server does not serve the zone". */
+const NOT_FOUND_RCODES = new Set(["REFUSED", "NOTAUTH", "NXDOMAIN"]);
+const AXFR_TYPE = 252;
+const CLASS_IN = 1;
+
+/** Builds the AXFR query message with its 2-octet TCP length prefix. */
+export function buildAxfrQuery(zone: string, id: number): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(id, 0);
+  header.writeUInt16BE(1, 4); // QDCOUNT
+  const question = Buffer.concat([nameToWire(zone), Buffer.from([0, AXFR_TYPE, 0, CLASS_IN])]);
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(header.length + question.length);
+  return Buffer.concat([length, header, question]);
+}
+
+/** Splits complete length-prefixed messages off the front of `buf`; returns them and the incomplete remainder. */
+export function splitTcpMessages(buf: Buffer): { messages: Buffer[]; rest: Buffer } {
+  const messages: Buffer[] = [];
+  let offset = 0;
+  while (buf.length - offset >= 2) {
+    const len = buf.readUInt16BE(offset);
+    if (buf.length - offset - 2 < len) break;
+    messages.push(buf.subarray(offset + 2, offset + 2 + len));
+    offset += 2 + len;
+  }
+  return { messages, rest: buf.subarray(offset) };
+}
+
+/** Accumulates the records of successive AXFR response messages until the closing SOA. */
+class TransferState {
+  readonly records: ZoneRecord[] = [];
+  done = false;
+  constructor(
+    private readonly zone: string,
+    private readonly id: number,
+    private readonly where: string,
+  ) {}
+
+  /** Processes one response message; throws {@link AxfrError} on an error answer or a malformed transfer. */
+  accept(message: Buffer): void {
+    let packet: dnsPacket.DecodedPacket & { rcode?: string };
+    try {
+      packet = dnsPacket.decode(message) as dnsPacket.DecodedPacket & { rcode?: string };
+    } catch (err) {
+      throw new AxfrError(`malformed AXFR response ${this.where}: ${(err as Error).message}`, { cause: err });
+    }
+    if (packet.id !== this.id) throw new AxfrError(`AXFR response ${this.where} has id ${packet.id}, expected ${this.id}`);
+    const rcode = packet.rcode ?? "NOERROR";
+    if (rcode !== "NOERROR") {
+      const notFound = NOT_FOUND_RCODES.has(rcode);
+      const why = notFound ? "the server does not serve the zone" : "the server answered with an error";
+      throw new AxfrError(`AXFR ${this.where} failed with ${rcode}: ${why}`, { rcode, notFound });
+    }
+    const answers = packet.answers ?? [];
+    if (this.records.length === 0 && answers.length === 0) throw new AxfrError(`empty AXFR response ${this.where}`);
+    for (const answer of answers) {
+      let record: ZoneRecord;
+      try {
+        record = recordFromPacketAnswer(answer);
+      } catch (err) {
+        throw new AxfrError(`unusable record in AXFR ${this.where}: ${(err as Error).message}`, { cause: err });
+      }
+      const isSoa = record.type === "SOA" && record.name === this.zone;
+      if (this.records.length === 0 && !isSoa) {
+        throw new AxfrError(`AXFR response ${this.where} does not start with the SOA of ${this.zone}`);
+      }
+      if (isSoa && this.records.length > 0) {
+        this.done = true;
+        return;
+      }
+      this.records.push(record);
+    }
+  }
+}
+
+/**
+ * Transfers a zone with AXFR over TCP and returns its records in transfer order, the SOA first (once: the
+ * closing copy of the SOA is dropped). Throws {@link AxfrError}: with `rcode` and `notFound` (REFUSED, NOTAUTH,
+ * NXDOMAIN) for an error answer; with `cause` for connection errors; also on timeout, early close or a malformed
+ * response. The socket is always destroyed.
+ */
+export function axfr(options: AxfrOptions): Promise<ZoneRecord[]> {
+  const zone = normalizeName(options.zone);
+  const timeoutMs = options.timeoutMs ?? 10000;
+  const where = `of ${zone} from ${options.host}:${options.port}`;
+  const id = randomInt(0, 0x10000);
+  const state = new TransferState(zone, id, where);
+  const query = buildAxfrQuery(zone, id);
+
+  return new Promise<ZoneRecord[]>((resolve, reject) => {
+    let pending: Buffer = Buffer.alloc(0);
+    let settled = false;
+    const socket = net.connect({ host: options.host, port: options.port });
+    socket.setTimeout(timeoutMs);
+    const finish = (err: AxfrError | null): void => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(state.records);
+    };
+    socket.on("connect", () => socket.write(query));
+    socket.on("data", (chunk: Buffer) => {
+      if (settled) return;
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      const { messages, rest } = splitTcpMessages(pending);
+      pending = rest;
+      try {
+        for (const m of messages) {
+          state.accept(m);
+          if (state.done) return finish(null);
+        }
+      } catch (err) {
+        finish(err instanceof AxfrError ? err : new AxfrError(`AXFR ${where} failed: ${(err as Error).message}`, { cause: err }));
+      }
+    });
+    socket.on("timeout", () => {
+      const phase = socket.connecting ? "connecting" : `waiting for data (${state.records.length} records so far)`;
+      finish(new AxfrError(`AXFR ${where} timed out after ${timeoutMs} ms ${phase}`));
+    });
+    socket.on("error", (err: NodeJS.ErrnoException) => {
+      const what = err.code === "ECONNREFUSED" ? "connection refused" : err.message;
+      finish(new AxfrError(`AXFR ${where} failed: ${what}`, { cause: err }));
+    });
+    socket.on("close", () => {
+      finish(new AxfrError(`AXFR ${where}: connection closed before the end of the transfer (${state.records.length} records received)`));
+    });
+  });
+}

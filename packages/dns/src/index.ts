@@ -1,0 +1,14 @@
+// Public API of @pdns-distribute/dns: names, RDATA codecs, the canonical zone string and the AXFR client.
+
+export { AxfrError, DnsError, NameError, RdataError, ZoneTextError } from "./errors";
+export { compareCanonical, isSubdomainOf, labelsOf, normalizeName, parentName } from "./names";
+export { canonicalType, numberToType, typeToNumber } from "./rrtypes";
+export { nameToWire } from "./wire";
+export { formatGenericRdata, hasTypedPresentation, rdataFromWire, rdataToWire } from "./rdata";
+export { parseZoneText, renderZoneText, soaSerialOf } from "./zone-text";
+export { recordFromPacketAnswer } from "./packet-records";
+export { axfr } from "./axfr";
+
+export type { ZoneRecord } from "./types";
+export type { AxfrOptions } from "./axfr";
+export type { AxfrErrorOptions, DnsErrorOptions } from "./errors";
