@@ -11,13 +11,14 @@ const common = {
 };
 
 module.exports = {
+  // Global (not per project): integration tests start real servers.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/packages/*/test/**/*.test.ts"] },
     {
       ...common,
       displayName: "integration",
       testMatch: ["<rootDir>/test/**/*.test.ts"],
-      testTimeout: 120000,
       slowTestThreshold: 30,
     },
   ],

@@ -1,0 +1,114 @@
+// Applies one zone event on a secondary: fetch, verify signature, check serial, store, then serve.
+import { PdnsdError, SignatureError, verifySignedZone } from "@pdns-distribute/core";
+import type { Logger, SignedZone, ZoneDataReply, ZoneEvent } from "@pdns-distribute/core";
+import { isSubdomainOf, normalizeName, parseZoneText } from "@pdns-distribute/dns";
+import type { ZoneRecord } from "@pdns-distribute/dns";
+import { decideApply } from "./decide";
+import type { ZoneStore } from "./store";
+
+/** Zones being answered by the DNS server; replace/remove swap whole zones. */
+export interface ServedZones {
+  replace(zone: string, records: ZoneRecord[]): void;
+  remove(zone: string): void;
+  count(): number;
+}
+
+/** Asks the primary for a zone's signed data. */
+export type ZoneFetcher = (zone: string) => Promise<ZoneDataReply>;
+
+/** Everything applyZoneEvent needs. */
+export interface ApplyDeps {
+  fetchZone: ZoneFetcher;
+  store: ZoneStore;
+  served: ServedZones;
+  publicKey: Uint8Array;
+  logger: Logger;
+}
+
+/** How an event ended. */
+export type ApplyOutcome =
+  | { result: "applied"; zone: string; serial: number; records: number }
+  | { result: "unchanged"; zone: string; serial: number }
+  | { result: "stale"; zone: string; serial: number; heldSerial: number }
+  | { result: "deleted"; zone: string; existed: boolean }
+  | { result: "not-found"; zone: string };
+
+/** Zone data that must never be applied (bad signature, unparsable text, wrong zone): retrying will not help. */
+export class RejectedZoneError extends PdnsdError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = "RejectedZoneError";
+  }
+}
+
+/** A failure that may pass on retry (primary or broker unavailable, timeout). */
+export class TransientSyncError extends PdnsdError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("PDNSD_SYNC_RETRY", message, options);
+    this.name = "TransientSyncError";
+  }
+}
+
+/** Parses and checks zone text: an apex SOA, every name inside the zone. */
+export function parseSignedZoneRecords(signed: SignedZone): ZoneRecord[] {
+  let records: ZoneRecord[];
+  try {
+    records = parseZoneText(signed.zoneText);
+  } catch (err) {
+    throw new RejectedZoneError("PDNSD_ZONE_TEXT_INVALID", `zone ${signed.zone}: ${(err as Error).message}`, { cause: err });
+  }
+  const apex = normalizeName(signed.zone);
+  const soa = records.filter((r) => r.type === "SOA");
+  if (soa.length !== 1 || soa[0]?.name !== apex) {
+    throw new RejectedZoneError("PDNSD_ZONE_TEXT_INVALID", `zone ${signed.zone}: needs exactly one SOA at the apex`);
+  }
+  const outside = records.find((r) => !isSubdomainOf(r.name, apex));
+  if (outside) {
+    throw new RejectedZoneError("PDNSD_ZONE_TEXT_INVALID", `zone ${signed.zone}: record ${outside.name} is outside the zone`);
+  }
+  return records;
+}
+
+/** Fetches, verifies and applies the current version of `zone`. */
+async function syncZone(deps: ApplyDeps, zone: string): Promise<ApplyOutcome> {
+  let reply: ZoneDataReply;
+  try {
+    reply = await deps.fetchZone(zone);
+  } catch (err) {
+    throw new TransientSyncError(`zone ${zone}: zone-data request failed: ${(err as Error).message}`, { cause: err });
+  }
+  if (reply.type === "error") {
+    if (reply.code === "PDNSD_ZONE_NOT_FOUND") return { result: "not-found", zone };
+    throw new TransientSyncError(`zone ${zone}: zone-provider answered ${reply.code}: ${reply.message}`);
+  }
+  if (normalizeName(reply.zone) !== zone) {
+    throw new RejectedZoneError("PDNSD_ZONE_MISMATCH", `asked for ${zone}, got data for ${reply.zone}`);
+  }
+  try {
+    verifySignedZone(reply, deps.publicKey);
+  } catch (err) {
+    if (err instanceof SignatureError) throw new RejectedZoneError(err.code, err.message, { cause: err });
+    throw err;
+  }
+  const held = deps.store.get(zone);
+  const decision = decideApply(held, reply);
+  if (decision === "stale" && held) return { result: "stale", zone, serial: reply.serial, heldSerial: held.serial };
+  if (decision === "same" || (held && held.serial === reply.serial && held.zoneText === reply.zoneText)) {
+    return { result: "unchanged", zone, serial: reply.serial };
+  }
+  const records = parseSignedZoneRecords(reply);
+  deps.store.put({ ...reply, zone });
+  deps.served.replace(zone, records);
+  return { result: "applied", zone, serial: reply.serial, records: records.length };
+}
+
+/** Applies one zone event. Throws RejectedZoneError (never retry) or TransientSyncError (retry later). */
+export async function applyZoneEvent(deps: ApplyDeps, event: ZoneEvent): Promise<ApplyOutcome> {
+  const zone = normalizeName(event.zone);
+  if (event.type === "zone.delete") {
+    const existed = deps.store.delete(zone);
+    deps.served.remove(zone);
+    return { result: "deleted", zone, existed };
+  }
+  return syncZone(deps, zone);
+}

@@ -1,0 +1,40 @@
+// Publishes this secondary's heartbeat (id, name, DNS address, zone count) on core NATS every few seconds.
+import { SUBJECTS, encodeMessage } from "@pdns-distribute/core";
+import type { Heartbeat, NatsConnection } from "@pdns-distribute/core";
+
+/** What the heartbeat reports. */
+export interface HeartbeatSource {
+  id: string;
+  name: string;
+  dnsAddress: string;
+  softwareVersion: string;
+  zoneCount(): number;
+}
+
+/** Builds one heartbeat message. */
+export function buildHeartbeat(src: HeartbeatSource, now = new Date()): Heartbeat {
+  return {
+    type: "secondary.heartbeat",
+    version: 1,
+    id: src.id,
+    name: src.name,
+    dnsAddress: src.dnsAddress,
+    softwareVersion: src.softwareVersion,
+    zoneCount: src.zoneCount(),
+    time: now.toISOString(),
+  };
+}
+
+/** Publishes a heartbeat now and every `intervalMs`; returns a stop function. */
+export function startHeartbeat(nc: NatsConnection, src: HeartbeatSource, intervalMs: number): () => void {
+  const beat = () => {
+    try {
+      nc.publish(SUBJECTS.secondaryHeartbeat, encodeMessage(buildHeartbeat(src)));
+    } catch {
+      /* connection closed or reconnecting: the next beat tries again */
+    }
+  };
+  beat();
+  const timer = setInterval(beat, intervalMs);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,109 @@
+// Wires a secondary together: SQLite store → served zones → DNS server, then NATS consumer and heartbeat.
+import { connectNats, verifySignedZone } from "@pdns-distribute/core";
+import type { Logger, NatsConnection } from "@pdns-distribute/core";
+import { startDnsServer } from "./answer";
+import type { DnsServer } from "./answer";
+import { parseSignedZoneRecords } from "./apply";
+import type { ApplyOutcome } from "./apply";
+import type { SecondarySyncerConfig } from "./config";
+import { startEventConsumer } from "./consumer";
+import type { EventConsumer } from "./consumer";
+import { natsZoneFetcher } from "./fetcher";
+import { startHeartbeat } from "./heartbeat";
+import { createServedZones } from "./served-zones";
+import type { ServedZoneSet } from "./served-zones";
+import { openZoneStore } from "./store";
+import type { ZoneStore } from "./store";
+
+/** A running secondary. */
+export interface Secondary {
+  store: ZoneStore;
+  served: ServedZoneSet;
+  dns: DnsServer;
+  stop(): Promise<void>;
+}
+
+/** Loads every stored zone into `served`; a stored zone that no longer verifies or parses is skipped and logged. */
+export function loadStoredZones(store: ZoneStore, served: ServedZoneSet, publicKey: Uint8Array, logger: Logger): number {
+  let loaded = 0;
+  for (const zone of store.all()) {
+    try {
+      verifySignedZone(zone, publicKey);
+      served.replace(zone.zone, parseSignedZoneRecords(zone));
+      loaded++;
+    } catch (err) {
+      logger.error({ zone: zone.zone, err: (err as Error).message }, "stored zone not served: it does not verify or parse");
+    }
+  }
+  return loaded;
+}
+
+/** Starts a secondary: serves stored zones at once, then joins NATS in the background. */
+export async function startSecondary(
+  cfg: SecondarySyncerConfig,
+  publicKey: Uint8Array,
+  softwareVersion: string,
+  logger: Logger,
+  onOutcome?: (o: ApplyOutcome | { result: string; zone: string }) => void,
+): Promise<Secondary> {
+  const store = openZoneStore(cfg.storage.database);
+  const served = createServedZones();
+  const started = Date.now();
+  const loaded = loadStoredZones(store, served, publicKey, logger);
+  logger.info({ zones: loaded, ms: Date.now() - started }, "stored zones loaded");
+  const dns = await startDnsServer({
+    address: cfg.dns.listen_address,
+    port: cfg.dns.listen_port,
+    zones: served.zoneSet,
+    logger,
+    tcpIdleTimeoutMs: cfg.dns.tcp_idle_timeout_ms,
+    maxTcpConnections: cfg.dns.max_tcp_connections,
+  });
+  const dnsAddr = dns.address();
+  logger.info({ address: dnsAddr.address, port: dnsAddr.port }, "answering DNS");
+
+  let nc: NatsConnection | undefined;
+  let consumer: EventConsumer | undefined;
+  let stopHeartbeat: (() => void) | undefined;
+  let stopping = false;
+  const joining = (async () => {
+    nc = await connectNats(cfg.nats, `pdns-distribute-secondary-syncer ${cfg.secondary.id}`, logger);
+    if (stopping) return;
+    consumer = startEventConsumer({
+      nc,
+      nats: cfg.nats,
+      secondaryId: cfg.secondary.id,
+      ackWaitMs: cfg.sync.ack_wait_ms,
+      maxRetryDelayMs: cfg.sync.max_retry_delay_ms,
+      deps: { fetchZone: natsZoneFetcher(nc, cfg.sync.request_timeout_ms), store, served, publicKey, logger },
+      logger,
+      onOutcome,
+    });
+    stopHeartbeat = startHeartbeat(
+      nc,
+      {
+        id: cfg.secondary.id,
+        name: cfg.secondary.name || cfg.secondary.id,
+        dnsAddress: `${dnsAddr.address}:${dnsAddr.port}`,
+        softwareVersion,
+        zoneCount: () => served.count(),
+      },
+      cfg.secondary.heartbeat_interval_s * 1000,
+    );
+  })().catch((err: unknown) => logger.error({ err: (err as Error).message }, "could not join NATS"));
+
+  return {
+    store,
+    served,
+    dns,
+    async stop() {
+      stopping = true;
+      stopHeartbeat?.();
+      await consumer?.stop();
+      if (nc) await nc.drain().catch(() => undefined);
+      else void joining;
+      await dns.close();
+      store.close();
+    },
+  };
+}

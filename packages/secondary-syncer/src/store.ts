@@ -1,0 +1,98 @@
+// SQLite storage of a secondary's signed zones (better-sqlite3); each zone is replaced in one transaction.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { SignedZone } from "@pdns-distribute/core";
+
+/** A zone as stored: the signed envelope exactly as received, plus when it was stored. */
+export interface StoredZone extends SignedZone {
+  storedAt: number;
+}
+
+/** Durable zone storage of one secondary. */
+export interface ZoneStore {
+  /** Every stored zone (used at start-up to serve at once). */
+  all(): StoredZone[];
+  /** One zone, or undefined. */
+  get(zone: string): StoredZone | undefined;
+  /** Serial of every stored zone. */
+  serials(): Map<string, number>;
+  /** Inserts or replaces a zone atomically. */
+  put(zone: SignedZone): void;
+  /** Removes a zone; returns whether it existed. */
+  delete(zone: string): boolean;
+  close(): void;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS zones (
+  name       TEXT PRIMARY KEY,
+  serial     INTEGER NOT NULL,
+  timestamp  INTEGER NOT NULL,
+  signature  TEXT NOT NULL,
+  zone_text  TEXT NOT NULL,
+  stored_at  INTEGER NOT NULL
+);
+`;
+
+interface Row {
+  name: string;
+  serial: number;
+  timestamp: number;
+  signature: string;
+  zone_text: string;
+  stored_at: number;
+}
+
+function fromRow(row: Row): StoredZone {
+  return {
+    type: "zone.data",
+    version: 1,
+    zone: row.name,
+    serial: row.serial,
+    timestamp: row.timestamp,
+    signature: row.signature,
+    zoneText: row.zone_text,
+    storedAt: row.stored_at,
+  };
+}
+
+/** Opens (creating if needed) the SQLite database at `path` (":memory:" for tests). */
+export function openZoneStore(path: string): ZoneStore {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.exec(SCHEMA);
+  const selectAll = db.prepare<[], Row>("SELECT * FROM zones ORDER BY name");
+  const selectOne = db.prepare<[string], Row>("SELECT * FROM zones WHERE name = ?");
+  const selectSerials = db.prepare<[], { name: string; serial: number }>("SELECT name, serial FROM zones");
+  const upsert = db.prepare(
+    `INSERT INTO zones (name, serial, timestamp, signature, zone_text, stored_at)
+     VALUES (@name, @serial, @timestamp, @signature, @zone_text, @stored_at)
+     ON CONFLICT(name) DO UPDATE SET serial = excluded.serial, timestamp = excluded.timestamp,
+       signature = excluded.signature, zone_text = excluded.zone_text, stored_at = excluded.stored_at`,
+  );
+  const remove = db.prepare<[string]>("DELETE FROM zones WHERE name = ?");
+  const putTx = db.transaction((z: SignedZone) => {
+    upsert.run({
+      name: z.zone,
+      serial: z.serial,
+      timestamp: z.timestamp,
+      signature: z.signature,
+      zone_text: z.zoneText,
+      stored_at: Date.now(),
+    });
+  });
+  return {
+    all: () => selectAll.all().map(fromRow),
+    get: (zone) => {
+      const row = selectOne.get(zone);
+      return row ? fromRow(row) : undefined;
+    },
+    serials: () => new Map(selectSerials.all().map((r) => [r.name, r.serial])),
+    put: (zone) => putTx(zone),
+    delete: (zone) => remove.run(zone).changes > 0,
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// pdns-distribute-zone-provider: serves signed zone data read from PowerDNS by AXFR; `keygen` makes the key pair.
+import { existsSync } from "node:fs";
+import {
+  connectNats,
+  createLogger,
+  daemonProgram,
+  generateKeyPair,
+  readKeyFile,
+  runDaemon,
+  writeKeyPair,
+} from "@pdns-distribute/core";
+import { loadZoneProviderConfig } from "./config";
+import { axfrZoneSource, startZoneDataService } from "./service";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require("../package.json") as { version: string };
+const NAME = "pdns-distribute-zone-provider";
+
+const program = daemonProgram(
+  NAME,
+  version,
+  "Answers zone-data requests over NATS with Ed25519-signed zone text read from PowerDNS by AXFR.",
+).action(async (opts: { config?: string }) => {
+  await runDaemon(NAME, async () => {
+    const cfg = loadZoneProviderConfig(opts.config);
+    const secretKey = readKeyFile(cfg.signing.private_key_file, 64);
+    const logger = createLogger("zone-provider", cfg.log.level);
+    const nc = await connectNats(cfg.nats, NAME, logger);
+    const service = startZoneDataService(nc, {
+      source: axfrZoneSource(cfg.powerdns.dns_address, cfg.powerdns.dns_port, cfg.powerdns.axfr_timeout_ms),
+      secretKey,
+      concurrency: cfg.provider.concurrency,
+      logger,
+    });
+    logger.info({ powerdns: `${cfg.powerdns.dns_address}:${cfg.powerdns.dns_port}` }, "zone-provider ready");
+    return {
+      logger,
+      stop: async () => {
+        await service.stop();
+        await nc.drain();
+      },
+    };
+  });
+});
+
+program
+  .command("keygen")
+  .description("write a new Ed25519 key pair: <base>.key (secret, mode 0600) and <base>.pub (public)")
+  .option("-o, --out <base>", "path without extension", "/etc/pdns-distribute/zone-signing")
+  .action((opts: { out: string }) => {
+    for (const f of [`${opts.out}.key`, `${opts.out}.pub`]) {
+      if (existsSync(f)) {
+        process.stderr.write(`${NAME} keygen: ${f} exists; refusing to overwrite\n`);
+        process.exit(1);
+      }
+    }
+    const files = writeKeyPair(opts.out, generateKeyPair());
+    process.stdout.write(`secret key: ${files.secretFile}\npublic key: ${files.publicFile}\n`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`${NAME}: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+// zone-provider configuration: TOML file validated with zod; every key has a default (see config.example.toml).
+import { loadConfig, logConfigSchema, natsConfigSchema } from "@pdns-distribute/core";
+import { z } from "zod";
+
+/** Schema of the zone-provider config file. */
+export const zoneProviderConfigSchema = z
+  .object({
+    powerdns: z
+      .object({
+        /** Address of PowerDNS' DNS listener that allows AXFR from this host. */
+        dns_address: z.string().min(1).default("127.0.0.1"),
+        /** Port of PowerDNS' DNS listener. */
+        dns_port: z.number().int().min(1).max(65535).default(53),
+        /** Time allowed for one AXFR, ms. */
+        axfr_timeout_ms: z.number().int().positive().default(30_000),
+      })
+      .strict()
+      .prefault({}),
+    signing: z
+      .object({
+        /** Ed25519 secret key file written by `pdns-distribute-zone-provider keygen` (mode 0600). */
+        private_key_file: z.string().min(1).default("/etc/pdns-distribute/zone-signing.key"),
+      })
+      .strict()
+      .prefault({}),
+    provider: z
+      .object({
+        /** Zone-data requests served at the same time by this process. */
+        concurrency: z.number().int().min(1).max(1024).default(8),
+      })
+      .strict()
+      .prefault({}),
+    nats: natsConfigSchema,
+    log: logConfigSchema,
+  })
+  .strict();
+
+/** Parsed zone-provider config. */
+export type ZoneProviderConfig = z.infer<typeof zoneProviderConfigSchema>;
+
+/** Loads the zone-provider config file (undefined: all defaults). */
+export function loadZoneProviderConfig(file: string | undefined): ZoneProviderConfig {
+  return loadConfig(zoneProviderConfigSchema, file);
+}

@@ -1,0 +1,79 @@
+// NATS request/reply worker: answers zone-data requests in a queue group with signed zone data.
+import {
+  QUEUE_GROUPS,
+  SUBJECTS,
+  decodeMessage,
+  encodeMessage,
+  errorReply,
+  zoneDataRequestSchema,
+} from "@pdns-distribute/core";
+import type { Logger, NatsConnection } from "@pdns-distribute/core";
+import type { Msg, Subscription } from "@nats-io/nats-core";
+import { AxfrError, axfr } from "@pdns-distribute/dns";
+import type { ZoneRecord } from "@pdns-distribute/dns";
+import { buildSignedZone } from "./zone-data";
+
+/** Reads a zone's records from the primary. */
+export type ZoneSource = (zone: string) => Promise<ZoneRecord[]>;
+
+/** A ZoneSource that AXFRs from PowerDNS over TCP. */
+export function axfrZoneSource(host: string, port: number, timeoutMs: number): ZoneSource {
+  return (zone) => axfr({ host, port, zone, timeoutMs });
+}
+
+/** Options of the zone-data service. */
+export interface ZoneDataServiceOptions {
+  source: ZoneSource;
+  secretKey: Uint8Array;
+  concurrency: number;
+  logger: Logger;
+}
+
+/** A running zone-data service. */
+export interface ZoneDataService {
+  /** Stops taking requests and waits for the ones in flight. */
+  stop(): Promise<void>;
+}
+
+/** Answers one request message; every failure becomes an explicit error reply. */
+async function answer(msg: Msg, opts: ZoneDataServiceOptions): Promise<void> {
+  const started = Date.now();
+  let zone = "?";
+  try {
+    const req = decodeMessage(zoneDataRequestSchema, msg.data, "zone-data request");
+    zone = req.zone;
+    const records = await opts.source(req.zone);
+    const signed = buildSignedZone(req.zone, records, opts.secretKey);
+    msg.respond(encodeMessage(signed));
+    opts.logger.info({ zone, serial: signed.serial, records: records.length, ms: Date.now() - started }, "zone data served");
+  } catch (err) {
+    if (err instanceof AxfrError && err.notFound) {
+      opts.logger.warn({ zone }, "zone-data request for a zone the primary does not have");
+      msg.respond(encodeMessage(errorReply("PDNSD_ZONE_NOT_FOUND", `zone ${zone} not found on the primary`)));
+      return;
+    }
+    const e = err as Error & { code?: string };
+    opts.logger.error({ zone, err: e.message, code: e.code }, "zone-data request failed");
+    msg.respond(encodeMessage(errorReply(e.code ?? "PDNSD_ZONE_DATA_FAILED", e.message)));
+  }
+}
+
+/** Subscribes to zone-data requests in the zone-provider queue group. */
+export function startZoneDataService(nc: NatsConnection, opts: ZoneDataServiceOptions): ZoneDataService {
+  const sub: Subscription = nc.subscribe(SUBJECTS.zoneData, { queue: QUEUE_GROUPS.zoneProvider });
+  const inFlight = new Set<Promise<void>>();
+  const loop = (async () => {
+    for await (const msg of sub) {
+      while (inFlight.size >= opts.concurrency) await Promise.race(inFlight);
+      const p = answer(msg, opts).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+  })();
+  return {
+    async stop() {
+      await sub.drain();
+      await loop;
+      await Promise.all(inFlight);
+    },
+  };
+}
