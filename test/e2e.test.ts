@@ -1,5 +1,14 @@
 // End to end with real servers: a zone created, changed and deleted through the api-proxy is answered
 // (or no longer answered) by both secondaries, checked with dig over UDP and TCP.
+import {
+  SUBJECTS,
+  connectNats,
+  createLogger,
+  decodeMessage,
+  encodeMessage,
+  natsConfigSchema,
+  zoneDataReplySchema,
+} from "@pdns-distribute/core";
 import { dig, startLocalCluster, waitFor } from "@pdns-distribute/test-harness";
 import type { DigResult, LocalCluster, LocalSecondary } from "@pdns-distribute/test-harness";
 
@@ -141,6 +150,42 @@ describe("end to end through the api-proxy", () => {
     await cluster.api.patchRRset(ZONE, { name: "new.example.org.", type: "A", ttl: 60, records: ["192.0.2.99"], changetype: "REPLACE" });
     for (const s of cluster.secondaries) {
       await expectEventually(s, "new.example.org", "A", (x) => x.answer.includes("new.example.org. 60 IN A 192.0.2.99"), "new A");
+    }
+  });
+
+  test("DNSSEC: a zone signed on the primary reaches the secondaries with its DNSSEC records (AXFR)", async () => {
+    const sec = await cluster.pdns.pdnsutil(["secure-zone", ZONE]);
+    expect(sec.code).toBe(0);
+    // rectify through the proxy: a zone change, so an event is published
+    await cluster.api.request("PUT", `/zones/${ZONE}/rectify`);
+    for (const s of cluster.secondaries) {
+      await expectEventually(s, ZONE, "DNSKEY", (r) => r.answer.some((l) => / IN DNSKEY 257 3 13 /.test(l)), "DNSKEY");
+      const signed = await dig({ server: s.address, port: s.port, qname: "www.example.org", qtype: "A", dnssec: true });
+      expect(signed.answer.some((l) => / IN RRSIG A 13 3 300 /.test(l))).toBe(true);
+    }
+  });
+
+  test("zone-provider: signed data for a zone, an explicit not-found for an unknown one", async () => {
+    const nc = await connectNats(natsConfigSchema.parse({ servers: [cluster.nats.url] }), "test", createLogger("t", "silent"));
+    try {
+      const ask = async (zone: string) =>
+        decodeMessage(
+          zoneDataReplySchema,
+          (await nc.request(SUBJECTS.zoneData, encodeMessage({ type: "zone.data.request", version: 1, zone }), { timeout: 5000 })).data,
+          "reply",
+        );
+      const known = await ask(ZONE);
+      expect(known.type).toBe("zone.data");
+      if (known.type === "zone.data") {
+        expect(known.zoneText).toMatch(/^example\.org\. 3600 IN SOA /);
+        expect(known.zoneText).toMatch(/ IN RRSIG /);
+        expect(known.zoneText).toMatch(/ IN NSEC /);
+      }
+      expect(await ask("nosuch.example.")).toMatchObject({ type: "error", code: "PDNSD_ZONE_NOT_FOUND" });
+      const bad = await nc.request(SUBJECTS.zoneData, Buffer.from("{oops"), { timeout: 5000 });
+      expect(JSON.parse(Buffer.from(bad.data).toString())).toMatchObject({ type: "error", code: "PDNSD_MESSAGE_INVALID" });
+    } finally {
+      await nc.drain();
     }
   });
 

@@ -95,15 +95,20 @@ export function lowerLabel(label: Buffer): Buffer {
   return out;
 }
 
+/** Printable octet that needs no escape in presentation form. */
+function isPlain(b: number): boolean {
+  return b > 0x20 && b < 0x7f && !SPECIAL.has(b);
+}
+
 function isUpper(b: number): boolean {
   return b >= 0x41 && b <= 0x5a;
 }
 
 /** Prints one label in presentation form, escaping special and non-printable octets. */
 export function formatLabel(label: Buffer): string {
-  let plain = true;
-  for (const b of label) if (b <= 0x20 || b >= 0x7f || SPECIAL.has(b)) plain = false;
-  if (plain) return label.toString("latin1");
+  let i = 0;
+  while (i < label.length && isPlain(label[i] as number)) i++;
+  if (i === label.length) return label.toString("latin1");
   let out = "";
   for (const b of label) {
     if (SPECIAL.has(b)) out += "\\" + String.fromCharCode(b);

@@ -116,8 +116,12 @@ function serve(
         const done = (): void => {
           if (--pending === 0) resolve();
         };
-        udp.close(done);
-        tcp.close(done);
+        try {
+          udp.close(done);
+        } catch {
+          done(); // already closed after a socket error
+        }
+        tcp.close(() => done());
       });
       return closing;
     },
