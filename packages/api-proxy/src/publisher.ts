@@ -9,7 +9,7 @@ export function jetStreamPublisher(nc: NatsConnection, timeoutMs: number): Event
   const js = jetstream(nc, { timeout: timeoutMs });
   return {
     async publish(event: ZoneEvent): Promise<void> {
-      await js.publish(subjectForZoneEvent(event.type), encodeMessage(event), { msgID: event.id, timeout: timeoutMs });
+      await js.publish(subjectForZoneEvent(event.type, event.target), encodeMessage(event), { msgID: event.id, timeout: timeoutMs });
     },
   };
 }

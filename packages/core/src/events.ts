@@ -34,6 +34,14 @@ export const zoneEventSchema = z.object({
   time: z.string(),
   /** What produced the event, e.g. "api-proxy". */
   source: z.string().max(128).optional(),
+  /**
+   * Set on a targeted resync: the id of the one secondary that must act on it; every other secondary
+   * acks and ignores it. Absent on events for everyone.
+   */
+  target: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
 });
 /** A zone event. */
 export type ZoneEvent = z.infer<typeof zoneEventSchema>;
@@ -92,21 +100,31 @@ export const heartbeatSchema = z.object({
 /** Heartbeat a secondary publishes every few seconds. */
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 
-/** Builds a new zone event with a fresh id and the current time. */
-export function newZoneEvent(type: ZoneEventType, zone: string, source?: string): ZoneEvent {
-  return { type, version: 1, id: randomUUID(), zone, time: new Date().toISOString(), source };
+/** Builds a new zone event with a fresh id and the current time; `target` addresses one secondary. */
+export function newZoneEvent(type: ZoneEventType, zone: string, source?: string, target?: string): ZoneEvent {
+  const event: ZoneEvent = { type, version: 1, id: randomUUID(), zone, time: new Date().toISOString(), source };
+  if (target !== undefined) event.target = target;
+  return event;
 }
 
-/** The subject a zone event of `type` is published on. */
-export function subjectForZoneEvent(type: ZoneEventType): string {
+/**
+ * The subject a zone event is published on: `pdns.zone.events.<add|modified|delete>` for everyone,
+ * `pdns.zone.events.<add|modified|delete>.<secondary id>` for a targeted resync.
+ */
+export function subjectForZoneEvent(type: ZoneEventType, target?: string): string {
+  let subject: string;
   switch (type) {
     case "zone.add":
-      return SUBJECTS.zoneAdd;
+      subject = SUBJECTS.zoneAdd;
+      break;
     case "zone.modified":
-      return SUBJECTS.zoneModified;
+      subject = SUBJECTS.zoneModified;
+      break;
     case "zone.delete":
-      return SUBJECTS.zoneDelete;
+      subject = SUBJECTS.zoneDelete;
+      break;
   }
+  return target === undefined ? subject : `${subject}.${target}`;
 }
 
 /** JSON-encodes a message for the wire. */

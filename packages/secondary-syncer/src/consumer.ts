@@ -63,6 +63,10 @@ async function handleMessage(msg: JsMsg, opts: EventConsumerOptions): Promise<vo
   try {
     const event = decodeMessage(zoneEventSchema, msg.data, `event ${msg.subject}#${msg.seq}`);
     zone = event.zone;
+    if (event.target !== undefined && event.target !== opts.secondaryId) {
+      msg.ack(); // a targeted resync for another secondary
+      return;
+    }
     const outcome = await applyZoneEvent(opts.deps, event);
     msg.ack();
     opts.logger.info({ ...outcome, event: event.type, id: event.id, seq: msg.seq }, "zone event applied");
