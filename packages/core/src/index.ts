@@ -30,6 +30,7 @@ export {
 export { connectNats, ensureZoneEventStream, isJetStreamError } from "./nats";
 export { compareSerial } from "./serial";
 export { daemonProgram, runDaemon } from "./daemon";
+export { Counter, Gauge, Histogram, Registry, createMetricsRegistry, metricsConfigSchema, startMetricsServer } from "./metrics";
 
 export type { LogConfig, NatsConfig } from "./config";
 export type { Logger } from "./logger";
@@ -45,3 +46,4 @@ export type {
 export type { SigningKeyPair } from "./signing";
 export type { NatsConnection } from "./nats";
 export type { StopFn } from "./daemon";
+export type { MetricsConfig, MetricsServer } from "./metrics";
