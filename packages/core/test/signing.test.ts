@@ -50,3 +50,20 @@ describe("zone signing", () => {
     expect(() => writeKeyPair(join(dir, "k"), kp)).toThrow();
   });
 });
+
+describe("Node's Ed25519 and tweetnacl agree", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nacl = require("tweetnacl") as typeof import("tweetnacl");
+  const { signDetached, verifyDetached } = jest.requireActual("@pdns-distribute/core") as typeof import("@pdns-distribute/core");
+  test.each([0, 1, 64, 1000])("message of %d bytes", (n) => {
+    const kp = nacl.sign.keyPair();
+    const msg = Buffer.alloc(n, 7);
+    const ours = signDetached(msg, kp.secretKey);
+    expect(Buffer.from(ours)).toEqual(Buffer.from(nacl.sign.detached(msg, kp.secretKey)));
+    expect(nacl.sign.detached.verify(msg, ours, kp.publicKey)).toBe(true);
+    expect(verifyDetached(msg, nacl.sign.detached(msg, kp.secretKey), kp.publicKey)).toBe(true);
+    const bad = Buffer.from(ours);
+    bad[0] ^= 1;
+    expect(verifyDetached(msg, bad, kp.publicKey)).toBe(false);
+  });
+});

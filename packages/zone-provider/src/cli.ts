@@ -11,6 +11,7 @@ import {
   writeKeyPair,
 } from "@pdns-distribute/core";
 import { loadZoneProviderConfig } from "./config";
+import { coalescingZoneSource } from "./coalesce";
 import { axfrZoneSource, startZoneDataService } from "./service";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -28,7 +29,10 @@ const program = daemonProgram(
     const logger = createLogger("zone-provider", cfg.log.level);
     const nc = await connectNats(cfg.nats, NAME, logger);
     const service = startZoneDataService(nc, {
-      source: axfrZoneSource(cfg.powerdns.dns_address, cfg.powerdns.dns_port, cfg.powerdns.axfr_timeout_ms),
+      source: coalescingZoneSource(
+        axfrZoneSource(cfg.powerdns.dns_address, cfg.powerdns.dns_port, cfg.powerdns.axfr_timeout_ms),
+        cfg.provider.coalesce_window_ms,
+      ),
       secretKey,
       concurrency: cfg.provider.concurrency,
       logger,

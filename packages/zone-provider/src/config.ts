@@ -27,6 +27,8 @@ export const zoneProviderConfigSchema = z
       .object({
         /** Zone-data requests served at the same time by this process. */
         concurrency: z.number().int().min(1).max(1024).default(8),
+        /** Requests for the same zone arriving within this many ms share one AXFR (0: never share). */
+        coalesce_window_ms: z.number().int().min(0).max(1000).default(2),
       })
       .strict()
       .prefault({}),

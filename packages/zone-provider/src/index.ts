@@ -1,4 +1,5 @@
 // Public entry of @pdns-distribute/zone-provider.
+export { coalescingZoneSource } from "./coalesce";
 export { loadZoneProviderConfig, zoneProviderConfigSchema } from "./config";
 export { axfrZoneSource, startZoneDataService } from "./service";
 export { buildSignedZone } from "./zone-data";

@@ -1,0 +1,79 @@
+// Shared helpers for the benchmarks: workspace imports, a tiny UDP DNS poller, percentiles, the output format.
+"use strict";
+const path = require("node:path");
+const dgram = require("node:dgram");
+
+const ROOT = path.resolve(__dirname, "..", "..");
+/** Requires a dependency of one of the workspace packages (benchmarks have no node_modules of their own). */
+function requireFrom(pkg, name) {
+  return require(require.resolve(name, { paths: [path.join(ROOT, "packages", pkg)] }));
+}
+const harness = require(path.join(ROOT, "packages", "test-harness", "dist", "index.js"));
+const dnsPacket = requireFrom("dns", "dns-packet");
+
+/** Seconds the benchmark may run (env BENCH_SECONDS), with a default. */
+function benchSeconds(def) {
+  const v = Number(process.env.BENCH_SECONDS);
+  return Number.isFinite(v) && v > 0 ? v : def;
+}
+
+/** One UDP query; resolves with the decoded answer or undefined on timeout. */
+function queryOnce(sock, server, port, name, type, timeoutMs) {
+  return new Promise((resolve) => {
+    const id = Math.floor(Math.random() * 65535);
+    const buf = dnsPacket.encode({ type: "query", id, questions: [{ type, name }] });
+    const timer = setTimeout(() => {
+      sock.off("message", onMsg);
+      resolve(undefined);
+    }, timeoutMs);
+    function onMsg(msg) {
+      if (msg.readUInt16BE(0) !== id) return;
+      clearTimeout(timer);
+      sock.off("message", onMsg);
+      try {
+        resolve(dnsPacket.decode(msg));
+      } catch {
+        resolve(undefined);
+      }
+    }
+    sock.on("message", onMsg);
+    sock.send(buf, port, server);
+  });
+}
+
+/** A UDP socket for polling (one per target so replies do not mix). */
+function udpSocket(address) {
+  const sock = dgram.createSocket(address.includes(":") ? "udp6" : "udp4");
+  sock.unref();
+  return sock;
+}
+
+/** Polls until `match(answer)` is true or the deadline passes; returns ms since `t0` or undefined. */
+async function pollUntil(sock, target, name, type, match, t0, deadlineMs, intervalMs = 1) {
+  const end = t0 + deadlineMs;
+  while (Date.now() < end) {
+    const r = await queryOnce(sock, target.address, target.port, name, type, 200);
+    if (r && match(r)) return Date.now() - t0;
+    await new Promise((res) => setTimeout(res, intervalMs));
+  }
+  return undefined;
+}
+
+/** p-th percentile of numbers (nearest rank). */
+function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+/** Prints rows as an aligned table. */
+function printTable(header, rows) {
+  const all = [header, ...rows].map((r) => r.map((c) => String(c)));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join("  ");
+  console.log(line(all[0]));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of all.slice(1)) console.log(line(r));
+}
+
+module.exports = { ROOT, harness, dnsPacket, requireFrom, benchSeconds, queryOnce, udpSocket, pollUntil, percentile, printTable };
