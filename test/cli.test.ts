@@ -1,5 +1,5 @@
 // Each daemon is a commander CLI: --help, --version, and a broken config names the key and exits non-zero.
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { daemonCli, runCommand } from "@pdns-distribute/test-harness";
@@ -56,6 +56,17 @@ describe("keygen", () => {
     const again = await runCommand("node", [cli, "keygen", "--out", base]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/refusing to overwrite/);
+  });
+
+  test("a secret key file readable by others stops the zone-provider with a clear error", async () => {
+    const base = join(dir, "open");
+    const cli = daemonCli("zone-provider");
+    expect((await runCommand("node", [cli, "keygen", "--out", base])).code).toBe(0);
+    chmodSync(`${base}.key`, 0o644);
+    const path = conf("open-key.toml", `[signing]\nprivate_key_file = "${base}.key"\n[nats]\nservers = ["nats://127.0.0.1:1"]\n`);
+    const r = await runCommand("node", [cli, "--config", path]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/accessible by group or others \(mode 0644\); run: chmod 600/);
   });
 
   test("a secondary with a bad public key exits 1 naming the key", async () => {

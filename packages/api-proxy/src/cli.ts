@@ -1,9 +1,16 @@
 #!/usr/bin/env node
-// pdns-distribute-api-proxy: forwards the PowerDNS API and publishes zone events to NATS.
-import { connectNats, createLogger, daemonProgram, ensureZoneEventStream, runDaemon } from "@pdns-distribute/core";
+// pdns-distribute-api-proxy: forwards the PowerDNS API and publishes zone events to NATS (through a durable outbox).
+import { connectNatsInBackground, createLogger, daemonProgram, runDaemon, startMetricsServer } from "@pdns-distribute/core";
+import type { NatsConnection } from "@pdns-distribute/core";
+import { startChangeTracking } from "./changes";
 import { loadApiProxyConfig } from "./config";
+import { createApiProxyMetrics } from "./metrics";
+import { openOutbox } from "./outbox";
 import { startApiProxy } from "./proxy";
+import type { EventPublisher } from "./proxy";
 import { jetStreamPublisher } from "./publisher";
+import { startOutboxRelay } from "./relay";
+import { resolveProxyTls } from "./tls";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require("../package.json") as { version: string };
@@ -16,8 +23,37 @@ const program = daemonProgram(
   await runDaemon("pdns-distribute-api-proxy", async () => {
     const cfg = loadApiProxyConfig(opts.config);
     const logger = createLogger("api-proxy", cfg.log.level);
-    const nc = await connectNats(cfg.nats, "pdns-distribute-api-proxy", logger);
-    await ensureZoneEventStream(nc, cfg.nats);
+    const outbox = openOutbox(cfg.outbox.database);
+    const metrics = createApiProxyMetrics();
+    // Serve at once; NATS may come later. Events wait in the outbox meanwhile.
+    const nats = connectNatsInBackground(cfg.nats, "pdns-distribute-api-proxy", logger);
+    let publisher: EventPublisher | undefined;
+    const relay = startOutboxRelay({
+      outbox,
+      publisher: () => publisher,
+      logger,
+      waitMs: cfg.events.publish_timeout_ms,
+      retryMinMs: 250,
+      retryMaxMs: cfg.outbox.max_retry_delay_ms,
+    });
+    const changes = startChangeTracking({
+      upstreamUrl: cfg.powerdns.api_url,
+      upstreamTimeoutMs: cfg.powerdns.timeout_ms,
+      inactiveAfterMs: cfg.changes.inactive_after_s * 1000,
+      maxChanges: cfg.changes.max_changes,
+      retentionMs: cfg.changes.retention_s * 1000,
+      maxWaitMs: cfg.changes.max_wait_s * 1000,
+      maxWaiting: cfg.changes.max_waiting_requests,
+      logger,
+    });
+    void nats.ready.then((nc: NatsConnection) => {
+      changes.attach(nc);
+      publisher = metrics.countPublishes(jetStreamPublisher(nc, cfg.events.publish_timeout_ms, cfg.nats));
+      relay.kick();
+      void (async () => {
+        for await (const s of nc.status()) if (s.type === "reconnect") relay.kick();
+      })().catch(() => undefined);
+    });
     const proxy = await startApiProxy(
       {
         listenAddress: cfg.proxy.listen_address,
@@ -25,17 +61,29 @@ const program = daemonProgram(
         upstreamUrl: cfg.powerdns.api_url,
         upstreamTimeoutMs: cfg.powerdns.timeout_ms,
         maxBodyBytes: cfg.proxy.max_body_bytes,
+        tls: (await resolveProxyTls(cfg.proxy, logger)) ?? undefined,
+        onResponse: metrics.observeRequest,
+        changes,
       },
-      jetStreamPublisher(nc, cfg.events.publish_timeout_ms),
+      relay,
       logger,
     );
+    const metricsServer = await startMetricsServer(cfg.metrics, metrics.registry, logger);
     const addr = proxy.address();
-    logger.info({ address: addr.address, port: addr.port, upstream: cfg.powerdns.api_url }, "api-proxy listening");
+    logger.info(
+      { address: addr.address, port: addr.port, https: proxy.https, upstream: cfg.powerdns.api_url, outboxPending: relay.pending() },
+      "api-proxy listening",
+    );
     return {
       logger,
       stop: async () => {
+        await changes.stop(); // answers waiting GET /changes/{id}?wait= requests first
         await proxy.close();
-        await nc.drain();
+        await metricsServer?.close();
+        await relay.stop();
+        outbox.close();
+        const nc = nats.current();
+        if (nc) await nc.drain().catch(() => undefined);
       },
     };
   });

@@ -1,5 +1,5 @@
 // api-proxy configuration: TOML file validated with zod; every key has a default (see config.example.toml).
-import { loadConfig, logConfigSchema, natsConfigSchema } from "@pdns-distribute/core";
+import { loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema } from "@pdns-distribute/core";
 import { z } from "zod";
 
 /** Schema of the api-proxy config file. */
@@ -13,6 +13,13 @@ export const apiProxyConfigSchema = z
         listen_port: z.number().int().min(0).max(65535).default(8082),
         /** Largest request body accepted, bytes. */
         max_body_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+        /** HTTPS: true, false, or "auto" (HTTPS unless listen_address is loopback, or when a certificate is set). */
+        tls: z.union([z.boolean(), z.literal("auto")]).default("auto"),
+        /** PEM certificate (chain) and key for HTTPS; both empty: a self-signed one is created in self_signed_dir. */
+        tls_cert_file: z.string().default(""),
+        tls_key_file: z.string().default(""),
+        /** Directory where the self-signed certificate and its key (mode 0600) are created and kept. */
+        self_signed_dir: z.string().min(1).default("/var/lib/pdns-distribute"),
       })
       .strict()
       .prefault({}),
@@ -32,6 +39,32 @@ export const apiProxyConfigSchema = z
       })
       .strict()
       .prefault({}),
+    outbox: z
+      .object({
+        /** SQLite file holding events not yet acknowledged by JetStream (kept across restarts). */
+        database: z.string().min(1).default("/var/lib/pdns-distribute/api-proxy-outbox.sqlite3"),
+        /** Largest delay between publish retries while NATS is unreachable, ms (doubling from 250 ms). */
+        max_retry_delay_ms: z.number().int().min(250).default(5000),
+      })
+      .strict()
+      .prefault({}),
+    changes: z
+      .object({
+        /** A secondary without a heartbeat for this long is inactive and not waited for, seconds (as the health-checker). */
+        inactive_after_s: z.number().int().positive().default(15),
+        /** Most changes remembered for GET /changes/{id}; the oldest are forgotten first. */
+        max_changes: z.number().int().positive().default(10_000),
+        /** How long a change is remembered, seconds. */
+        retention_s: z.number().int().positive().default(3600),
+        /** Longest ?wait= honoured, seconds. */
+        max_wait_s: z.number().int().positive().default(300),
+        /** Most GET /changes/{id}?wait= requests waiting at once (503 beyond). */
+        max_waiting_requests: z.number().int().positive().default(1000),
+      })
+      .strict()
+      .prefault({}),
+    /** Prometheus endpoint (GET /metrics); empty listen_address: off. */
+    metrics: metricsConfigSchema(9201),
     nats: natsConfigSchema,
     log: logConfigSchema,
   })

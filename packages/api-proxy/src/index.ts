@@ -1,9 +1,15 @@
 // Public entry of @pdns-distribute/api-proxy.
+export { startChangeTracking } from "./changes";
 export { classifyRequest, decodeZoneId, zoneNameFromCreateResponse } from "./classify";
 export { apiProxyConfigSchema, loadApiProxyConfig } from "./config";
+export { openOutbox } from "./outbox";
 export { startApiProxy } from "./proxy";
 export { jetStreamPublisher } from "./publisher";
+export { retryDelay, startOutboxRelay } from "./relay";
 
+export type { ChangeTracking, ChangeTrackingOptions } from "./changes";
 export type { ZoneChange } from "./classify";
 export type { ApiProxyConfig } from "./config";
-export type { ApiProxy, ApiProxyOptions, EventPublisher } from "./proxy";
+export type { Outbox, OutboxEntry } from "./outbox";
+export type { ApiProxy, ApiProxyOptions, ChangeHooks, EventPublisher, EventSink } from "./proxy";
+export type { OutboxRelay, OutboxRelayOptions } from "./relay";

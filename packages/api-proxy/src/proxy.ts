@@ -4,11 +4,20 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { newZoneEvent } from "@pdns-distribute/core";
 import type { Logger, ZoneEvent } from "@pdns-distribute/core";
+import { isPowerDnsApiPath, redactUrl } from "./api-paths";
 import { classifyRequest, zoneNameFromCreateResponse } from "./classify";
 
 /** Publishes a zone event; resolves once the broker acknowledged it. */
 export interface EventPublisher {
   publish(event: ZoneEvent): Promise<void>;
+}
+
+/**
+ * Takes a zone event for delivery (the durable outbox): resolves true once the broker acknowledged it,
+ * false when it is kept and published later. It must not reject once the event is stored.
+ */
+export interface EventSink {
+  submit(event: ZoneEvent): Promise<boolean>;
 }
 
 /** Options of the proxy server. */
@@ -19,12 +28,28 @@ export interface ApiProxyOptions {
   upstreamUrl: string;
   upstreamTimeoutMs: number;
   maxBodyBytes: number;
+  /** Serve HTTPS with this PEM certificate and key (tls.ts); absent: plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Called when a response has been sent: method, HTTP status, seconds since the request arrived (metrics). */
+  onResponse?: (method: string, status: number, seconds: number) => void;
+  /** Change tracking (changes.ts): its own routes (GET /changes/{id}) and a hook run before each event is submitted. */
+  changes?: ChangeHooks;
+}
+
+/** What the proxy needs from change tracking. */
+export interface ChangeHooks {
+  /** Answers the request itself (e.g. GET /changes/{id}) and returns true, or returns false to forward it. */
+  route(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean>;
+  /** Called before `event` is submitted: may set `event.serial`, records the change. Must not reject. */
+  prepare(event: ZoneEvent, req: http.IncomingMessage): Promise<void>;
 }
 
 /** A running proxy. */
 export interface ApiProxy {
   /** Address and port actually bound. */
   address(): AddressInfo;
+  /** Whether it serves HTTPS. */
+  https: boolean;
   /** Stops accepting connections and waits for in-flight requests. */
   close(): Promise<void>;
 }
@@ -60,8 +85,10 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        // Stop keeping it, but read the rest away so the 413 reaches the client (destroying would reset it).
         reject(new BodyTooLargeError(`request body over ${limit} bytes`));
-        req.destroy();
+        req.removeAllListeners("data");
+        req.resume();
         return;
       }
       chunks.push(chunk);
@@ -83,8 +110,8 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
-/** Starts the proxy; `publisher` receives an event after each successful zone change. */
-export async function startApiProxy(opts: ApiProxyOptions, publisher: EventPublisher, logger: Logger): Promise<ApiProxy> {
+/** Starts the proxy; `events` receives an event after each successful zone change. */
+export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, logger: Logger): Promise<ApiProxy> {
   const upstream = new URL(opts.upstreamUrl);
   const transport = upstream.protocol === "https:" ? https : http;
   const agent = new transport.Agent({ keepAlive: true, maxSockets: 64 });
@@ -119,10 +146,16 @@ export async function startApiProxy(opts: ApiProxyOptions, publisher: EventPubli
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();
+    if (opts.changes && (await opts.changes.route(req, res))) return;
+    if (!isPowerDnsApiPath(req.url ?? "/")) {
+      sendJson(res, 404, { error: "not found: only the PowerDNS API (/api/v1/...) is served here" });
+      return;
+    }
     let body: Buffer;
     try {
       body = await readBody(req, opts.maxBodyBytes);
     } catch (err) {
+      res.shouldKeepAlive = false;
       sendJson(res, 413, { error: (err as Error).message });
       return;
     }
@@ -130,37 +163,49 @@ export async function startApiProxy(opts: ApiProxyOptions, publisher: EventPubli
     try {
       answer = await forward(req, body);
     } catch (err) {
-      logger.error({ err: (err as Error).message, method: req.method, url: req.url }, "PowerDNS API unreachable");
+      logger.error({ err: (err as Error).message, method: req.method, url: redactUrl(req.url) }, "PowerDNS API unreachable");
       sendJson(res, 502, { error: "PowerDNS API unreachable", detail: (err as Error).message });
       return;
     }
     const change = answer.status >= 200 && answer.status < 300 ? classifyRequest(req.method ?? "GET", req.url ?? "/") : null;
+    let changeId: string | undefined; // the event id, returned as X-Change-Id once the event is stored
     if (change) {
       const zone = change.zone ?? zoneNameFromCreateResponse(answer.body);
       if (zone === undefined) {
-        logger.error({ url: req.url }, "zone created but its name is not in PowerDNS' answer; no event published");
+        logger.error({ url: redactUrl(req.url) }, "zone created but its name is not in PowerDNS' answer; no event published");
       } else {
         const event = newZoneEvent(change.type, zone, "api-proxy");
         try {
-          await publisher.publish(event);
-          logger.info({ event: event.type, zone, id: event.id }, "zone event published");
+          await opts.changes?.prepare(event, req);
+          const published = await events.submit(event);
+          changeId = event.id;
+          if (published) logger.info({ event: event.type, zone, id: event.id }, "zone event published");
+          else logger.warn({ event: event.type, zone, id: event.id }, "zone event stored in the outbox, published once NATS is back");
         } catch (err) {
-          logger.error({ err: (err as Error).message, event }, "zone event could not be published");
+          // The outbox itself failed (disk full, …): the change is done on PowerDNS but no event exists.
+          logger.error({ err: (err as Error).message, event }, "zone event could not be stored or published");
         }
       }
     }
-    res.writeHead(answer.status, forwardableHeaders(answer.headers));
+    const headers = forwardableHeaders(answer.headers);
+    if (changeId !== undefined) headers["x-change-id"] = changeId;
+    res.writeHead(answer.status, headers);
     res.end(answer.body);
-    logger.debug({ method: req.method, url: req.url, status: answer.status, ms: Date.now() - started }, "proxied");
+    logger.debug({ method: req.method, url: redactUrl(req.url), status: answer.status, ms: Date.now() - started }, "proxied");
   };
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (opts.onResponse) {
+      const arrived = performance.now();
+      res.once("finish", () => opts.onResponse?.(req.method ?? "GET", res.statusCode, (performance.now() - arrived) / 1000));
+    }
     handle(req, res).catch((err: unknown) => {
       logger.error({ err }, "unexpected error while proxying");
       if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
       else res.destroy();
     });
-  });
+  };
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : http.createServer(onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.listenPort, opts.listenAddress, () => {
@@ -170,6 +215,7 @@ export async function startApiProxy(opts: ApiProxyOptions, publisher: EventPubli
   });
   return {
     address: () => server.address() as AddressInfo,
+    https: opts.tls !== undefined,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -13,6 +13,15 @@ export const natsConfigSchema = z
     user: z.string().default(""),
     password: z.string().default(""),
     token: z.string().default(""),
+    /** NKey seed file (mode 0600) for NKey authentication; empty: not used. */
+    nkey_seed_file: z.string().default(""),
+    /** Credentials file (JWT + NKey seed, mode 0600) for decentralized auth; empty: not used. */
+    creds_file: z.string().default(""),
+    /** CA certificate (PEM) used to verify the servers' TLS certificates; setting it turns TLS on. */
+    tls_ca_file: z.string().default(""),
+    /** Client certificate and key (PEM) for mutual TLS; empty: none. The key file must be mode 0600. */
+    tls_cert_file: z.string().default(""),
+    tls_key_file: z.string().default(""),
     /** Delay between reconnect attempts (ms); reconnects never stop. */
     reconnect_wait_ms: z.number().int().positive().default(1000),
     /** JetStream stream holding zone events. */

@@ -2,21 +2,27 @@
 import { Command } from "commander";
 import type { Logger } from "pino";
 import { PdnsdError } from "./errors";
+import { LOG_LEVEL_ENV } from "./logger";
 
 /** Builds the base commander program of a daemon. */
 export function daemonProgram(name: string, version: string, description: string): Command {
   return new Command(name)
     .description(description)
     .version(version, "-V, --version", "print the version and exit")
-    .option("-c, --config <file>", "TOML config file (every key has a default)");
+    .option("-c, --config <file>", "TOML config file (every key has a default)")
+    .option("--debug", `log at level debug, whatever [log] level says (as ${LOG_LEVEL_ENV}=debug does)`)
+    .hook("preAction", (program) => {
+      if ((program.opts() as { debug?: boolean }).debug) process.env[LOG_LEVEL_ENV] = "debug";
+    });
 }
 
 /** A running daemon's stop function. */
 export type StopFn = () => Promise<void>;
 
 /**
- * Runs `start` and stops it cleanly on SIGTERM/SIGINT within `shutdownTimeoutMs`. A PdnsdError during
- * start-up (e.g. an invalid config) prints `name: message` on stderr and exits 1 before anything runs.
+ * Runs `start` and stops it cleanly on SIGTERM/SIGINT within `shutdownTimeoutMs`; a second signal exits at
+ * once. A PdnsdError during start-up (e.g. an invalid config) prints `name: message` on stderr and exits 1
+ * before anything runs.
  */
 export async function runDaemon(
   name: string,
@@ -33,7 +39,11 @@ export async function runDaemon(
   }
   let stopping = false;
   const shutdown = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal while draining: the operator does not want to wait.
+      running.logger.warn({ signal }, "second signal while shutting down, exiting now");
+      process.exit(1);
+    }
     stopping = true;
     running.logger.info({ signal }, "shutting down");
     const timer = setTimeout(() => {

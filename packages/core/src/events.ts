@@ -1,5 +1,5 @@
 // Typed NATS payloads ({type, version, …} envelopes), validated with zod at the edge.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
 import { MessageDecodeError } from "./errors";
 import { SUBJECTS } from "./subjects";
@@ -42,15 +42,29 @@ export const zoneEventSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .optional(),
+  /**
+   * The zone's serial right after the change (PowerDNS' `edited_serial`), set by the api-proxy when it could
+   * read it; change tracking compares the secondaries' applied serials with it. Absent on deletes.
+   */
+  serial: z.number().int().min(0).max(0xffffffff).optional(),
 });
 /** A zone event. */
 export type ZoneEvent = z.infer<typeof zoneEventSchema>;
+
+/** A zone-data request nonce: 16-128 base64url characters (no newline can reach the signing message). */
+const zoneNonce = z.string().regex(/^[A-Za-z0-9_-]{16,128}$/);
+/** A requester id as bound in the signing message (a secondary id; may be empty). */
+const zoneRequester = z.string().regex(/^[A-Za-z0-9_.-]{0,128}$/);
 
 /** Request for a zone's signed data. */
 export const zoneDataRequestSchema = z.object({
   type: z.literal("zone.data.request"),
   version: z.literal(1),
   zone: zoneName,
+  /** Fresh random value (base64url) the signed reply must bind (replay protection); absent: an unbound v1 reply. */
+  nonce: zoneNonce.optional(),
+  /** Id of the requesting secondary, bound into the reply with the nonce. */
+  requester: zoneRequester.optional(),
 });
 /** Request for a zone's signed data. */
 export type ZoneDataRequest = z.infer<typeof zoneDataRequestSchema>;
@@ -58,7 +72,12 @@ export type ZoneDataRequest = z.infer<typeof zoneDataRequestSchema>;
 /** Signed zone data (the signed-zone envelope). */
 export const signedZoneSchema = z.object({
   type: z.literal("zone.data"),
-  version: z.literal(1),
+  /** 1: unbound (legacy); 2: bound to the request's `nonce` and `requester` (signing message v2). */
+  version: z.union([z.literal(1), z.literal(2)]),
+  /** The request's nonce (version 2 only). */
+  nonce: zoneNonce.optional(),
+  /** The request's requester id (version 2 only). */
+  requester: zoneRequester.optional(),
   zone: zoneName,
   serial: z.number().int().min(0).max(0xffffffff),
   /** Milliseconds since the epoch when the zone-provider signed the data. */
@@ -96,9 +115,34 @@ export const heartbeatSchema = z.object({
   softwareVersion: z.string(),
   zoneCount: z.number().int().nonnegative(),
   time: z.string(),
+  /**
+   * {@link zoneSetDigest} of the (zone, serial) set this secondary serves; absent from secondaries older
+   * than the health-checker's digest-first check (they are always compared in full).
+   */
+  digest: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 /** Heartbeat a secondary publishes every few seconds. */
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
+
+/**
+ * What a secondary serves for a zone after it handled a zone event (`pdns.secondary.<id>.applied`, core
+ * NATS): `serial` is the serial now served, null when the zone is not served (deleted, or gone from the primary).
+ */
+export const secondaryAppliedSchema = z.object({
+  type: z.literal("secondary.applied"),
+  version: z.literal(1),
+  /** The secondary's id. */
+  id: z.string().min(1).max(128),
+  zone: zoneName,
+  serial: z.number().int().min(0).max(0xffffffff).nullable(),
+  /** ISO 8601 time the zone was swapped in (or removed). */
+  time: z.string(),
+});
+/** What a secondary serves for a zone after handling an event. */
+export type SecondaryApplied = z.infer<typeof secondaryAppliedSchema>;
 
 /** Builds a new zone event with a fresh id and the current time; `target` addresses one secondary. */
 export function newZoneEvent(type: ZoneEventType, zone: string, source?: string, target?: string): ZoneEvent {
@@ -155,3 +199,110 @@ export function decodeMessage<S extends z.ZodType>(schema: S, data: Uint8Array, 
 export function errorReply(code: string, message: string): ErrorReply {
   return { type: "error", version: 1, code, message };
 }
+
+/**
+ * Digest of a (zone, serial) set: hex sha256 over the lines `"<zone> <serial>\n"`, zones lower-case and
+ * absolute, lines sorted by zone (JS string order). The secondary computes it over what it serves, the
+ * health-checker over the primary's zones: equal digests mean the sets are equal.
+ */
+export function zoneSetDigest(entries: Iterable<readonly [string, number]>): string {
+  const list = [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const hash = createHash("sha256");
+  for (const [zone, serial] of list) hash.update(`${zone} ${serial}\n`);
+  return hash.digest("hex");
+}
+
+/**
+ * Zone-state request to one secondary (`pdns.secondary.<id>.state`). With `zone`: that zone only.
+ * Without: a page of the full (zone, serial) map in zone order, starting after `after`; follow `next`.
+ * `digestOnly`: just the digest and count, no zones.
+ */
+export const zoneStateRequestSchema = z.object({
+  type: z.literal("zone.state.request"),
+  version: z.literal(1),
+  zone: zoneName.optional(),
+  after: z.string().max(255).optional(),
+  /** Most zones in the page (the reply also stops before ~900 KB). */
+  limit: z.number().int().positive().max(100_000).optional(),
+  digestOnly: z.boolean().optional(),
+});
+/** Zone-state request. */
+export type ZoneStateRequest = z.infer<typeof zoneStateRequestSchema>;
+
+/** Reply to a zone-state request: `zones` holds `[zone, serial]` pairs; `next` is the cursor of the next page. */
+export const zoneStateSchema = z.object({
+  type: z.literal("zone.state"),
+  version: z.literal(1),
+  id: z.string(),
+  /** zoneSetDigest of everything served (not just this page). */
+  digest: z.string(),
+  /** Zones served in all. */
+  count: z.number().int().nonnegative(),
+  zones: z.array(z.tuple([z.string(), z.number().int().min(0).max(0xffffffff)])),
+  /** Present when more zones follow: pass it as `after`. */
+  next: z.string().optional(),
+});
+/** Reply to a zone-state request. */
+export type ZoneState = z.infer<typeof zoneStateSchema>;
+
+/** Reply to a zone-state request (state or error). */
+export const zoneStateReplySchema = z.discriminatedUnion("type", [zoneStateSchema, errorReplySchema]);
+/** Reply to a zone-state request (state or error). */
+export type ZoneStateReply = z.infer<typeof zoneStateReplySchema>;
+
+/** Request for the health-checker's status (`pdns.health.status`). */
+export const healthStatusRequestSchema = z.object({
+  type: z.literal("health.status.request"),
+  version: z.literal(1),
+});
+/** Request for the health-checker's status. */
+export type HealthStatusRequest = z.infer<typeof healthStatusRequestSchema>;
+
+/** One secondary in the health-checker's status report. */
+export const secondaryHealthSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  dnsAddress: z.string(),
+  softwareVersion: z.string(),
+  active: z.boolean(),
+  /** Configured in `health.static_secondaries`. */
+  static: z.boolean(),
+  /** ISO time of the last heartbeat, null when never seen. */
+  lastHeartbeat: z.string().nullable(),
+  zoneCount: z.number().int().nonnegative(),
+  /** ISO time this secondary was last compared with the primary, null when never. */
+  lastChecked: z.string().nullable(),
+  /** Result of the last comparison (zone counts), null when never compared. */
+  inSync: z.number().int().nonnegative().nullable(),
+  outdated: z.number().int().nonnegative().nullable(),
+  missing: z.number().int().nonnegative().nullable(),
+  extra: z.number().int().nonnegative().nullable(),
+  /** Targeted resyncs published to it since the checker started. */
+  resyncs: z.number().int().nonnegative(),
+});
+/** One secondary in the health-checker's status report. */
+export type SecondaryHealth = z.infer<typeof secondaryHealthSchema>;
+
+/** The health-checker's status report (reply on `pdns.health.status`, and the HTTP `/status` body). */
+export const healthStatusSchema = z.object({
+  type: z.literal("health.status"),
+  version: z.literal(1),
+  /** Instance id of the answering checker. */
+  checker: z.string(),
+  /** Whether it holds the lock and acts (false: stand-by). */
+  leader: z.boolean(),
+  time: z.string(),
+  primary: z.object({
+    zones: z.number().int().nonnegative().nullable(),
+    signedZones: z.number().int().nonnegative().nullable(),
+    lastCheck: z.string().nullable(),
+    lastCheckMs: z.number().nonnegative().nullable(),
+    lastError: z.string().nullable(),
+  }),
+  secondaries: z.array(secondaryHealthSchema),
+});
+/** The health-checker's status report. */
+export type HealthStatus = z.infer<typeof healthStatusSchema>;
+
+/** Reply on `pdns.health.status` (status or error). */
+export const healthStatusReplySchema = z.discriminatedUnion("type", [healthStatusSchema, errorReplySchema]);

@@ -7,6 +7,7 @@ export {
   DEFAULT_STREAM,
   QUEUE_GROUPS,
   SUBJECTS,
+  secondaryAppliedSubject,
   secondaryConsumerName,
   secondaryStateSubject,
 } from "./subjects";
@@ -22,6 +23,7 @@ export {
   healthStatusSchema,
   heartbeatSchema,
   newZoneEvent,
+  secondaryAppliedSchema,
   secondaryHealthSchema,
   signedZoneSchema,
   subjectForZoneEvent,
@@ -34,8 +36,12 @@ export {
   zoneStateSchema,
 } from "./events";
 export {
+  ZoneBindingError,
+  checkZoneBinding,
   decodeKey,
   generateKeyPair,
+  newRequestBinding,
+  publicKeyId,
   readKeyFile,
   signDetached,
   signZone,
@@ -43,9 +49,12 @@ export {
   verifyDetached,
   verifySignedZone,
   writeKeyPair,
+  zoneTextDigest,
 } from "./signing";
-export { connectNats, connectNatsInBackground, ensureZoneEventStream, isJetStreamError } from "./nats";
+export { connectNats, connectNatsInBackground, ensureZoneEventStream, isJetStreamError, natsAuthOptions } from "./nats";
+export { assertPrivateFile, readSecretFile } from "./secrets";
 export { compareSerial } from "./serial";
+export { ChangeTracker, defaultChangeTrackerOptions, parseDuration } from "./changes";
 export { daemonProgram, runDaemon } from "./daemon";
 export { Counter, Gauge, Histogram, Registry, createMetricsRegistry, metricsConfigSchema, startMetricsServer } from "./metrics";
 
@@ -56,6 +65,7 @@ export type {
   HealthStatus,
   HealthStatusRequest,
   Heartbeat,
+  SecondaryApplied,
   SecondaryHealth,
   SignedZone,
   ZoneDataReply,
@@ -66,7 +76,8 @@ export type {
   ZoneStateReply,
   ZoneStateRequest,
 } from "./events";
-export type { SigningKeyPair } from "./signing";
+export type { BindingExpectation, SigningKeyPair, ZoneRequestBinding } from "./signing";
 export type { BackgroundNats, NatsConnection } from "./nats";
 export type { StopFn } from "./daemon";
 export type { MetricsConfig, MetricsServer } from "./metrics";
+export type { ChangeState, ChangeStatus, ChangeTrackerOptions, SecondaryChangeState, TrackedChange } from "./changes";

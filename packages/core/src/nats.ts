@@ -1,6 +1,7 @@
 // NATS connection (reconnects forever) and the JetStream stream that holds zone events.
 import { connect } from "@nats-io/transport-node";
-import { nanos } from "@nats-io/nats-core";
+import { credsAuthenticator, nanos, nkeyAuthenticator } from "@nats-io/nats-core";
+import type { ConnectionOptions } from "@nats-io/nats-core";
 import type { NatsConnection } from "@nats-io/nats-core";
 import {
   DiscardPolicy,
@@ -13,7 +14,36 @@ import {
 import type { JetStreamManager, StreamInfo } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import type { NatsConfig } from "./config";
+import { assertPrivateFile, readSecretFile } from "./secrets";
 import { SUBJECTS } from "./subjects";
+
+/**
+ * Authentication and TLS options from the `[nats]` section: user/password, token, NKey seed file or
+ * credentials file, and TLS with a CA file (plus an optional client certificate). Secret files must be
+ * mode 0600 (KeyFileError otherwise).
+ */
+export function natsAuthOptions(cfg: NatsConfig): Partial<ConnectionOptions> {
+  const opts: Partial<ConnectionOptions> = {};
+  if (cfg.user) opts.user = cfg.user;
+  if (cfg.password) opts.pass = cfg.password;
+  if (cfg.token) opts.token = cfg.token;
+  if (cfg.creds_file) opts.authenticator = credsAuthenticator(readSecretFile(cfg.creds_file, "nats.creds_file"));
+  else if (cfg.nkey_seed_file) {
+    const seed = readSecretFile(cfg.nkey_seed_file, "nats.nkey_seed_file").toString("utf8").trim();
+    opts.authenticator = nkeyAuthenticator(new TextEncoder().encode(seed));
+  }
+  if (cfg.tls_ca_file || cfg.tls_cert_file) {
+    const tls: NonNullable<ConnectionOptions["tls"]> = {};
+    if (cfg.tls_ca_file) tls.caFile = cfg.tls_ca_file;
+    if (cfg.tls_cert_file) tls.certFile = cfg.tls_cert_file;
+    if (cfg.tls_key_file) {
+      assertPrivateFile(cfg.tls_key_file, "nats.tls_key_file");
+      tls.keyFile = cfg.tls_key_file;
+    }
+    opts.tls = tls;
+  }
+  return opts;
+}
 
 /**
  * Connects to NATS. Waits for the first connection (retrying forever), then reconnects forever;
@@ -23,9 +53,7 @@ export async function connectNats(cfg: NatsConfig, name: string, logger: Logger)
   const nc = await connect({
     servers: cfg.servers,
     name,
-    user: cfg.user || undefined,
-    pass: cfg.password || undefined,
-    token: cfg.token || undefined,
+    ...natsAuthOptions(cfg),
     waitOnFirstConnect: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: cfg.reconnect_wait_ms,
@@ -39,6 +67,28 @@ export async function connectNats(cfg: NatsConfig, name: string, logger: Logger)
     }
   })().catch(() => undefined);
   return nc;
+}
+
+/** A NATS connection being established in the background (the daemon serves meanwhile). */
+export interface BackgroundNats {
+  /** The connection once established, else undefined. */
+  current(): NatsConnection | undefined;
+  /** Resolves with the connection once the first connect succeeded (retrying forever). */
+  readonly ready: Promise<NatsConnection>;
+}
+
+/**
+ * Like {@link connectNats} but does not block: returns at once and connects in the background, so a
+ * daemon that can work without the broker (the api-proxy with its outbox) starts while NATS is down.
+ */
+export function connectNatsInBackground(cfg: NatsConfig, name: string, logger: Logger): BackgroundNats {
+  let nc: NatsConnection | undefined;
+  const ready = connectNats(cfg, name, logger).then((c) => {
+    nc = c;
+    return c;
+  });
+  ready.catch((err: unknown) => logger.error({ err: (err as Error).message }, "could not connect to NATS"));
+  return { current: () => nc, ready };
 }
 
 /** Whether `err` is a JetStream API error with `code`. */

@@ -1,16 +1,20 @@
-// Ed25519 signing of zone data: the primary signs, secondaries verify with the public key only.
+// Ed25519 signing of zone data: the primary signs, secondaries verify with the public key(s) only.
 // Keys are tweetnacl's (64-byte secret = seed || public key, 32-byte public key) and tweetnacl generates them;
 // signing and verifying use Node's built-in Ed25519 (OpenSSL), which gives byte-identical signatures
 // (Ed25519 is deterministic, RFC 8032) about 50x faster than tweetnacl's pure-JS code (9 ms sign and 16 ms
 // verify per zone on the 2-core reference machine): that is most of a change's propagation time otherwise.
-import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, randomBytes, sign as cryptoSign, verify as cryptoVerify } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import nacl from "tweetnacl";
-import { KeyFileError, SignatureError } from "./errors";
+import { KeyFileError, PdnsdError, SignatureError } from "./errors";
+import { assertPrivateFile } from "./secrets";
 import type { SignedZone } from "./events";
 
-const DOMAIN = "pdns-distribute zone-data v1";
+/** Domain tag of unbound (version 1) envelopes: still verified for zones stored before v2. */
+const DOMAIN_V1 = "pdns-distribute zone-data v1";
+/** Domain tag of request-bound (version 2) envelopes. */
+const DOMAIN_V2 = "pdns-distribute zone-data v2";
 
 /** An Ed25519 key pair (64-byte secret key, 32-byte public key). */
 export interface SigningKeyPair {
@@ -18,13 +22,47 @@ export interface SigningKeyPair {
   secretKey: Uint8Array;
 }
 
+/** What a zone-data request binds its reply to: a fresh random nonce and the requester's id. */
+export interface ZoneRequestBinding {
+  nonce: string;
+  requester: string;
+}
+
+/** A fresh binding for one zone-data request (128-bit random nonce, base64url). */
+export function newRequestBinding(requester: string): ZoneRequestBinding {
+  return { nonce: randomBytes(16).toString("base64url"), requester };
+}
+
+/** Signed zone data that is not the answer to the request just sent (replay) or is too far off in time. */
+export class ZoneBindingError extends PdnsdError {
+  constructor(code: "PDNSD_ZONE_REPLAYED" | "PDNSD_ZONE_CLOCK_SKEW", message: string) {
+    super(code, message);
+    this.name = "ZoneBindingError";
+  }
+}
+
+/** Hex SHA-256 of a zone text, as it enters the signing message (compute once, sign many times). */
+export function zoneTextDigest(zoneText: string): string {
+  return createHash("sha256").update(zoneText, "utf8").digest("hex");
+}
+
 /**
- * The exact bytes that are signed: a domain-separation tag, the zone name, serial, timestamp and
- * the SHA-256 of the zone text, newline-separated. Hashing first keeps signing cheap for huge zones.
+ * The exact bytes that are signed: a domain-separation tag, the zone name, serial, timestamp, (v2 only) the
+ * request's nonce and requester, and the SHA-256 of the zone text, newline-separated. Hashing first keeps
+ * signing cheap for huge zones. Without `binding` this is the v1 message.
  */
-export function signingMessage(zone: string, serial: number, timestamp: number, zoneText: string): Uint8Array {
-  const digest = createHash("sha256").update(zoneText, "utf8").digest("hex");
-  return Buffer.from(`${DOMAIN}\n${zone}\n${serial}\n${timestamp}\n${digest}`, "utf8");
+export function signingMessage(
+  zone: string,
+  serial: number,
+  timestamp: number,
+  zoneText: string,
+  binding?: ZoneRequestBinding,
+  textDigest = zoneTextDigest(zoneText),
+): Uint8Array {
+  const text = binding
+    ? `${DOMAIN_V2}\n${zone}\n${serial}\n${timestamp}\n${binding.nonce}\n${binding.requester}\n${textDigest}`
+    : `${DOMAIN_V1}\n${zone}\n${serial}\n${timestamp}\n${textDigest}`;
+  return Buffer.from(text, "utf8");
 }
 
 // DER prefixes of an Ed25519 private key (PKCS#8, followed by the 32-byte seed) and public key (SPKI).
@@ -72,36 +110,87 @@ export function generateKeyPair(): SigningKeyPair {
   return { publicKey: kp.publicKey, secretKey: kp.secretKey };
 }
 
-/** Signs zone data, producing the signed-zone envelope. */
+/** Signs zone data, producing the signed-zone envelope: version 2 bound to `binding`, else version 1. */
 export function signZone(
   zone: string,
   serial: number,
   zoneText: string,
   secretKey: Uint8Array,
   timestamp = Date.now(),
+  binding?: ZoneRequestBinding,
+  textDigest?: string,
 ): SignedZone {
-  const signature = signDetached(signingMessage(zone, serial, timestamp, zoneText), secretKey);
-  return {
-    type: "zone.data",
-    version: 1,
-    zone,
-    serial,
-    timestamp,
-    zoneText,
-    signature: Buffer.from(signature).toString("base64"),
-  };
+  const signature = signDetached(signingMessage(zone, serial, timestamp, zoneText, binding, textDigest), secretKey);
+  const envelope: SignedZone = { type: "zone.data", version: binding ? 2 : 1, zone, serial, timestamp, zoneText, signature: "" };
+  if (binding) {
+    envelope.nonce = binding.nonce;
+    envelope.requester = binding.requester;
+  }
+  envelope.signature = Buffer.from(signature).toString("base64");
+  return envelope;
 }
 
-/** Verifies a signed-zone envelope; throws SignatureError when it does not verify. */
-export function verifySignedZone(signed: SignedZone, publicKey: Uint8Array): void {
+/** The binding a version 2 envelope carries; undefined for version 1. */
+function bindingOf(signed: SignedZone): ZoneRequestBinding | undefined {
+  if (signed.version !== 2) return undefined;
+  if (signed.nonce === undefined || signed.requester === undefined) {
+    throw new SignatureError(`zone ${signed.zone}: version 2 zone data without nonce or requester`);
+  }
+  return { nonce: signed.nonce, requester: signed.requester };
+}
+
+/**
+ * Verifies a signed-zone envelope against one or several trusted public keys (key rotation: any of them
+ * will do) and returns the index of the key that verified. Throws SignatureError when none does. This
+ * checks authenticity only; a fresh reply must also pass {@link checkZoneBinding}.
+ */
+export function verifySignedZone(signed: SignedZone, publicKeys: Uint8Array | readonly Uint8Array[]): number {
+  const keys = publicKeys instanceof Uint8Array ? [publicKeys] : publicKeys;
+  if (keys.length === 0) throw new SignatureError(`zone ${signed.zone}: no trusted public key configured`);
   const signature = Buffer.from(signed.signature, "base64");
   if (signature.length !== nacl.sign.signatureLength) {
     throw new SignatureError(`zone ${signed.zone}: signature has ${signature.length} bytes, expected 64`);
   }
-  const message = signingMessage(signed.zone, signed.serial, signed.timestamp, signed.zoneText);
-  if (!verifyDetached(message, signature, publicKey)) {
-    throw new SignatureError(`zone ${signed.zone} serial ${signed.serial}: signature does not verify`);
+  const message = signingMessage(signed.zone, signed.serial, signed.timestamp, signed.zoneText, bindingOf(signed));
+  for (const [i, key] of keys.entries()) {
+    if (verifyDetached(message, signature, key)) return i;
   }
+  const tried = keys.length === 1 ? "the trusted key" : `any of the ${keys.length} trusted keys`;
+  throw new SignatureError(`zone ${signed.zone} serial ${signed.serial}: signature does not verify with ${tried}`);
+}
+
+/** What a reply must match: the binding sent, the current time and the allowed clock skew. */
+export interface BindingExpectation {
+  binding: ZoneRequestBinding;
+  /** Milliseconds since the epoch (default: now). */
+  now?: number;
+  /** Largest allowed |now - timestamp|, ms. */
+  maxSkewMs: number;
+}
+
+/**
+ * Checks that a (signature-verified) reply answers *this* request: version 2, the same nonce and
+ * requester as sent, and a signing time within the allowed clock skew. An old signed reply replayed by
+ * someone on the path carries an old nonce and is refused (PDNSD_ZONE_REPLAYED).
+ */
+export function checkZoneBinding(signed: SignedZone, expected: BindingExpectation): void {
+  const got = bindingOf(signed);
+  if (!got) throw new ZoneBindingError("PDNSD_ZONE_REPLAYED", `zone ${signed.zone}: reply is not bound to the request (version 1)`);
+  if (got.nonce !== expected.binding.nonce || got.requester !== expected.binding.requester) {
+    throw new ZoneBindingError("PDNSD_ZONE_REPLAYED", `zone ${signed.zone} serial ${signed.serial}: reply answers another request (nonce or requester differs)`);
+  }
+  const skew = (expected.now ?? Date.now()) - signed.timestamp;
+  if (Math.abs(skew) > expected.maxSkewMs) {
+    throw new ZoneBindingError(
+      "PDNSD_ZONE_CLOCK_SKEW",
+      `zone ${signed.zone}: signed ${Math.round(skew / 1000)} s ${skew > 0 ? "ago" : "in the future"}, more than the allowed ${Math.round(expected.maxSkewMs / 1000)} s`,
+    );
+  }
+}
+
+/** Short, stable id of a public key for logs: the first 8 bytes of its SHA-256, hex. */
+export function publicKeyId(publicKey: Uint8Array): string {
+  return createHash("sha256").update(publicKey).digest("hex").slice(0, 16);
 }
 
 /** Writes a key pair: `<base>.key` (secret, mode 0600) and `<base>.pub` (public), base64 text. */
@@ -123,8 +212,12 @@ export function decodeKey(text: string, size: number, what: string): Uint8Array 
   return new Uint8Array(key);
 }
 
-/** Reads a base64 key file holding `size` bytes (64: secret key, 32: public key). */
+/**
+ * Reads a base64 key file holding `size` bytes (64: secret key, 32: public key). A secret key file that
+ * group or others can access is refused.
+ */
 export function readKeyFile(file: string, size: 32 | 64): Uint8Array {
+  if (size === 64) assertPrivateFile(file, "secret key file");
   let text: string;
   try {
     text = readFileSync(file, "utf8");

@@ -14,6 +14,10 @@ export const SUBJECTS = {
   zoneData: "pdns.zone.data",
   /** Core NATS: secondaries' heartbeats. */
   secondaryHeartbeat: "pdns.secondary.heartbeat",
+  /** Core NATS: every secondary's "applied" messages (`pdns.secondary.<id>.applied`), for subscribers. */
+  secondaryAppliedWildcard: "pdns.secondary.*.applied",
+  /** Request/reply: the running (lock-holding or stand-by) health-checker's status report. */
+  healthStatus: "pdns.health.status",
 } as const;
 
 /** Queue group names. */
@@ -28,3 +32,16 @@ export const DEFAULT_STREAM = "PDNS_ZONE_EVENTS";
 export function secondaryConsumerName(secondaryId: string): string {
   return `secondary-${secondaryId}`;
 }
+
+/** Request/reply subject on which secondary `secondaryId` answers zone-state requests (`pdns.secondary.<id>.state`). */
+export function secondaryStateSubject(secondaryId: string): string {
+  return `pdns.secondary.${secondaryId}.state`;
+}
+
+/** Core NATS subject on which secondary `secondaryId` reports each zone it applied (`pdns.secondary.<id>.applied`). */
+export function secondaryAppliedSubject(secondaryId: string): string {
+  return `pdns.secondary.${secondaryId}.applied`;
+}
+
+/** Default JetStream KV bucket holding the health-checker's single-active lock. */
+export const DEFAULT_HEALTH_LOCK_BUCKET = "PDNS_HEALTH_LOCK";

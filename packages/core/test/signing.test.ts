@@ -1,9 +1,12 @@
-import { mkdtempSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   SignatureError,
+  ZoneBindingError,
+  checkZoneBinding,
   generateKeyPair,
+  newRequestBinding,
   readKeyFile,
   signZone,
   verifySignedZone,
@@ -40,12 +43,32 @@ describe("zone signing", () => {
     expect(() => verifySignedZone(signed, kp.publicKey)).toThrow(/expected 64/);
   });
 
+  test("a v2 envelope binds nonce and requester; any trusted key verifies", () => {
+    const b = newRequestBinding("ns2");
+    const signed = signZone("example.org.", 1, text, kp.secretKey, 1000, b);
+    expect(signed).toMatchObject({ version: 2, nonce: b.nonce, requester: "ns2" });
+    const other = generateKeyPair();
+    expect(verifySignedZone(signed, [other.publicKey, kp.publicKey])).toBe(1);
+    expect(() => verifySignedZone({ ...signed, nonce: newRequestBinding("ns2").nonce }, kp.publicKey)).toThrow(SignatureError);
+    expect(() => verifySignedZone({ ...signed, requester: "ns3" }, kp.publicKey)).toThrow(SignatureError);
+    expect(() => verifySignedZone({ ...signed, version: 1 }, kp.publicKey)).toThrow(SignatureError); // v1 message differs
+    expect(() => verifySignedZone(signed, [other.publicKey])).toThrow(/trusted key/);
+    expect(() => verifySignedZone(signed, [])).toThrow(/no trusted public key/);
+    expect(() => checkZoneBinding(signed, { binding: b, now: 1000 + 300_000, maxSkewMs: 300_000 })).not.toThrow();
+    expect(() => checkZoneBinding(signed, { binding: b, now: 1000 + 300_001, maxSkewMs: 300_000 })).toThrow(/PDNSD_ZONE_CLOCK_SKEW|more than/);
+    expect(() => checkZoneBinding(signed, { binding: newRequestBinding("ns2"), now: 1000, maxSkewMs: 1 })).toThrow(ZoneBindingError);
+  });
+
   test("key files: secret is mode 0600 and both read back", () => {
     const dir = mkdtempSync(join(tmpdir(), "pdnsd-keys-"));
     const files = writeKeyPair(join(dir, "k"), kp);
     expect(statSync(files.secretFile).mode & 0o777).toBe(0o600);
     expect(readKeyFile(files.secretFile, 64)).toEqual(kp.secretKey);
     expect(readKeyFile(files.publicFile, 32)).toEqual(kp.publicKey);
+    // A public key file is world-readable, so reading it as a secret key is refused for that first…
+    expect(() => readKeyFile(files.publicFile, 64)).toThrow(/accessible by group or others/);
+    // …and for its size once it is private.
+    chmodSync(files.publicFile, 0o600);
     expect(() => readKeyFile(files.publicFile, 64)).toThrow(/expected 64/);
     expect(() => writeKeyPair(join(dir, "k"), kp)).toThrow();
   });

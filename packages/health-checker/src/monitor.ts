@@ -22,9 +22,21 @@ function logChange(logger: Logger, change: ActivityChange): void {
 /** Starts listening to heartbeats. */
 export function startHeartbeatMonitor(
   nc: NatsConnection,
-  opts: { inactiveAfterMs: number; checkIntervalMs: number; logger: Logger },
+  opts: {
+    inactiveAfterMs: number;
+    checkIntervalMs: number;
+    logger: Logger;
+    /** Registry to feed (default: a new one). */
+    registry?: SecondaryRegistry;
+    /** Called after each activity change is logged. */
+    onChange?: (change: ActivityChange) => void;
+  },
 ): HeartbeatMonitor {
-  const registry = new SecondaryRegistry(opts.inactiveAfterMs);
+  const registry = opts.registry ?? new SecondaryRegistry(opts.inactiveAfterMs);
+  const report = (change: ActivityChange) => {
+    logChange(opts.logger, change);
+    opts.onChange?.(change);
+  };
   const sub = nc.subscribe(SUBJECTS.secondaryHeartbeat);
   const loop = (async () => {
     for await (const msg of sub) {
@@ -32,14 +44,14 @@ export function startHeartbeatMonitor(
         const hb = decodeMessage(heartbeatSchema, msg.data, "heartbeat");
         opts.logger.debug({ secondary: hb.id, zones: hb.zoneCount }, "heartbeat");
         const change = registry.heartbeat(hb, Date.now());
-        if (change) logChange(opts.logger, change);
+        if (change) report(change);
       } catch (err) {
         opts.logger.warn({ err: (err as Error).message }, "invalid heartbeat ignored");
       }
     }
   })();
   const timer = setInterval(() => {
-    for (const change of registry.expire(Date.now())) logChange(opts.logger, change);
+    for (const change of registry.expire(Date.now())) report(change);
   }, opts.checkIntervalMs);
   return {
     registry,

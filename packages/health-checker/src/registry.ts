@@ -1,5 +1,13 @@
-// Pure bookkeeping of secondaries from their heartbeats: who is active, who went quiet.
+// Pure bookkeeping of secondaries from their heartbeats (active / inactive) and the results of their checks.
 import type { Heartbeat } from "@pdns-distribute/core";
+
+/** Counts of the last comparison with the primary. */
+export interface CheckCounts {
+  inSync: number;
+  outdated: number;
+  missing: number;
+  extra: number;
+}
 
 /** What is known of one secondary. */
 export interface SecondaryState {
@@ -8,9 +16,20 @@ export interface SecondaryState {
   dnsAddress: string;
   softwareVersion: string;
   zoneCount: number;
-  /** Local time (ms) the last heartbeat arrived. */
+  /** zoneSetDigest from its last heartbeat (undefined: an older secondary without digest). */
+  digest: string | undefined;
+  /** Local time (ms) the last heartbeat arrived; 0 when never seen. */
   lastSeen: number;
+  /** False for a static secondary that never sent a heartbeat. */
+  seen: boolean;
+  /** Listed in health.static_secondaries. */
+  static: boolean;
   active: boolean;
+  /** Local time (ms) of the last comparison with the primary, undefined when never. */
+  lastChecked: number | undefined;
+  counts: CheckCounts | undefined;
+  /** Targeted resyncs published to it. */
+  resyncs: number;
 }
 
 /** A change of a secondary's activity. */
@@ -25,16 +44,27 @@ export class SecondaryRegistry {
   readonly #states = new Map<string, SecondaryState>();
   constructor(private readonly inactiveAfterMs: number) {}
 
+  /** Adds expected secondaries (inactive until their first heartbeat). */
+  addStatic(ids: readonly string[]): void {
+    for (const id of ids) {
+      const known = this.#states.get(id);
+      if (known) known.static = true;
+      else this.#states.set(id, { ...blank(id), static: true });
+    }
+  }
+
   /** Records a heartbeat; returns an activity change when the secondary is new or was inactive. */
   heartbeat(hb: Heartbeat, now: number): ActivityChange | undefined {
     const prev = this.#states.get(hb.id);
     const state: SecondaryState = {
-      id: hb.id,
+      ...(prev ?? blank(hb.id)),
       name: hb.name,
       dnsAddress: hb.dnsAddress,
       softwareVersion: hb.softwareVersion,
       zoneCount: hb.zoneCount,
+      digest: hb.digest,
       lastSeen: now,
+      seen: true,
       active: true,
     };
     this.#states.set(hb.id, state);
@@ -53,6 +83,25 @@ export class SecondaryRegistry {
     return changes;
   }
 
+  /** Records the result of a comparison with the primary. */
+  recordCheck(id: string, counts: CheckCounts, now: number): void {
+    const state = this.#states.get(id);
+    if (!state) return;
+    state.counts = counts;
+    state.lastChecked = now;
+  }
+
+  /** Counts resyncs published to a secondary. */
+  addResyncs(id: string, n: number): void {
+    const state = this.#states.get(id);
+    if (state) state.resyncs += n;
+  }
+
+  /** One secondary, or undefined. */
+  get(id: string): SecondaryState | undefined {
+    return this.#states.get(id);
+  }
+
   /** All known secondaries, sorted by id. */
   list(): SecondaryState[] {
     return [...this.#states.values()].sort((a, b) => a.id.localeCompare(b.id));
@@ -62,4 +111,22 @@ export class SecondaryRegistry {
   active(): SecondaryState[] {
     return this.list().filter((s) => s.active);
   }
+}
+
+function blank(id: string): SecondaryState {
+  return {
+    id,
+    name: id,
+    dnsAddress: "",
+    softwareVersion: "",
+    zoneCount: 0,
+    digest: undefined,
+    lastSeen: 0,
+    seen: false,
+    static: false,
+    active: false,
+    lastChecked: undefined,
+    counts: undefined,
+    resyncs: 0,
+  };
 }

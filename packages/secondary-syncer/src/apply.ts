@@ -1,9 +1,10 @@
 // Applies one zone event on a secondary: fetch, verify signature, check serial, store, then serve.
-import { PdnsdError, SignatureError, verifySignedZone } from "@pdns-distribute/core";
-import type { Logger, SignedZone, ZoneDataReply, ZoneEvent } from "@pdns-distribute/core";
+import { PdnsdError, SignatureError, ZoneBindingError, checkZoneBinding, newRequestBinding, verifySignedZone } from "@pdns-distribute/core";
+import type { Logger, SignedZone, ZoneDataReply, ZoneEvent, ZoneRequestBinding } from "@pdns-distribute/core";
 import { isSubdomainOf, normalizeName, parseZoneText } from "@pdns-distribute/dns";
 import type { ZoneRecord } from "@pdns-distribute/dns";
 import { decideApply } from "./decide";
+import type { ZonePlan } from "./decide";
 import type { ZoneStore } from "./store";
 
 /** Zones being answered by the DNS server; replace/remove swap whole zones. */
@@ -13,15 +14,20 @@ export interface ServedZones {
   count(): number;
 }
 
-/** Asks the primary for a zone's signed data. */
-export type ZoneFetcher = (zone: string) => Promise<ZoneDataReply>;
+/** Asks the primary for a zone's signed data, bound to `binding` (a fresh nonce and the requester id). */
+export type ZoneFetcher = (zone: string, binding: ZoneRequestBinding) => Promise<ZoneDataReply>;
 
 /** Everything applyZoneEvent needs. */
 export interface ApplyDeps {
   fetchZone: ZoneFetcher;
   store: ZoneStore;
   served: ServedZones;
-  publicKey: Uint8Array;
+  /** Trusted zone-provider public key(s); data signed by any of them is accepted (key rotation). */
+  publicKey: Uint8Array | readonly Uint8Array[];
+  /** This secondary's id, bound into each request and its reply (default ""). */
+  requester?: string;
+  /** Largest allowed |now - signing time| of a fresh reply, ms (default 300 s). */
+  maxClockSkewMs?: number;
   logger: Logger;
 }
 
@@ -69,16 +75,25 @@ export function parseSignedZoneRecords(signed: SignedZone): ZoneRecord[] {
   return records;
 }
 
-/** Fetches, verifies and applies the current version of `zone`. */
-async function syncZone(deps: ApplyDeps, zone: string): Promise<ApplyOutcome> {
+/**
+ * Fetches, verifies and applies the current version of `zone`. With `replaceHeld` (the zone was deleted
+ * and maybe re-created since), the held version is ignored and a zone the primary no longer has is removed.
+ */
+async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false): Promise<ApplyOutcome> {
   let reply: ZoneDataReply;
+  const binding = newRequestBinding(deps.requester ?? "");
   try {
-    reply = await deps.fetchZone(zone);
+    reply = await deps.fetchZone(zone, binding);
   } catch (err) {
     throw new TransientSyncError(`zone ${zone}: zone-data request failed: ${(err as Error).message}`, { cause: err });
   }
   if (reply.type === "error") {
-    if (reply.code === "PDNSD_ZONE_NOT_FOUND") return { result: "not-found", zone };
+    if (reply.code === "PDNSD_ZONE_NOT_FOUND") {
+      if (!replaceHeld) return { result: "not-found", zone };
+      const existed = deps.store.delete(zone);
+      deps.served.remove(zone);
+      return { result: "deleted", zone, existed };
+    }
     throw new TransientSyncError(`zone ${zone}: zone-provider answered ${reply.code}: ${reply.message}`);
   }
   if (normalizeName(reply.zone) !== zone) {
@@ -86,11 +101,13 @@ async function syncZone(deps: ApplyDeps, zone: string): Promise<ApplyOutcome> {
   }
   try {
     verifySignedZone(reply, deps.publicKey);
+    // Authentic, but is it the answer to this request? An old reply replayed carries another nonce.
+    checkZoneBinding(reply, { binding, maxSkewMs: deps.maxClockSkewMs ?? 300_000 });
   } catch (err) {
-    if (err instanceof SignatureError) throw new RejectedZoneError(err.code, err.message, { cause: err });
+    if (err instanceof SignatureError || err instanceof ZoneBindingError) throw new RejectedZoneError(err.code, err.message, { cause: err });
     throw err;
   }
-  const held = deps.store.get(zone);
+  const held = replaceHeld ? undefined : deps.store.get(zone);
   const decision = decideApply(held, reply);
   if (decision === "stale" && held) return { result: "stale", zone, serial: reply.serial, heldSerial: held.serial };
   if (decision === "same" || (held && held.serial === reply.serial && held.zoneText === reply.zoneText)) {
@@ -111,4 +128,17 @@ export async function applyZoneEvent(deps: ApplyDeps, event: ZoneEvent): Promise
     return { result: "deleted", zone, existed };
   }
   return syncZone(deps, zone);
+}
+
+/**
+ * Applies a coalesced plan (see coalesceEvents): a delete alone removes the zone; a delete followed by
+ * changes fetches the new version and replaces the held one in one store transaction (the old version
+ * keeps being served until then); changes alone fetch with the usual serial check.
+ */
+export async function applyZonePlan(deps: ApplyDeps, plan: ZonePlan): Promise<ApplyOutcome> {
+  const zone = normalizeName(plan.zone);
+  if (plan.sync) return syncZone(deps, zone, plan.deleted);
+  const existed = deps.store.delete(zone);
+  deps.served.remove(zone);
+  return { result: "deleted", zone, existed };
 }

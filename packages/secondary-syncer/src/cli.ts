@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // pdns-distribute-secondary-syncer: keeps signed zones in SQLite in sync over NATS and answers DNS for them.
-import { createLogger, daemonProgram, runDaemon } from "@pdns-distribute/core";
-import { loadSecondarySyncerConfig, publicKeyOf } from "./config";
+import { createLogger, daemonProgram, publicKeyId, runDaemon, startMetricsServer } from "@pdns-distribute/core";
+import { loadSecondarySyncerConfig, trustedPublicKeys } from "./config";
+import { createSecondaryMetrics } from "./metrics";
 import { startSecondary } from "./secondary";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -15,10 +16,20 @@ const program = daemonProgram(
 ).action(async (opts: { config?: string }) => {
   await runDaemon(NAME, async () => {
     const cfg = loadSecondarySyncerConfig(opts.config);
-    const publicKey = publicKeyOf(cfg);
+    const publicKeys = trustedPublicKeys(cfg);
     const logger = createLogger("secondary-syncer", cfg.log.level).child({ secondary: cfg.secondary.id });
-    const secondary = await startSecondary(cfg, publicKey, version, logger);
-    return { logger, stop: () => secondary.stop() };
+    logger.info({ keys: publicKeys.map(publicKeyId) }, "trusted zone-signing keys");
+    const metrics = createSecondaryMetrics();
+    const secondary = await startSecondary(cfg, publicKeys, version, logger, metrics.onOutcome, metrics.onQuery);
+    metrics.zonesServed(() => secondary.served.count());
+    const metricsServer = await startMetricsServer(cfg.metrics, metrics.registry, logger);
+    return {
+      logger,
+      stop: async () => {
+        await secondary.stop();
+        await metricsServer?.close();
+      },
+    };
   });
 });
 

@@ -1,7 +1,18 @@
 // secondary-syncer configuration: TOML file validated with zod; every key has a default (see config.example.toml).
 import { hostname } from "node:os";
-import { decodeKey, loadConfig, logConfigSchema, natsConfigSchema, readKeyFile, ConfigError } from "@pdns-distribute/core";
+import { decodeKey, loadConfig, logConfigSchema, natsConfigSchema, readKeyFile, ConfigError, metricsConfigSchema } from "@pdns-distribute/core";
 import { z } from "zod";
+import { parseCidr } from "./answer/acl";
+
+/** True when `text` is an IP address or CIDR prefix. */
+function isCidr(text: string): boolean {
+  try {
+    parseCidr(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Schema of the secondary-syncer config file. */
 export const secondarySyncerConfigSchema = z
@@ -30,6 +41,25 @@ export const secondarySyncerConfigSchema = z
         tcp_idle_timeout_ms: z.number().int().positive().default(10_000),
         /** Most simultaneous TCP connections. */
         max_tcp_connections: z.number().int().positive().default(1000),
+        /** Most simultaneous TCP connections from one client address; 0: no per-client limit. */
+        max_tcp_connections_per_client: z.number().int().min(0).default(50),
+        /**
+         * Response rate limiting (UDP): responses per second per client /24 (IPv4) or /56 (IPv6) and response
+         * kind (answers per question); 0 turns it off. See docs/security.md.
+         */
+        rrl_responses_per_second: z.number().min(0).default(50),
+        /** Every Nth rate-limited response is sent truncated (TC) so real clients retry over TCP; 0: drop all. */
+        rrl_slip: z.number().int().min(0).max(10).default(2),
+        /** Seconds a flood is remembered (a bucket's debt is capped at window × rate). */
+        rrl_window: z.number().int().min(1).max(3600).default(15),
+        /** CIDRs (or addresses) allowed to AXFR over TCP; empty: transfers are REFUSED to everyone. */
+        axfr_allow: z
+          .array(z.string().refine((s) => isCidr(s), "an IP address or CIDR prefix, e.g. 192.0.2.0/24"))
+          .default([]),
+        /** UDP socket receive buffer, bytes (SO_RCVBUF; capped by net.core.rmem_max); 0 keeps the OS default. */
+        udp_receive_buffer_bytes: z.number().int().min(0).default(2 * 1024 * 1024),
+        /** Processes answering DNS on the shared UDP/TCP sockets (Node cluster); 1: answer in the main process. */
+        workers: z.number().int().min(1).max(64).default(1),
       })
       .strict()
       .prefault({}),
@@ -42,10 +72,19 @@ export const secondarySyncerConfigSchema = z
       .prefault({}),
     signing: z
       .object({
-        /** File with the zone-provider's Ed25519 public key (base64). Ignored when public_key is set. */
+        /**
+         * File with the zone-provider's Ed25519 public key (base64). Read only when none of public_key,
+         * public_keys and public_key_files is set.
+         */
         public_key_file: z.string().default("/etc/pdns-distribute/zone-signing.pub"),
         /** The public key itself (base64), instead of a file. */
         public_key: z.string().default(""),
+        /** Several trusted public key files (key rotation): data signed by any of them is accepted. */
+        public_key_files: z.array(z.string().min(1)).default([]),
+        /** Several trusted public keys inline (base64), added to public_key and public_key_files. */
+        public_keys: z.array(z.string().min(1)).default([]),
+        /** Largest allowed difference between a zone-data reply's signing time and this host's clock, s. */
+        max_clock_skew_s: z.number().int().positive().default(300),
       })
       .strict()
       .prefault({}),
@@ -60,6 +99,8 @@ export const secondarySyncerConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Prometheus endpoint (GET /metrics); empty listen_address: off. */
+    metrics: metricsConfigSchema(9204),
     nats: natsConfigSchema,
     log: logConfigSchema,
   })
@@ -73,13 +114,28 @@ export function loadSecondarySyncerConfig(file: string | undefined): SecondarySy
   return loadConfig(secondarySyncerConfigSchema, file);
 }
 
-/** The configured zone-provider public key (inline or from the file); ConfigError names the key. */
+/**
+ * Every trusted zone-provider public key: public_key, public_keys and public_key_files together, or
+ * public_key_file alone when none of those is set. ConfigError names the key.
+ */
+export function trustedPublicKeys(cfg: SecondarySyncerConfig): Uint8Array[] {
+  const s = cfg.signing;
+  const keys: Uint8Array[] = [];
+  const add = (key: string, read: () => Uint8Array) => {
+    try {
+      keys.push(read());
+    } catch (err) {
+      throw new ConfigError(`${key}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  if (s.public_key !== "") add("signing.public_key", () => decodeKey(s.public_key, 32, "signing.public_key"));
+  s.public_keys.forEach((k, i) => add(`signing.public_keys[${i}]`, () => decodeKey(k, 32, `signing.public_keys[${i}]`)));
+  s.public_key_files.forEach((f, i) => add(`signing.public_key_files[${i}]`, () => readKeyFile(f, 32)));
+  if (keys.length === 0) add("signing.public_key_file", () => readKeyFile(s.public_key_file, 32));
+  return keys;
+}
+
+/** The first trusted zone-provider public key (see {@link trustedPublicKeys}). */
 export function publicKeyOf(cfg: SecondarySyncerConfig): Uint8Array {
-  try {
-    if (cfg.signing.public_key !== "") return decodeKey(cfg.signing.public_key, 32, "signing.public_key");
-    return readKeyFile(cfg.signing.public_key_file, 32);
-  } catch (err) {
-    const key = cfg.signing.public_key !== "" ? "signing.public_key" : "signing.public_key_file";
-    throw new ConfigError(`${key}: ${(err as Error).message}`, { cause: err });
-  }
+  return trustedPublicKeys(cfg)[0] as Uint8Array;
 }

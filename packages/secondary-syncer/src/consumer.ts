@@ -1,4 +1,4 @@
-// This secondary's durable JetStream consumer of zone events: apply in order, ack after storing, retry with backoff.
+// This secondary's durable JetStream consumer of zone events: coalesce per zone, apply, ack after storing, retry with backoff.
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { JsMsg } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
@@ -12,8 +12,22 @@ import {
   zoneEventSchema,
 } from "@pdns-distribute/core";
 import type { Logger, NatsConfig, NatsConnection } from "@pdns-distribute/core";
-import { RejectedZoneError, TransientSyncError, applyZoneEvent } from "./apply";
+import { normalizeName } from "@pdns-distribute/dns";
+import { RejectedZoneError, TransientSyncError, applyZonePlan } from "./apply";
 import type { ApplyDeps, ApplyOutcome } from "./apply";
+import { coalesceEvents } from "./decide";
+import type { PendingZoneEvent, ZonePlan } from "./decide";
+
+/** Largest zone event accepted, bytes: real events are ~200 bytes, anything this big is garbage. */
+export const MAX_EVENT_BYTES = 64 * 1024;
+/** Unexpected errors (not known to be transient) are retried this many deliveries, then the event is terminated. */
+export const MAX_UNEXPECTED_DELIVERIES = 5;
+
+/** What happened to one event (or a coalesced run of events for one zone). */
+export type ConsumerOutcome =
+  | (ApplyOutcome & { events?: number })
+  | { result: "retry"; zone: string; error: string; code?: string; events?: number }
+  | { result: "rejected"; zone: string; error: string; code: string; events?: number };
 
 /** Options of the event consumer. */
 export interface EventConsumerOptions {
@@ -24,17 +38,24 @@ export interface EventConsumerOptions {
   maxRetryDelayMs: number;
   deps: ApplyDeps;
   logger: Logger;
-  /** Called after each event with its outcome (for metrics and tests). */
-  onOutcome?: (outcome: ApplyOutcome | { result: "rejected" | "retry"; zone: string; error: string }) => void;
+  /** After the first event arrives on an idle consumer, wait this long for more to coalesce, ms (default 20). */
+  coalesceWindowMs?: number;
+  /** Called after each event (or coalesced run) with its outcome and, once applied, the time it took (metrics, tests). */
+  onOutcome?: (outcome: ConsumerOutcome, durationMs?: number) => void;
 }
 
 /** A running consumer. */
 export interface EventConsumer {
-  /** Stops after the event being applied (if any) is finished and acknowledged. */
+  /** Stops after the zone being applied (if any) is finished and acknowledged; queued events are nak'ed. */
   stop(): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Redelivery delay after a transient failure: 0.5 s doubling per delivery, capped. */
+export function retryDelayMs(deliveryCount: number, maxMs: number): number {
+  return Math.min(maxMs, 500 * 2 ** Math.min(10, Math.max(0, deliveryCount - 1)));
+}
 
 /** Creates this secondary's durable consumer if it does not exist. */
 async function ensureConsumer(opts: EventConsumerOptions): Promise<string> {
@@ -57,34 +78,86 @@ async function ensureConsumer(opts: EventConsumerOptions): Promise<string> {
   return durable;
 }
 
-/** Handles one message: ack on success or permanent rejection, nak with backoff on transient failure. */
-async function handleMessage(msg: JsMsg, opts: EventConsumerOptions): Promise<void> {
-  let zone = "?";
+/** Decodes one message; acks/terms it right away when it needs no apply. Returns the event to apply, if any. */
+function admit(msg: JsMsg, opts: EventConsumerOptions): PendingZoneEvent | undefined {
   try {
+    if (msg.data.byteLength > MAX_EVENT_BYTES) {
+      throw new MessageDecodeError(`event ${msg.subject}#${msg.seq}: ${msg.data.byteLength} bytes exceeds ${MAX_EVENT_BYTES}`);
+    }
     const event = decodeMessage(zoneEventSchema, msg.data, `event ${msg.subject}#${msg.seq}`);
-    zone = event.zone;
+    let zone: string;
+    try {
+      zone = normalizeName(event.zone);
+    } catch (err) {
+      throw new MessageDecodeError(`event ${msg.subject}#${msg.seq}: zone: ${(err as Error).message}`, { cause: err });
+    }
     if (event.target !== undefined && event.target !== opts.secondaryId) {
       msg.ack(); // a targeted resync for another secondary
-      return;
+      return undefined;
     }
-    const outcome = await applyZoneEvent(opts.deps, event);
-    msg.ack();
-    opts.logger.info({ ...outcome, event: event.type, id: event.id, seq: msg.seq }, "zone event applied");
-    opts.onOutcome?.(outcome);
+    return { seq: msg.seq, type: event.type, zone };
   } catch (err) {
-    if (err instanceof TransientSyncError) {
-      const delay = Math.min(opts.maxRetryDelayMs, 500 * 2 ** Math.min(10, msg.info.deliveryCount - 1));
-      msg.nak(delay);
-      opts.logger.warn({ zone, err: err.message, retryInMs: delay, attempt: msg.info.deliveryCount }, "zone sync failed, will retry");
-      opts.onOutcome?.({ result: "retry", zone, error: err.message });
-      return;
-    }
-    // Poison or forged: never applied, never blocks the consumer.
+    // Malformed, oversized or unknown: never applied, never blocks the consumer.
     msg.term();
     const e = err as Error & { code?: string };
-    const known = err instanceof RejectedZoneError || err instanceof MessageDecodeError;
-    opts.logger.error({ zone, err: e.message, code: e.code, seq: msg.seq }, known ? "zone event rejected" : "zone event failed unexpectedly");
-    opts.onOutcome?.({ result: "rejected", zone, error: e.message });
+    const code = e.code ?? "PDNSD_MESSAGE_INVALID";
+    opts.logger.error({ err: e.message, code, seq: msg.seq, subject: msg.subject }, "zone event rejected");
+    opts.onOutcome?.({ result: "rejected", zone: "?", error: e.message, code });
+    return undefined;
+  }
+}
+
+/** Applies one coalesced plan and settles all its messages: ack, nak with backoff, or term. */
+async function settlePlan(plan: ZonePlan, msgs: JsMsg[], opts: EventConsumerOptions): Promise<void> {
+  const events = msgs.length;
+  const started = performance.now();
+  try {
+    const outcome = await applyZonePlan(opts.deps, plan);
+    for (const m of msgs) m.ack();
+    opts.logger.info({ ...outcome, events, seq: msgs[msgs.length - 1]?.seq }, "zone event applied");
+    opts.onOutcome?.({ ...outcome, events }, performance.now() - started);
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    const deliveries = Math.max(...msgs.map((m) => m.info.deliveryCount));
+    const transient = err instanceof TransientSyncError;
+    const known = transient || err instanceof RejectedZoneError;
+    if (transient || (!known && deliveries < MAX_UNEXPECTED_DELIVERIES)) {
+      const delay = retryDelayMs(deliveries, opts.maxRetryDelayMs);
+      for (const m of msgs) m.nak(delay);
+      opts.logger.warn({ zone: plan.zone, err: e.message, code: e.code, retryInMs: delay, attempt: deliveries, events }, "zone sync failed, will retry");
+      opts.onOutcome?.({ result: "retry", zone: plan.zone, error: e.message, code: e.code, events });
+      return;
+    }
+    // Forged, unparsable or persistently failing: never applied, never blocks the consumer.
+    for (const m of msgs) m.term();
+    const code = e.code ?? "PDNSD_SYNC_FAILED";
+    opts.logger.error({ zone: plan.zone, err: e.message, code, seq: msgs[0]?.seq, events }, known ? "zone event rejected" : "zone event failed unexpectedly");
+    opts.onOutcome?.({ result: "rejected", zone: plan.zone, error: e.message, code, events });
+  }
+}
+
+/** Coalesces a batch per zone and applies each zone in turn. */
+async function processBatch(batch: JsMsg[], opts: EventConsumerOptions, isStopped: () => boolean): Promise<void> {
+  const bySeq = new Map<number, JsMsg[]>();
+  const pending: PendingZoneEvent[] = [];
+  for (const msg of batch) {
+    const seen = bySeq.get(msg.seq);
+    if (seen) {
+      seen.push(msg); // a redelivery of a message still queued: settle both deliveries together
+      continue;
+    }
+    const event = admit(msg, opts);
+    if (!event) continue;
+    bySeq.set(msg.seq, [msg]);
+    pending.push(event);
+  }
+  for (const plan of coalesceEvents(pending)) {
+    const msgs = plan.seqs.flatMap((seq) => bySeq.get(seq) ?? []);
+    if (isStopped()) {
+      for (const m of msgs) m.nak();
+      continue;
+    }
+    await settlePlan(plan, msgs, opts);
   }
 }
 
@@ -92,14 +165,45 @@ async function handleMessage(msg: JsMsg, opts: EventConsumerOptions): Promise<vo
 export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
   let stopped = false;
   let stopMessages: (() => void) | undefined;
-  const loop = (async () => {
+  const queue: JsMsg[] = [];
+  let wakeWorker: (() => void) | undefined;
+  const wake = (): void => {
+    const w = wakeWorker;
+    wakeWorker = undefined;
+    w?.();
+  };
+
+  // Worker: takes everything queued, coalesces it per zone, applies; one batch at a time.
+  const worker = (async () => {
+    while (!stopped) {
+      if (queue.length === 0) {
+        await new Promise<void>((resolve) => {
+          wakeWorker = resolve;
+        });
+        if (stopped) break;
+        const window = opts.coalesceWindowMs ?? 20;
+        if (window > 0) await sleep(window);
+      }
+      const batch = queue.splice(0, queue.length);
+      if (batch.length > 0) await processBatch(batch, opts, () => stopped).catch((err: unknown) => {
+        opts.logger.error({ err: (err as Error).message }, "event batch failed");
+        for (const m of batch) m.nak(1000);
+      });
+    }
+    for (const m of queue.splice(0, queue.length)) m.nak();
+  })();
+
+  // Pump: moves delivered messages into the queue (re-establishing the consumer after broker trouble).
+  const pump = (async () => {
     let failures = 0;
     while (!stopped) {
       try {
         await ensureZoneEventStream(opts.nc, opts.nats);
         const durable = await ensureConsumer(opts);
         const consumer = await jetstream(opts.nc).consumers.get(opts.nats.stream, durable);
-        const messages = await consumer.consume({ max_messages: 64 });
+        // Short pulls: a pull request lost with a NATS node (e.g. the consumer leader) is noticed after two
+        // missed heartbeats (2 × 2.5 s) instead of the default 2 × 15 s.
+        const messages = await consumer.consume({ max_messages: 256, expires: 5000 });
         stopMessages = () => void messages.stop();
         failures = 0;
         for await (const msg of messages) {
@@ -107,8 +211,10 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
             msg.nak();
             continue;
           }
-          await handleMessage(msg, opts);
+          queue.push(msg);
+          wake();
         }
+        if (!stopped) await sleep(250); // the consumer ended without an error: set it up again
       } catch (err) {
         if (stopped) break;
         failures++;
@@ -118,11 +224,14 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
       }
     }
   })();
+
   return {
     async stop() {
       stopped = true;
       stopMessages?.();
-      await loop;
+      wake();
+      await worker;
+      await Promise.race([pump, sleep(2000)]);
     },
   };
 }

@@ -32,3 +32,49 @@ export function decideApply(held: ZoneVersion | undefined, incoming: ZoneVersion
   if (incoming.timestamp === held.timestamp) return APPLY_DECISION.same;
   return APPLY_DECISION.stale;
 }
+
+/** A decoded zone event waiting in the consumer, in stream order (`zone` already normalized). */
+export interface PendingZoneEvent {
+  seq: number;
+  type: "zone.add" | "zone.modified" | "zone.delete";
+  zone: string;
+}
+
+/** What one transfer (or delete) must do for a zone to reflect a run of its events. */
+export interface ZonePlan {
+  zone: string;
+  /** A delete is among the events: the held version no longer counts (the zone was removed, maybe re-created). */
+  deleted: boolean;
+  /** An add or modify follows the last delete (or there is no delete): fetch the current version. */
+  sync: boolean;
+  /** Stream sequences of every event folded into this plan; all are acked together after the apply. */
+  seqs: number[];
+}
+
+/**
+ * Coalesces a batch of events per zone so one transfer brings the newest version. Events carry no data,
+ * so for each zone only the last delete and whether anything came after it matter:
+ * - …, delete            → delete
+ * - …, delete, add, …    → fetch and replace regardless of the held serial (a re-created zone may
+ *                          restart at a lower serial); the zone is removed if the primary no longer has it
+ * - add / modified only  → fetch; the usual RFC 1982 serial check applies
+ * Plans come in the order of each zone's first event; different zones are independent.
+ */
+export function coalesceEvents(events: PendingZoneEvent[]): ZonePlan[] {
+  const plans = new Map<string, ZonePlan>();
+  for (const e of events) {
+    let plan = plans.get(e.zone);
+    if (!plan) {
+      plan = { zone: e.zone, deleted: false, sync: false, seqs: [] };
+      plans.set(e.zone, plan);
+    }
+    plan.seqs.push(e.seq);
+    if (e.type === "zone.delete") {
+      plan.deleted = true;
+      plan.sync = false;
+    } else {
+      plan.sync = true;
+    }
+  }
+  return [...plans.values()];
+}

@@ -1,4 +1,4 @@
-// Publishes this secondary's heartbeat (id, name, DNS address, zone count) on core NATS every few seconds.
+// Publishes this secondary's heartbeat (id, name, DNS address, zone count, zone-set digest) on core NATS every few seconds.
 import { SUBJECTS, encodeMessage } from "@pdns-distribute/core";
 import type { Heartbeat, NatsConnection } from "@pdns-distribute/core";
 
@@ -9,11 +9,13 @@ export interface HeartbeatSource {
   dnsAddress: string;
   softwareVersion: string;
   zoneCount(): number;
+  /** zoneSetDigest of the served (zone, serial) set (see zone-state.ts); omitted when absent. */
+  digest?(): string;
 }
 
 /** Builds one heartbeat message. */
 export function buildHeartbeat(src: HeartbeatSource, now = new Date()): Heartbeat {
-  return {
+  const hb: Heartbeat = {
     type: "secondary.heartbeat",
     version: 1,
     id: src.id,
@@ -23,6 +25,8 @@ export function buildHeartbeat(src: HeartbeatSource, now = new Date()): Heartbea
     zoneCount: src.zoneCount(),
     time: now.toISOString(),
   };
+  if (src.digest) hb.digest = src.digest();
+  return hb;
 }
 
 /** Publishes a heartbeat now and every `intervalMs`; returns a stop function. */

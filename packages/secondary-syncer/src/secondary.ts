@@ -1,15 +1,18 @@
 // Wires a secondary together: SQLite store → served zones → DNS server, then NATS consumer and heartbeat.
 import { connectNats, verifySignedZone } from "@pdns-distribute/core";
 import type { Logger, NatsConnection } from "@pdns-distribute/core";
-import { startDnsServer } from "./answer";
-import type { DnsServer } from "./answer";
+import { createAddressMatcher, startDnsServer } from "./answer";
+import type { DnsServer, DnsServerOptions } from "./answer";
 import { parseSignedZoneRecords } from "./apply";
-import type { ApplyOutcome } from "./apply";
 import type { SecondarySyncerConfig } from "./config";
 import { startEventConsumer } from "./consumer";
-import type { EventConsumer } from "./consumer";
+import type { ConsumerOutcome, EventConsumer } from "./consumer";
 import { natsZoneFetcher } from "./fetcher";
+import { publishApplied } from "./applied";
 import { startHeartbeat } from "./heartbeat";
+import { createZoneStateTracker, startZoneStateResponder } from "./zone-state";
+import { startDnsWorkers } from "./dns-workers";
+import type { DnsWorkerPool } from "./dns-workers";
 import { createServedZones } from "./served-zones";
 import type { ServedZoneSet } from "./served-zones";
 import { openZoneStore } from "./store";
@@ -24,7 +27,7 @@ export interface Secondary {
 }
 
 /** Loads every stored zone into `served`; a stored zone that no longer verifies or parses is skipped and logged. */
-export function loadStoredZones(store: ZoneStore, served: ServedZoneSet, publicKey: Uint8Array, logger: Logger): number {
+export function loadStoredZones(store: ZoneStore, served: ServedZoneSet, publicKey: Uint8Array | readonly Uint8Array[], logger: Logger): number {
   let loaded = 0;
   for (const zone of store.all()) {
     try {
@@ -41,23 +44,32 @@ export function loadStoredZones(store: ZoneStore, served: ServedZoneSet, publicK
 /** Starts a secondary: serves stored zones at once, then joins NATS in the background. */
 export async function startSecondary(
   cfg: SecondarySyncerConfig,
-  publicKey: Uint8Array,
+  publicKey: Uint8Array | readonly Uint8Array[],
   softwareVersion: string,
   logger: Logger,
-  onOutcome?: (o: ApplyOutcome | { result: string; zone: string }) => void,
+  onOutcome?: (o: ConsumerOutcome, durationMs?: number) => void,
+  onQuery?: DnsServerOptions["onQuery"],
 ): Promise<Secondary> {
   const store = openZoneStore(cfg.storage.database);
-  const served = createServedZones();
+  // With DNS workers, each zone change is passed on to them once the store holds it (apply.ts stores first).
+  let workers: DnsWorkerPool | undefined;
+  const served = createServedZones((zone, removed) => (removed ? workers?.zoneRemoved(zone) : workers?.zoneChanged(zone)));
   const started = Date.now();
   const loaded = loadStoredZones(store, served, publicKey, logger);
   logger.info({ zones: loaded, ms: Date.now() - started }, "stored zones loaded");
-  const dns = await startDnsServer({
+  if (cfg.dns.workers > 1) workers = await startDnsWorkers(cfg, publicKey, logger);
+  const dns: DnsServer = workers ?? await startDnsServer({
     address: cfg.dns.listen_address,
     port: cfg.dns.listen_port,
     zones: served.zoneSet,
     logger,
     tcpIdleTimeoutMs: cfg.dns.tcp_idle_timeout_ms,
     maxTcpConnections: cfg.dns.max_tcp_connections,
+    transferAllowed: createAddressMatcher(cfg.dns.axfr_allow),
+    udpReceiveBufferBytes: cfg.dns.udp_receive_buffer_bytes,
+    rrl: { responsesPerSecond: cfg.dns.rrl_responses_per_second, slip: cfg.dns.rrl_slip, windowSeconds: cfg.dns.rrl_window },
+    maxTcpConnectionsPerClient: cfg.dns.max_tcp_connections_per_client,
+    onQuery,
   });
   const dnsAddr = dns.address();
   logger.info({ address: dnsAddr.address, port: dnsAddr.port }, "answering DNS");
@@ -65,6 +77,8 @@ export async function startSecondary(
   let nc: NatsConnection | undefined;
   let consumer: EventConsumer | undefined;
   let stopHeartbeat: (() => void) | undefined;
+  let stopZoneState: (() => void) | undefined;
+  const zoneState = createZoneStateTracker(served.zoneSet);
   let stopping = false;
   const joining = (async () => {
     nc = await connectNats(cfg.nats, `pdns-distribute-secondary-syncer ${cfg.secondary.id}`, logger);
@@ -75,10 +89,22 @@ export async function startSecondary(
       secondaryId: cfg.secondary.id,
       ackWaitMs: cfg.sync.ack_wait_ms,
       maxRetryDelayMs: cfg.sync.max_retry_delay_ms,
-      deps: { fetchZone: natsZoneFetcher(nc, cfg.sync.request_timeout_ms), store, served, publicKey, logger },
+      deps: {
+        fetchZone: natsZoneFetcher(nc, cfg.sync.request_timeout_ms),
+        store,
+        served,
+        publicKey,
+        requester: cfg.secondary.id,
+        maxClockSkewMs: cfg.signing.max_clock_skew_s * 1000,
+        logger,
+      },
       logger,
-      onOutcome,
+      onOutcome: (o, ms) => {
+        if (nc) publishApplied(nc, cfg.secondary.id, o);
+        onOutcome?.(o, ms);
+      },
     });
+    stopZoneState = startZoneStateResponder(nc, cfg.secondary.id, zoneState, logger);
     stopHeartbeat = startHeartbeat(
       nc,
       {
@@ -87,6 +113,7 @@ export async function startSecondary(
         dnsAddress: `${dnsAddr.address}:${dnsAddr.port}`,
         softwareVersion,
         zoneCount: () => served.count(),
+        digest: () => zoneState.digest(),
       },
       cfg.secondary.heartbeat_interval_s * 1000,
     );
@@ -99,6 +126,7 @@ export async function startSecondary(
     async stop() {
       stopping = true;
       stopHeartbeat?.();
+      stopZoneState?.();
       await consumer?.stop();
       if (nc) await nc.drain().catch(() => undefined);
       else void joining;

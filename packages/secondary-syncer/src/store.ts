@@ -31,9 +31,14 @@ CREATE TABLE IF NOT EXISTS zones (
   timestamp  INTEGER NOT NULL,
   signature  TEXT NOT NULL,
   zone_text  TEXT NOT NULL,
-  stored_at  INTEGER NOT NULL
+  stored_at  INTEGER NOT NULL,
+  nonce      TEXT,
+  requester  TEXT
 );
 `;
+
+/** Columns added after the first release (ALTER TABLE on an older database); NULL nonce: a version 1 envelope. */
+const ADDED_COLUMNS = ["nonce", "requester"] as const;
 
 interface Row {
   name: string;
@@ -42,10 +47,12 @@ interface Row {
   signature: string;
   zone_text: string;
   stored_at: number;
+  nonce: string | null;
+  requester: string | null;
 }
 
 function fromRow(row: Row): StoredZone {
-  return {
+  const zone: StoredZone = {
     type: "zone.data",
     version: 1,
     zone: row.name,
@@ -55,6 +62,9 @@ function fromRow(row: Row): StoredZone {
     zoneText: row.zone_text,
     storedAt: row.stored_at,
   };
+  // A request-bound (version 2) envelope keeps its binding so it verifies again at start-up.
+  if (row.nonce !== null) Object.assign(zone, { version: 2, nonce: row.nonce, requester: row.requester ?? "" });
+  return zone;
 }
 
 /** Opens (creating if needed) the SQLite database at `path` (":memory:" for tests). */
@@ -64,14 +74,17 @@ export function openZoneStore(path: string): ZoneStore {
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.exec(SCHEMA);
+  const present = new Set(db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('zones')").all().map((c) => c.name));
+  for (const column of ADDED_COLUMNS) if (!present.has(column)) db.exec(`ALTER TABLE zones ADD COLUMN ${column} TEXT`);
   const selectAll = db.prepare<[], Row>("SELECT * FROM zones ORDER BY name");
   const selectOne = db.prepare<[string], Row>("SELECT * FROM zones WHERE name = ?");
   const selectSerials = db.prepare<[], { name: string; serial: number }>("SELECT name, serial FROM zones");
   const upsert = db.prepare(
-    `INSERT INTO zones (name, serial, timestamp, signature, zone_text, stored_at)
-     VALUES (@name, @serial, @timestamp, @signature, @zone_text, @stored_at)
+    `INSERT INTO zones (name, serial, timestamp, signature, zone_text, stored_at, nonce, requester)
+     VALUES (@name, @serial, @timestamp, @signature, @zone_text, @stored_at, @nonce, @requester)
      ON CONFLICT(name) DO UPDATE SET serial = excluded.serial, timestamp = excluded.timestamp,
-       signature = excluded.signature, zone_text = excluded.zone_text, stored_at = excluded.stored_at`,
+       signature = excluded.signature, zone_text = excluded.zone_text, stored_at = excluded.stored_at,
+       nonce = excluded.nonce, requester = excluded.requester`,
   );
   const remove = db.prepare<[string]>("DELETE FROM zones WHERE name = ?");
   const putTx = db.transaction((z: SignedZone) => {
@@ -82,6 +95,8 @@ export function openZoneStore(path: string): ZoneStore {
       signature: z.signature,
       zone_text: z.zoneText,
       stored_at: Date.now(),
+      nonce: z.version === 2 ? (z.nonce ?? null) : null,
+      requester: z.version === 2 ? (z.requester ?? null) : null,
     });
   });
   return {

@@ -1,6 +1,6 @@
 import pino from "pino";
-import { generateKeyPair, newZoneEvent, signZone } from "@pdns-distribute/core";
-import type { SignedZone, ZoneDataReply } from "@pdns-distribute/core";
+import { generateKeyPair, newZoneEvent, signZone, verifySignedZone } from "@pdns-distribute/core";
+import type { SignedZone, ZoneDataReply, ZoneRequestBinding } from "@pdns-distribute/core";
 import type { ZoneRecord } from "@pdns-distribute/dns";
 import { RejectedZoneError, TransientSyncError, applyZoneEvent, openZoneStore } from "@pdns-distribute/secondary-syncer";
 import type { ApplyDeps, ServedZones } from "@pdns-distribute/secondary-syncer";
@@ -22,15 +22,22 @@ function fakeServed(): ServedZones & { zones: Map<string, ZoneRecord[]> } {
 
 describe("applyZoneEvent", () => {
   const key = generateKeyPair();
-  let reply: ZoneDataReply | Error;
+  // A reply, or a function of the request's binding (a genuine zone-provider signs bound to it).
+  let reply: ZoneDataReply | Error | ((b: ZoneRequestBinding) => ZoneDataReply);
+  let lastBinding: ZoneRequestBinding | undefined;
   let deps: ApplyDeps & { served: ReturnType<typeof fakeServed> };
-  const signed = (serial: number, ip?: string, ts = Date.now()): SignedZone => signZone(ZONE, serial, text(serial, ip), key.secretKey, ts);
+  const bound =
+    (zone: string, serial: number, zoneText: string, secret = key.secretKey, ts?: number) =>
+    (b: ZoneRequestBinding): SignedZone =>
+      signZone(zone, serial, zoneText, secret, ts ?? Date.now(), b);
+  const signed = (serial: number, ip?: string, ts?: number) => bound(ZONE, serial, text(serial, ip), key.secretKey, ts);
 
   beforeEach(() => {
     deps = {
-      fetchZone: async () => {
+      fetchZone: async (_zone, b) => {
+        lastBinding = b;
         if (reply instanceof Error) throw reply;
-        return reply;
+        return typeof reply === "function" ? reply(b) : reply;
       },
       store: openZoneStore(":memory:"),
       served: fakeServed(),
@@ -61,7 +68,7 @@ describe("applyZoneEvent", () => {
     reply = signed(1);
     await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
     const other = generateKeyPair();
-    reply = signZone(ZONE, 2, text(2, "203.0.113.1"), other.secretKey);
+    reply = bound(ZONE, 2, text(2, "203.0.113.1"), other.secretKey);
     await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).rejects.toThrow(RejectedZoneError);
     expect(deps.store.get(ZONE)?.serial).toBe(1);
     expect(deps.served.zones.get(ZONE)?.find((r) => r.type === "A")?.rdata).toBe("192.0.2.1");
@@ -72,13 +79,13 @@ describe("applyZoneEvent", () => {
     ["record outside the zone", text(2) + "www.example.com. 300 IN A 192.0.2.9\n"],
     ["no SOA", "www.example.org. 300 IN A 192.0.2.9\n"],
   ])("%s is rejected even when signed", async (_what, zoneText) => {
-    reply = signZone(ZONE, 2, zoneText, key.secretKey);
+    reply = bound(ZONE, 2, zoneText);
     await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).rejects.toThrow(RejectedZoneError);
     expect(deps.store.get(ZONE)).toBeUndefined();
   });
 
   test("data for another zone is rejected", async () => {
-    reply = signZone("example.net.", 1, text(1), key.secretKey);
+    reply = bound("example.net.", 1, text(1));
     await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).rejects.toThrow(/asked for example.org./);
   });
 
@@ -91,8 +98,39 @@ describe("applyZoneEvent", () => {
     await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).rejects.toThrow(TransientSyncError);
   });
 
+  test("a replayed reply (older nonce) or an unbound one is rejected even when newer and correctly signed", async () => {
+    reply = signed(1);
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    const old = signed(2)(lastBinding as ZoneRequestBinding); // bound to the previous request
+    reply = old;
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).rejects.toMatchObject({ code: "PDNSD_ZONE_REPLAYED" });
+    reply = signZone(ZONE, 3, text(3), key.secretKey); // version 1: no nonce at all
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).rejects.toMatchObject({ code: "PDNSD_ZONE_REPLAYED" });
+    reply = (b) => signZone(ZONE, 4, text(4), key.secretKey, Date.now(), { ...b, requester: "someone-else" });
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).rejects.toMatchObject({ code: "PDNSD_ZONE_REPLAYED" });
+    reply = signed(5, undefined, Date.now() - 301_000);
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).rejects.toMatchObject({ code: "PDNSD_ZONE_CLOCK_SKEW" });
+    expect(deps.store.get(ZONE)?.serial).toBe(1);
+  });
+
+  test("any trusted key verifies (rotation); the stored envelope keeps its binding", async () => {
+    const next = generateKeyPair();
+    deps.publicKey = [key.publicKey, next.publicKey];
+    deps.requester = "ns9";
+    reply = signed(1);
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).resolves.toMatchObject({ result: "applied" });
+    reply = bound(ZONE, 2, text(2), next.secretKey);
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 2 });
+    const stored = deps.store.get(ZONE);
+    expect(stored).toMatchObject({ version: 2, requester: "ns9", nonce: lastBinding?.nonce });
+    expect(verifySignedZone(stored as SignedZone, deps.publicKey)).toBe(1);
+    deps.publicKey = [next.publicKey];
+    reply = signed(3);
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).rejects.toMatchObject({ code: "PDNSD_ZONE_SIGNATURE_INVALID" });
+  });
+
   test("the same version again changes nothing", async () => {
-    reply = signed(1, undefined, 1000);
+    reply = signed(1, undefined, Date.now() - 1000); // one fixed signing time: a true repeat
     await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
     await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "unchanged" });
   });

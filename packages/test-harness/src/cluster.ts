@@ -5,8 +5,10 @@ import { runCommand } from "./command";
 import { spawnDaemon } from "./daemon";
 import type { Daemon } from "./daemon";
 import { freePort } from "./ports";
+import { startNatsCluster } from "./nats-cluster";
+import type { NatsCluster } from "./nats-cluster";
 import { startNatsServer } from "./nats-server";
-import type { NatsServer } from "./nats-server";
+import type { NatsServer, NatsServerOptions } from "./nats-server";
 import { startPdns } from "./pdns";
 import type { Pdns } from "./pdns";
 import { pdnsApi } from "./pdns-api";
@@ -28,11 +30,34 @@ export interface LocalClusterOptions {
   heartbeatIntervalS: number;
   /** Extra TOML appended to every secondary's config. */
   secondaryExtraToml: string;
+  /** Extra `key = value` lines inside every secondary's `[dns]` section (e.g. `workers = 2`). */
+  secondaryDnsToml: string;
+  /** NATS nodes: 1 = a single nats-server, 3 = a routed cluster with clustered JetStream. */
+  natsNodes: number;
+  /** Replicas of the zone event stream (`nats.stream_replicas`); default: 3 on a 3-node cluster, else 1. */
+  streamReplicas: number | undefined;
+  /** Extra TOML appended to the config of the api-proxy, zone-provider and health-checker. */
+  extraToml: Partial<Record<"api-proxy" | "zone-provider" | "health-checker", string>>;
+  /** Options of the single nats-server (e.g. `extraConfig` with tls/authorization blocks). */
+  natsServer: Partial<NatsServerOptions>;
+  /** Extra `key = value` lines inside every daemon's `[nats]` section (auth, TLS). */
+  natsExtraToml: string;
 }
 
 /** Default {@link LocalClusterOptions}: two secondaries on 127.0.0.2 and 127.0.0.3. */
 export function defaultLocalClusterOptions(): LocalClusterOptions {
-  return { secondaryAddresses: ["127.0.0.2", "127.0.0.3"], logLevel: "info", heartbeatIntervalS: 1, secondaryExtraToml: "" };
+  return {
+    secondaryAddresses: ["127.0.0.2", "127.0.0.3"],
+    logLevel: "info",
+    heartbeatIntervalS: 1,
+    secondaryExtraToml: "",
+    secondaryDnsToml: "",
+    natsNodes: 1,
+    streamReplicas: undefined,
+    extraToml: {},
+    natsServer: {},
+    natsExtraToml: "",
+  };
 }
 
 /** One secondary of a local cluster. */
@@ -42,6 +67,8 @@ export interface LocalSecondary {
   port: number;
   configFile: string;
   dbPath: string;
+  /** Base URL of its Prometheus endpoint (`<metricsUrl>/metrics`). */
+  metricsUrl: string;
   daemon: Daemon;
   /** Starts the secondary again (after a stop or kill) with the same config and database. */
   restart(): Promise<void>;
@@ -50,7 +77,10 @@ export interface LocalSecondary {
 /** A running local cluster. */
 export interface LocalCluster {
   dir: string;
+  /** The (first) nats-server. */
   nats: NatsServer;
+  /** The NATS cluster when `natsNodes` > 1. */
+  natsCluster: NatsCluster | undefined;
   pdns: Pdns;
   /** Base URL of the api-proxy (use it like PowerDNS' own API URL). */
   proxyUrl: string;
@@ -62,39 +92,65 @@ export interface LocalCluster {
   apiProxy: Daemon;
   zoneProvider: Daemon;
   healthChecker: Daemon;
+  /** The health-checker's config file (copy it to start a second checker). */
+  healthCheckerConfigFile: string;
+  /** Base URL of the health-checker's metrics and status endpoint (`/metrics`, `/status`). */
+  healthCheckerUrl: string;
   secondaries: LocalSecondary[];
   /** Adds and starts one more secondary on `address`. */
   addSecondary(address: string): Promise<LocalSecondary>;
+  /** Starts a primary-side daemon again (after a stop or kill) with the same config; updates the field. */
+  restartDaemon(which: "api-proxy" | "zone-provider" | "health-checker"): Promise<Daemon>;
   stop(): Promise<void>;
 }
 
-function natsToml(url: string, level: string): string {
-  return `[nats]\nservers = ["${url}"]\nreconnect_wait_ms = 250\n\n[log]\nlevel = "${level}"\n`;
+function natsToml(urls: string[], level: string, replicas: number, extraNats = ""): string {
+  const servers = urls.map((u) => `"${u}"`).join(", ");
+  return `[nats]\nservers = [${servers}]\nreconnect_wait_ms = 250\nstream_replicas = ${replicas}\n${extraNats}\n\n[log]\nlevel = "${level}"\n`;
 }
 
 /** Starts everything and waits until each daemon reports ready. Build the workspace first. */
 export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {}): Promise<LocalCluster> {
   const o = { ...defaultLocalClusterOptions(), ...opts };
   const dir = await makeTempDir("pdnsd-cluster-");
-  const [nats, pdns] = await Promise.all([startNatsServer({ jetstream: true }), startPdns()]);
+  const [natsCluster, pdns] = await Promise.all([
+    o.natsNodes > 1 ? startNatsCluster(o.natsNodes) : Promise.resolve(undefined),
+    startPdns(),
+  ]);
+  const nats = natsCluster ? (natsCluster.servers[0] as NatsServer) : await startNatsServer({ jetstream: true, ...o.natsServer });
+  const natsUrls = natsCluster ? natsCluster.servers.map((s) => s.url) : [nats.url];
+  const replicas = o.streamReplicas ?? (o.natsNodes >= 3 ? 3 : 1);
   const base = join(dir, "zone-signing");
   const keygen = await runCommand("node", [daemonCli("zone-provider"), "keygen", "--out", base]);
   if (keygen.code !== 0) throw new Error(`keygen failed: ${keygen.stderr}`);
-  const common = natsToml(nats.url, o.logLevel);
+  const common = natsToml(natsUrls, o.logLevel, replicas, o.natsExtraToml);
+  const extra = (which: keyof LocalClusterOptions["extraToml"]) => `\n${o.extraToml[which] ?? ""}\n`;
 
+  // Each daemon's Prometheus endpoint on its own free port (the defaults would collide between clusters).
+  const metricsToml = async (port?: number) =>
+    `[metrics]\nlisten_address = "127.0.0.1"\nlisten_port = ${port ?? (await freePort("127.0.0.1"))}\n\n`;
   const proxyPort = await freePort("127.0.0.1");
   const proxyConf = join(dir, "api-proxy.toml");
   await writeFile(
     proxyConf,
-    `[proxy]\nlisten_address = "127.0.0.1"\nlisten_port = ${proxyPort}\n\n[powerdns]\napi_url = "${pdns.apiUrl}"\n\n${common}`,
+    `[proxy]\nlisten_address = "127.0.0.1"\nlisten_port = ${proxyPort}\n\n[powerdns]\napi_url = "${pdns.apiUrl}"\n\n` +
+      `[outbox]\ndatabase = "${join(dir, "api-proxy-outbox.sqlite3")}"\nmax_retry_delay_ms = 1000\n\n` +
+      `${await metricsToml()}${common}${extra("api-proxy")}`,
   );
   const providerConf = join(dir, "zone-provider.toml");
   await writeFile(
     providerConf,
-    `[powerdns]\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n[signing]\nprivate_key_file = "${base}.key"\n\n${common}`,
+    `[powerdns]\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n[signing]\nprivate_key_file = "${base}.key"\n\n${await metricsToml()}${common}${extra("zone-provider")}`,
   );
   const checkerConf = join(dir, "health-checker.toml");
-  await writeFile(checkerConf, `[health]\ninactive_after_s = ${Math.max(3, o.heartbeatIntervalS * 3)}\n\n${common}`);
+  const checkerHttpPort = await freePort("127.0.0.1");
+  // [powerdns] and [metrics] are set here: extraToml["health-checker"] must not repeat those tables.
+  await writeFile(
+    checkerConf,
+    `[health]\ninactive_after_s = ${Math.max(3, o.heartbeatIntervalS * 3)}\n\n` +
+      `[powerdns]\napi_url = "${pdns.apiUrl}"\napi_key = "${pdns.apiKey}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n` +
+      `[metrics]\nlisten_address = "127.0.0.1"\nlisten_port = ${checkerHttpPort}\n\n${common}${extra("health-checker")}`,
+  );
 
   const start = (name: string, pkg: Parameters<typeof daemonCli>[0], conf: string) =>
     spawnDaemon({ name, command: ["node", daemonCli(pkg), "--config", conf] });
@@ -113,12 +169,13 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
     const port = await freePort(address, "both");
     const configFile = join(dir, `${id}.toml`);
     const dbPath = join(dir, `${id}.sqlite3`);
+    const metricsPort = await freePort("127.0.0.1");
     await writeFile(
       configFile,
       `[secondary]\nid = "${id}"\nheartbeat_interval_s = ${o.heartbeatIntervalS}\n\n` +
-        `[dns]\nlisten_address = "${address}"\nlisten_port = ${port}\n\n` +
+        `[dns]\nlisten_address = "${address}"\nlisten_port = ${port}\n${o.secondaryDnsToml}\n\n` +
         `[storage]\ndatabase = "${dbPath}"\n\n[signing]\npublic_key_file = "${base}.pub"\n\n` +
-        `[sync]\nrequest_timeout_ms = 5000\nmax_retry_delay_ms = 2000\n\n${common}\n${o.secondaryExtraToml}`,
+        `[sync]\nrequest_timeout_ms = 5000\nmax_retry_delay_ms = 2000\n\n${await metricsToml(metricsPort)}${common}\n${o.secondaryExtraToml}`,
     );
     const sec: LocalSecondary = {
       id,
@@ -126,6 +183,7 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
       port,
       configFile,
       dbPath,
+      metricsUrl: `http://127.0.0.1:${metricsPort}`,
       daemon: start(id, "secondary-syncer", configFile),
       async restart() {
         if (sec.daemon.running()) await sec.daemon.stop();
@@ -141,9 +199,10 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
   for (const address of o.secondaryAddresses) await addSecondary(address);
 
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
-  return {
+  const cluster: LocalCluster = {
     dir,
     nats,
+    natsCluster,
     pdns,
     proxyUrl,
     api: pdnsApi({ apiUrl: proxyUrl, apiKey: pdns.apiKey }),
@@ -152,12 +211,33 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
     apiProxy,
     zoneProvider,
     healthChecker,
+    healthCheckerConfigFile: checkerConf,
+    healthCheckerUrl: `http://127.0.0.1:${checkerHttpPort}`,
     secondaries,
     addSecondary,
+    async restartDaemon(which) {
+      const fields = {
+        "api-proxy": ["apiProxy", proxyConf, /api-proxy listening/],
+        "zone-provider": ["zoneProvider", providerConf, /zone-provider ready/],
+        "health-checker": ["healthChecker", checkerConf, /health-checker ready/],
+      } as const;
+      const [field, conf, ready] = fields[which];
+      if (cluster[field].running()) await cluster[field].stop();
+      const daemon = start(which, which, conf);
+      cluster[field] = daemon;
+      await daemon.waitForLog(ready, 20_000);
+      return daemon;
+    },
     async stop() {
-      await Promise.all([...secondaries.map((s) => s.daemon.stop()), apiProxy.stop(), zoneProvider.stop(), healthChecker.stop()]);
-      await Promise.all([nats.stop(), pdns.stop()]);
+      await Promise.all([
+        ...secondaries.map((s) => s.daemon.stop()),
+        cluster.apiProxy.stop(),
+        cluster.zoneProvider.stop(),
+        cluster.healthChecker.stop(),
+      ]);
+      await Promise.all([natsCluster ? natsCluster.stop() : nats.stop(), pdns.stop()]);
       await removeTempDir(dir);
     },
   };
+  return cluster;
 }

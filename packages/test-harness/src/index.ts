@@ -11,6 +11,7 @@ export { defaultPdnsOptions, pdnsSettings, startPdns } from "./pdns";
 export { absoluteName, defaultPdnsApiOptions, pdnsApi, zoneId } from "./pdns-api";
 export { freePort } from "./ports";
 export { httpGetJson, probeTcp } from "./probes";
+export { defaultKnotOptions, renderKnotConfig, startKnot } from "./knot";
 export { killAllChildren, listChildPids, runningChildren } from "./registry";
 export { makeTempDir, removeTempDir } from "./temp-dir";
 export { defaultWaitForOptions, sleep, waitFor } from "./wait";
@@ -20,6 +21,7 @@ export type { CommandResult } from "./command";
 export type { Daemon, DaemonOptions, LogMatcher } from "./daemon";
 export type { DigQuery, DigResult } from "./dig";
 export type { NatsCluster, NatsClusterOptions } from "./nats-cluster";
+export type { Knot, KnotOptions, KnotZone } from "./knot";
 export type { NatsClusterBlock, NatsServer, NatsServerOptions } from "./nats-server";
 export type { Pdns, PdnsOptions } from "./pdns";
 export type {

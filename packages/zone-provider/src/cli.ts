@@ -8,9 +8,11 @@ import {
   generateKeyPair,
   readKeyFile,
   runDaemon,
+  startMetricsServer,
   writeKeyPair,
 } from "@pdns-distribute/core";
 import { loadZoneProviderConfig } from "./config";
+import { createZoneProviderMetrics } from "./metrics";
 import { coalescingZoneSource } from "./coalesce";
 import { axfrZoneSource, startZoneDataService } from "./service";
 
@@ -28,6 +30,7 @@ const program = daemonProgram(
     const secretKey = readKeyFile(cfg.signing.private_key_file, 64);
     const logger = createLogger("zone-provider", cfg.log.level);
     const nc = await connectNats(cfg.nats, NAME, logger);
+    const metrics = createZoneProviderMetrics();
     const service = startZoneDataService(nc, {
       source: coalescingZoneSource(
         axfrZoneSource(cfg.powerdns.dns_address, cfg.powerdns.dns_port, cfg.powerdns.axfr_timeout_ms),
@@ -36,13 +39,16 @@ const program = daemonProgram(
       secretKey,
       concurrency: cfg.provider.concurrency,
       logger,
+      onRequest: metrics.observeRequest,
     });
+    const metricsServer = await startMetricsServer(cfg.metrics, metrics.registry, logger);
     logger.info({ powerdns: `${cfg.powerdns.dns_address}:${cfg.powerdns.dns_port}` }, "zone-provider ready");
     return {
       logger,
       stop: async () => {
         await service.stop();
         await nc.drain();
+        await metricsServer?.close();
       },
     };
   });

@@ -1,5 +1,5 @@
 // zone-provider configuration: TOML file validated with zod; every key has a default (see config.example.toml).
-import { loadConfig, logConfigSchema, natsConfigSchema } from "@pdns-distribute/core";
+import { loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema } from "@pdns-distribute/core";
 import { z } from "zod";
 
 /** Schema of the zone-provider config file. */
@@ -32,6 +32,8 @@ export const zoneProviderConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Prometheus endpoint (GET /metrics); empty listen_address: off. */
+    metrics: metricsConfigSchema(9202),
     nats: natsConfigSchema,
     log: logConfigSchema,
   })

@@ -27,6 +27,8 @@ export interface ZoneDataServiceOptions {
   secretKey: Uint8Array;
   concurrency: number;
   logger: Logger;
+  /** Called once per answered request with its result and duration in seconds (metrics). */
+  onRequest?: (result: "ok" | "not_found" | "invalid" | "failed", seconds: number) => void;
 }
 
 /** A running zone-data service. */
@@ -43,18 +45,35 @@ async function answer(msg: Msg, opts: ZoneDataServiceOptions): Promise<void> {
     const req = decodeMessage(zoneDataRequestSchema, msg.data, "zone-data request");
     zone = req.zone;
     const records = await opts.source(req.zone);
-    const signed = buildSignedZone(req.zone, records, opts.secretKey);
-    msg.respond(encodeMessage(signed));
+    // Requests from current secondaries carry a nonce: sign per request, bound to it (replay protection).
+    const binding = req.nonce === undefined ? undefined : { nonce: req.nonce, requester: req.requester ?? "" };
+    const signed = buildSignedZone(req.zone, records, opts.secretKey, Date.now(), binding);
+    respond(msg, signed, opts.logger);
+    opts.onRequest?.("ok", (Date.now() - started) / 1000);
     opts.logger.info({ zone, serial: signed.serial, records: records.length, ms: Date.now() - started }, "zone data served");
   } catch (err) {
     if (err instanceof AxfrError && err.notFound) {
       opts.logger.warn({ zone }, "zone-data request for a zone the primary does not have");
-      msg.respond(encodeMessage(errorReply("PDNSD_ZONE_NOT_FOUND", `zone ${zone} not found on the primary`)));
+      respond(msg, errorReply("PDNSD_ZONE_NOT_FOUND", `zone ${zone} not found on the primary`), opts.logger);
+      opts.onRequest?.("not_found", (Date.now() - started) / 1000);
       return;
     }
     const e = err as Error & { code?: string };
-    opts.logger.error({ zone, err: e.message, code: e.code }, "zone-data request failed");
-    msg.respond(encodeMessage(errorReply(e.code ?? "PDNSD_ZONE_DATA_FAILED", e.message)));
+    const code = e.code ?? "PDNSD_ZONE_DATA_FAILED";
+    // PowerDNS down or the transfer broken: say so plainly; the secondary retries with backoff.
+    const message = err instanceof AxfrError ? `zone ${zone}: cannot read it from the primary: ${e.message}` : e.message;
+    opts.logger.error({ zone, err: message, code }, "zone-data request failed");
+    respond(msg, errorReply(code, message), opts.logger);
+    opts.onRequest?.(code === "PDNSD_MESSAGE_INVALID" ? "invalid" : "failed", (Date.now() - started) / 1000);
+  }
+}
+
+/** Replies, never throwing (a request without reply subject, or the connection closing meanwhile). */
+function respond(msg: Msg, body: unknown, logger: Logger): void {
+  try {
+    if (!msg.respond(encodeMessage(body))) logger.warn({ subject: msg.subject }, "zone-data request without a reply subject ignored");
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, "could not send a zone-data reply");
   }
 }
 

@@ -2,100 +2,136 @@
 
 import { createHash } from "node:crypto";
 import { RRType } from "./constants";
-import type { DenialCase, ProofSink } from "./denial";
-import { ancestorWithLabels, childName, formatLabel, isAtOrBelow, nameToWire } from "./names";
+import { addProofRRset, Proof } from "./denial";
+import { NameFlag } from "./name-table";
+import { nameToWire } from "./names";
 import type { DnsName } from "./names";
 import { decodeBase32Hex, readNsec3Params } from "./rdata-fields";
-import type { CompiledZone, Nsec3Entry, Nsec3Index, Nsec3Params, ZoneNode } from "./types";
+import type { Answer } from "./sections";
+import type { CompiledZone, Nsec3Entry, Nsec3Index, Nsec3Params } from "./types";
+import { WireName } from "./wire-name";
+import { findKey } from "./zone-index";
+import { rdatasOf } from "./zone-view";
 
 /** NSEC3 hash algorithm 1, SHA-1 (RFC 5155 §11): the only one defined. */
 const SHA1 = 1;
 
 /**
- * The NSEC3 hash of a name (RFC 5155 §5): IH(salt, x, 0) = H(x || salt), IH(salt, x, k) = H(IH(k-1) || salt),
- * with x the canonical (lower-case, uncompressed) wire form of the name.
+ * The NSEC3 hash of a name in wire form (RFC 5155 §5): IH(salt, x, 0) = H(x || salt),
+ * IH(salt, x, k) = H(IH(k-1) || salt), with x the canonical (lower-case, uncompressed) wire form of the name.
  */
-export function nsec3Hash(name: DnsName, params: Nsec3Params): Buffer {
-  let digest = createHash("sha1").update(nameToWire(name)).update(params.salt).digest();
+function hashWire(wire: Buffer, params: Nsec3Params): Buffer {
+  let digest = createHash("sha1").update(wire).update(params.salt).digest();
   for (let i = 0; i < params.iterations; i++) {
     digest = createHash("sha1").update(digest).update(params.salt).digest();
   }
   return digest;
 }
 
+/** The NSEC3 hash of a name (RFC 5155 §5). */
+export function nsec3Hash(name: DnsName, params: Nsec3Params): Buffer {
+  return hashWire(nameToWire(name), params);
+}
+
+type ZoneData = Pick<CompiledZone, "names" | "originWire" | "rrStart" | "rrKey" | "rrTtl" | "rrData" | "rrCount" | "arena">;
+
 /**
  * Indexes the NSEC3 owners of a zone by hash. Parameters come from the apex NSEC3PARAM (RFC 5155 §4), else from
- * the first NSEC3 record. Returns null when the zone has no NSEC3 chain or uses an unknown hash algorithm.
+ * the first NSEC3 owner. Returns null when the zone has no NSEC3 chain or uses an unknown hash algorithm.
  */
-export function compileNsec3Index(origin: DnsName, apex: ZoneNode, nsec3Nodes: readonly ZoneNode[]): Nsec3Index | null {
-  if (nsec3Nodes.length === 0) return null;
-  const paramRdata =
-    apex.rrsets.get(RRType.NSEC3PARAM)?.rdatas[0] ?? nsec3Nodes[0]?.rrsets.get(RRType.NSEC3)?.rdatas[0];
+export function compileNsec3Index(zone: ZoneData): Nsec3Index | null {
+  const { names } = zone;
+  let first = -1;
+  for (let id = 1; id < names.count && first < 0; id++) if (((names.flags[id] as number) & NameFlag.Nsec3) !== 0) first = id;
+  if (first < 0) return null;
+  const param = findKey(zone, 0, RRType.NSEC3PARAM);
+  const firstNsec3 = findKey(zone, first, RRType.NSEC3);
+  const paramRdata = param >= 0 ? rdatasOf(zone, param)[0] : firstNsec3 >= 0 ? rdatasOf(zone, firstNsec3)[0] : undefined;
   if (paramRdata === undefined) return null;
   const params = readNsec3Params(paramRdata);
   if (params.algorithm !== SHA1) return null;
   const entries: Nsec3Entry[] = [];
-  for (const node of nsec3Nodes) {
-    const first = node.name.labels[0];
-    if (first === undefined || node.name.labels.length !== origin.labels.length + 1) continue;
-    if (!isAtOrBelow(node.name, origin) || !node.rrsets.has(RRType.NSEC3)) continue;
-    const hash = decodeBase32Hex(formatLabel(first));
-    if (hash !== null) entries.push({ hash, node });
+  for (let id = first; id < names.count; id++) {
+    if (((names.flags[id] as number) & NameFlag.Nsec3) === 0 || names.parent[id] !== 0) continue;
+    if (findKey(zone, id, RRType.NSEC3) < 0) continue;
+    const at = names.labelOff[id] as number;
+    const hash = decodeBase32Hex(names.labels.toString("latin1", at + 1, at + 1 + (names.labels[at] as number)));
+    if (hash !== null) entries.push({ hash, id });
   }
   entries.sort((a, b) => Buffer.compare(a.hash, b.hash));
   return { params, entries, byHash: new Map(entries.map((e) => [e.hash.toString("hex"), e])) };
 }
 
+/** Scratch names: the zone cut, and "*" + closest encloser. */
+const cutName = new WireName();
+const star = new WireName();
+
 /** Appends the NSEC3 records proving `proof` (RFC 5155 §7.2.1 – §7.2.7). */
-export function addNsec3Proof(zone: CompiledZone, index: Nsec3Index, proof: DenialCase, sink: ProofSink): void {
-  const chain = new Nsec3Chain(zone, index, sink);
-  switch (proof.kind) {
-    case "nxdomain": {
+export function addNsec3Proof(
+  out: Answer,
+  zone: CompiledZone,
+  index: Nsec3Index,
+  proof: number,
+  qname: WireName | null,
+  node: number,
+  cap: number,
+): void {
+  const chain = new Nsec3Chain(out, zone, index, cap);
+  const name = qname as WireName;
+  switch (proof) {
+    case Proof.NxDomain: {
       // §7.2.2: closest encloser proof, plus the NSEC3 covering the wildcard at the closest encloser.
-      const ce = chain.closestEncloserProof(proof.qname, proof.encloser.labels.length);
-      chain.addCovering(childName("*", ce));
+      const ce = chain.closestEncloserProof(name, zone.names.depth(node) + zone.originLabels);
+      const at = name.suffixStart(ce);
+      star.wildcardOf(name.buf, at, name.len - at);
+      chain.addCovering(star.buf, 0, star.len);
       return;
     }
-    case "nodata":
+    case Proof.NoData:
       // §7.2.3: the matching NSEC3. §7.2.4: for DS without one (opt-out), the closest provable encloser proof.
-      if (!chain.addMatching(proof.qname)) chain.closestEncloserProof(proof.qname, proof.qname.labels.length - 1);
+      if (!chain.addMatching(name.buf, 0, name.len)) chain.closestEncloserProof(name, name.labels - 1);
       return;
-    case "wildcard-nodata": {
+    case Proof.WildcardNoData: {
       // §7.2.5: closest encloser proof, plus the NSEC3 matching the wildcard.
-      const ce = chain.closestEncloserProof(proof.qname, proof.encloser.labels.length);
-      chain.addMatching(childName("*", ce));
+      const ce = chain.closestEncloserProof(name, zone.names.depth(node) + zone.originLabels);
+      const at = name.suffixStart(ce);
+      star.wildcardOf(name.buf, at, name.len - at);
+      chain.addMatching(star.buf, 0, star.len);
       return;
     }
-    case "wildcard-answer":
+    case Proof.WildcardAnswer: {
       // §7.2.6: the NSEC3 covering the next closer name shows the query name itself does not exist.
-      chain.addCovering(ancestorWithLabels(proof.qname, proof.encloser.labels.length + 1));
+      const at = name.suffixStart(zone.names.depth(node) + zone.originLabels + 1);
+      chain.addCovering(name.buf, at, name.len);
       return;
-    case "insecure-delegation":
+    }
+    default:
       // §7.2.7: the NSEC3 matching the cut (no DS bit), or under opt-out the closest provable encloser proof.
-      if (!chain.addMatching(proof.cut)) chain.closestEncloserProof(proof.cut, proof.cut.labels.length - 1);
-      return;
+      zone.names.load(node, zone.originWire, cutName);
+      if (!chain.addMatching(cutName.buf, 0, cutName.len)) chain.closestEncloserProof(cutName, cutName.labels - 1);
   }
 }
 
-/** Matching and covering look-ups over one zone's NSEC3 chain, writing into a proof sink. */
+/** Matching and covering look-ups over one zone's NSEC3 chain, adding to the authority section. */
 class Nsec3Chain {
   constructor(
+    private readonly out: Answer,
     private readonly zone: CompiledZone,
     private readonly index: Nsec3Index,
-    private readonly sink: ProofSink,
+    private readonly cap: number,
   ) {}
 
-  /** Adds the NSEC3 whose owner hash equals the hash of `name`; false when there is none. */
-  addMatching(name: DnsName): boolean {
-    const entry = this.index.byHash.get(nsec3Hash(name, this.index.params).toString("hex"));
+  /** Adds the NSEC3 whose owner hash equals the hash of the name `buf[start..end)`; false when there is none. */
+  addMatching(buf: Buffer, start: number, end: number): boolean {
+    const entry = this.index.byHash.get(hashWire(buf.subarray(start, end), this.index.params).toString("hex"));
     if (entry === undefined) return false;
-    this.sink.add(entry.node, RRType.NSEC3);
+    addProofRRset(this.out, this.zone, entry.id, RRType.NSEC3, this.cap);
     return true;
   }
 
-  /** Adds the NSEC3 whose span covers the hash of `name`: the last owner hash below it, wrapping around. */
-  addCovering(name: DnsName): void {
-    const hash = nsec3Hash(name, this.index.params);
+  /** Adds the NSEC3 whose span covers the hash of the name: the last owner hash below it, wrapping around. */
+  addCovering(buf: Buffer, start: number, end: number): void {
+    const hash = hashWire(buf.subarray(start, end), this.index.params);
     const entries = this.index.entries;
     let lo = 0;
     let hi = entries.length - 1;
@@ -110,22 +146,21 @@ class Nsec3Chain {
       }
     }
     const entry = entries[found];
-    if (entry !== undefined) this.sink.add(entry.node, RRType.NSEC3);
+    if (entry !== undefined) addProofRRset(this.out, this.zone, entry.id, RRType.NSEC3, this.cap);
   }
 
   /**
    * Closest (provable) encloser proof (§7.2.1): walks up from the ancestor of `qname` with `startLabels` labels
    * to the first name with a matching NSEC3, adds it and the NSEC3 covering the next closer name.
-   * Returns the closest provable encloser.
+   * Returns the label count of the closest provable encloser.
    */
-  closestEncloserProof(qname: DnsName, startLabels: number): DnsName {
-    const apexLabels = this.zone.origin.labels.length;
-    for (let n = Math.min(startLabels, qname.labels.length); n >= apexLabels; n--) {
-      const candidate = ancestorWithLabels(qname, n);
-      if (!this.addMatching(candidate)) continue;
-      if (n < qname.labels.length) this.addCovering(ancestorWithLabels(qname, n + 1));
-      return candidate;
+  closestEncloserProof(qname: WireName, startLabels: number): number {
+    const apexLabels = this.zone.originLabels;
+    for (let n = Math.min(startLabels, qname.labels); n >= apexLabels; n--) {
+      if (!this.addMatching(qname.buf, qname.suffixStart(n), qname.len)) continue;
+      if (n < qname.labels) this.addCovering(qname.buf, qname.suffixStart(n + 1), qname.len);
+      return n;
     }
-    return this.zone.origin;
+    return apexLabels;
   }
 }

@@ -1,7 +1,7 @@
 // Presentation form of compiled RRsets and lookup results, for logs, tools and table-driven tests.
 
 import { numberToType, rdataFromWire } from "@pdns-distribute/dns";
-import type { LookupResponse } from "./lookup";
+import type { LookupResponse } from "./lookup-values";
 import { nameKey } from "./names";
 import type { RRset } from "./types";
 

@@ -1,21 +1,24 @@
 // Public entry of the answer engine: zone compilation, the pure lookup, the wire adapter and the DNS server.
 
+export { createAddressMatcher, parseCidr } from "./acl";
 export { CLASS_IN, Rcode, RRType } from "./constants";
 export { AnswerError, ZoneCompileError } from "./errors";
-export { addDenialProof } from "./denial";
 export { nsec3Hash } from "./denial-nsec3";
 export { lookupToText, rrsetToText } from "./format";
-export { LookupResult, lookup } from "./lookup";
+export { lookup } from "./lookup-values";
+export { LookupResult } from "./sections";
 export { nameKey, parseName } from "./names";
 export { defaultDnsServerOptions, startDnsServer } from "./server";
+export { answerTcpQuery, transferMessages } from "./transfer";
 export { answerQuery, defaultWireOptions } from "./wire";
 export { compileZone, createZoneSet } from "./zone-index";
 
+export type { AddressMatcher } from "./acl";
 export type { RcodeValue } from "./constants";
-export type { DenialCase } from "./denial";
-export type { LookupOptions, LookupResponse, LookupResultKind } from "./lookup";
+export type { LookupOptions, LookupResponse } from "./lookup-values";
+export type { LookupResultKind } from "./sections";
 export type { DnsName } from "./names";
 export type { DnsServer, DnsServerOptions } from "./server";
-export type { CompiledZone, DenialIndex, Nsec3Index, Nsec3Params, RRset, ZoneNode } from "./types";
+export type { CompiledZone, DenialIndex, Nsec3Index, Nsec3Params, RRset, ZoneNode, ZoneNodes } from "./types";
 export type { AnswerContext, AnswerLogger, WireOptions } from "./wire";
-export type { ZoneSet } from "./zone-index";
+export type { ZoneSet } from "./zone-set";

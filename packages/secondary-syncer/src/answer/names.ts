@@ -1,4 +1,4 @@
-// Domain names as the answer engine uses them: lower-case wire labels plus a precomputed key for every suffix.
+// Domain names as values (public API, tools, tests, zone origins): lower-case labels plus a key for every suffix.
 
 import { AnswerError } from "./errors";
 
@@ -123,21 +123,8 @@ export function nameKey(name: DnsName): string {
   return name.keys[0] as string;
 }
 
-/** True when `name` equals `ancestor` or lies below it; O(1) thanks to the suffix keys. */
-export function isAtOrBelow(name: DnsName, ancestor: DnsName): boolean {
-  const drop = name.labels.length - ancestor.labels.length;
-  return drop >= 0 && name.keys[drop] === ancestor.keys[0];
-}
 
-/** The ancestor of `name` that has `labelCount` labels (`labelCount` ≤ the name's label count). */
-export function ancestorWithLabels(name: DnsName, labelCount: number): DnsName {
-  return nameFromLabels(name.labels.slice(name.labels.length - labelCount));
-}
 
-/** Prepends one label to a name ("*" + "example.org." → "*.example.org."). */
-export function childName(label: string, parent: DnsName): DnsName {
-  return nameFromLabels([Buffer.from(label, "latin1"), ...parent.labels]);
-}
 
 /** Length of a name in uncompressed wire form, root octet included. */
 export function nameWireLength(name: DnsName): number {
@@ -177,12 +164,3 @@ export function readUncompressedName(buf: Buffer, offset: number): { name: DnsNa
   }
 }
 
-/** Compares two names in canonical DNS order (RFC 4034 §6.1): labels right to left, octet-wise. Returns <0, 0, >0. */
-export function compareNames(a: DnsName, b: DnsName): number {
-  const n = Math.min(a.labels.length, b.labels.length);
-  for (let i = 1; i <= n; i++) {
-    const c = Buffer.compare(a.labels[a.labels.length - i] as Buffer, b.labels[b.labels.length - i] as Buffer);
-    if (c !== 0) return c;
-  }
-  return a.labels.length - b.labels.length;
-}

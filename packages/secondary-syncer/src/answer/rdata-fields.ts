@@ -6,17 +6,17 @@ import type { DnsName } from "./names";
 import type { Nsec3Params } from "./types";
 
 /** Offset of the embedded host name in the RDATA of types that need follow-up processing. */
-const TARGET_OFFSET: ReadonlyMap<number, number> = new Map([
-  [RRType.NS, 0], // RFC 1035 §3.3.11
-  [RRType.CNAME, 0], // RFC 1035 §3.3.1
-  [RRType.DNAME, 0], // RFC 6672 §2.1
-  [RRType.MX, 2], // RFC 1035 §3.3.9
-  [RRType.SRV, 6], // RFC 2782
-]);
+export const TARGET_OFFSET: Readonly<Record<number, number>> = {
+  [RRType.NS]: 0, // RFC 1035 §3.3.11
+  [RRType.CNAME]: 0, // RFC 1035 §3.3.1
+  [RRType.DNAME]: 0, // RFC 6672 §2.1
+  [RRType.MX]: 2, // RFC 1035 §3.3.9
+  [RRType.SRV]: 6, // RFC 2782
+};
 
 /** The names embedded in the RDATAs of an RRset of `type` (CNAME/DNAME target, NS/MX/SRV host); [] for others. */
 export function rdataTargets(type: number, rdatas: readonly Buffer[]): DnsName[] {
-  const offset = TARGET_OFFSET.get(type);
+  const offset = TARGET_OFFSET[type];
   if (offset === undefined) return [];
   const out: DnsName[] = [];
   for (const rdata of rdatas) {
@@ -26,10 +26,6 @@ export function rdataTargets(type: number, rdatas: readonly Buffer[]): DnsName[]
   return out;
 }
 
-/** The type covered by an RRSIG (RFC 4034 §3.1.1). */
-export function rrsigTypeCovered(rdata: Buffer): number {
-  return rdata.readUInt16BE(0);
-}
 
 /** SERIAL and MINIMUM of an SOA RDATA (RFC 1035 §3.3.13): the last 20 octets are five 32-bit fields. */
 export function soaNumbers(rdata: Buffer): { serial: number; minimum: number } {
@@ -68,19 +64,3 @@ export function decodeBase32Hex(label: string): Buffer | null {
   return Buffer.from(out);
 }
 
-/** Encodes octets as lower-case base32hex without padding (RFC 4648 §7). */
-export function encodeBase32Hex(data: Buffer): string {
-  let out = "";
-  let bits = 0;
-  let value = 0;
-  for (const b of data) {
-    value = ((value << 8) | b) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += BASE32HEX[(value >> bits) & 31];
-    }
-  }
-  if (bits > 0) out += BASE32HEX[(value << (5 - bits)) & 31];
-  return out;
-}

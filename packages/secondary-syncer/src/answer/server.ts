@@ -2,9 +2,13 @@
 
 import dgram from "node:dgram";
 import net from "node:net";
+import type { AddressMatcher } from "./acl";
+import { answerTcpQuery } from "./transfer";
 import { answerQuery } from "./wire";
 import type { AnswerContext, AnswerLogger, WireOptions } from "./wire";
 import type { ZoneSet } from "./zone-index";
+import { RRL_ACTION, createResponseRateLimiter, truncatedResponse } from "./rrl";
+import type { RrlOptions } from "./rrl";
 
 /** Options of {@link startDnsServer}. */
 export interface DnsServerOptions {
@@ -23,6 +27,16 @@ export interface DnsServerOptions {
   maxUdpPayload: number;
   /** Rotate records of multi-record RRsets between responses. */
   roundRobin: boolean;
+  /** Peers allowed to transfer zones (AXFR over TCP, RFC 5936 §4.1); default nobody. */
+  transferAllowed: AddressMatcher;
+  /** UDP socket receive buffer (SO_RCVBUF), bytes; 0 keeps the system default. Bursts overflow small buffers. */
+  udpReceiveBufferBytes: number;
+  /** Called after each query with the response sent (null: none), e.g. to count queries for metrics. */
+  onQuery?: (query: Buffer, response: Buffer | null, transport: "udp" | "tcp") => void;
+  /** Response rate limiting of UDP answers (rrl.ts); a rate of 0 (the default) turns it off. */
+  rrl?: Partial<RrlOptions>;
+  /** Most simultaneous TCP connections from one client address; 0: no per-client limit. */
+  maxTcpConnectionsPerClient?: number;
 }
 
 /** Defaults of {@link DnsServerOptions} (zones and logger have none). */
@@ -34,6 +48,8 @@ export function defaultDnsServerOptions(): Omit<DnsServerOptions, "zones" | "log
     maxTcpConnections: 1000,
     maxUdpPayload: 1232,
     roundRobin: true,
+    transferAllowed: () => false,
+    udpReceiveBufferBytes: 2 * 1024 * 1024,
   };
 }
 
@@ -58,12 +74,17 @@ export async function startDnsServer(
   const options: DnsServerOptions = { ...defaultDnsServerOptions(), ...init };
   const source = options.zones;
   const wire: Partial<WireOptions> = { maxUdpPayload: options.maxUdpPayload, roundRobin: options.roundRobin };
-  const context = (transport: "udp" | "tcp"): AnswerContext => ({
-    zones: typeof source === "function" ? source() : source,
-    logger: options.logger,
-    transport,
-    options: wire,
-  });
+  // One context per transport, reused by every query; a zone source function is asked again for each query.
+  const initial = typeof source === "function" ? null : source;
+  const contexts = {
+    udp: { zones: initial as ZoneSet, logger: options.logger, transport: "udp", options: wire } satisfies AnswerContext,
+    tcp: { zones: initial as ZoneSet, logger: options.logger, transport: "tcp", options: wire } satisfies AnswerContext,
+  };
+  const context = (transport: "udp" | "tcp"): AnswerContext => {
+    const ctx = contexts[transport];
+    if (typeof source === "function") ctx.zones = source();
+    return ctx;
+  };
   for (let attempt = 1; ; attempt++) {
     const udp = await bindUdp(options.address, options.port);
     const port = (udp.address() as net.AddressInfo).port;
@@ -88,19 +109,44 @@ function serve(
   context: (transport: "udp" | "tcp") => AnswerContext,
 ): DnsServer {
   const { logger } = options;
+  setReceiveBuffer(udp, options.udpReceiveBufferBytes, logger);
+  // One callback for every send (no closure per query); the peer is not known here.
+  const onSent = (err: Error | null): void => {
+    if (err) logger.warn({ err }, "sending a DNS response over UDP failed");
+  };
+  // RRL (null when off: one comparison per query) drops over-rate responses or slips them truncated.
+  const rrl = createResponseRateLimiter(options.rrl);
   udp.on("message", (msg, rinfo) => {
-    const response = safeAnswer(msg, context, "udp", logger);
+    let response = safeAnswer(msg, context, "udp", logger);
+    if (rrl !== null && response !== null) {
+      const action = rrl.check(rinfo.address, response, Date.now());
+      if (action !== RRL_ACTION.send) response = action === RRL_ACTION.slip ? truncatedResponse(response) : null;
+    }
+    options.onQuery?.(msg, response, "udp");
     if (response === null) return;
-    udp.send(response, rinfo.port, rinfo.address, (err) => {
-      if (err) logger.warn({ err, peer: rinfo.address }, "sending a DNS response over UDP failed");
-    });
+    udp.send(response, rinfo.port, rinfo.address, onSent);
   });
   udp.on("error", (err) => logger.error({ err }, "DNS UDP socket error"));
   const sockets = new Set<net.Socket>();
   tcp.maxConnections = options.maxTcpConnections;
+  const perClient = new Map<string, number>(); // open TCP connections per client address
+  const perClientMax = options.maxTcpConnectionsPerClient ?? 0;
   tcp.on("connection", (socket) => {
+    const peer = socket.remoteAddress ?? "";
+    const open = perClient.get(peer) ?? 0;
+    if (perClientMax > 0 && open >= perClientMax) {
+      logger.debug?.({ peer }, "DNS TCP connection refused: too many from this client");
+      socket.destroy();
+      return;
+    }
+    perClient.set(peer, open + 1);
     sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      const left = (perClient.get(peer) ?? 1) - 1;
+      if (left > 0) perClient.set(peer, left);
+      else perClient.delete(peer);
+    });
     handleTcpConnection(socket, options, context);
   });
   tcp.on("drop", (info) => logger.warn({ peer: info?.remoteAddress }, "DNS TCP connection refused: too many open"));
@@ -140,6 +186,7 @@ function handleTcpConnection(
   socket.setNoDelay(true);
   socket.setTimeout(options.tcpIdleTimeoutMs, () => socket.destroy());
   socket.on("error", (err) => options.logger.debug?.({ err }, "DNS TCP connection error"));
+  const transferAllowed = options.transferAllowed(socket.remoteAddress ?? "");
   let pending: Buffer = Buffer.alloc(0);
   socket.on("data", (chunk: Buffer) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
@@ -150,11 +197,13 @@ function handleTcpConnection(
       if (pending.length - offset - 2 < length) break;
       const msg = pending.subarray(offset + 2, offset + 2 + length);
       offset += 2 + length;
-      const response = safeAnswer(msg, context, "tcp", options.logger);
-      if (response === null) continue;
-      const prefix = Buffer.allocUnsafe(2);
-      prefix.writeUInt16BE(response.length, 0);
-      replies.push(prefix, response);
+      const responses = safeAnswerTcp(msg, context, transferAllowed, options.logger);
+      options.onQuery?.(msg, responses?.[0] ?? null, "tcp");
+      for (const response of responses ?? []) {
+        const prefix = Buffer.allocUnsafe(2);
+        prefix.writeUInt16BE(response.length, 0);
+        replies.push(prefix, response);
+      }
     }
     pending = pending.subarray(offset);
     if (replies.length > 0 && !socket.write(Buffer.concat(replies))) {
@@ -176,6 +225,31 @@ function safeAnswer(
   } catch (err) {
     logger.error({ err }, "DNS query dropped: the zone source failed");
     return null;
+  }
+}
+
+/** TCP twin of {@link safeAnswer}: may return several messages (a zone transfer). */
+function safeAnswerTcp(
+  msg: Buffer,
+  context: (transport: "udp" | "tcp") => AnswerContext,
+  transferAllowed: boolean,
+  logger: AnswerLogger,
+): Buffer[] | null {
+  try {
+    return answerTcpQuery(msg, context("tcp"), transferAllowed);
+  } catch (err) {
+    logger.error({ err }, "DNS query dropped: the zone source failed");
+    return null;
+  }
+}
+
+/** Sets SO_RCVBUF (the kernel caps it at net.core.rmem_max; a failure is logged, not fatal). */
+function setReceiveBuffer(udp: dgram.Socket, bytes: number, logger: AnswerLogger): void {
+  if (bytes <= 0) return;
+  try {
+    udp.setRecvBufferSize(bytes);
+  } catch (err) {
+    logger.warn({ err, bytes }, "could not set the UDP receive buffer size");
   }
 }
 

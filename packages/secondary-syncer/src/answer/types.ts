@@ -1,9 +1,13 @@
-// Shapes of a compiled zone: RRsets with wire RDATA, nodes with lookup flags, and the denial (NSEC/NSEC3) indexes.
+// Shapes of a compiled zone (NSD-style packed arrays: numbered names, one RDATA arena) and its read-only views.
 
+import type { NameTable } from "./name-table";
 import type { DnsName } from "./names";
 
+/** Marks an RRset of RRSIG records in `rrKey`: the low 16 bits then hold the type covered (RFC 4034 §3.1.1). */
+export const SIG_BIT = 0x10000;
+
 /**
- * One RRset ready to be copied into a response: RDATA already in uncompressed wire form.
+ * One RRset as a value, for tools, tests and logs (the engine itself works on RRset numbers).
  * `targets` holds the names inside the RDATA that drive further processing (CNAME/DNAME target,
  * NS/MX/SRV host names for additional-section processing); it is empty for other types.
  */
@@ -15,23 +19,26 @@ export interface RRset {
   readonly targets: readonly DnsName[];
 }
 
-/**
- * One owner name of a compiled zone (NSD's "domain"): its RRsets by type number, the RRSIG RRsets
- * keyed by the type they cover, and the flags a lookup needs.
- */
+/** One name of a compiled zone as a value (materialised on request; tools and tests). */
 export interface ZoneNode {
+  readonly id: number;
   readonly name: DnsName;
   readonly rrsets: ReadonlyMap<number, RRset>;
   /** RRSIG records at this name, grouped by type covered (RFC 4034 §3.1.1). */
   readonly sigs: ReadonlyMap<number, RRset>;
   /** The name exists only because names below it exist (RFC 4592 §2.2.2). */
   readonly emptyNonTerminal: boolean;
-  /** The `*.<name>` node when this name is the parent of a wildcard (the source of synthesis, RFC 4592 §2.1.1). */
-  readonly wildcard: ZoneNode | null;
-  /** An NS RRset below the apex: a zone cut, data at or below it is not authoritative (RFC 1034 §4.2.1). */
+  /** An NS RRset below the apex: a zone cut (RFC 1034 §4.2.1). */
   readonly delegation: boolean;
-  /** The DNAME RRset, if any; it redirects every name below this one (RFC 6672 §2.3). */
-  readonly dname: RRset | null;
+  /** The `*.<name>` child when this name is the parent of a wildcard (RFC 4592 §2.1.1). */
+  readonly wildcard: ZoneNode | null;
+}
+
+/** A read-only view of a zone's names by lower-case presentation key (trailing dot); NSEC3 owners excluded. */
+export interface ZoneNodes {
+  get(key: string): ZoneNode | undefined;
+  has(key: string): boolean;
+  readonly size: number;
 }
 
 /** NSEC3 parameters of a zone, taken from its NSEC3PARAM record (RFC 5155 §4). */
@@ -42,10 +49,10 @@ export interface Nsec3Params {
   readonly salt: Buffer;
 }
 
-/** One NSEC3 owner: the decoded hash of its first label, with the NSEC3 RRset and its signatures. */
+/** One NSEC3 owner: the decoded hash of its first label and its name number. */
 export interface Nsec3Entry {
   readonly hash: Buffer;
-  readonly node: ZoneNode;
+  readonly id: number;
 }
 
 /** The NSEC3 chain of a zone, sorted by hash, with the parameters to hash query names. */
@@ -56,23 +63,41 @@ export interface Nsec3Index {
   readonly byHash: ReadonlyMap<string, Nsec3Entry>;
 }
 
-/** What a zone offers to prove non-existence: nodes holding NSEC in canonical order, and/or the NSEC3 chain. */
+/** What a zone offers to prove non-existence: names holding NSEC in canonical order, and/or the NSEC3 chain. */
 export interface DenialIndex {
-  readonly nsec: readonly ZoneNode[];
+  readonly nsec: Int32Array;
   readonly nsec3: Nsec3Index | null;
 }
 
-/** An immutable zone compiled for answering; replaced as a whole, never mutated while served. */
+/**
+ * An immutable zone compiled for answering; replaced as a whole, never mutated while served. RRsets are numbered:
+ * those of name `i` are `rrStart[i]` … `rrStart[i + 1] - 1`, in the order their types first appeared. The records
+ * of RRset `r` are `rrCount[r]` entries `[RDLENGTH (2 octets)][RDATA]` back to back in `arena` from `rrData[r]`,
+ * RDATA in uncompressed wire form: a record's wire tail is one copy.
+ */
 export interface CompiledZone {
   readonly origin: DnsName;
-  readonly apex: ZoneNode;
-  /** Every owner name (plus empty non-terminals) by lower-case key; NSEC3 owners are kept apart. */
-  readonly nodes: ReadonlyMap<string, ZoneNode>;
-  readonly soa: RRset;
+  /** The origin in lower-case wire form. */
+  readonly originWire: Buffer;
+  readonly originLabels: number;
+  readonly names: NameTable;
+  readonly rrStart: Uint32Array;
+  /** Type, or `SIG_BIT | type covered` for RRSIGs. */
+  readonly rrKey: Uint32Array;
+  readonly rrTtl: Uint32Array;
+  readonly rrData: Uint32Array;
+  readonly rrCount: Uint32Array;
+  readonly arena: Buffer;
+  /** The apex SOA RRset number. */
+  readonly soa: number;
   readonly serial: number;
   /** TTL of negative answers: min(SOA TTL, SOA MINIMUM) (RFC 2308 §3, §5). */
   readonly negativeTtl: number;
   readonly denial: DenialIndex;
   /** Number of records compiled (out-of-zone records are dropped and not counted). */
   readonly recordCount: number;
+  /** The apex as a value. */
+  readonly apex: ZoneNode;
+  /** Names by presentation key (views made on request). */
+  readonly nodes: ZoneNodes;
 }

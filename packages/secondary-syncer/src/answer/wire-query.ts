@@ -1,119 +1,102 @@
-// Decodes just what answering needs from a query: header, the one question, and the EDNS OPT record.
+// Decodes just what answering needs from a query into reused state: header, the one question, the EDNS OPT record.
 
 import { OPCODE_QUERY, Rcode, RRType } from "./constants";
 import type { RcodeValue } from "./constants";
-import { MAX_NAME_WIRE, nameFromLabels } from "./names";
-import type { DnsName } from "./names";
+import { WireName } from "./wire-name";
 
 /** Size of the DNS header (RFC 1035 §4.1.1). */
 export const HEADER_SIZE = 12;
 
-/** What the query's OPT pseudo-record said (RFC 6891 §6.1.2, §6.1.3; DO bit RFC 3225 §3). */
-export interface EdnsInfo {
-  udpSize: number;
-  version: number;
-  dnssecOk: boolean;
-}
-
-/** A query decoded far enough to answer it. */
-export interface DecodedQuery {
-  id: number;
-  /** The second 16-bit word of the header, as received (RD and CD are copied into the response). */
-  flags: number;
-  /** The question section exactly as received: QNAME (case preserved), QTYPE, QCLASS. */
-  question: Buffer;
-  /** The query name, lower-cased for lookups. */
-  qname: DnsName;
-  qtype: number;
-  qclass: number;
-  edns: EdnsInfo | null;
-}
-
-/** Result of {@link decodeQuery}: a query to answer, or the rcode of an error reply without a question. */
-export type QueryDecode =
-  | { ok: true; query: DecodedQuery }
-  | { ok: false; id: number; flags: number; rcode: RcodeValue };
-
-/** Thrown inside the decoder for a malformed message; becomes FORMERR. */
-class Malformed extends Error {}
+/** Outcome of {@link decodeQuery}. */
+export const Decoded = {
+  /** Drop the message: shorter than a header, or a response (answering it could loop). */
+  Drop: 0,
+  /** A query to answer. */
+  Query: 1,
+  /** Answer with a bare header carrying `rcode` (NOTIMP, FORMERR). */
+  Error: 2,
+} as const;
 
 /**
- * Decodes a query. Returns null for messages that must be dropped (shorter than a header, or responses:
- * answering them could loop). Other opcodes than QUERY give NOTIMP; a malformed message, QDCOUNT ≠ 1 or
- * more than one OPT give FORMERR (RFC 1035 §4.1.1, RFC 6891 §6.1.1).
+ * A query decoded far enough to answer it. One instance is reused from message to message: decoding allocates
+ * nothing, and the fields are valid until the next {@link decodeQuery} into the same object.
  */
-export function decodeQuery(msg: Buffer): QueryDecode | null {
-  if (msg.length < HEADER_SIZE) return null;
-  const id = msg.readUInt16BE(0);
-  const flags = msg.readUInt16BE(2);
-  if ((flags & 0x8000) !== 0) return null;
-  if (((flags >> 11) & 0xf) !== OPCODE_QUERY) return { ok: false, id, flags, rcode: Rcode.NotImp };
-  if (msg.readUInt16BE(4) !== 1) return { ok: false, id, flags, rcode: Rcode.FormErr };
-  try {
-    return { ok: true, query: decodeBody(msg, id, flags) };
-  } catch (err) {
-    if (err instanceof Malformed) return { ok: false, id, flags, rcode: Rcode.FormErr };
-    throw err;
-  }
+export class DecodedQuery {
+  id = 0;
+  /** The second 16-bit word of the header, as received (RD and CD are copied into the response). */
+  flags = 0;
+  /** The message; the question section as received (QNAME case preserved) is `msg[12 .. questionEnd)`. */
+  msg: Buffer = Buffer.alloc(0);
+  questionEnd = 0;
+  /** The query name, lower-cased for lookups. */
+  readonly qname = new WireName();
+  qtype = 0;
+  qclass = 0;
+  /** The query had an OPT record (RFC 6891 §6.1.2): its UDP size, version and DO bit (RFC 3225 §3). */
+  edns = false;
+  udpSize = 0;
+  ednsVersion = 0;
+  dnssecOk = false;
+  /** The rcode of an {@link Decoded.Error}. */
+  rcode: RcodeValue = 0;
 }
 
-/** Decodes the question and scans the other sections for OPT; throws {@link Malformed}. */
-function decodeBody(msg: Buffer, id: number, flags: number): DecodedQuery {
-  const { qname, end } = readQuestionName(msg, HEADER_SIZE);
-  if (end + 4 > msg.length) throw new Malformed();
-  const qtype = msg.readUInt16BE(end);
-  const qclass = msg.readUInt16BE(end + 2);
-  const question = msg.subarray(HEADER_SIZE, end + 4);
-  const skip = msg.readUInt16BE(6) + msg.readUInt16BE(8);
-  const arcount = msg.readUInt16BE(10);
+/**
+ * Decodes a query into `q`. Other opcodes than QUERY give NOTIMP; a malformed message, QDCOUNT ≠ 1 or more than
+ * one OPT give FORMERR (RFC 1035 §4.1.1, RFC 6891 §6.1.1). Returns one of {@link Decoded}.
+ */
+export function decodeQuery(msg: Buffer, q: DecodedQuery): number {
+  if (msg.length < HEADER_SIZE) return Decoded.Drop;
+  q.msg = msg;
+  q.id = (msg[0] as number) * 256 + (msg[1] as number);
+  q.flags = (msg[2] as number) * 256 + (msg[3] as number);
+  if ((q.flags & 0x8000) !== 0) return Decoded.Drop;
+  q.rcode = Rcode.FormErr;
+  if (((q.flags >> 11) & 0xf) !== OPCODE_QUERY) q.rcode = Rcode.NotImp;
+  else if (msg[4] === 0 && msg[5] === 1 && decodeBody(msg, q)) return Decoded.Query;
+  return Decoded.Error;
+}
+
+/** Reads the question (nothing precedes the QNAME, so a pointer is invalid) and scans the other sections for OPT. */
+function decodeBody(msg: Buffer, q: DecodedQuery): boolean {
+  const end = q.qname.read(msg, HEADER_SIZE);
+  if (end < 0 || end + 4 > msg.length) return false;
+  q.qtype = (msg[end] as number) * 256 + (msg[end + 1] as number);
+  q.qclass = (msg[end + 2] as number) * 256 + (msg[end + 3] as number);
+  q.questionEnd = end + 4;
+  q.edns = false;
+  const skip = (msg[6] as number) * 256 + (msg[7] as number) + (msg[8] as number) * 256 + (msg[9] as number);
+  const records = skip + (msg[10] as number) * 256 + (msg[11] as number);
   let pos = end + 4;
-  let edns: EdnsInfo | null = null;
-  for (let i = 0; i < skip + arcount; i++) {
+  for (let i = 0; i < records; i++) {
     const start = pos;
     pos = skipName(msg, pos);
-    if (pos + 10 > msg.length) throw new Malformed();
-    const type = msg.readUInt16BE(pos);
-    const rdEnd = pos + 10 + msg.readUInt16BE(pos + 8);
-    if (rdEnd > msg.length) throw new Malformed();
-    if (type === RRType.OPT) {
+    if (pos < 0 || pos + 10 > msg.length) return false;
+    const rdEnd = pos + 10 + (msg[pos + 8] as number) * 256 + (msg[pos + 9] as number);
+    if (rdEnd > msg.length) return false;
+    if ((msg[pos] as number) * 256 + (msg[pos + 1] as number) === RRType.OPT) {
       // RFC 6891 §6.1.1: only in the additional section, owned by the root, at most once.
-      if (i < skip || edns !== null || pos !== start + 1 || msg[start] !== 0) throw new Malformed();
-      const ttl = msg.readUInt32BE(pos + 4);
-      edns = { udpSize: msg.readUInt16BE(pos + 2), version: (ttl >>> 16) & 0xff, dnssecOk: (ttl & 0x8000) !== 0 };
+      if (i < skip || q.edns || pos !== start + 1 || msg[start] !== 0) return false;
+      q.edns = true;
+      q.udpSize = (msg[pos + 2] as number) * 256 + (msg[pos + 3] as number);
+      q.ednsVersion = msg[pos + 5] as number;
+      q.dnssecOk = ((msg[pos + 6] as number) & 0x80) !== 0;
     }
     pos = rdEnd;
   }
-  return { id, flags, question, qname, qtype, qclass, edns };
+  if (!q.edns) q.dnssecOk = false;
+  return true;
 }
 
-/** Reads the uncompressed QNAME (nothing precedes it, so a pointer would be invalid). */
-function readQuestionName(msg: Buffer, offset: number): { qname: DnsName; end: number } {
-  const labels: Buffer[] = [];
-  let pos = offset;
-  for (;;) {
-    if (pos >= msg.length) throw new Malformed();
-    const len = msg[pos] as number;
-    if (len === 0) break;
-    if (len > 63 || pos + 1 + len > msg.length) throw new Malformed();
-    labels.push(msg.subarray(pos + 1, pos + 1 + len));
-    pos += 1 + len;
-  }
-  if (pos + 1 - offset > MAX_NAME_WIRE) throw new Malformed();
-  return { qname: nameFromLabels(labels), end: pos + 1 };
-}
-
-/** Skips a possibly compressed name (RFC 1035 §4.1.4) and returns the offset after it. */
+/** Skips a possibly compressed name (RFC 1035 §4.1.4); returns the offset after it, or -1 when malformed. */
 function skipName(msg: Buffer, offset: number): number {
   let pos = offset;
   for (;;) {
-    if (pos >= msg.length) throw new Malformed();
+    if (pos >= msg.length) return -1;
     const len = msg[pos] as number;
     if (len === 0) return pos + 1;
-    if ((len & 0xc0) === 0xc0) {
-      if (pos + 2 > msg.length) throw new Malformed();
-      return pos + 2;
-    }
-    if ((len & 0xc0) !== 0) throw new Malformed();
+    if ((len & 0xc0) === 0xc0) return pos + 2 > msg.length ? -1 : pos + 2;
+    if ((len & 0xc0) !== 0) return -1;
     pos += 1 + len;
   }
 }

@@ -2,14 +2,15 @@
 
 import { CLASS_IN, Rcode, RRType } from "./constants";
 import type { RcodeValue } from "./constants";
-import { lookup } from "./lookup";
-import type { LookupResponse } from "./lookup";
+import { resolveInto } from "./lookup";
 import { nameKey } from "./names";
-import { OPT_SIZE, ResponseWriter, Section } from "./wire-encode";
-import type { RRset } from "./types";
-import { decodeQuery } from "./wire-query";
-import type { DecodedQuery } from "./wire-query";
-import type { ZoneSet } from "./zone-index";
+import { Answer, LookupResult } from "./sections";
+import type { Section } from "./sections";
+import type { WireName } from "./wire-name";
+import { MessageWriter, OPT_SIZE, SectionIndex } from "./wire-encode";
+import { Decoded, decodeQuery, DecodedQuery } from "./wire-query";
+import type { ZoneSet } from "./zone-set";
+import { wireToName } from "./zone-view";
 
 /** Minimal pino-compatible logger the answer engine writes to. */
 export interface AnswerLogger {
@@ -50,6 +51,10 @@ const TC = 0x0200;
 /** RD and CD are copied from the query (RFC 1035 §4.1.1, RFC 4035 §3.1.6 / RFC 6840 §5.9). */
 const COPIED_FLAGS = 0x0100 | 0x0010;
 
+/** State reused by every query (answering is synchronous): the decoded query, the lookup result, the writer. */
+const query = new DecodedQuery();
+const answer = new Answer();
+const writer = new MessageWriter();
 let rotation = 0;
 
 /**
@@ -57,24 +62,27 @@ let rotation = 0;
  * a header, or itself a response). Never throws: an unexpected error gives SERVFAIL and one error log line.
  */
 export function answerQuery(message: Buffer, ctx: AnswerContext): Buffer | null {
-  const decoded = decodeQuery(message);
-  if (decoded === null) return null;
-  if (!decoded.ok) return encodeBare(decoded.id, decoded.flags, decoded.rcode);
-  const query = decoded.query;
-  const options = { ...defaultWireOptions(), ...ctx.options };
+  const decoded = decodeQuery(message, query);
+  if (decoded === Decoded.Drop) return null;
+  if (decoded === Decoded.Error) return encodeBare(query.id, query.flags, query.rcode);
+  const maxUdp = ctx.options?.maxUdpPayload ?? 1232;
   try {
-    if (query.qclass !== CLASS_IN) return encodeError(query, Rcode.Refused, options);
-    if (query.edns !== null && query.edns.version > 0) return encodeError(query, Rcode.BadVers, options);
+    if (query.qclass !== CLASS_IN) return encodeError(query, Rcode.Refused, maxUdp);
+    if (query.edns && query.ednsVersion > 0) return encodeError(query, Rcode.BadVers, maxUdp);
     // Zone transfers are not served by the secondaries (RFC 5936 §2.2.1 allows refusing them).
-    if (query.qtype === RRType.AXFR || query.qtype === RRType.IXFR) return encodeError(query, Rcode.Refused, options);
+    if (query.qtype === RRType.AXFR || query.qtype === RRType.IXFR) return encodeError(query, Rcode.Refused, maxUdp);
     const zone = ctx.zones.find(query.qname, query.qtype);
-    if (zone === undefined) return encodeError(query, Rcode.Refused, options);
-    const result = lookup(zone, query.qname, query.qtype, { dnssecOk: query.edns?.dnssecOk === true });
-    return encodeResponse(query, result, responseLimit(query, ctx.transport, options), options);
+    if (zone === undefined) return encodeError(query, Rcode.Refused, maxUdp);
+    (answer.chain[0] as WireName).copy(query.qname);
+    answer.reset(zone, query.dnssecOk);
+    resolveInto(answer, query.qtype);
+    writer.begin(responseLimit(query, ctx.transport, maxUdp) - (query.edns ? OPT_SIZE : 0), zone);
+    const rotate = ctx.options?.roundRobin === true ? (rotation = (rotation + 1) & 0x3fffffff) : 0;
+    return encodeResponse(query, answer, rotate, maxUdp);
   } catch (err) {
-    ctx.logger.error({ err, qname: nameKey(query.qname), qtype: query.qtype }, "answering a DNS query failed");
+    ctx.logger.error({ err, qname: nameKey(wireToName(query.qname)), qtype: query.qtype }, "answering a DNS query failed");
     try {
-      return encodeError(query, Rcode.ServFail, options);
+      return encodeError(query, Rcode.ServFail, maxUdp);
     } catch {
       return encodeBare(query.id, query.flags, Rcode.ServFail);
     }
@@ -82,45 +90,44 @@ export function answerQuery(message: Buffer, ctx: AnswerContext): Buffer | null 
 }
 
 /** The largest response allowed: 64 KiB over TCP; over UDP 512 without EDNS, else the advertised size capped. */
-function responseLimit(query: DecodedQuery, transport: "udp" | "tcp", options: WireOptions): number {
+function responseLimit(q: DecodedQuery, transport: "udp" | "tcp", maxUdp: number): number {
   if (transport === "tcp") return TCP_SIZE;
-  if (query.edns === null) return CLASSIC_UDP_SIZE;
-  return Math.max(CLASSIC_UDP_SIZE, Math.min(query.edns.udpSize, options.maxUdpPayload));
+  if (!q.edns) return CLASSIC_UDP_SIZE;
+  return Math.max(CLASSIC_UDP_SIZE, Math.min(q.udpSize, maxUdp));
 }
 
 /**
  * Encodes a lookup result. Answer and authority RRsets that do not fit set TC; additional RRsets are optional
  * (RFC 2181 §9) except glue in referrals (RFC 9471 §3).
  */
-function encodeResponse(query: DecodedQuery, result: LookupResponse, limit: number, options: WireOptions): Buffer {
-  const writer = new ResponseWriter(limit - (query.edns === null ? 0 : OPT_SIZE));
-  writer.writeQuestion(query.question, query.qname);
-  const rotate = options.roundRobin ? rotation++ : 0;
-  let truncated = !writeAll(writer, Section.Answer, result.answer, rotate);
-  truncated = truncated || !writeAll(writer, Section.Authority, result.authority, rotate);
-  if (!truncated && !writeAll(writer, Section.Additional, result.additional, rotate)) {
-    truncated = result.result === "delegation";
+function encodeResponse(q: DecodedQuery, a: Answer, rotate: number, maxUdp: number): Buffer {
+  writer.writeQuestion(q.msg, q.questionEnd, q.qname);
+  let truncated = !writeAll(SectionIndex.Answer, a.answer, a.chain, rotate);
+  truncated = truncated || !writeAll(SectionIndex.Authority, a.authority, a.chain, rotate);
+  if (!truncated && !writeAll(SectionIndex.Additional, a.additional, a.chain, rotate)) {
+    truncated = a.result === LookupResult.Delegation;
   }
-  if (query.edns !== null) writer.writeOpt(options.maxUdpPayload, 0, query.edns.dnssecOk);
-  const flags = responseFlags(query, result.rcode) | (result.authoritative ? AA : 0) | (truncated ? TC : 0);
-  return writer.finish(query.id, flags, 1);
+  if (q.edns) writer.writeOpt(maxUdp, 0, q.dnssecOk);
+  const flags = responseFlags(q, a.rcode) | (a.authoritative ? AA : 0) | (truncated ? TC : 0);
+  return writer.finish(q.id, flags, 1);
 }
 
-/** Writes RRsets in order until one does not fit; false when one did not. */
-function writeAll(writer: ResponseWriter, section: number, rrsets: readonly RRset[], rotate: number): boolean {
-  for (const rrset of rrsets) {
-    if (!writer.writeRRset(section, rrset, rotate % Math.max(1, rrset.rdatas.length))) return false;
+/** Writes a section's RRsets in order until one does not fit; false when one did not. */
+function writeAll(index: number, section: Section, chain: readonly WireName[], rotate: number): boolean {
+  for (let i = 0; i < section.n; ) {
+    i = writer.writeEntry(index, section, i, chain, rotate);
+    if (i < 0) return false;
   }
   return true;
 }
 
 /** An error response with the question echoed, AA clear, and OPT when the query had one. */
-function encodeError(query: DecodedQuery, rcode: RcodeValue, options: WireOptions): Buffer {
-  const writer = new ResponseWriter(CLASSIC_UDP_SIZE);
-  writer.writeQuestion(query.question, query.qname);
+function encodeError(q: DecodedQuery, rcode: RcodeValue, maxUdp: number): Buffer {
+  writer.begin(CLASSIC_UDP_SIZE, null);
+  writer.writeQuestion(q.msg, q.questionEnd, q.qname);
   // RFC 6891 §6.1.3: BADVERS (16) lives in the OPT's extended rcode bits; the header keeps the low 4 bits.
-  if (query.edns !== null) writer.writeOpt(options.maxUdpPayload, rcode >> 4, query.edns.dnssecOk);
-  return writer.finish(query.id, responseFlags(query, rcode), 1);
+  if (q.edns) writer.writeOpt(maxUdp, rcode >> 4, q.dnssecOk);
+  return writer.finish(q.id, responseFlags(q, rcode), 1);
 }
 
 /** A header-only response (FORMERR, NOTIMP): nothing of the query beyond its header could be trusted. */
@@ -132,6 +139,6 @@ function encodeBare(id: number, queryFlags: number, rcode: RcodeValue): Buffer {
 }
 
 /** QR set, opcode QUERY, RD and CD copied, the low 4 bits of the rcode. */
-function responseFlags(query: DecodedQuery, rcode: RcodeValue): number {
-  return QR | (query.flags & COPIED_FLAGS) | (rcode & 0xf);
+function responseFlags(q: DecodedQuery, rcode: RcodeValue): number {
+  return QR | (q.flags & COPIED_FLAGS) | (rcode & 0xf);
 }

@@ -1,4 +1,4 @@
-// Compiles a zone's records into an immutable in-memory index at load time (NSD-style): wire RDATA, nodes, flags.
+// Compiles a zone's records into an immutable packed index at load time (NSD-style): numbered names, one RDATA arena.
 
 import { rdataToWire, typeToNumber } from "@pdns-distribute/dns";
 import type { ZoneRecord } from "@pdns-distribute/dns";
@@ -6,34 +6,69 @@ import { RRType } from "./constants";
 import { compileNsecChain } from "./denial";
 import { compileNsec3Index } from "./denial-nsec3";
 import { ZoneCompileError } from "./errors";
-import { ancestorWithLabels, isAtOrBelow, nameKey, parseName } from "./names";
-import type { DnsName } from "./names";
-import { rdataTargets, rrsigTypeCovered, soaNumbers } from "./rdata-fields";
-import type { CompiledZone, RRset, ZoneNode } from "./types";
+import { NameFlag, NameTable } from "./name-table";
+import { nameKey, nameToWire, parseName } from "./names";
+import { soaNumbers, TARGET_OFFSET } from "./rdata-fields";
+import { SIG_BIT } from "./types";
+import type { CompiledZone } from "./types";
+import { WireName } from "./wire-name";
+import { nameOf, nodeOf, zoneNodes } from "./zone-view";
 
-/** RRset under construction: TTL is the minimum seen (RFC 2181 §5.2), duplicate RDATA dropped (RFC 2181 §5). */
-interface RRsetDraft {
-  ttl: number;
-  rdatas: Buffer[];
-  seen: Set<string>;
-}
+export { createZoneSet } from "./zone-set";
+export type { ZoneSet } from "./zone-set";
 
-/** Everything recorded at one owner name before nodes are built. */
-interface OwnerDraft {
-  name: DnsName;
-  types: Map<number, RRsetDraft>;
-  sigs: Map<number, RRsetDraft>;
-}
+/** Records read so far, in input order: owner number, key, TTL and `[RDLENGTH][RDATA]` in a growing arena. */
+class RecordList {
+  n = 0;
+  name = new Int32Array(1024);
+  key = new Uint32Array(1024);
+  ttl = new Uint32Array(1024);
+  data = new Uint32Array(1024);
+  arena = Buffer.allocUnsafe(16384);
+  used = 0;
 
-/** Mutable twin of {@link ZoneNode}, used only while compiling. */
-interface NodeDraft {
-  name: DnsName;
-  rrsets: Map<number, RRset>;
-  sigs: Map<number, RRset>;
-  emptyNonTerminal: boolean;
-  wildcard: ZoneNode | null;
-  delegation: boolean;
-  dname: RRset | null;
+  add(name: number, key: number, ttl: number, wire: Buffer): void {
+    if (this.n === this.name.length) this.grow();
+    if (this.used + wire.length + 2 > this.arena.length) {
+      const bigger = Buffer.allocUnsafe(this.arena.length * 2 + wire.length + 2);
+      this.arena.copy(bigger, 0, 0, this.used);
+      this.arena = bigger;
+    }
+    this.name[this.n] = name;
+    this.key[this.n] = key;
+    this.ttl[this.n] = ttl;
+    this.data[this.n++] = this.used;
+    this.arena.writeUInt16BE(wire.length, this.used);
+    wire.copy(this.arena, this.used + 2);
+    this.used += wire.length + 2;
+  }
+
+  /** Adds an A record whose address is the 32-bit `address` (RFC 1035 §3.4.1). */
+  addA(name: number, ttl: number, address: number): void {
+    if (this.n === this.name.length) this.grow();
+    if (this.used + 6 > this.arena.length) {
+      const bigger = Buffer.allocUnsafe(this.arena.length * 2);
+      this.arena.copy(bigger, 0, 0, this.used);
+      this.arena = bigger;
+    }
+    this.name[this.n] = name;
+    this.key[this.n] = RRType.A;
+    this.ttl[this.n] = ttl;
+    this.data[this.n++] = this.used;
+    this.arena[this.used] = 0;
+    this.arena[this.used + 1] = 4;
+    this.arena.writeUInt32BE(address, this.used + 2);
+    this.used += 6;
+  }
+
+  private grow(): void {
+    const size = this.name.length * 2;
+    const grown = <T extends Int32Array | Uint32Array>(a: T, b: T): T => (b.set(a), b);
+    this.name = grown(this.name, new Int32Array(size));
+    this.key = grown(this.key, new Uint32Array(size));
+    this.ttl = grown(this.ttl, new Uint32Array(size));
+    this.data = grown(this.data, new Uint32Array(size));
+  }
 }
 
 /**
@@ -43,42 +78,43 @@ interface NodeDraft {
  */
 export function compileZone(origin: string, records: readonly ZoneRecord[]): CompiledZone {
   const originName = parseName(origin);
-  const owners = new Map<string, OwnerDraft>();
-  const nsec3Owners = new Map<string, OwnerDraft>();
-  const nameCache = new Map<string, DnsName>();
-  let recordCount = 0;
+  const originWire = nameToWire(originName);
+  const originLabels = originName.labels.length;
+  const names = new NameTable(1024);
+  const list = new RecordList();
+  const scratch = new WireName();
+  // Records usually come grouped by owner: remember the last name looked up (per name space).
+  const lastName = ["", ""];
+  const lastId = [-1, -1];
   for (const record of records) {
-    let name = nameCache.get(record.name);
-    if (name === undefined) {
-      name = parseName(record.name);
-      nameCache.set(record.name, name);
-    }
-    if (!isAtOrBelow(name, originName)) continue;
-    const { type, wire } = encodeRecord(record);
-    const covered = type === RRType.RRSIG ? rrsigTypeCovered(wire) : undefined;
+    const a = record.type === "A" ? parseDottedQuad(record.rdata) : -1;
+    const { type, wire } = a >= 0 ? { type: RRType.A, wire: null } : encodeRecord(record);
+    const covered = type === RRType.RRSIG && wire !== null ? wire.readUInt16BE(0) : -1;
     // NSEC3 owner names are not part of the zone's name space (RFC 5155 §7.2.8): keep them apart.
-    const target = type === RRType.NSEC3 || covered === RRType.NSEC3 ? nsec3Owners : owners;
-    addRecord(target, name, covered ?? type, covered !== undefined, record.ttl, wire);
-    recordCount++;
+    const nsec3 = type === RRType.NSEC3 || covered === RRType.NSEC3 ? 1 : 0;
+    let id = lastId[nsec3] as number;
+    if (record.name !== lastName[nsec3] || id === -1) {
+      id = internName(names, record.name, nsec3, originWire, originLabels, scratch);
+      lastName[nsec3] = record.name;
+      lastId[nsec3] = id;
+    }
+    if (id < 0) continue;
+    if (wire === null) list.addA(id, record.ttl, a);
+    else list.add(id, covered >= 0 ? SIG_BIT | covered : type, record.ttl, wire);
   }
-  const nodes = buildNodes(originName, owners);
-  const apex = nodes.get(nameKey(originName));
-  const soa = apex?.rrsets.get(RRType.SOA);
-  if (apex === undefined || soa === undefined) {
-    throw new ZoneCompileError(`zone ${nameKey(originName)} has no SOA record at its apex`);
-  }
-  const { serial, minimum } = soaNumbers(soa.rdatas[0] as Buffer);
-  const nsec3Nodes = [...nsec3Owners.values()].map((o): ZoneNode => toNodeDraft(o));
-  return {
-    origin: originName,
-    apex,
-    nodes,
-    soa,
-    serial,
-    negativeTtl: Math.min(soa.ttl, minimum),
-    denial: { nsec: compileNsecChain(nodes.values()), nsec3: compileNsec3Index(originName, apex, nsec3Nodes) },
-    recordCount,
-  };
+  names.trim();
+  const rr = buildRRsets(names, list);
+  setNameFlags(names, rr.rrStart, rr.rrKey);
+  const zone = { origin: originName, originWire, originLabels, names, ...rr };
+  checkTargets(zone);
+  const soa = findKey(zone, 0, RRType.SOA);
+  if (soa < 0) throw new ZoneCompileError(`zone ${nameKey(originName)} has no SOA record at its apex`);
+  const soaData = zone.arena.subarray(zone.rrData[soa] as number);
+  const { serial, minimum } = soaNumbers(soaData.subarray(2, 2 + soaData.readUInt16BE(0)));
+  const partial = { ...zone, soa, serial, negativeTtl: Math.min(zone.rrTtl[soa] as number, minimum), recordCount: list.n };
+  const denial = { nsec: compileNsecChain(partial), nsec3: compileNsec3Index(partial) };
+  const compiled: CompiledZone = { ...partial, denial, nodes: undefined as never, apex: nodeOf(partial, 0) };
+  return Object.freeze({ ...compiled, nodes: zoneNodes(compiled) });
 }
 
 /** Type number and wire RDATA of one record, or a {@link ZoneCompileError} naming the record. */
@@ -93,143 +129,195 @@ function encodeRecord(record: ZoneRecord): { type: number; wire: Buffer } {
   }
 }
 
-/** Files one record under its owner, by type (or by type covered, for an RRSIG). */
-function addRecord(
-  owners: Map<string, OwnerDraft>,
-  name: DnsName,
-  type: number,
-  isSig: boolean,
-  ttl: number,
-  wire: Buffer,
-): void {
-  const key = nameKey(name);
-  let owner = owners.get(key);
-  if (owner === undefined) {
-    owner = { name, types: new Map(), sigs: new Map() };
-    owners.set(key, owner);
-  }
-  const map = isSig ? owner.sigs : owner.types;
-  let draft = map.get(type);
-  if (draft === undefined) {
-    draft = { ttl, rdatas: [], seen: new Set() };
-    map.set(type, draft);
-  }
-  draft.ttl = Math.min(draft.ttl, ttl);
-  const id = wire.toString("latin1");
-  if (!draft.seen.has(id)) {
-    draft.seen.add(id);
-    draft.rdatas.push(wire);
-  }
-}
-
-/** Builds the nodes: one per owner, plus empty non-terminals, then wildcard, delegation and DNAME flags. */
-function buildNodes(origin: DnsName, owners: Map<string, OwnerDraft>): Map<string, ZoneNode> {
-  const drafts = new Map<string, NodeDraft>();
-  for (const [key, owner] of owners) drafts.set(key, toNodeDraft(owner));
-  // Every ancestor of an owner down to the apex exists; those with no data are empty non-terminals.
-  for (const owner of owners.values()) {
-    for (let n = owner.name.labels.length - 1; n >= origin.labels.length; n--) {
-      const key = owner.name.keys[owner.name.labels.length - n] as string;
-      if (!drafts.has(key)) drafts.set(key, emptyDraft(ancestorWithLabels(owner.name, n)));
+/**
+ * A dotted-quad IPv4 address ("192.0.2.1", 1 to 3 digits per part, each ≤ 255) as a 32-bit number, or -1 for any
+ * other text (then parsed by `rdataToWire`, which accepts exactly the same strings and more).
+ */
+function parseDottedQuad(text: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i === text.length ? 0x2e : text.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || part > 255 || ++parts > 4) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
+      part = part * 10 + (c - 0x30);
+      digits++;
+    } else {
+      return -1;
     }
   }
-  const apexKey = nameKey(origin);
-  const nodes = new Map<string, ZoneNode>();
-  for (const [key, draft] of drafts) {
-    draft.delegation = key !== apexKey && draft.rrsets.has(RRType.NS);
-    draft.dname = draft.rrsets.get(RRType.DNAME) ?? null;
-    nodes.set(key, draft);
+  return parts === 4 ? value : -1;
+}
+
+/** Numbers an owner name and its ancestors below the apex; -1 when it lies outside the zone. */
+function internName(
+  names: NameTable,
+  text: string,
+  nsec3: number,
+  originWire: Buffer,
+  originLabels: number,
+  scratch: WireName,
+): number {
+  if (!fastPresentationToWire(text, scratch)) scratch.fromDnsName(parseName(text));
+  if (!scratch.isAtOrBelow(originWire)) return -1;
+  let id = 0;
+  for (let i = scratch.labels - originLabels - 1; i >= 0; i--) {
+    id = names.intern(id, nsec3, scratch.buf, scratch.offs[i] as number);
   }
-  for (const [key, draft] of drafts) {
-    const first = draft.name.labels[0];
-    if (key === apexKey || first === undefined || first.length !== 1 || first[0] !== 0x2a) continue;
-    const parent = drafts.get(draft.name.keys[1] as string);
-    if (parent !== undefined) parent.wildcard = draft;
+  return id;
+}
+
+/** Plain ASCII names without escapes straight to lower-case wire form; false for anything else (parsed slowly). */
+function fastPresentationToWire(text: string, into: WireName): boolean {
+  const end = text.endsWith(".") ? text.length - 1 : text.length;
+  if (end === 0 || end > 253) return false;
+  let pos = 0;
+  let labelStart = 0;
+  let labels = 0;
+  for (let i = 0; i <= end; i++) {
+    const c = i === end ? 0x2e : text.charCodeAt(i);
+    if (c === 0x2e) {
+      const len = pos - labelStart;
+      if (len === 0 || len > 63) return false;
+      into.buf[labelStart] = len;
+      into.offs[labels++] = labelStart;
+      labelStart = ++pos;
+    } else {
+      if (c === 0x5c || c >= 0x80) return false;
+      into.buf[++pos] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+    }
   }
-  return nodes;
+  into.buf[pos] = 0;
+  into.len = pos + 1;
+  into.labels = labels;
+  return true;
 }
 
-/** Turns an owner's record drafts into a node draft holding finished RRsets. */
-function toNodeDraft(owner: OwnerDraft): NodeDraft {
-  const draft = emptyDraft(owner.name);
-  for (const [type, rr] of owner.types) draft.rrsets.set(type, finishRRset(owner.name, type, rr));
-  for (const [type, rr] of owner.sigs) draft.sigs.set(type, finishRRset(owner.name, RRType.RRSIG, rr));
-  draft.emptyNonTerminal = draft.rrsets.size === 0 && draft.sigs.size === 0;
-  return draft;
-}
-
-function emptyDraft(name: DnsName): NodeDraft {
-  return {
-    name,
-    rrsets: new Map(),
-    sigs: new Map(),
-    emptyNonTerminal: true,
-    wildcard: null,
-    delegation: false,
-    dname: null,
-  };
-}
-
-function finishRRset(owner: DnsName, type: number, draft: RRsetDraft): RRset {
-  let targets: DnsName[];
-  try {
-    targets = rdataTargets(type, draft.rdatas);
-  } catch (err) {
-    throw new ZoneCompileError(`bad RDATA at ${nameKey(owner)} (type ${type})`, { cause: err });
-  }
-  return { owner, type, ttl: draft.ttl, rdatas: draft.rdatas, targets };
-}
-
-/** A catalog of compiled zones answering "which served zone holds this name?" (most specific zone wins). */
-export interface ZoneSet {
-  /** Installs or replaces a zone by swapping one reference; lookups already holding the old zone finish on it. */
-  put(zone: CompiledZone): CompiledZone | undefined;
-  /** Stops serving the zone `origin`; returns it, or undefined when it was not served. */
-  remove(origin: string): CompiledZone | undefined;
-  /** The zone whose apex is `origin`, if served. */
-  get(origin: string): CompiledZone | undefined;
-  /**
-   * The most specific served zone containing `qname` (longest suffix match). For a DS query at a zone apex the
-   * parent zone is preferred when it is served too: DS lives on the parent side of a cut (RFC 4035 §3.1.4.1).
-   */
-  find(qname: DnsName, qtype?: number): CompiledZone | undefined;
-  /** All served zones. */
-  list(): CompiledZone[];
-  /** Number of served zones. */
-  readonly size: number;
-}
-
-/** Creates a {@link ZoneSet}, optionally filled with `zones`. */
-export function createZoneSet(zones: Iterable<CompiledZone> = []): ZoneSet {
-  const byOrigin = new Map<string, CompiledZone>();
-  const set: ZoneSet = {
-    put(zone) {
-      const previous = byOrigin.get(nameKey(zone.origin));
-      byOrigin.set(nameKey(zone.origin), zone);
-      return previous;
-    },
-    remove(origin) {
-      const key = nameKey(parseName(origin));
-      const previous = byOrigin.get(key);
-      byOrigin.delete(key);
-      return previous;
-    },
-    get: (origin) => byOrigin.get(nameKey(parseName(origin))),
-    find(qname, qtype) {
-      let apexMatch: CompiledZone | undefined;
-      for (let i = 0; i < qname.keys.length; i++) {
-        const zone = byOrigin.get(qname.keys[i] as string);
-        if (zone === undefined) continue;
-        if (i > 0 || qtype !== RRType.DS || qname.labels.length === 0) return zone;
-        apexMatch = zone;
+/**
+ * Groups the records by name (counting sort) and by type in first-seen order; an RRset takes its lowest TTL
+ * (RFC 2181 §5.2) and drops duplicate RDATA (RFC 2181 §5). Copies the records into the final arena, RRset by RRset.
+ */
+function buildRRsets(names: NameTable, list: RecordList) {
+  const n = list.n;
+  const count = names.count;
+  const byName = new Uint32Array(count + 1);
+  for (let r = 0; r < n; r++) byName[(list.name[r] as number) + 1]++;
+  for (let i = 0; i < count; i++) byName[i + 1] = (byName[i + 1] as number) + (byName[i] as number);
+  const order = new Uint32Array(n);
+  const cursor = byName.slice(0, count);
+  for (let r = 0; r < n; r++) order[cursor[list.name[r] as number]++] = r;
+  const rrStart = new Uint32Array(count + 1);
+  const rrKey = new Uint32Array(n);
+  const rrTtl = new Uint32Array(n);
+  const rrData = new Uint32Array(n);
+  const rrCount = new Uint32Array(n);
+  let arena = Buffer.allocUnsafe(list.used);
+  let used = 0;
+  let sets = 0;
+  const done = new Uint8Array(n);
+  const src = list.arena;
+  for (let i = 0; i < count; i++) {
+    rrStart[i] = sets;
+    const end = byName[i + 1] as number;
+    for (let a = byName[i] as number; a < end; a++) {
+      if (done[a] === 1) continue;
+      const key = list.key[order[a] as number] as number;
+      let ttl = Infinity;
+      const first = used;
+      let records = 0;
+      const seen = end - a > 16 ? new Set<string>() : null;
+      for (let b = a; b < end; b++) {
+        const r = order[b] as number;
+        if (done[b] === 1 || list.key[r] !== key) continue;
+        done[b] = 1;
+        ttl = Math.min(ttl, list.ttl[r] as number);
+        const at = list.data[r] as number;
+        const size = src.readUInt16BE(at) + 2;
+        if (seen !== null) {
+          const id = src.toString("latin1", at, at + size);
+          if (seen.has(id)) continue;
+          seen.add(id);
+        } else if (isDuplicate(arena, first, used, src, at, size)) {
+          continue;
+        }
+        src.copy(arena, used, at, at + size);
+        used += size;
+        records++;
       }
-      return apexMatch;
-    },
-    list: () => [...byOrigin.values()],
-    get size() {
-      return byOrigin.size;
-    },
+      rrKey[sets] = key;
+      rrTtl[sets] = ttl;
+      rrData[sets] = first;
+      rrCount[sets++] = records;
+    }
+  }
+  rrStart[count] = sets;
+  if (used < arena.length) arena = Buffer.from(arena.subarray(0, used));
+  return {
+    rrStart,
+    rrKey: rrKey.slice(0, sets),
+    rrTtl: rrTtl.slice(0, sets),
+    rrData: rrData.slice(0, sets),
+    rrCount: rrCount.slice(0, sets),
+    arena,
   };
-  for (const zone of zones) set.put(zone);
-  return set;
+}
+
+/** True when the record `[len][rdata]` at `src[at]` already is among the records `arena[from..to)`. */
+function isDuplicate(arena: Buffer, from: number, to: number, src: Buffer, at: number, size: number): boolean {
+  for (let p = from; p < to; p += arena.readUInt16BE(p) + 2) {
+    if (arena.readUInt16BE(p) + 2 === size && arena.compare(src, at, at + size, p, p + size) === 0) return true;
+  }
+  return false;
+}
+
+/** Empty-non-terminal, delegation, DNAME and wildcard-parent flags from the RRsets compiled. */
+function setNameFlags(names: NameTable, rrStart: Uint32Array, rrKey: Uint32Array): void {
+  const flags = names.flags;
+  for (let id = 0; id < names.count; id++) {
+    const from = rrStart[id] as number;
+    const to = rrStart[id + 1] as number;
+    if (to > from) flags[id] = (flags[id] as number) & ~NameFlag.EmptyNonTerminal;
+    if (((flags[id] as number) & NameFlag.Nsec3) !== 0) continue;
+    for (let r = from; r < to; r++) {
+      if (rrKey[r] === RRType.NS && id !== 0) flags[id] = (flags[id] as number) | NameFlag.Delegation;
+      if (rrKey[r] === RRType.DNAME) flags[id] = (flags[id] as number) | NameFlag.Dname;
+    }
+    const at = names.labelOff[id] as number;
+    if (id !== 0 && names.labels[at] === 1 && names.labels[at + 1] === 0x2a) {
+      const parent = names.parent[id] as number;
+      flags[parent] = (flags[parent] as number) | NameFlag.WildcardParent;
+    }
+  }
+}
+
+/** Checks that every embedded name of NS, CNAME, DNAME, MX and SRV RDATA is a valid uncompressed name. */
+function checkTargets(zone: Pick<CompiledZone, "names" | "rrStart" | "rrKey" | "rrData" | "rrCount" | "arena" | "originWire">): void {
+  const scratch = new WireName();
+  for (let id = 0; id < zone.names.count; id++) {
+    for (let r = zone.rrStart[id] as number; r < (zone.rrStart[id + 1] as number); r++) {
+      const offset = TARGET_OFFSET[zone.rrKey[r] as number];
+      if (offset === undefined) continue;
+      let at = zone.rrData[r] as number;
+      for (let k = 0; k < (zone.rrCount[r] as number); k++) {
+        const len = zone.arena.readUInt16BE(at);
+        if (scratch.read(zone.arena, at + 2 + offset, at + 2 + len) < 0) {
+          throw new ZoneCompileError(`bad RDATA at ${nameKey(nameOf(zone, id))} (type ${zone.rrKey[r]})`);
+        }
+        at += len + 2;
+      }
+    }
+  }
+}
+
+/** The RRset of `key` (a type, or `SIG_BIT | covered`) at name `id`; -1 when there is none. */
+export function findKey(zone: Pick<CompiledZone, "rrStart" | "rrKey">, id: number, key: number): number {
+  const end = zone.rrStart[id + 1] as number;
+  for (let r = zone.rrStart[id] as number; r < end; r++) if (zone.rrKey[r] === key) return r;
+  return -1;
 }

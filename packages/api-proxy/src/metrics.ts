@@ -1,0 +1,63 @@
+// Prometheus metrics of the api-proxy: API requests by method and status, their latency, published zone events.
+import { Counter, Histogram, createMetricsRegistry } from "@pdns-distribute/core";
+import type { Registry, ZoneEvent } from "@pdns-distribute/core";
+import type { EventPublisher } from "./proxy";
+
+/** Default port of the api-proxy's /metrics endpoint. */
+export const API_PROXY_METRICS_PORT = 9201;
+
+/** The api-proxy's metrics and the hooks that feed them. */
+export interface ApiProxyMetrics {
+  readonly registry: Registry;
+  /** Counts one answered API request and observes its latency. */
+  observeRequest(method: string, status: number, seconds: number): void;
+  /** Wraps a publisher so that every JetStream publish is counted by event type and result. */
+  countPublishes(publisher: EventPublisher): EventPublisher;
+}
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+/** Creates the api-proxy's registry (with the Node.js process metrics) and its metrics. */
+export function createApiProxyMetrics(): ApiProxyMetrics {
+  const registry = createMetricsRegistry("api-proxy");
+  const requests = new Counter({
+    name: "pdnsd_api_requests_total",
+    help: "PowerDNS API requests answered by the proxy, by method and HTTP status",
+    labelNames: ["method", "status"] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: "pdnsd_api_request_duration_seconds",
+    help: "Time from request to answer through the proxy (PowerDNS plus event publishing), seconds",
+    labelNames: ["method"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const published = new Counter({
+    name: "pdnsd_events_published_total",
+    help: "Zone events published to JetStream, by event type and result (ok: acknowledged, error: failed, retried later)",
+    labelNames: ["type", "result"] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    observeRequest(method, status, seconds) {
+      const m = METHODS.has(method) ? method : "other";
+      requests.inc({ method: m, status: String(status) });
+      latency.observe({ method: m }, seconds);
+    },
+    countPublishes(publisher) {
+      return {
+        async publish(event: ZoneEvent) {
+          try {
+            await publisher.publish(event);
+            published.inc({ type: event.type, result: "ok" });
+          } catch (err) {
+            published.inc({ type: event.type, result: "error" });
+            throw err;
+          }
+        },
+      };
+    },
+  };
+}

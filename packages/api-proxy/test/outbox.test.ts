@@ -1,0 +1,73 @@
+// The durable outbox and its relay: events kept in order while publishing fails, published once it works.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger, newZoneEvent } from "@pdns-distribute/core";
+import type { ZoneEvent } from "@pdns-distribute/core";
+import { openOutbox, retryDelay, startOutboxRelay } from "../src";
+import type { EventPublisher } from "../src";
+
+const logger = createLogger("test", "silent");
+
+describe("outbox", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "outbox-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("entries survive reopening, oldest first", () => {
+    const file = join(dir, "o.sqlite3");
+    const a = openOutbox(file);
+    const e1 = a.add(newZoneEvent("zone.add", "a.test."));
+    a.add(newZoneEvent("zone.delete", "a.test."));
+    a.remove(e1.seq);
+    a.close();
+    const b = openOutbox(file);
+    expect(b.oldest(10).map((e) => [e.event.type, e.event.zone])).toEqual([["zone.delete", "a.test."]]);
+    b.close();
+  });
+
+  test("relay keeps events while publishing fails and publishes them in order later", async () => {
+    const outbox = openOutbox(":memory:");
+    const published: ZoneEvent[] = [];
+    let up = false;
+    const publisher: EventPublisher = {
+      publish: async (e) => {
+        if (!up) throw new Error("NATS down");
+        published.push(e);
+      },
+    };
+    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 500, retryMinMs: 10, retryMaxMs: 20 });
+    const events = [1, 2, 3].map((i) => newZoneEvent("zone.modified", `z${i}.test.`));
+    const results = await Promise.all(events.map((e) => relay.submit(e)));
+    expect(results).toEqual([false, false, false]);
+    expect(relay.pending()).toBe(3);
+    up = true;
+    const deadline = Date.now() + 5000;
+    while (relay.pending() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(published.map((e) => e.id)).toEqual(events.map((e) => e.id));
+    expect(await relay.submit(newZoneEvent("zone.add", "new.test."))).toBe(true);
+    await relay.stop();
+    outbox.close();
+  });
+
+  test("relay waits for a publisher (NATS not connected yet)", async () => {
+    const outbox = openOutbox(":memory:");
+    let publisher: EventPublisher | undefined;
+    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 500, retryMinMs: 10, retryMaxMs: 20 });
+    expect(await relay.submit(newZoneEvent("zone.add", "a.test."))).toBe(false);
+    const seen: string[] = [];
+    publisher = { publish: async (e) => void seen.push(e.zone) };
+    relay.kick();
+    const deadline = Date.now() + 5000;
+    while (relay.pending() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toEqual(["a.test."]);
+    await relay.stop();
+    outbox.close();
+  });
+
+  test("retryDelay doubles and caps", () => {
+    expect([1, 2, 3, 8].map((n) => retryDelay(n, 250, 1000))).toEqual([250, 500, 1000, 1000]);
+  });
+});

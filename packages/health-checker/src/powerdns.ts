@@ -1,0 +1,153 @@
+// The primary's state straight from PowerDNS: zones and serials over its HTTP API, RRSIG validity over DNS.
+import dgram from "node:dgram";
+import { randomInt } from "node:crypto";
+import dnsPacket from "dns-packet";
+import { normalizeName } from "@pdns-distribute/dns";
+import { z } from "zod";
+import { PrimaryStateError } from "./errors";
+import type { SignatureWindow } from "./dnssec-schedule";
+
+/** Where PowerDNS is. */
+export interface PowerDnsTarget {
+  apiUrl: string;
+  apiKey: string;
+  serverId: string;
+  timeoutMs: number;
+  dnsAddress: string;
+  dnsPort: number;
+}
+
+/** The primary's zones: name (lower-case, absolute) → served serial, and which are DNSSEC-signed. */
+export interface PrimaryState {
+  serials: Map<string, number>;
+  signed: Set<string>;
+}
+
+const zoneListSchema = z.array(
+  z.object({ name: z.string(), serial: z.number(), edited_serial: z.number().optional(), dnssec: z.boolean().optional() }),
+);
+const zoneSchema = z.object({
+  name: z.string(),
+  serial: z.number(),
+  edited_serial: z.number().optional(),
+  dnssec: z.boolean().optional(),
+  nsec3param: z.string().optional(),
+});
+
+/** One zone as the API shows it. */
+export type PrimaryZone = z.infer<typeof zoneSchema>;
+
+/** PowerDNS client of the health-checker. */
+export interface PowerDnsClient {
+  /** Every zone and its serial (`edited_serial`: the serial served after SOA-EDIT, as AXFR gives it). */
+  state(): Promise<PrimaryState>;
+  /** One zone, or undefined when PowerDNS does not have it. */
+  zone(zone: string): Promise<PrimaryZone | undefined>;
+  /** Sets NSEC3PARAM (switches the zone to NSEC3) and rectifies it. */
+  setNsec3(zone: string, nsec3param: string): Promise<void>;
+  /** Validity of the zone's SOA RRSIG as PowerDNS serves it now; undefined when unsigned. */
+  soaSignature(zone: string): Promise<SignatureWindow | undefined>;
+}
+
+/** The API's zone id: the absolute name with `/` escaped as `=2F`. */
+function zoneId(zone: string): string {
+  return encodeURIComponent(zone.replace(/\//g, "=2F"));
+}
+
+/** Serial as served (SOA-EDIT applied) when PowerDNS reports it. */
+function servedSerial(z: { serial: number; edited_serial?: number }): number {
+  return z.edited_serial !== undefined && z.edited_serial > 0 ? z.edited_serial : z.serial;
+}
+
+/** Creates a PowerDNS client. */
+export function powerDnsClient(t: PowerDnsTarget): PowerDnsClient {
+  const base = `${t.apiUrl.replace(/\/+$/, "")}/api/v1/servers/${encodeURIComponent(t.serverId)}`;
+  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
+    let res: Response;
+    try {
+      res = await fetch(base + path, {
+        method,
+        headers: { "X-API-Key": t.apiKey, Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(t.timeoutMs),
+      });
+    } catch (err) {
+      throw new PrimaryStateError(`PowerDNS API ${method} ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    const text = await res.text();
+    if (res.status === 404) return { status: 404, json: undefined };
+    if (!res.ok) throw new PrimaryStateError(`PowerDNS API ${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
+    try {
+      return { status: res.status, json: text ? (JSON.parse(text) as unknown) : undefined };
+    } catch (err) {
+      throw new PrimaryStateError(`PowerDNS API ${method} ${path}: not JSON`, { cause: err });
+    }
+  };
+  const parse = <S extends z.ZodType>(schema: S, json: unknown, what: string): z.infer<S> => {
+    const r = schema.safeParse(json);
+    if (!r.success) throw new PrimaryStateError(`PowerDNS API ${what}: unexpected answer: ${r.error.issues[0]?.message ?? ""}`);
+    return r.data;
+  };
+  return {
+    async state() {
+      const list = parse(zoneListSchema, (await call("GET", "/zones")).json, "zone list");
+      const state: PrimaryState = { serials: new Map(), signed: new Set() };
+      for (const z of list) {
+        const name = normalizeName(z.name);
+        state.serials.set(name, servedSerial(z));
+        if (z.dnssec) state.signed.add(name);
+      }
+      return state;
+    },
+    async zone(zone) {
+      const r = await call("GET", `/zones/${zoneId(zone)}?rrsets=false`);
+      if (r.status === 404) return undefined;
+      const z = parse(zoneSchema, r.json, `zone ${zone}`);
+      return { ...z, serial: servedSerial(z) };
+    },
+    async setNsec3(zone, nsec3param) {
+      const put = await call("PUT", `/zones/${zoneId(zone)}`, { nsec3param });
+      if (put.status === 404) throw new PrimaryStateError(`zone ${zone} not found`);
+      await call("PUT", `/zones/${zoneId(zone)}/rectify`);
+    },
+    soaSignature: (zone) => querySoaSignature(t.dnsAddress, t.dnsPort, zone, t.timeoutMs),
+  };
+}
+
+/** Asks PowerDNS over UDP (EDNS, DO bit) for the zone's SOA and returns its RRSIG's validity window. */
+export async function querySoaSignature(address: string, port: number, zone: string, timeoutMs: number): Promise<SignatureWindow | undefined> {
+  const id = randomInt(0, 65536);
+  const query = dnsPacket.encode({
+    type: "query",
+    id,
+    flags: 0,
+    questions: [{ type: "SOA", name: zone.replace(/\.$/, "") || ".", class: "IN" }],
+    additionals: [{ type: "OPT", name: ".", udpPayloadSize: 4096, flags: dnsPacket.DNSSEC_OK } as dnsPacket.Answer],
+  });
+  const socket = dgram.createSocket(address.includes(":") ? "udp6" : "udp4");
+  try {
+    const reply = await new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new PrimaryStateError(`DNS SOA query for ${zone}: no answer in ${timeoutMs} ms`)), timeoutMs);
+      socket.on("error", (err) => {
+        clearTimeout(timer);
+        reject(new PrimaryStateError(`DNS SOA query for ${zone}: ${err.message}`, { cause: err }));
+      });
+      socket.on("message", (msg) => {
+        if (msg.length >= 2 && msg.readUInt16BE(0) === id) {
+          clearTimeout(timer);
+          resolve(msg);
+        }
+      });
+      socket.send(query, port, address);
+    });
+    const packet = dnsPacket.decode(reply);
+    for (const a of packet.answers ?? []) {
+      if (a.type === "RRSIG" && a.data.typeCovered === "SOA") {
+        return { zone, inception: a.data.inception, expiration: a.data.expiration };
+      }
+    }
+    return undefined;
+  } finally {
+    socket.close();
+  }
+}

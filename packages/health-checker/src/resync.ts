@@ -1,0 +1,20 @@
+// Publishes resync events (targeted or for everyone) to the zone event stream and waits for JetStream's ack.
+import { jetstream } from "@nats-io/jetstream";
+import { encodeMessage, newZoneEvent, subjectForZoneEvent } from "@pdns-distribute/core";
+import type { NatsConnection, ZoneEvent, ZoneEventType } from "@pdns-distribute/core";
+
+/** `source` of every event the health-checker publishes. */
+export const RESYNC_SOURCE = "health-checker";
+
+/** Publishes one resync; `target` undefined addresses every secondary. */
+export type ResyncPublisher = (type: ZoneEventType, zone: string, target?: string) => Promise<ZoneEvent>;
+
+/** A publisher on JetStream with the event id as Nats-Msg-Id (broker-side de-duplication). */
+export function jetStreamResyncPublisher(nc: NatsConnection, timeoutMs: number): ResyncPublisher {
+  const js = jetstream(nc, { timeout: timeoutMs });
+  return async (type, zone, target) => {
+    const event = newZoneEvent(type, zone, RESYNC_SOURCE, target);
+    await js.publish(subjectForZoneEvent(type, target), encodeMessage(event), { msgID: event.id, timeout: timeoutMs });
+    return event;
+  };
+}

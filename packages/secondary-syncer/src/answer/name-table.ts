@@ -1,0 +1,178 @@
+// NSD-style numbered names: each name is one label plus its parent's number, found through an open-addressing hash.
+
+import { copyBytes, labelHash, sameBytes } from "./wire-name";
+import type { WireName } from "./wire-name";
+
+/** Name flags (one octet per name). */
+export const NameFlag = {
+  /** The name exists only because names below it exist (RFC 4592 §2.2.2). */
+  EmptyNonTerminal: 1,
+  /** An NS RRset below the apex: a zone cut (RFC 1034 §4.2.1). */
+  Delegation: 2,
+  /** The name owns a DNAME RRset (RFC 6672 §2.3). */
+  Dname: 4,
+  /** The name has a "*" child: a source of wildcard synthesis (RFC 4592 §2.1.1). */
+  WildcardParent: 8,
+  /** An NSEC3 owner: kept out of the zone's name space (RFC 5155 §7.2.8). */
+  Nsec3: 16,
+} as const;
+
+/**
+ * The names of one zone. Name 0 is the apex (label-less here: its wire form is the zone origin); every other name is
+ * `labels[labelOff[i]]` (a length octet and the label, lower case) below `parent[i]`. `find` looks a child up by
+ * (parent, label, name space) in O(1) with no allocation.
+ */
+export class NameTable {
+  count = 1;
+  parent: Int32Array;
+  labelOff: Uint32Array;
+  flags: Uint8Array;
+  labels: Buffer;
+  private labelsUsed = 0;
+  private slots: Int32Array;
+
+  constructor(capacity = 16) {
+    this.parent = new Int32Array(capacity).fill(-1, 0, 1);
+    this.labelOff = new Uint32Array(capacity);
+    this.flags = new Uint8Array(capacity);
+    this.labels = Buffer.allocUnsafe(capacity * 8);
+    this.slots = new Int32Array(capacity * 2);
+  }
+
+  /** The child of `parent` whose label starts (length octet) at `buf[off]` in name space `nsec3` (0 or 1); -1 if none. */
+  find(parent: number, nsec3: number, buf: Buffer, off: number): number {
+    const mask = this.slots.length - 1;
+    const len = buf[off] as number;
+    for (let i = labelHash(parent * 2 + nsec3, buf, off) & mask; ; i = (i + 1) & mask) {
+      const id = (this.slots[i] as number) - 1;
+      if (id < 0) return -1;
+      if (this.parent[id] !== parent || ((this.flags[id] as number) & NameFlag.Nsec3) !== nsec3 * NameFlag.Nsec3) continue;
+      const at = this.labelOff[id] as number;
+      if (this.labels[at] === len && sameBytes(this.labels, at + 1, buf, off + 1, len)) return id;
+    }
+  }
+
+  /** The child as {@link find}, created (flagged empty non-terminal until data is filed) when missing. */
+  intern(parent: number, nsec3: number, buf: Buffer, off: number): number {
+    const found = this.find(parent, nsec3, buf, off);
+    if (found >= 0) return found;
+    if (this.count === this.parent.length) this.grow();
+    if ((this.count + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    const len = (buf[off] as number) + 1;
+    if (this.labelsUsed + len > this.labels.length) {
+      const bigger = Buffer.allocUnsafe(this.labels.length * 2 + len);
+      this.labels.copy(bigger, 0, 0, this.labelsUsed);
+      this.labels = bigger;
+    }
+    buf.copy(this.labels, this.labelsUsed, off, off + len);
+    const id = this.count++;
+    this.parent[id] = parent;
+    this.labelOff[id] = this.labelsUsed;
+    this.flags[id] = NameFlag.EmptyNonTerminal | (nsec3 === 1 ? NameFlag.Nsec3 : 0);
+    this.labelsUsed += len;
+    this.place(id);
+    return id;
+  }
+
+  /** The number of `name` (at or below the apex, which has `apexLabels` labels) in the zone's name space; -1 if none. */
+  findName(name: WireName, apexLabels: number): number {
+    let id = 0;
+    for (let i = name.labels - apexLabels - 1; i >= 0 && id >= 0; i--) id = this.find(id, 0, name.buf, name.offs[i] as number);
+    return id;
+  }
+
+  /** Number of labels of name `id` below the apex. */
+  depth(id: number): number {
+    let d = 0;
+    for (let n = id; n > 0; n = this.parent[n] as number) d++;
+    return d;
+  }
+
+  /** Writes the lower-case wire form of name `id` into `out` (the apex written as `origin`); returns the length. */
+  toWire(id: number, origin: Buffer, out: Buffer): number {
+    let pos = 0;
+    for (let n = id; n > 0; n = this.parent[n] as number) {
+      const at = this.labelOff[n] as number;
+      const len = (this.labels[at] as number) + 1;
+      copyBytes(this.labels, at, out, pos, len);
+      pos += len;
+    }
+    copyBytes(origin, 0, out, pos, origin.length);
+    return pos + origin.length;
+  }
+
+  /** Loads name `id` into a {@link WireName}. */
+  load(id: number, origin: Buffer, into: WireName): void {
+    into.len = this.toWire(id, origin, into.buf);
+    into.reindex();
+  }
+
+  /**
+   * Every name in canonical order (RFC 4034 §6.1): a depth-first walk from the apex with siblings sorted by their
+   * label octets, since names sort label by label from the right and a name before the names below it.
+   */
+  canonicalOrder(): Int32Array {
+    const start = new Int32Array(this.count + 1);
+    for (let id = 1; id < this.count; id++) start[(this.parent[id] as number) + 1]++;
+    for (let i = 0; i < this.count; i++) start[i + 1] = (start[i + 1] as number) + (start[i] as number);
+    const children = new Int32Array(Math.max(0, this.count - 1));
+    const fill = start.slice(0, this.count);
+    for (let id = 1; id < this.count; id++) children[fill[this.parent[id] as number]++] = id;
+    const compare = (a: number, b: number): number => {
+      const x = this.labelOff[a] as number;
+      const y = this.labelOff[b] as number;
+      return this.labels.compare(this.labels, y + 1, y + 1 + (this.labels[y] as number), x + 1, x + 1 + (this.labels[x] as number));
+    };
+    for (let p = 0; p < this.count; p++) {
+      if ((start[p + 1] as number) - (start[p] as number) > 1) children.subarray(start[p], start[p + 1]).sort(compare);
+    }
+    const order = new Int32Array(this.count);
+    const stack = new Int32Array(this.count);
+    let top = 0;
+    let n = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+      const id = stack[--top] as number;
+      order[n++] = id;
+      for (let c = (start[id + 1] as number) - 1; c >= (start[id] as number); c--) stack[top++] = children[c] as number;
+    }
+    return order;
+  }
+
+  /** Trims the arrays to the names present (after compilation). */
+  trim(): void {
+    this.parent = this.parent.slice(0, this.count);
+    this.labelOff = this.labelOff.slice(0, this.count);
+    this.flags = this.flags.slice(0, this.count);
+    this.labels = Buffer.from(this.labels.subarray(0, this.labelsUsed));
+    let size = 16;
+    while (size < this.count * 2) size *= 2;
+    if (size !== this.slots.length) this.rehash(size);
+  }
+
+  private grow(): void {
+    const size = this.parent.length * 2;
+    const parent = new Int32Array(size);
+    parent.set(this.parent);
+    this.parent = parent;
+    const labelOff = new Uint32Array(size);
+    labelOff.set(this.labelOff);
+    this.labelOff = labelOff;
+    const flags = new Uint8Array(size);
+    flags.set(this.flags);
+    this.flags = flags;
+  }
+
+  private rehash(size: number): void {
+    this.slots = new Int32Array(size);
+    for (let id = 1; id < this.count; id++) this.place(id);
+  }
+
+  private place(id: number): void {
+    const mask = this.slots.length - 1;
+    const nsec3 = ((this.flags[id] as number) & NameFlag.Nsec3) !== 0 ? 1 : 0;
+    let i = labelHash((this.parent[id] as number) * 2 + nsec3, this.labels, this.labelOff[id] as number) & mask;
+    while (this.slots[i] !== 0) i = (i + 1) & mask;
+    this.slots[i] = id + 1;
+  }
+}

@@ -1,0 +1,112 @@
+// DNS worker process (Node cluster): loads zones read-only from SQLite, answers on the shared sockets, reloads on IPC.
+import cluster from "node:cluster";
+import Database from "better-sqlite3";
+import { createLogger, decodeKey, verifySignedZone } from "@pdns-distribute/core";
+import type { Logger, SignedZone } from "@pdns-distribute/core";
+import { createAddressMatcher, startDnsServer } from "./answer";
+import { parseSignedZoneRecords } from "./apply";
+import type { SecondarySyncerConfig } from "./config";
+import { createServedZones } from "./served-zones";
+import type { ServedZoneSet } from "./served-zones";
+
+/** Environment variable carrying a worker's {@link DnsWorkerSetup} as JSON. */
+export const DNS_WORKER_ENV = "PDNSD_DNS_WORKER_SETUP";
+
+/** What the primary hands a worker: the parsed config, the trusted zone-provider public keys (base64), the port to use. */
+export interface DnsWorkerSetup {
+  cfg: SecondarySyncerConfig;
+  publicKeys: string[];
+  port: number;
+}
+
+/** Messages over the cluster IPC channel (plain JSON, `type` discriminates). */
+export type DnsWorkerMessage =
+  /** primary → worker: the zone changed (or appeared) in SQLite; reload it. */
+  | { type: "zone-changed"; zone: string }
+  /** primary → worker: the zone was removed; stop serving it. */
+  | { type: "zone-removed"; zone: string }
+  /** worker → primary: listening on this address and port, serving `zones` zones. */
+  | { type: "listening"; address: string; port: number; zones: number };
+
+/** Reads one or all zones from the secondary's SQLite database without writing to it. */
+function openReadOnlyZones(path: string): { get(zone: string): SignedZone | undefined; all(): SignedZone[]; close(): void } {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  type Row = { name: string; serial: number; timestamp: number; signature: string; zone_text: string; nonce: string | null; requester: string | null };
+  const toZone = (r: Row): SignedZone => {
+    const zone: SignedZone = { type: "zone.data", version: 1, zone: r.name, serial: r.serial, timestamp: r.timestamp, signature: r.signature, zoneText: r.zone_text };
+    if (r.nonce !== null) Object.assign(zone, { version: 2, nonce: r.nonce, requester: r.requester ?? "" });
+    return zone;
+  };
+  const columns = "name, serial, timestamp, signature, zone_text, nonce, requester";
+  const one = db.prepare<[string], Row>(`SELECT ${columns} FROM zones WHERE name = ?`);
+  const every = db.prepare<[], Row>(`SELECT ${columns} FROM zones ORDER BY name`);
+  return {
+    get: (zone) => {
+      const row = one.get(zone);
+      return row === undefined ? undefined : toZone(row);
+    },
+    all: () => every.all().map(toZone),
+    close: () => db.close(),
+  };
+}
+
+/** Verifies, parses and compiles one stored zone into `served`; logs and keeps the old version on failure. */
+function loadZone(zone: SignedZone, served: ServedZoneSet, publicKey: Uint8Array[], logger: Logger): boolean {
+  try {
+    verifySignedZone(zone, publicKey);
+    served.replace(zone.zone, parseSignedZoneRecords(zone));
+    return true;
+  } catch (err) {
+    logger.error({ zone: zone.zone, err: (err as Error).message }, "stored zone not served by this worker");
+    return false;
+  }
+}
+
+/** Main of a DNS worker: serves every stored zone, then follows the primary's change notifications. */
+export async function runDnsWorker(setup: DnsWorkerSetup): Promise<void> {
+  const { cfg } = setup;
+  const logger = createLogger("secondary-syncer", cfg.log.level).child({ secondary: cfg.secondary.id, worker: cluster.worker?.id });
+  const publicKey = setup.publicKeys.map((k, i) => decodeKey(k, 32, `signing key ${i}`));
+  const store = openReadOnlyZones(cfg.storage.database);
+  const served = createServedZones();
+  for (const zone of store.all()) loadZone(zone, served, publicKey, logger);
+  process.on("message", (msg: DnsWorkerMessage) => {
+    if (msg.type === "zone-removed") served.remove(msg.zone);
+    if (msg.type !== "zone-changed") return;
+    const zone = store.get(msg.zone);
+    if (zone === undefined) served.remove(msg.zone);
+    else loadZone(zone, served, publicKey, logger);
+  });
+  const dns = await startDnsServer({
+    address: cfg.dns.listen_address,
+    port: setup.port,
+    zones: served.zoneSet,
+    logger,
+    tcpIdleTimeoutMs: cfg.dns.tcp_idle_timeout_ms,
+    maxTcpConnections: cfg.dns.max_tcp_connections,
+    transferAllowed: createAddressMatcher(cfg.dns.axfr_allow),
+    udpReceiveBufferBytes: cfg.dns.udp_receive_buffer_bytes,
+    rrl: { responsesPerSecond: cfg.dns.rrl_responses_per_second, slip: cfg.dns.rrl_slip, windowSeconds: cfg.dns.rrl_window },
+    maxTcpConnectionsPerClient: cfg.dns.max_tcp_connections_per_client,
+  });
+  const { address, port } = dns.address();
+  process.send?.({ type: "listening", address, port, zones: served.count() } satisfies DnsWorkerMessage);
+  process.once("SIGTERM", () => {
+    void dns.close().then(() => {
+      store.close();
+      process.exit(0);
+    });
+  });
+}
+
+if (require.main === module) {
+  const raw = process.env[DNS_WORKER_ENV];
+  if (raw === undefined) {
+    process.stderr.write(`dns-worker: ${DNS_WORKER_ENV} is not set (workers are started by the secondary-syncer)\n`);
+    process.exit(1);
+  }
+  runDnsWorker(JSON.parse(raw) as DnsWorkerSetup).catch((err: unknown) => {
+    process.stderr.write(`dns-worker: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}

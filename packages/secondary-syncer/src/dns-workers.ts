@@ -1,0 +1,89 @@
+// Primary side of the DNS workers: forks N cluster workers sharing the UDP/TCP sockets and tells them about zone changes.
+import cluster from "node:cluster";
+import type { Worker } from "node:cluster";
+import { join } from "node:path";
+import type { Logger } from "@pdns-distribute/core";
+import type { DnsServer } from "./answer";
+import type { SecondarySyncerConfig } from "./config";
+import { DNS_WORKER_ENV } from "./dns-worker";
+import type { DnsWorkerMessage, DnsWorkerSetup } from "./dns-worker";
+
+/** DNS served by worker processes: the {@link DnsServer} interface plus change notifications. */
+export interface DnsWorkerPool extends DnsServer {
+  /** Tells every worker to reload `zone` from SQLite (call after the store has committed it). */
+  zoneChanged(zone: string): void;
+  /** Tells every worker to stop serving `zone`. */
+  zoneRemoved(zone: string): void;
+}
+
+/** A worker that dies is replaced after this delay (not in a tight loop). */
+const RESPAWN_DELAY_MS = 1000;
+/** Time a worker has to start listening. */
+const START_TIMEOUT_MS = 60_000;
+
+/**
+ * Forks `cfg.dns.workers` DNS worker processes (Node's cluster module shares the listening sockets between them,
+ * so the kernel spreads queries over the processes). Each worker reads the zones from SQLite itself. The first
+ * worker picks the port when `listen_port` is 0; the others use it. A dead worker is replaced.
+ */
+export async function startDnsWorkers(cfg: SecondarySyncerConfig, publicKey: Uint8Array | readonly Uint8Array[], logger: Logger): Promise<DnsWorkerPool> {
+  cluster.setupPrimary({ exec: join(__dirname, "dns-worker.js"), args: [], silent: false });
+  const workers = new Set<Worker>();
+  let stopping = false;
+  let bound = { address: cfg.dns.listen_address, port: cfg.dns.listen_port };
+  const keys = publicKey instanceof Uint8Array ? [publicKey] : publicKey;
+  const setup = (): DnsWorkerSetup => ({ cfg, publicKeys: keys.map((k) => Buffer.from(k).toString("base64")), port: bound.port });
+
+  const fork = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const worker = cluster.fork({ [DNS_WORKER_ENV]: JSON.stringify(setup()) });
+      workers.add(worker);
+      const timer = setTimeout(() => reject(new Error("a DNS worker did not start listening in time")), START_TIMEOUT_MS);
+      worker.on("message", (msg: DnsWorkerMessage) => {
+        if (msg.type !== "listening") return;
+        clearTimeout(timer);
+        bound = { address: msg.address, port: msg.port };
+        logger.info({ worker: worker.id, pid: worker.process.pid, zones: msg.zones }, "DNS worker listening");
+        resolve();
+      });
+      worker.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        workers.delete(worker);
+        if (stopping) return;
+        logger.error({ worker: worker.id, code, signal }, "DNS worker exited; starting a new one");
+        reject(new Error(`DNS worker exited during startup (code ${code}, signal ${signal})`));
+        setTimeout(() => {
+          if (!stopping) fork().catch((err: unknown) => logger.error({ err: (err as Error).message }, "DNS worker restart failed"));
+        }, RESPAWN_DELAY_MS).unref();
+      });
+    });
+
+  await fork(); // the first one fixes the port
+  await Promise.all(Array.from({ length: cfg.dns.workers - 1 }, fork));
+  const broadcast = (msg: DnsWorkerMessage): void => {
+    for (const worker of workers) if (worker.isConnected()) worker.send(msg);
+  };
+  let closing: Promise<void> | null = null;
+  return {
+    address: () => ({ ...bound }),
+    zoneChanged: (zone) => broadcast({ type: "zone-changed", zone }),
+    zoneRemoved: (zone) => broadcast({ type: "zone-removed", zone }),
+    close() {
+      stopping = true;
+      closing ??= Promise.all(
+        [...workers].map(
+          (worker) =>
+            new Promise<void>((resolve) => {
+              const kill = setTimeout(() => worker.process.kill("SIGKILL"), 5000);
+              worker.once("exit", () => {
+                clearTimeout(kill);
+                resolve();
+              });
+              worker.process.kill("SIGTERM");
+            }),
+        ),
+      ).then(() => undefined);
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,132 @@
+// Prometheus metrics of the secondary: event consumer counters (fed by onOutcome), DNS queries, apply time.
+import { Counter, Gauge, Histogram, createMetricsRegistry } from "@pdns-distribute/core";
+import type { Registry } from "@pdns-distribute/core";
+import type { ConsumerOutcome } from "./consumer";
+
+/** Counters of zone events handled by this secondary. */
+export interface SyncMetrics {
+  /** Pass as the consumer's / startSecondary's `onOutcome`. */
+  onOutcome(outcome: ConsumerOutcome): void;
+}
+
+/**
+ * Registers on `registry`:
+ * - `pdnsd_zone_events_total{result}`: events by outcome (applied, unchanged, stale, deleted, not-found, retry, rejected)
+ * - `pdnsd_zone_events_rejected_total{code}`: rejected events by PDNSD_ code (bad signature, unparsable zone, malformed …)
+ * - `pdnsd_zone_transfers_total{result}`: zone applies after coalescing (one per transfer, not per event)
+ */
+export function createSyncMetrics(registry: Registry): SyncMetrics {
+  const events = new Counter({
+    name: "pdnsd_zone_events_total",
+    help: "Zone events handled, by outcome",
+    labelNames: ["result"],
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: "pdnsd_zone_events_rejected_total",
+    help: "Zone events rejected (never applied), by error code",
+    labelNames: ["code"],
+    registers: [registry],
+  });
+  const transfers = new Counter({
+    name: "pdnsd_zone_transfers_total",
+    help: "Coalesced zone applies (one per transfer), by outcome",
+    labelNames: ["result"],
+    registers: [registry],
+  });
+  return {
+    onOutcome(outcome) {
+      const n = outcome.events ?? 1;
+      events.inc({ result: outcome.result }, n);
+      transfers.inc({ result: outcome.result });
+      if (outcome.result === "rejected") rejected.inc({ code: outcome.code }, n);
+    },
+  };
+}
+
+/** Default port of the secondary-syncer's /metrics endpoint. */
+export const SECONDARY_METRICS_PORT = 9204;
+
+/** DNS and apply-time metrics of the secondary (issue 7), next to the consumer counters above. */
+export interface SecondaryMetrics extends SyncMetrics {
+  /** Counts one DNS query from its wire form and the response sent (null: dropped). Pass as `onQuery`. */
+  onQuery(query: Buffer, response: Buffer | null, transport: "udp" | "tcp"): void;
+  /** Like {@link SyncMetrics.onOutcome}; also observes the apply time when given. */
+  onOutcome(outcome: ConsumerOutcome, durationMs?: number): void;
+  /** Reports the number of zones served, read at each scrape. */
+  zonesServed(count: () => number): void;
+}
+
+// Query types kept as label values; any other type is counted as "other" (bounded label cardinality).
+const QTYPES: Record<number, string> = {
+  1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA", 33: "SRV", 35: "NAPTR",
+  43: "DS", 46: "RRSIG", 47: "NSEC", 48: "DNSKEY", 50: "NSEC3", 51: "NSEC3PARAM", 52: "TLSA", 64: "SVCB",
+  65: "HTTPS", 251: "IXFR", 252: "AXFR", 255: "ANY", 257: "CAA",
+};
+// RFC 1035 §4.1.1 and RFC 6895 §2.3 response codes (header RCODE, 4 bits).
+const RCODES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"];
+
+/** QTYPE of the first question of a DNS message (RFC 1035 §4.1.2), or undefined when it cannot be read. */
+export function queryType(msg: Buffer): string | undefined {
+  if (msg.length < 12 || msg.readUInt16BE(4) === 0) return undefined;
+  let offset = 12;
+  for (;;) {
+    if (offset >= msg.length) return undefined;
+    const len = msg[offset];
+    if (len === 0) break;
+    if ((len & 0xc0) !== 0) return undefined; // no compression in a question name
+    offset += len + 1;
+  }
+  if (offset + 3 > msg.length) return undefined;
+  return QTYPES[msg.readUInt16BE(offset + 1)] ?? "other";
+}
+
+/** RCODE mnemonic of a response, "dropped" when none was sent. */
+export function responseCode(response: Buffer | null): string {
+  if (response === null || response.length < 4) return "dropped";
+  return RCODES[response[3] & 0x0f] ?? "other";
+}
+
+/**
+ * Creates the secondary's registry (Node.js process metrics, {@link createSyncMetrics}) plus
+ * `pdnsd_dns_queries_total{qtype,rcode,transport}`, `pdnsd_zone_apply_duration_seconds{result}`, `pdnsd_zones_served`.
+ */
+export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry: Registry } {
+  const registry = createMetricsRegistry("secondary-syncer");
+  const sync = createSyncMetrics(registry);
+  const queries = new Counter({
+    name: "pdnsd_dns_queries_total",
+    help: "DNS queries answered by the main process, by query type, response code and transport",
+    labelNames: ["qtype", "rcode", "transport"],
+    registers: [registry],
+  });
+  const applyTime = new Histogram({
+    name: "pdnsd_zone_apply_duration_seconds",
+    help: "Time to apply a zone event (fetch, verify, store in SQLite, swap into the answer engine), seconds",
+    labelNames: ["result"],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  let zoneCount: (() => number) | undefined;
+  new Gauge({
+    name: "pdnsd_zones_served",
+    help: "Zones this secondary answers for",
+    registers: [registry],
+    collect() {
+      if (zoneCount) this.set(zoneCount());
+    },
+  });
+  return {
+    registry,
+    onQuery(query, response, transport) {
+      queries.inc({ qtype: queryType(query) ?? "invalid", rcode: responseCode(response), transport });
+    },
+    onOutcome(outcome, durationMs) {
+      sync.onOutcome(outcome);
+      if (durationMs !== undefined) applyTime.observe({ result: outcome.result }, durationMs / 1000);
+    },
+    zonesServed(count) {
+      zoneCount = count;
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { zoneSetDigest } from "@pdns-distribute/core";
+import { buildZoneState, compileZone, createZoneSet, createZoneStateTracker } from "@pdns-distribute/secondary-syncer";
+import { parseZoneText } from "@pdns-distribute/dns";
+
+const zone = (name: string, serial: number) =>
+  compileZone(name, parseZoneText(`${name} 3600 IN SOA ns1.${name} h.${name} ${serial} 1 1 1 1\n${name} 3600 IN NS ns1.${name}\n`));
+
+describe("zone state of a secondary", () => {
+  test("digest equals zoneSetDigest of the sorted (zone, serial) pairs, and follows changes", () => {
+    const set = createZoneSet([zone("b.example.", 2), zone("a.example.", 1)]);
+    const tracker = createZoneStateTracker(set);
+    expect(tracker.digest()).toBe(zoneSetDigest([["a.example.", 1], ["b.example.", 2]]));
+    const first = tracker.snapshot();
+    expect(tracker.snapshot()).toBe(first); // unchanged set: cached
+    set.put(zone("a.example.", 3));
+    expect(tracker.digest()).toBe(zoneSetDigest([["b.example.", 2], ["a.example.", 3]]));
+    set.remove("b.example.");
+    expect(tracker.snapshot().entries).toEqual([["a.example.", 3]]);
+  });
+
+  test("pages follow `next` and cover every zone once; one zone; digest only", () => {
+    const set = createZoneSet(Array.from({ length: 25 }, (_, i) => zone(`z${String(i).padStart(2, "0")}.example.`, i)));
+    const snap = createZoneStateTracker(set).snapshot();
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let guard = 0; guard < 10; guard++) {
+      const page = buildZoneState("s1", snap, { type: "zone.state.request", version: 1, limit: 10, ...(after ? { after } : {}) });
+      expect(page.count).toBe(25);
+      seen.push(...page.zones.map(([z]) => z));
+      if (!page.next) break;
+      after = page.next;
+    }
+    expect(seen).toEqual(snap.entries.map(([z]) => z));
+    expect(buildZoneState("s1", snap, { type: "zone.state.request", version: 1, zone: "Z07.Example." }).zones).toEqual([["z07.example.", 7]]);
+    expect(buildZoneState("s1", snap, { type: "zone.state.request", version: 1, zone: "nope.example." }).zones).toEqual([]);
+    expect(buildZoneState("s1", snap, { type: "zone.state.request", version: 1, digestOnly: true })).toMatchObject({ zones: [], digest: snap.digest });
+  });
+
+  test("a page stays under NATS' max_payload whatever the limit", () => {
+    const entries = Array.from({ length: 20_000 }, (_, i): [string, number] => [`${"x".repeat(60)}-${String(i).padStart(6, "0")}.example.`, 4_000_000_000]);
+    const page = buildZoneState("s1", { entries, digest: "d" }, { type: "zone.state.request", version: 1, limit: 100_000 });
+    expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThan(1024 * 1024);
+    expect(page.next).toBeDefined();
+  });
+});

@@ -1,0 +1,41 @@
+// Prometheus metrics of the zone-provider: zone-data requests by result and their duration.
+import { Counter, Histogram, createMetricsRegistry } from "@pdns-distribute/core";
+import type { Registry } from "@pdns-distribute/core";
+
+/** Default port of the zone-provider's /metrics endpoint. */
+export const ZONE_PROVIDER_METRICS_PORT = 9202;
+
+/** Result of one zone-data request: served, zone unknown to the primary, bad request, AXFR or signing failed. */
+export type ZoneDataResult = "ok" | "not_found" | "invalid" | "failed";
+
+/** The zone-provider's metrics and the hook that feeds them. */
+export interface ZoneProviderMetrics {
+  readonly registry: Registry;
+  /** Counts one answered zone-data request and observes its duration. */
+  observeRequest(result: ZoneDataResult, seconds: number): void;
+}
+
+/** Creates the zone-provider's registry (with the Node.js process metrics) and its metrics. */
+export function createZoneProviderMetrics(): ZoneProviderMetrics {
+  const registry = createMetricsRegistry("zone-provider");
+  const requests = new Counter({
+    name: "pdnsd_zone_data_requests_total",
+    help: "Zone-data requests answered, by result (ok, not_found, invalid, failed)",
+    labelNames: ["result"] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "pdnsd_zone_data_request_duration_seconds",
+    help: "Time to answer a zone-data request (AXFR from PowerDNS, render, sign), seconds",
+    labelNames: ["result"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  return {
+    registry,
+    observeRequest(result, seconds) {
+      requests.inc({ result });
+      duration.observe({ result }, seconds);
+    },
+  };
+}
