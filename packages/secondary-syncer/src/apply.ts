@@ -99,8 +99,9 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false): Pro
   if (normalizeName(reply.zone) !== zone) {
     throw new RejectedZoneError("PDNSD_ZONE_MISMATCH", `asked for ${zone}, got data for ${reply.zone}`);
   }
+  let keyIndex: number;
   try {
-    verifySignedZone(reply, deps.publicKey);
+    keyIndex = verifySignedZone(reply, deps.publicKey);
     // Authentic, but is it the answer to this request? An old reply replayed carries another nonce.
     checkZoneBinding(reply, { binding, maxSkewMs: deps.maxClockSkewMs ?? 300_000 });
   } catch (err) {
@@ -111,12 +112,25 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false): Pro
   const decision = decideApply(held, reply);
   if (decision === "stale" && held) return { result: "stale", zone, serial: reply.serial, heldSerial: held.serial };
   if (decision === "same" || (held && held.serial === reply.serial && held.zoneText === reply.zoneText)) {
+    // Key rotation: the same data now signed by another key replaces the stored signature, so the zone
+    // still verifies at start-up once the old key is no longer trusted (docs/security.md).
+    if (held && decision !== "same" && !signedByKey(held, deps.publicKey, keyIndex)) deps.store.put({ ...reply, zone });
     return { result: "unchanged", zone, serial: reply.serial };
   }
   const records = parseSignedZoneRecords(reply);
   deps.store.put({ ...reply, zone });
   deps.served.replace(zone, records);
   return { result: "applied", zone, serial: reply.serial, records: records.length };
+}
+
+/** Whether `signed` verifies with the trusted key at `index`. */
+function signedByKey(signed: SignedZone, keys: Uint8Array | readonly Uint8Array[], index: number): boolean {
+  const key = keys instanceof Uint8Array ? keys : keys[index];
+  try {
+    return key !== undefined && verifySignedZone(signed, key) === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Applies one zone event. Throws RejectedZoneError (never retry) or TransientSyncError (retry later). */

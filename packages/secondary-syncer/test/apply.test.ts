@@ -124,6 +124,14 @@ describe("applyZoneEvent", () => {
     const stored = deps.store.get(ZONE);
     expect(stored).toMatchObject({ version: 2, requester: "ns9", nonce: lastBinding?.nonce });
     expect(verifySignedZone(stored as SignedZone, deps.publicKey)).toBe(1);
+    // The same version re-signed by the new key replaces the stored signature (the old key can then go).
+    deps.publicKey = [key.publicKey, next.publicKey];
+    reply = bound(ZONE, 2, text(2), key.secretKey);
+    await applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE));
+    expect(verifySignedZone(deps.store.get(ZONE) as SignedZone, deps.publicKey)).toBe(0);
+    reply = bound(ZONE, 2, text(2), next.secretKey);
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "unchanged" });
+    expect(verifySignedZone(deps.store.get(ZONE) as SignedZone, deps.publicKey)).toBe(1);
     deps.publicKey = [next.publicKey];
     reply = signed(3);
     await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).rejects.toMatchObject({ code: "PDNSD_ZONE_SIGNATURE_INVALID" });
