@@ -40,7 +40,6 @@ async function primarySerial(): Promise<number> {
 
 beforeAll(async () => {
   cluster = await startLocalCluster({
-    logLevel: "warn",
     extraToml: { "api-proxy": "[changes]\ninactive_after_s = 3\nmax_wait_s = 20\n" },
   });
 }, 60_000);

@@ -105,6 +105,38 @@ export const zoneDataReplySchema = z.discriminatedUnion("type", [signedZoneSchem
 /** Reply to a zone-data request. */
 export type ZoneDataReply = z.infer<typeof zoneDataReplySchema>;
 
+/**
+ * Where a large zone's text is: an object in a JetStream object store (docs/scale.md). The envelope's
+ * signature still covers sha256(zone text), so the object is checked against `sha256` and then verified.
+ */
+export const zoneTextRefSchema = z.object({
+  /** Object store bucket. */
+  bucket: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  /** Object name in the bucket. */
+  name: z.string().min(1).max(512),
+  /** Size of the UTF-8 zone text, bytes. */
+  size: z.number().int().nonnegative(),
+  /** Hex SHA-256 of the UTF-8 zone text (the digest the signature covers). */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+/** Where a large zone's text is stored. */
+export type ZoneTextRef = z.infer<typeof zoneTextRefSchema>;
+
+/**
+ * The signed-zone envelope as sent on the wire: the zone text inline (`zoneText`) or, for a zone too large
+ * for one NATS message, a reference to it (`zoneTextRef`); exactly one of the two.
+ */
+export const zoneDataWireSchema = signedZoneSchema
+  .extend({ zoneText: z.string().optional(), zoneTextRef: zoneTextRefSchema.optional() })
+  .refine((z) => (z.zoneText === undefined) !== (z.zoneTextRef === undefined), "exactly one of zoneText and zoneTextRef");
+/** The signed-zone envelope as sent on the wire (inline text or a reference). */
+export type ZoneDataWire = z.infer<typeof zoneDataWireSchema>;
+
+/** Reply to a zone-data request as sent on the wire (large zones by reference). */
+export const zoneDataWireReplySchema = z.discriminatedUnion("type", [zoneDataWireSchema, errorReplySchema]);
+/** Reply to a zone-data request as sent on the wire. */
+export type ZoneDataWireReply = z.infer<typeof zoneDataWireReplySchema>;
+
 /** Heartbeat a secondary publishes every few seconds. */
 export const heartbeatSchema = z.object({
   type: z.literal("secondary.heartbeat"),

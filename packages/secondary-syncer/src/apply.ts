@@ -85,6 +85,7 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false): Pro
   try {
     reply = await deps.fetchZone(zone, binding);
   } catch (err) {
+    if (err instanceof RejectedZoneError) throw err; // e.g. a referenced zone text that does not match its digest
     throw new TransientSyncError(`zone ${zone}: zone-data request failed: ${(err as Error).message}`, { cause: err });
   }
   if (reply.type === "error") {

@@ -22,6 +22,7 @@ const program = daemonProgram(
     const metrics = createSecondaryMetrics();
     const secondary = await startSecondary(cfg, publicKeys, version, logger, metrics.onOutcome, metrics.onQuery);
     metrics.zonesServed(() => secondary.served.count());
+    metrics.syncBacklog(() => secondary.syncBacklog());
     const metricsServer = await startMetricsServer(cfg.metrics, metrics.registry, logger);
     return {
       logger,

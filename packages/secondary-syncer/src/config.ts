@@ -96,6 +96,8 @@ export const secondarySyncerConfigSchema = z
         ack_wait_ms: z.number().int().positive().default(60_000),
         /** Largest redelivery delay after failures, ms (backoff doubles up to this). */
         max_retry_delay_ms: z.number().int().positive().default(30_000),
+        /** Zones transferred at the same time (one zone's events always stay in order). */
+        parallel_transfers: z.number().int().min(1).max(256).default(8),
       })
       .strict()
       .prefault({}),

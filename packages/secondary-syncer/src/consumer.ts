@@ -40,6 +40,8 @@ export interface EventConsumerOptions {
   logger: Logger;
   /** After the first event arrives on an idle consumer, wait this long for more to coalesce, ms (default 20). */
   coalesceWindowMs?: number;
+  /** Zones transferred at the same time (different zones only: one zone's events stay in order); default 1. */
+  parallelTransfers?: number;
   /** Called after each event (or coalesced run) with its outcome and, once applied, the time it took (metrics, tests). */
   onOutcome?: (outcome: ConsumerOutcome, durationMs?: number) => void;
 }
@@ -48,7 +50,21 @@ export interface EventConsumerOptions {
 export interface EventConsumer {
   /** Stops after the zone being applied (if any) is finished and acknowledged; queued events are nak'ed. */
   stop(): Promise<void>;
+  /** Events delivered and not yet settled: waiting in the queue or in the batch being applied. */
+  backlog(): number;
 }
+
+/** Runs `fn` on every item with at most `limit` at a time; resolves when all are done (fn must not throw). */
+export async function runBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+}
+
+/** While a backlog remains, a "sync progress" line is logged at most this often, ms. */
+const PROGRESS_INTERVAL_MS = 5000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -151,14 +167,15 @@ async function processBatch(batch: JsMsg[], opts: EventConsumerOptions, isStoppe
     bySeq.set(msg.seq, [msg]);
     pending.push(event);
   }
-  for (const plan of coalesceEvents(pending)) {
+  // One plan per zone in a batch, and batches one after another: parallel plans never reorder a zone's events.
+  await runBounded(coalesceEvents(pending), opts.parallelTransfers ?? 1, async (plan) => {
     const msgs = plan.seqs.flatMap((seq) => bySeq.get(seq) ?? []);
     if (isStopped()) {
       for (const m of msgs) m.nak();
-      continue;
+      return;
     }
     await settlePlan(plan, msgs, opts);
-  }
+  });
 }
 
 /** Starts consuming (re-establishing the consumer after broker trouble) until stop(). */
@@ -166,6 +183,9 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
   let stopped = false;
   let stopMessages: (() => void) | undefined;
   const queue: JsMsg[] = [];
+  let inBatch = 0;
+  let settled = 0;
+  let lastProgress = Date.now();
   let wakeWorker: (() => void) | undefined;
   const wake = (): void => {
     const w = wakeWorker;
@@ -185,10 +205,17 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
         if (window > 0) await sleep(window);
       }
       const batch = queue.splice(0, queue.length);
+      inBatch = batch.length;
       if (batch.length > 0) await processBatch(batch, opts, () => stopped).catch((err: unknown) => {
         opts.logger.error({ err: (err as Error).message }, "event batch failed");
         for (const m of batch) m.nak(1000);
       });
+      inBatch = 0;
+      settled += batch.length;
+      if (queue.length > 0 && Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
+        lastProgress = Date.now();
+        opts.logger.info({ settled, backlog: queue.length }, "sync progress");
+      }
     }
     for (const m of queue.splice(0, queue.length)) m.nak();
   })();
@@ -233,5 +260,6 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
       await worker;
       await Promise.race([pump, sleep(2000)]);
     },
+    backlog: () => queue.length + inBatch,
   };
 }

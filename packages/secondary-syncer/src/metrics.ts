@@ -55,6 +55,8 @@ export interface SecondaryMetrics extends SyncMetrics {
   onOutcome(outcome: ConsumerOutcome, durationMs?: number): void;
   /** Reports the number of zones served, read at each scrape. */
   zonesServed(count: () => number): void;
+  /** Reports the zone events not yet applied (`pdnsd_sync_backlog_events`), read at each scrape. */
+  syncBacklog(count: () => number): void;
 }
 
 // Query types kept as label values; any other type is counted as "other" (bounded label cardinality).
@@ -116,6 +118,15 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
       if (zoneCount) this.set(zoneCount());
     },
   });
+  let backlog: (() => number) | undefined;
+  new Gauge({
+    name: "pdnsd_sync_backlog_events",
+    help: "Zone events delivered to this secondary and not yet applied (a fresh secondary's catch-up progress)",
+    registers: [registry],
+    collect() {
+      if (backlog) this.set(backlog());
+    },
+  });
   return {
     registry,
     onQuery(query, response, transport) {
@@ -127,6 +138,9 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
     },
     zonesServed(count) {
       zoneCount = count;
+    },
+    syncBacklog(count) {
+      backlog = count;
     },
   };
 }

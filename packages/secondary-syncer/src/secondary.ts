@@ -23,6 +23,8 @@ export interface Secondary {
   store: ZoneStore;
   served: ServedZoneSet;
   dns: DnsServer;
+  /** Zone events delivered and not yet applied (0 before NATS is joined). */
+  syncBacklog(): number;
   stop(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ export async function startSecondary(
       secondaryId: cfg.secondary.id,
       ackWaitMs: cfg.sync.ack_wait_ms,
       maxRetryDelayMs: cfg.sync.max_retry_delay_ms,
+      parallelTransfers: cfg.sync.parallel_transfers,
       deps: {
         fetchZone: natsZoneFetcher(nc, cfg.sync.request_timeout_ms),
         store,
@@ -123,6 +126,7 @@ export async function startSecondary(
     store,
     served,
     dns,
+    syncBacklog: () => consumer?.backlog() ?? 0,
     async stop() {
       stopping = true;
       stopHeartbeat?.();

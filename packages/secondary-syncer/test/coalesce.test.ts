@@ -1,5 +1,5 @@
 // Coalescing of zone events per zone: one transfer for a run of changes, delete/re-create order kept.
-import { coalesceEvents, retryDelayMs } from "../src";
+import { coalesceEvents, retryDelayMs, runBounded } from "../src";
 import type { PendingZoneEvent } from "../src";
 
 const ev = (seq: number, type: PendingZoneEvent["type"], zone = "a.test."): PendingZoneEvent => ({ seq, type, zone });
@@ -39,5 +39,29 @@ describe("coalesceEvents", () => {
 describe("retryDelayMs", () => {
   test("0.5 s doubling, capped", () => {
     expect([1, 2, 3, 4, 10].map((n) => retryDelayMs(n, 3000))).toEqual([500, 1000, 2000, 3000, 3000]);
+  });
+});
+
+describe("runBounded", () => {
+  test("never runs more than the limit at once and runs every item", async () => {
+    let running = 0;
+    let most = 0;
+    const done: number[] = [];
+    await runBounded([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 5 * (n % 3)));
+      done.push(n);
+      running--;
+    });
+    expect(most).toBe(3);
+    expect(done.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  test("limit 1 keeps the order; an empty list is fine", async () => {
+    const seen: number[] = [];
+    await runBounded([3, 1, 2], 1, async (n) => void seen.push(n));
+    expect(seen).toEqual([3, 1, 2]);
+    await runBounded([], 8, async () => undefined);
   });
 });

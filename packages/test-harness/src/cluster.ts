@@ -42,6 +42,11 @@ export interface LocalClusterOptions {
   natsServer: Partial<NatsServerOptions>;
   /** Extra `key = value` lines inside every daemon's `[nats]` section (auth, TLS). */
   natsExtraToml: string;
+  /**
+   * Extra `key = value` lines inside one daemon's `[nats]` section, after `natsExtraToml` (e.g. its own NATS
+   * user); for secondaries a function of the secondary's id.
+   */
+  natsExtraTomlFor: Partial<Record<"api-proxy" | "zone-provider" | "health-checker", string>> & { secondary?: (id: string) => string };
 }
 
 /** Default {@link LocalClusterOptions}: two secondaries on 127.0.0.2 and 127.0.0.3. */
@@ -57,6 +62,7 @@ export function defaultLocalClusterOptions(): LocalClusterOptions {
     extraToml: {},
     natsServer: {},
     natsExtraToml: "",
+    natsExtraTomlFor: {},
   };
 }
 
@@ -123,7 +129,8 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
   const base = join(dir, "zone-signing");
   const keygen = await runCommand("node", [daemonCli("zone-provider"), "keygen", "--out", base]);
   if (keygen.code !== 0) throw new Error(`keygen failed: ${keygen.stderr}`);
-  const common = natsToml(natsUrls, o.logLevel, replicas, o.natsExtraToml);
+  const natsFor = (own = "") => natsToml(natsUrls, o.logLevel, replicas, own === "" ? o.natsExtraToml : `${o.natsExtraToml}\n${own}`);
+  const commonOf = (which: "api-proxy" | "zone-provider" | "health-checker") => natsFor(o.natsExtraTomlFor[which]);
   const extra = (which: keyof LocalClusterOptions["extraToml"]) => `\n${o.extraToml[which] ?? ""}\n`;
 
   // Each daemon's Prometheus endpoint on its own free port (the defaults would collide between clusters).
@@ -135,12 +142,12 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
     proxyConf,
     `[proxy]\nlisten_address = "127.0.0.1"\nlisten_port = ${proxyPort}\n\n[powerdns]\napi_url = "${pdns.apiUrl}"\n\n` +
       `[outbox]\ndatabase = "${join(dir, "api-proxy-outbox.sqlite3")}"\nmax_retry_delay_ms = 1000\n\n` +
-      `${await metricsToml()}${common}${extra("api-proxy")}`,
+      `${await metricsToml()}${commonOf("api-proxy")}${extra("api-proxy")}`,
   );
   const providerConf = join(dir, "zone-provider.toml");
   await writeFile(
     providerConf,
-    `[powerdns]\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n[signing]\nprivate_key_file = "${base}.key"\n\n${await metricsToml()}${common}${extra("zone-provider")}`,
+    `[powerdns]\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n[signing]\nprivate_key_file = "${base}.key"\n\n${await metricsToml()}${commonOf("zone-provider")}${extra("zone-provider")}`,
   );
   const checkerConf = join(dir, "health-checker.toml");
   const checkerHttpPort = await freePort("127.0.0.1");
@@ -149,7 +156,7 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
     checkerConf,
     `[health]\ninactive_after_s = ${Math.max(3, o.heartbeatIntervalS * 3)}\n\n` +
       `[powerdns]\napi_url = "${pdns.apiUrl}"\napi_key = "${pdns.apiKey}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n` +
-      `[metrics]\nlisten_address = "127.0.0.1"\nlisten_port = ${checkerHttpPort}\n\n${common}${extra("health-checker")}`,
+      `[metrics]\nlisten_address = "127.0.0.1"\nlisten_port = ${checkerHttpPort}\n\n${commonOf("health-checker")}${extra("health-checker")}`,
   );
 
   const start = (name: string, pkg: Parameters<typeof daemonCli>[0], conf: string) =>
@@ -175,7 +182,7 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
       `[secondary]\nid = "${id}"\nheartbeat_interval_s = ${o.heartbeatIntervalS}\n\n` +
         `[dns]\nlisten_address = "${address}"\nlisten_port = ${port}\n${o.secondaryDnsToml}\n\n` +
         `[storage]\ndatabase = "${dbPath}"\n\n[signing]\npublic_key_file = "${base}.pub"\n\n` +
-        `[sync]\nrequest_timeout_ms = 5000\nmax_retry_delay_ms = 2000\n\n${await metricsToml(metricsPort)}${common}\n${o.secondaryExtraToml}`,
+        `[sync]\nrequest_timeout_ms = 5000\nmax_retry_delay_ms = 2000\n\n${await metricsToml(metricsPort)}${natsFor(o.natsExtraTomlFor.secondary?.(id))}\n${o.secondaryExtraToml}`,
     );
     const sec: LocalSecondary = {
       id,

@@ -114,6 +114,8 @@ export function pdnsSettings(p: {
     "webserver-address": p.host,
     "webserver-port": p.apiPort,
     "webserver-allow-from": "127.0.0.0/8",
+    // Large zones are created with one POST of all their rrsets (tens of MB); PowerDNS' default is 2 MB.
+    "webserver-max-bodysize": 128,
     "allow-axfr-ips": "127.0.0.0/8",
     "local-address": p.host,
     "local-port": p.dnsPort,

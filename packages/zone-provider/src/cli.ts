@@ -15,6 +15,7 @@ import { loadZoneProviderConfig } from "./config";
 import { createZoneProviderMetrics } from "./metrics";
 import { coalescingZoneSource } from "./coalesce";
 import { axfrZoneSource, startZoneDataService } from "./service";
+import { createZoneTextStore } from "./zone-text-store";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require("../package.json") as { version: string };
@@ -38,6 +39,11 @@ const program = daemonProgram(
       ),
       secretKey,
       concurrency: cfg.provider.concurrency,
+      wire: {
+        inlineMaxBytes: cfg.zone_text.inline_max_bytes,
+        maxPayload: nc.info?.max_payload ?? 1024 * 1024,
+        store: createZoneTextStore(nc, { bucket: cfg.zone_text.bucket, ttlS: cfg.zone_text.ttl_s, replicas: cfg.zone_text.replicas, logger }),
+      },
       logger,
       onRequest: metrics.observeRequest,
     });

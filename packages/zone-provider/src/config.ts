@@ -32,6 +32,20 @@ export const zoneProviderConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Large zones: zone texts over inline_max_bytes travel through a JetStream object store (docs/scale.md). */
+    zone_text: z
+      .object({
+        /** Zone texts larger than this many UTF-8 bytes (or whose reply would exceed max_payload) go by reference. */
+        inline_max_bytes: z.number().int().min(1024).default(262_144),
+        /** Object store bucket; created with the settings below if missing, never changed if present. */
+        bucket: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or -").default("PDNS_ZONE_TEXT"),
+        /** How long a stored zone text is kept, seconds (bucket TTL; secondaries fetch it right away). */
+        ttl_s: z.number().int().min(60).default(3600),
+        /** Replicas of the bucket (3 on a 3-node NATS cluster). */
+        replicas: z.number().int().min(1).max(5).default(1),
+      })
+      .strict()
+      .prefault({}),
     /** Prometheus endpoint (GET /metrics); empty listen_address: off. */
     metrics: metricsConfigSchema(9202),
     nats: natsConfigSchema,

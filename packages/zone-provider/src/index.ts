@@ -3,6 +3,10 @@ export { coalescingZoneSource } from "./coalesce";
 export { loadZoneProviderConfig, zoneProviderConfigSchema } from "./config";
 export { axfrZoneSource, startZoneDataService } from "./service";
 export { buildSignedZone } from "./zone-data";
+export { encodeZoneDataReply, needsReference } from "./wire-reply";
+export { createZoneTextStore, zoneTextObjectName } from "./zone-text-store";
 
 export type { ZoneProviderConfig } from "./config";
 export type { ZoneDataService, ZoneDataServiceOptions, ZoneSource } from "./service";
+export type { WireReplyOptions } from "./wire-reply";
+export type { ZoneTextStore, ZoneTextStoreOptions } from "./zone-text-store";

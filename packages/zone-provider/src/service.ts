@@ -11,7 +11,9 @@ import type { Logger, NatsConnection } from "@pdns-distribute/core";
 import type { Msg, Subscription } from "@nats-io/nats-core";
 import { AxfrError, axfr } from "@pdns-distribute/dns";
 import type { ZoneRecord } from "@pdns-distribute/dns";
-import { buildSignedZone } from "./zone-data";
+import { buildSignedZone, zoneTextDigestOf } from "./zone-data";
+import { encodeZoneDataReply } from "./wire-reply";
+import type { WireReplyOptions } from "./wire-reply";
 
 /** Reads a zone's records from the primary. */
 export type ZoneSource = (zone: string) => Promise<ZoneRecord[]>;
@@ -27,6 +29,8 @@ export interface ZoneDataServiceOptions {
   secretKey: Uint8Array;
   concurrency: number;
   logger: Logger;
+  /** How large zone texts travel (object store); default: always inline. */
+  wire?: WireReplyOptions;
   /** Called once per answered request with its result and duration in seconds (metrics). */
   onRequest?: (result: "ok" | "not_found" | "invalid" | "failed", seconds: number) => void;
 }
@@ -48,7 +52,8 @@ async function answer(msg: Msg, opts: ZoneDataServiceOptions): Promise<void> {
     // Requests from current secondaries carry a nonce: sign per request, bound to it (replay protection).
     const binding = req.nonce === undefined ? undefined : { nonce: req.nonce, requester: req.requester ?? "" };
     const signed = buildSignedZone(req.zone, records, opts.secretKey, Date.now(), binding);
-    respond(msg, signed, opts.logger);
+    const wire = opts.wire ?? { inlineMaxBytes: Number.MAX_SAFE_INTEGER, maxPayload: Number.MAX_SAFE_INTEGER };
+    respond(msg, await encodeZoneDataReply(signed, zoneTextDigestOf(records), wire), opts.logger);
     opts.onRequest?.("ok", (Date.now() - started) / 1000);
     opts.logger.info({ zone, serial: signed.serial, records: records.length, ms: Date.now() - started }, "zone data served");
   } catch (err) {
@@ -71,7 +76,7 @@ async function answer(msg: Msg, opts: ZoneDataServiceOptions): Promise<void> {
 /** Replies, never throwing (a request without reply subject, or the connection closing meanwhile). */
 function respond(msg: Msg, body: unknown, logger: Logger): void {
   try {
-    if (!msg.respond(encodeMessage(body))) logger.warn({ subject: msg.subject }, "zone-data request without a reply subject ignored");
+    if (!msg.respond(body instanceof Uint8Array ? body : encodeMessage(body))) logger.warn({ subject: msg.subject }, "zone-data request without a reply subject ignored");
   } catch (err) {
     logger.warn({ err: (err as Error).message }, "could not send a zone-data reply");
   }

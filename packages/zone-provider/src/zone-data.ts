@@ -41,3 +41,8 @@ export function buildSignedZone(
   const r = renderOnce(records);
   return signZone(name, r.serial, r.zoneText, secretKey, now, binding, r.digest);
 }
+
+/** Hex SHA-256 of the zone text rendered from `records` (computed once per records array). */
+export function zoneTextDigestOf(records: ZoneRecord[]): string {
+  return renderOnce(records).digest;
+}

@@ -1,0 +1,45 @@
+// Chooses how a signed zone travels: zone text inline (small zones) or by object-store reference (large ones).
+import { encodeMessage } from "@pdns-distribute/core";
+import type { SignedZone, ZoneDataWire } from "@pdns-distribute/core";
+import type { ZoneTextStore } from "./zone-text-store";
+
+/** Room kept under the server's max_payload for NATS headers and the reply subject, bytes. */
+export const PAYLOAD_HEADROOM = 4096;
+
+/** How zone-data replies are sized. */
+export interface WireReplyOptions {
+  /** Zone texts larger than this (UTF-8 bytes) go to the object store. */
+  inlineMaxBytes: number;
+  /** The server's max_payload, bytes: an inline reply must fit in it. */
+  maxPayload: number;
+  /** Where large zone texts go; without it every reply is inline (and a too-large one fails to send). */
+  store?: ZoneTextStore;
+}
+
+/**
+ * Whether a zone text of `textBytes` (and, once encoded inline, `encodedBytes`) must go by reference.
+ * Pure: the inline reply must stay under both the configured limit and the payload limit.
+ */
+export function needsReference(textBytes: number, encodedBytes: number | undefined, inlineMaxBytes: number, maxPayload: number): boolean {
+  if (textBytes > inlineMaxBytes) return true;
+  return encodedBytes !== undefined && encodedBytes > maxPayload - PAYLOAD_HEADROOM;
+}
+
+/**
+ * The encoded reply for `signed` (whose zone text has hex SHA-256 `digest`): the envelope as is when it fits,
+ * else the same envelope with `zoneTextRef` instead of `zoneText` after storing the text. The signature is
+ * unchanged: it covers the digest, which the reference carries.
+ */
+export async function encodeZoneDataReply(signed: SignedZone, digest: string, opts: WireReplyOptions): Promise<Uint8Array> {
+  const textBytes = Buffer.byteLength(signed.zoneText, "utf8");
+  let encoded: Uint8Array | undefined;
+  if (textBytes <= opts.inlineMaxBytes) {
+    encoded = encodeMessage(signed);
+    if (!opts.store || !needsReference(textBytes, encoded.byteLength, opts.inlineMaxBytes, opts.maxPayload)) return encoded;
+  }
+  if (!opts.store) return encoded ?? encodeMessage(signed);
+  const zoneTextRef = await opts.store.put(signed.zone, digest, signed.zoneText);
+  const { zoneText: _inline, ...rest } = signed;
+  const wire: ZoneDataWire = { ...rest, zoneTextRef };
+  return encodeMessage(wire);
+}

@@ -1,0 +1,77 @@
+// Large zones by reference: when the zone-provider puts the zone text in the object store, and what it sends.
+import { decodeMessage, generateKeyPair, signZone, verifySignedZone, zoneDataWireSchema, zoneTextDigest } from "@pdns-distribute/core";
+import type { ZoneTextRef } from "@pdns-distribute/core";
+import { encodeZoneDataReply, needsReference } from "@pdns-distribute/zone-provider";
+import type { ZoneTextStore } from "@pdns-distribute/zone-provider";
+
+const kp = generateKeyPair();
+const text = (lines: number) =>
+  Array.from({ length: lines }, (_, i) => `h${i}.example.org. 3600 IN A 192.0.2.${i % 250}`).join("\n");
+
+/** A store keeping objects in memory. */
+function memoryStore(): ZoneTextStore & { objects: Map<string, string> } {
+  const objects = new Map<string, string>();
+  return {
+    objects,
+    async put(zone, digest, zoneText): Promise<ZoneTextRef> {
+      const name = `${zone}${digest}`;
+      objects.set(name, zoneText);
+      return { bucket: "PDNS_ZONE_TEXT", name, size: Buffer.byteLength(zoneText), sha256: digest };
+    },
+  };
+}
+
+describe("needsReference", () => {
+  test.each([
+    [100, 200, false],
+    [2000, undefined, true], // over inline_max_bytes: no need to encode it
+    [500, 1_100_000, true], // under the limit but the encoded reply would not fit
+    [1000, 1000, false],
+  ])("text %i bytes, encoded %s bytes → %s", (textBytes, encoded, expected) => {
+    expect(needsReference(textBytes, encoded, 1000, 1024 * 1024)).toBe(expected);
+  });
+});
+
+describe("encodeZoneDataReply", () => {
+  test("a small zone stays inline, byte for byte the envelope", async () => {
+    const store = memoryStore();
+    const signed = signZone("example.org.", 1, text(3), kp.secretKey);
+    const out = await encodeZoneDataReply(signed, zoneTextDigest(signed.zoneText), { inlineMaxBytes: 1000, maxPayload: 1 << 20, store });
+    expect(JSON.parse(Buffer.from(out).toString())).toEqual(signed);
+    expect(store.objects.size).toBe(0);
+  });
+
+  test("a large zone goes by reference; the reference carries the signed digest", async () => {
+    const store = memoryStore();
+    const binding = { nonce: "abcdefghijklmnopqrstuv", requester: "ns2" };
+    const signed = signZone("example.org.", 7, text(5000), kp.secretKey, Date.now(), binding);
+    const digest = zoneTextDigest(signed.zoneText);
+    const out = await encodeZoneDataReply(signed, digest, { inlineMaxBytes: 1000, maxPayload: 1 << 20, store });
+    const wire = decodeMessage(zoneDataWireSchema, out, "reply");
+    expect(wire.zoneText).toBeUndefined();
+    expect(wire.zoneTextRef).toEqual({ bucket: "PDNS_ZONE_TEXT", name: `example.org.${digest}`, size: signed.zoneText.length, sha256: digest });
+    expect(wire.signature).toBe(signed.signature);
+    expect(out.byteLength).toBeLessThan(1000);
+    // Put back the text and the envelope verifies as if it had come inline.
+    const { zoneTextRef: _r, ...rest } = wire;
+    expect(verifySignedZone({ ...rest, zoneText: store.objects.get(wire.zoneTextRef!.name)! }, kp.publicKey)).toBe(0);
+  });
+
+  test("without a store every reply is inline", async () => {
+    const signed = signZone("example.org.", 1, text(5000), kp.secretKey);
+    const out = await encodeZoneDataReply(signed, zoneTextDigest(signed.zoneText), { inlineMaxBytes: 1000, maxPayload: 1 << 20 });
+    expect(JSON.parse(Buffer.from(out).toString()).zoneText).toBe(signed.zoneText);
+  });
+});
+
+describe("zoneDataWireSchema", () => {
+  const base = { type: "zone.data", version: 1, zone: "example.org.", serial: 1, timestamp: 1, signature: "x" };
+  const ref = { bucket: "B", name: "n", size: 1, sha256: "a".repeat(64) };
+  test("exactly one of zoneText and zoneTextRef", () => {
+    expect(zoneDataWireSchema.safeParse({ ...base, zoneText: "t" }).success).toBe(true);
+    expect(zoneDataWireSchema.safeParse({ ...base, zoneTextRef: ref }).success).toBe(true);
+    expect(zoneDataWireSchema.safeParse({ ...base, zoneText: "t", zoneTextRef: ref }).success).toBe(false);
+    expect(zoneDataWireSchema.safeParse(base).success).toBe(false);
+    expect(zoneDataWireSchema.safeParse({ ...base, zoneTextRef: { ...ref, sha256: "xyz" } }).success).toBe(false);
+  });
+});

@@ -1,0 +1,72 @@
+// The whole cluster on a nats-server that grants each daemon exactly the subjects listed in
+// docs/nats-server.sample.conf (one user per daemon and per secondary): zones propagate, no daemon hits a
+// permission violation, and a secondary's credentials cannot publish zone events or pose as the zone-provider.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { SUBJECTS, QUEUE_GROUPS, connectNats, createLogger, natsConfigSchema } from "@pdns-distribute/core";
+import { dig, sleep, startLocalCluster, waitFor } from "@pdns-distribute/test-harness";
+import type { LocalCluster } from "@pdns-distribute/test-harness";
+import { createZone, expectConverged, setVersion } from "./faults-util";
+
+/** The `authorization { … }` block of the sample config, secondaries ns2/ns3 renamed to the harness' sec1/sec2. */
+function sampleAuthorization(): string {
+  const text = readFileSync(join(__dirname, "..", "docs", "nats-server.sample.conf"), "utf8");
+  const start = text.indexOf("authorization {");
+  const end = text.indexOf("\n}\n", start);
+  return text.slice(start, end + 2).replace(/ns2/g, "sec1").replace(/ns3/g, "sec2");
+}
+
+const password = (user: string) => `change-me-${user}`;
+const natsUser = (user: string) => `user = "${user}"\npassword = "${password(user)}"`;
+
+describe("security: per-daemon NATS permissions", () => {
+  let cluster: LocalCluster;
+
+  beforeAll(async () => {
+    cluster = await startLocalCluster({
+      natsServer: { extraConfig: sampleAuthorization() },
+      natsExtraTomlFor: {
+        "api-proxy": natsUser("api-proxy"),
+        "zone-provider": natsUser("zone-provider"),
+        "health-checker": natsUser("health-checker"),
+        secondary: (id) => natsUser(`secondary-${id}`),
+      },
+    });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  const violations = () => cluster.nats.logs().split("\n").filter((l) => /Violation/i.test(l));
+
+  test("zones propagate, resyncs and status work, and no daemon is refused anything", async () => {
+    await createZone(cluster.api, "perm.test.", [{ name: "www.perm.test.", type: "A", ttl: 60, records: ["192.0.2.55"] }]);
+    await setVersion(cluster.api, "perm.test.", "1");
+    await expectConverged(cluster);
+    for (const sec of cluster.secondaries) {
+      const r = await dig({ server: sec.address, port: sec.port, qname: "www.perm.test.", qtype: "A" });
+      expect(r.answer).toEqual(["www.perm.test. 60 IN A 192.0.2.55"]);
+    }
+    // The health-checker compares (zone-state requests) and reports status over NATS.
+    await waitFor(async () => {
+      const status = (await (await fetch(`${cluster.healthCheckerUrl}/status`)).json()) as { secondaries?: Array<{ inSync?: number }> };
+      return (status.secondaries ?? []).length === 2 && (status.secondaries ?? []).every((s) => (s.inSync ?? 0) >= 1);
+    }, { timeoutMs: 20_000, what: "health-checker sees both secondaries in sync" });
+    expect(violations()).toEqual([]);
+  });
+
+  test("a secondary's credentials cannot publish zone events nor answer zone-data requests", async () => {
+    const cfg = natsConfigSchema.parse({ servers: [cluster.nats.url], user: "secondary-sec1", password: password("secondary-sec1") });
+    const nc = await connectNats(cfg, "rogue", createLogger("test", "silent"));
+    nc.publish(SUBJECTS.zoneModified, "{}");
+    nc.subscribe(SUBJECTS.zoneData, { queue: QUEUE_GROUPS.zoneProvider });
+    nc.publish("pdns.secondary.sec2.applied", "{}"); // not its own id
+    await nc.flush().catch(() => undefined);
+    await sleep(300);
+    await nc.close().catch(() => undefined);
+    const v = violations().join("\n");
+    expect(v).toMatch(/Publish.*pdns\.zone\.events\.modified/);
+    expect(v).toMatch(/Subscri.*pdns\.zone\.data/);
+    expect(v).toMatch(/Publish.*pdns\.secondary\.sec2\.applied/);
+  });
+});
