@@ -25,6 +25,7 @@ describe("security: per-daemon NATS permissions", () => {
   beforeAll(async () => {
     cluster = await startLocalCluster({
       natsServer: { extraConfig: sampleAuthorization() },
+      extraToml: { "health-checker": "[checks]\nperiodic_interval_s = 2\nevent_check_delay_s = 0.5\n" }, // compare soon
       natsExtraTomlFor: {
         "api-proxy": natsUser("api-proxy"),
         "zone-provider": natsUser("zone-provider"),
@@ -48,10 +49,14 @@ describe("security: per-daemon NATS permissions", () => {
       expect(r.answer).toEqual(["www.perm.test. 60 IN A 192.0.2.55"]);
     }
     // The health-checker compares (zone-state requests) and reports status over NATS.
+    let last = "";
     await waitFor(async () => {
-      const status = (await (await fetch(`${cluster.healthCheckerUrl}/status`)).json()) as { secondaries?: Array<{ inSync?: number }> };
-      return (status.secondaries ?? []).length === 2 && (status.secondaries ?? []).every((s) => (s.inSync ?? 0) >= 1);
-    }, { timeoutMs: 20_000, what: "health-checker sees both secondaries in sync" });
+      last = await (await fetch(`${cluster.healthCheckerUrl}/status`)).text();
+      const status = JSON.parse(last) as { secondaries?: Array<{ lastChecked?: string | null }> };
+      return (status.secondaries ?? []).length === 2 && (status.secondaries ?? []).every((s) => typeof s.lastChecked === "string");
+    }, { timeoutMs: 30_000, what: "health-checker compared both secondaries" }).catch((err: Error) => {
+      throw new Error(`${err.message}: ${last}\n${cluster.healthChecker.logs().slice(-3000)}`);
+    });
     expect(violations()).toEqual([]);
   });
 

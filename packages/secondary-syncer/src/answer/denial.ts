@@ -35,11 +35,10 @@ const probe = new WireName();
  * Appends to the authority section the records proving `proof`: NSEC3 when the zone has an NSEC3 chain, else NSEC,
  * else nothing (unsigned zone). TTLs are capped at `ttlCap` (negative answers: RFC 9077 §3 caps them like the SOA's).
  */
-export function addDenialProof(out: Answer, proof: number, qname: WireName | null, node: number, qtype: number, ttlCap = Infinity): void {
+export function addDenialProof(out: Answer, proof: number, qname: WireName | null, node: number, ttlCap = Infinity): void {
   const zone = out.zone as CompiledZone;
   if (zone.denial.nsec3 !== null) addNsec3Proof(out, zone, zone.denial.nsec3, proof, qname, node, ttlCap);
   else if (zone.denial.nsec.length > 0) addNsecProof(out, zone, proof, qname, node, ttlCap);
-  void qtype;
 }
 
 /** NSEC proofs: the NSEC matching or covering each name that must be shown absent (RFC 4035 §3.1.3). */

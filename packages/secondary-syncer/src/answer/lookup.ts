@@ -96,7 +96,7 @@ function step(out: Answer, zone: CompiledZone, link: number, qtype: number): num
       if (((zone.names.flags[node] as number) & NameFlag.WildcardParent) !== 0) {
         return answerAt(out, zone, zone.names.find(node, 0, STAR, 0), link, qtype, node);
       }
-      return negative(out, zone, LookupResult.NxDomain, Proof.NxDomain, name, node, qtype);
+      return negative(out, zone, LookupResult.NxDomain, Proof.NxDomain, name, node);
   }
 }
 
@@ -108,22 +108,22 @@ function answerAt(out: Answer, zone: CompiledZone, node: number, link: number, q
   const owner = encloser < 0 ? node : -(link + 1);
   const name = out.chain[link] as WireName;
   if (qtype === RRType.RRSIG ? addAllSigs(out, zone, node, owner) : addPicked(out, zone, node, owner, qtype)) {
-    if (encloser >= 0 && out.dnssecOk) addDenialProof(out, Proof.WildcardAnswer, name, encloser, qtype);
+    if (encloser >= 0 && out.dnssecOk) addDenialProof(out, Proof.WildcardAnswer, name, encloser);
     out.result = LookupResult.Success;
     return -1;
   }
   const cname = findKey(zone, node, RRType.CNAME);
   if (cname >= 0 && qtype !== RRType.CNAME) {
     addWithSigs(out, zone, out.answer, node, cname, owner, true);
-    if (encloser >= 0 && out.dnssecOk) addDenialProof(out, Proof.WildcardAnswer, name, encloser, qtype);
+    if (encloser >= 0 && out.dnssecOk) addDenialProof(out, Proof.WildcardAnswer, name, encloser);
     out.result = LookupResult.Success;
     const next = out.chain[link + 1] as WireName;
     const at = (zone.rrData[cname] as number) + 2;
     next.read(zone.arena, at, at + zone.arena.readUInt16BE(at - 2));
     return link + 1;
   }
-  if (encloser < 0) return negative(out, zone, LookupResult.NoData, Proof.NoData, name, node, qtype);
-  return negative(out, zone, LookupResult.NoData, Proof.WildcardNoData, name, encloser, qtype);
+  if (encloser < 0) return negative(out, zone, LookupResult.NoData, Proof.NoData, name, node);
+  return negative(out, zone, LookupResult.NoData, Proof.WildcardNoData, name, encloser);
 }
 
 /** Adds the RRset answering `qtype` (ANY: one RRset, RFC 8482 §4.2) and its additional data; false if none. */
@@ -174,7 +174,7 @@ function referral(out: Answer, zone: CompiledZone, cut: number): number {
     const ds = findKey(zone, cut, RRType.DS);
     // RFC 4035 §3.1.4: a signed DS RRset, or the proof that there is none.
     if (ds >= 0) addWithSigs(out, zone, out.authority, cut, ds, cut, true);
-    else addDenialProof(out, Proof.InsecureDelegation, null, cut, 0);
+    else addDenialProof(out, Proof.InsecureDelegation, null, cut);
   }
   addTargetAddresses(out, zone, ns, true);
   out.result = LookupResult.Delegation;
@@ -212,14 +212,13 @@ function negative(
   proof: number,
   name: WireName,
   node: number,
-  qtype: number,
 ): number {
   const cap = zone.negativeTtl;
   out.authority.push(zone.soa, 0, Math.min(zone.rrTtl[zone.soa] as number, cap));
   if (out.dnssecOk) {
     const sig = findKey(zone, 0, SIG_BIT | RRType.SOA);
     if (sig >= 0) out.authority.push(sig, 0, Math.min(zone.rrTtl[sig] as number, cap));
-    addDenialProof(out, proof, name, node, qtype, cap);
+    addDenialProof(out, proof, name, node, cap);
   }
   out.result = result;
   return -1;
