@@ -25,7 +25,10 @@ describe("security: per-daemon NATS permissions", () => {
   beforeAll(async () => {
     cluster = await startLocalCluster({
       natsServer: { extraConfig: sampleAuthorization() },
-      extraToml: { "health-checker": "[checks]\nperiodic_interval_s = 2\nevent_check_delay_s = 0.5\n" }, // compare soon
+      extraToml: {
+        "health-checker": "[checks]\nperiodic_interval_s = 2\nevent_check_delay_s = 0.5\n", // compare soon
+        "zone-provider": "[zone_text]\ninline_max_bytes = 1024\n", // zones over 1 KiB go through the object store
+      },
       natsExtraTomlFor: {
         "api-proxy": natsUser("api-proxy"),
         "zone-provider": natsUser("zone-provider"),
@@ -57,6 +60,19 @@ describe("security: per-daemon NATS permissions", () => {
     }, { timeoutMs: 30_000, what: "health-checker compared both secondaries" }).catch((err: Error) => {
       throw new Error(`${err.message}: ${last}\n${cluster.healthChecker.logs().slice(-3000)}`);
     });
+    expect(violations()).toEqual([]);
+  });
+
+  test("a zone text too large to travel inline goes through the object store with these permissions", async () => {
+    const hosts = Array.from({ length: 60 }, (_, i) => ({ name: `host${i}.big.perm.test.`, type: "A", ttl: 60, records: [`192.0.2.${i + 1}`] }));
+    await createZone(cluster.api, "big.perm.test.", hosts);
+    for (const sec of cluster.secondaries) {
+      await waitFor(async () => (await dig({ server: sec.address, port: sec.port, qname: "host59.big.perm.test.", qtype: "A" })).answer.length === 1, {
+        timeoutMs: 20_000,
+        what: `${sec.id} serving a zone fetched from the object store`,
+      });
+    }
+    expect(cluster.zoneProvider.logs()).toMatch(/zone text stored in the object store/);
     expect(violations()).toEqual([]);
   });
 
