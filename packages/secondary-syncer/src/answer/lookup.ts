@@ -55,11 +55,13 @@ function seenBefore(out: Answer, next: number): boolean {
 /**
  * Walks from the apex towards `name` one label at a time (RFC 1034 §4.3.2 step 3): stops at a zone cut (except a
  * DS query at the cut itself, answered from the parent side, RFC 4035 §3.1.4.1), at a DNAME above the name
- * (RFC 6672 §3.2), or at the closest encloser when the name does not exist. Sets {@link walkKind}.
+ * (RFC 6672 §3.2), or at the closest encloser when the name does not exist. Sets {@link walkKind}; with `out`,
+ * records the names passed in `out.qpath` (the query name's, reused for name compression).
  */
-function walkDown(zone: CompiledZone, name: WireName, qtype: number): number {
+function walkDown(zone: CompiledZone, name: WireName, qtype: number, out: Answer | null): number {
   const { names } = zone;
   let node = 0;
+  if (out !== null) out.qpathStop = name.labels - zone.originLabels;
   for (let i = name.labels - zone.originLabels - 1; i >= 0; i--) {
     if (((names.flags[node] as number) & NameFlag.Dname) !== 0) {
       walkKind = Walk.Dname;
@@ -69,6 +71,10 @@ function walkDown(zone: CompiledZone, name: WireName, qtype: number): number {
     if (child < 0) {
       walkKind = Walk.Missing;
       return node;
+    }
+    if (out !== null) {
+      out.qpath[i] = child;
+      out.qpathStop = i;
     }
     if (((names.flags[child] as number) & NameFlag.Delegation) !== 0 && !(i === 0 && qtype === RRType.DS)) {
       walkKind = Walk.Cut;
@@ -83,7 +89,7 @@ function walkDown(zone: CompiledZone, name: WireName, qtype: number): number {
 /** One step of the lookup for chain name `link`; returns the chain name to continue with, or -1. */
 function step(out: Answer, zone: CompiledZone, link: number, qtype: number): number {
   const name = out.chain[link] as WireName;
-  const node = walkDown(zone, name, qtype);
+  const node = walkDown(zone, name, qtype, link === 0 ? out : null);
   switch (walkKind) {
     case Walk.Found:
       return answerAt(out, zone, node, link, qtype, -1);

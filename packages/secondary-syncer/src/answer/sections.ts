@@ -60,6 +60,12 @@ export class Answer {
   readonly answer = new Section();
   readonly authority = new Section();
   readonly additional = new Section();
+  /**
+   * Names of the zone along the query name found by the lookup's first walk down: `qpath[i]` is the number of the
+   * name that starts at label `i`, for `i` from `qpathStop` to the last label below the apex (name compression).
+   */
+  readonly qpath = new Int32Array(128);
+  qpathStop = 0;
   /** `chain[0]` is the query name; `chain[k]` the k-th CNAME/DNAME target followed. */
   readonly chain: WireName[] = Array.from({ length: MAX_CHAIN + 2 }, () => new WireName());
 

@@ -64,16 +64,24 @@ export class MessageWriter {
     if (zone !== null && this.comp.length < zone.names.count) this.comp = new Int32Array(zone.names.count);
   }
 
-  /** Copies the question `msg[12 .. end)` as received (QNAME case kept); the zone names along it become pointers. */
-  writeQuestion(msg: Buffer, end: number, qname: WireName): void {
+  /**
+   * Copies the question `msg[12 .. end)` as received (QNAME case kept); the zone names along it become pointers.
+   * `path`/`stop`: the names the lookup already found along it (`Answer.qpath`), or null to look them up here.
+   */
+  writeQuestion(msg: Buffer, end: number, qname: WireName, path: Int32Array | null = null, stop = 0): void {
     copyBytes(msg, HEADER_SIZE, out, this.pos, end - HEADER_SIZE);
     this.qname = qname;
     this.chainAt[0] = this.pos;
     const zone = this.zone;
     if (zone !== null && qname.isAtOrBelow(zone.originWire)) {
       let id = 0;
+      let i = qname.labels - zone.originLabels - 1;
       this.mark(0, this.pos + qname.suffixStart(zone.originLabels));
-      for (let i = qname.labels - zone.originLabels - 1; i >= 0; i--) {
+      if (path !== null) {
+        for (; i >= stop; i--) this.mark((id = path[i] as number), this.pos + (qname.offs[i] as number));
+      }
+      // Past the lookup's stop (a zone cut, a DNAME) names may still exist: they compress too.
+      for (; i >= 0; i--) {
         id = zone.names.find(id, 0, qname.buf, qname.offs[i] as number);
         if (id < 0) break;
         this.mark(id, this.pos + (qname.offs[i] as number));

@@ -28,8 +28,9 @@ export class DecodedQuery {
   /** The message; the question section as received (QNAME case preserved) is `msg[12 .. questionEnd)`. */
   msg: Buffer = Buffer.alloc(0);
   questionEnd = 0;
-  /** The query name, lower-cased for lookups. */
-  readonly qname = new WireName();
+  /** `qname`: where the query name goes, lower-cased for lookups (the lookup's own chain[0] on the hot path). */
+  constructor(readonly qname: WireName = new WireName()) {}
+
   qtype = 0;
   qclass = 0;
   /** The query had an OPT record (RFC 6891 §6.1.2): its UDP size, version and DO bit (RFC 3225 §3). */

@@ -52,8 +52,8 @@ const TC = 0x0200;
 const COPIED_FLAGS = 0x0100 | 0x0010;
 
 /** State reused by every query (answering is synchronous): the decoded query, the lookup result, the writer. */
-const query = new DecodedQuery();
 const answer = new Answer();
+const query = new DecodedQuery(answer.chain[0]);
 const writer = new MessageWriter();
 let rotation = 0;
 
@@ -73,7 +73,6 @@ export function answerQuery(message: Buffer, ctx: AnswerContext): Buffer | null 
     if (query.qtype === RRType.AXFR || query.qtype === RRType.IXFR) return encodeError(query, Rcode.Refused, maxUdp);
     const zone = ctx.zones.find(query.qname, query.qtype);
     if (zone === undefined) return encodeError(query, Rcode.Refused, maxUdp);
-    (answer.chain[0] as WireName).copy(query.qname);
     answer.reset(zone, query.dnssecOk);
     resolveInto(answer, query.qtype);
     writer.begin(responseLimit(query, ctx.transport, maxUdp) - (query.edns ? OPT_SIZE : 0), zone);
@@ -101,7 +100,7 @@ function responseLimit(q: DecodedQuery, transport: "udp" | "tcp", maxUdp: number
  * (RFC 2181 §9) except glue in referrals (RFC 9471 §3).
  */
 function encodeResponse(q: DecodedQuery, a: Answer, rotate: number, maxUdp: number): Buffer {
-  writer.writeQuestion(q.msg, q.questionEnd, q.qname);
+  writer.writeQuestion(q.msg, q.questionEnd, q.qname, a.qpath, a.qpathStop);
   let truncated = !writeAll(SectionIndex.Answer, a.answer, a.chain, rotate);
   truncated = truncated || !writeAll(SectionIndex.Authority, a.authority, a.chain, rotate);
   if (!truncated && !writeAll(SectionIndex.Additional, a.additional, a.chain, rotate)) {
