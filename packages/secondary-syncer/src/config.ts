@@ -98,6 +98,12 @@ export const secondarySyncerConfigSchema = z
         max_retry_delay_ms: z.number().int().positive().default(30_000),
         /** Zones transferred at the same time (one zone's events always stay in order). */
         parallel_transfers: z.number().int().min(1).max(256).default(8),
+        /**
+         * When the first event reaches an idle secondary, wait this long for more before transferring, ms:
+         * a burst for one zone then costs one transfer. Events arriving while a batch is applied are always
+         * coalesced, so a small window only adds this much to every change's propagation time.
+         */
+        coalesce_window_ms: z.number().int().min(0).max(10_000).default(5),
       })
       .strict()
       .prefault({}),

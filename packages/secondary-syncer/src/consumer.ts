@@ -38,7 +38,7 @@ export interface EventConsumerOptions {
   maxRetryDelayMs: number;
   deps: ApplyDeps;
   logger: Logger;
-  /** After the first event arrives on an idle consumer, wait this long for more to coalesce, ms (default 20). */
+  /** After the first event arrives on an idle consumer, wait this long for more to coalesce, ms (default 5). */
   coalesceWindowMs?: number;
   /** Zones transferred at the same time (different zones only: one zone's events stay in order); default 1. */
   parallelTransfers?: number;
@@ -201,7 +201,7 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
           wakeWorker = resolve;
         });
         if (stopped) break;
-        const window = opts.coalesceWindowMs ?? 20;
+        const window = opts.coalesceWindowMs ?? 5;
         if (window > 0) await sleep(window);
       }
       const batch = queue.splice(0, queue.length);

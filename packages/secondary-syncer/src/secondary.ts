@@ -92,6 +92,7 @@ export async function startSecondary(
       ackWaitMs: cfg.sync.ack_wait_ms,
       maxRetryDelayMs: cfg.sync.max_retry_delay_ms,
       parallelTransfers: cfg.sync.parallel_transfers,
+      coalesceWindowMs: cfg.sync.coalesce_window_ms,
       deps: {
         fetchZone: natsZoneFetcher(nc, cfg.sync.request_timeout_ms),
         store,
