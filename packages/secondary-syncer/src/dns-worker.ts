@@ -3,7 +3,8 @@ import cluster from "node:cluster";
 import Database from "better-sqlite3";
 import { createLogger, decodeKey, verifySignedZone } from "@pdns-distribute/core";
 import type { Logger, SignedZone } from "@pdns-distribute/core";
-import { createAddressMatcher, startDnsServer } from "./answer";
+import { startDnsServer } from "./answer";
+import { dnsServerOptions } from "./dns-options";
 import { parseSignedZoneRecords } from "./apply";
 import type { SecondarySyncerConfig } from "./config";
 import { createServedZones } from "./served-zones";
@@ -77,18 +78,7 @@ export async function runDnsWorker(setup: DnsWorkerSetup): Promise<void> {
     if (zone === undefined) served.remove(msg.zone);
     else loadZone(zone, served, publicKey, logger);
   });
-  const dns = await startDnsServer({
-    address: cfg.dns.listen_address,
-    port: setup.port,
-    zones: served.zoneSet,
-    logger,
-    tcpIdleTimeoutMs: cfg.dns.tcp_idle_timeout_ms,
-    maxTcpConnections: cfg.dns.max_tcp_connections,
-    transferAllowed: createAddressMatcher(cfg.dns.axfr_allow),
-    udpReceiveBufferBytes: cfg.dns.udp_receive_buffer_bytes,
-    rrl: { responsesPerSecond: cfg.dns.rrl_responses_per_second, slip: cfg.dns.rrl_slip, windowSeconds: cfg.dns.rrl_window },
-    maxTcpConnectionsPerClient: cfg.dns.max_tcp_connections_per_client,
-  });
+  const dns = await startDnsServer(dnsServerOptions(cfg, setup.port, served.zoneSet, logger));
   const { address, port } = dns.address();
   process.send?.({ type: "listening", address, port, zones: served.count() } satisfies DnsWorkerMessage);
   process.once("SIGTERM", () => {

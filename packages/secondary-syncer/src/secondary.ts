@@ -1,7 +1,8 @@
 // Wires a secondary together: SQLite store → served zones → DNS server, then NATS consumer and heartbeat.
 import { connectNats, verifySignedZone } from "@pdns-distribute/core";
 import type { Logger, NatsConnection } from "@pdns-distribute/core";
-import { createAddressMatcher, startDnsServer } from "./answer";
+import { startDnsServer } from "./answer";
+import { dnsServerOptions } from "./dns-options";
 import type { DnsServer, DnsServerOptions } from "./answer";
 import { parseSignedZoneRecords } from "./apply";
 import type { SecondarySyncerConfig } from "./config";
@@ -60,19 +61,7 @@ export async function startSecondary(
   const loaded = loadStoredZones(store, served, publicKey, logger);
   logger.info({ zones: loaded, ms: Date.now() - started }, "stored zones loaded");
   if (cfg.dns.workers > 1) workers = await startDnsWorkers(cfg, publicKey, logger);
-  const dns: DnsServer = workers ?? await startDnsServer({
-    address: cfg.dns.listen_address,
-    port: cfg.dns.listen_port,
-    zones: served.zoneSet,
-    logger,
-    tcpIdleTimeoutMs: cfg.dns.tcp_idle_timeout_ms,
-    maxTcpConnections: cfg.dns.max_tcp_connections,
-    transferAllowed: createAddressMatcher(cfg.dns.axfr_allow),
-    udpReceiveBufferBytes: cfg.dns.udp_receive_buffer_bytes,
-    rrl: { responsesPerSecond: cfg.dns.rrl_responses_per_second, slip: cfg.dns.rrl_slip, windowSeconds: cfg.dns.rrl_window },
-    maxTcpConnectionsPerClient: cfg.dns.max_tcp_connections_per_client,
-    onQuery,
-  });
+  const dns: DnsServer = workers ?? (await startDnsServer(dnsServerOptions(cfg, cfg.dns.listen_port, served.zoneSet, logger, onQuery)));
   const dnsAddr = dns.address();
   logger.info({ address: dnsAddr.address, port: dnsAddr.port }, "answering DNS");
 

@@ -1,0 +1,30 @@
+// The answer engine's server options from the secondary's [dns] config, shared by the main process and workers.
+import { createAddressMatcher } from "./answer";
+import type { startDnsServer } from "./answer";
+import type { SecondarySyncerConfig } from "./config";
+
+/** Options of startDnsServer. */
+type DnsServerOptions = Parameters<typeof startDnsServer>[0];
+
+/** Server options for `zones` on `port` (the configured one, or the one a worker was handed). */
+export function dnsServerOptions(
+  cfg: SecondarySyncerConfig,
+  port: number,
+  zones: DnsServerOptions["zones"],
+  logger: DnsServerOptions["logger"],
+  onQuery?: DnsServerOptions["onQuery"],
+): DnsServerOptions {
+  return {
+    address: cfg.dns.listen_address,
+    port,
+    zones,
+    logger,
+    tcpIdleTimeoutMs: cfg.dns.tcp_idle_timeout_ms,
+    maxTcpConnections: cfg.dns.max_tcp_connections,
+    transferAllowed: createAddressMatcher(cfg.dns.axfr_allow),
+    udpReceiveBufferBytes: cfg.dns.udp_receive_buffer_bytes,
+    rrl: { responsesPerSecond: cfg.dns.rrl_responses_per_second, slip: cfg.dns.rrl_slip, windowSeconds: cfg.dns.rrl_window },
+    maxTcpConnectionsPerClient: cfg.dns.max_tcp_connections_per_client,
+    onQuery,
+  };
+}
