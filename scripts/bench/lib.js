@@ -76,4 +76,80 @@ function printTable(header, rows) {
   for (const r of all.slice(1)) console.log(line(r));
 }
 
-module.exports = { ROOT, harness, dnsPacket, requireFrom, benchSeconds, queryOnce, udpSocket, pollUntil, percentile, printTable };
+
+/** Runs `count` tasks with at most `concurrency` at a time (each gets its index); stops starting new ones
+ *  once `deadline` (epoch ms) has passed. Resolves with the number of tasks started. */
+async function runPool(count, concurrency, task, deadline = Infinity) {
+  let next = 0;
+  const worker = async () => {
+    while (next < count && Date.now() < deadline) {
+      const i = next++;
+      await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, worker));
+  return next;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Calls `fn` and retries it like a client when PowerDNS' sqlite backend answers 500 ("database is locked")
+ * under concurrent writes: at most `attempts` tries, growing pause with jitter. `onRetry` counts the retries.
+ */
+async function retry500(fn, onRetry = () => {}, attempts = 40) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= attempts || !/ 500 /.test(String(err && err.message))) throw err;
+      onRetry();
+      await sleep(Math.min(500, 10 * attempt) + Math.floor(Math.random() * 50));
+    }
+  }
+}
+
+/** Scrapes a Prometheus endpoint (`<base>/metrics`); resolves with its text or "" on failure (2 s timeout). */
+async function scrapeMetrics(base) {
+  try {
+    const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? await res.text() : "";
+  } catch {
+    return "";
+  }
+}
+
+/** Sum of the samples of metric `name` in a Prometheus text whose labels contain every `labels` pair. */
+function metricSum(text, name, labels = {}) {
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name) || (line[name.length] !== "{" && line[name.length] !== " ")) continue;
+    const m = /^[^{\s]+(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const have = m[1] || "";
+    if (Object.entries(labels).every(([k, v]) => have.includes(`${k}="${v}"`))) sum += Number(m[2]);
+  }
+  return sum;
+}
+
+/** JSON log entries of a harness daemon with `msg`, from absolute line number `from` (see Daemon.lineCount). */
+function logEntriesSince(daemon, from, msg) {
+  const lines = daemon.logLines();
+  const dropped = daemon.lineCount() - lines.length;
+  const out = [];
+  for (const line of lines.slice(Math.max(0, from - dropped))) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const j = JSON.parse(line);
+      if (j.msg === msg) out.push(j);
+    } catch {
+      /* not JSON */
+    }
+  }
+  return out;
+}
+
+module.exports = {
+  ROOT, harness, dnsPacket, requireFrom, benchSeconds, queryOnce, udpSocket, pollUntil, percentile, printTable,
+  runPool, sleep, retry500, scrapeMetrics, metricSum, logEntriesSince,
+};
