@@ -68,25 +68,53 @@ const QTYPES: Record<number, string> = {
 // RFC 1035 §4.1.1 and RFC 6895 §2.3 response codes (header RCODE, 4 bits).
 const RCODES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"];
 
-/** QTYPE of the first question of a DNS message (RFC 1035 §4.1.2), or undefined when it cannot be read. */
-export function queryType(msg: Buffer): string | undefined {
-  if (msg.length < 12 || msg.readUInt16BE(4) === 0) return undefined;
+/** QTYPE number of the first question of a DNS message (RFC 1035 §4.1.2), or -1 when it cannot be read. */
+function queryTypeNumber(msg: Buffer): number {
+  if (msg.length < 12 || msg.readUInt16BE(4) === 0) return -1;
   let offset = 12;
   for (;;) {
-    if (offset >= msg.length) return undefined;
-    const len = msg[offset];
+    if (offset >= msg.length) return -1;
+    const len = msg[offset] as number;
     if (len === 0) break;
-    if ((len & 0xc0) !== 0) return undefined; // no compression in a question name
+    if ((len & 0xc0) !== 0) return -1; // no compression in a question name
     offset += len + 1;
   }
-  if (offset + 3 > msg.length) return undefined;
-  return QTYPES[msg.readUInt16BE(offset + 1)] ?? "other";
+  if (offset + 3 > msg.length) return -1;
+  return msg.readUInt16BE(offset + 1);
+}
+
+/** QTYPE of the first question of a DNS message (RFC 1035 §4.1.2), or undefined when it cannot be read. */
+export function queryType(msg: Buffer): string | undefined {
+  const n = queryTypeNumber(msg);
+  return n < 0 ? undefined : (QTYPES[n] ?? "other");
 }
 
 /** RCODE mnemonic of a response, "dropped" when none was sent. */
 export function responseCode(response: Buffer | null): string {
   if (response === null || response.length < 4) return "dropped";
-  return RCODES[response[3] & 0x0f] ?? "other";
+  return RCODES[(response[3] as number) & 0x0f] ?? "other";
+}
+
+// The DNS query counter's label space, numbered once: qtype slots (the known types, "other", "invalid") ×
+// rcode slots (RCODES, "other", "dropped") × transport. Queries are tallied in a typed array on the answer
+// path (an index and an increment, no label hashing) and handed to prom-client when Prometheus scrapes.
+const QTYPE_LABELS = [...Object.values(QTYPES), "other", "invalid"];
+const QTYPE_SLOT = new Map(Object.keys(QTYPES).map((k, i) => [Number(k), i]));
+const RCODE_LABELS = [...RCODES, "other", "dropped"];
+const TRANSPORTS = ["udp", "tcp"] as const;
+
+function querySlot(query: Buffer, response: Buffer | null, transport: "udp" | "tcp"): number {
+  const n = queryTypeNumber(query);
+  const q = n < 0 ? QTYPE_LABELS.length - 1 : (QTYPE_SLOT.get(n) ?? QTYPE_LABELS.length - 2);
+  const r = response === null || response.length < 4 ? RCODE_LABELS.length - 1 : Math.min((response[3] as number) & 0x0f, RCODES.length);
+  return (q * RCODE_LABELS.length + r) * 2 + (transport === "udp" ? 0 : 1);
+}
+
+function slotLabels(slot: number): { qtype: string; rcode: string; transport: string } {
+  const t = slot % 2;
+  const r = Math.floor(slot / 2) % RCODE_LABELS.length;
+  const q = Math.floor(slot / 2 / RCODE_LABELS.length);
+  return { qtype: QTYPE_LABELS[q] as string, rcode: RCODE_LABELS[r] as string, transport: TRANSPORTS[t] as string };
 }
 
 /**
@@ -96,11 +124,20 @@ export function responseCode(response: Buffer | null): string {
 export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry: Registry } {
   const registry = createMetricsRegistry("secondary-syncer");
   const sync = createSyncMetrics(registry);
-  const queries = new Counter({
+  const tally = new Float64Array(QTYPE_LABELS.length * RCODE_LABELS.length * 2);
+  new Counter({
     name: "pdnsd_dns_queries_total",
     help: "DNS queries answered by the main process, by query type, response code and transport",
     labelNames: ["qtype", "rcode", "transport"],
     registers: [registry],
+    collect() {
+      for (let slot = 0; slot < tally.length; slot++) {
+        const n = tally[slot] as number;
+        if (n === 0) continue;
+        this.inc(slotLabels(slot), n);
+        tally[slot] = 0;
+      }
+    },
   });
   const applyTime = new Histogram({
     name: "pdnsd_zone_apply_duration_seconds",
@@ -130,7 +167,7 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
   return {
     registry,
     onQuery(query, response, transport) {
-      queries.inc({ qtype: queryType(query) ?? "invalid", rcode: responseCode(response), transport });
+      tally[querySlot(query, response, transport)]++;
     },
     onOutcome(outcome, durationMs) {
       sync.onOutcome(outcome);
