@@ -8,8 +8,8 @@ import {
   secondaryAppliedSchema,
 } from "@pdns-distribute/core";
 import type { ChangeStatus, Logger, NatsConnection, ZoneEvent } from "@pdns-distribute/core";
-import { startHeartbeatMonitor } from "@pdns-distribute/health-checker";
-import type { HeartbeatMonitor } from "@pdns-distribute/health-checker";
+import { startHeartbeatMonitor } from "@pdns-distribute/core";
+import type { HeartbeatMonitor } from "@pdns-distribute/core";
 
 /** Options of {@link startChangeTracking}. */
 export interface ChangeTrackingOptions {

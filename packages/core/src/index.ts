@@ -57,6 +57,8 @@ export {
 export { connectNats, connectNatsInBackground, ensureZoneEventStream, isJetStreamError, natsAuthOptions } from "./nats";
 export { assertPrivateFile, readSecretFile } from "./secrets";
 export { compareSerial } from "./serial";
+export { SecondaryRegistry } from "./secondary-registry";
+export { startHeartbeatMonitor } from "./heartbeat-monitor";
 export { ChangeTracker, defaultChangeTrackerOptions, parseDuration } from "./changes";
 export { daemonProgram, runDaemon } from "./daemon";
 export { Counter, Gauge, Histogram, Registry, createMetricsRegistry, metricsConfigSchema, startMetricsServer } from "./metrics";
@@ -87,3 +89,5 @@ export type { BackgroundNats, NatsConnection } from "./nats";
 export type { StopFn } from "./daemon";
 export type { MetricsConfig, MetricsServer } from "./metrics";
 export type { ChangeState, ChangeStatus, ChangeTrackerOptions, SecondaryChangeState, TrackedChange } from "./changes";
+export type { ActivityChange, CheckCounts, SecondaryState } from "./secondary-registry";
+export type { HeartbeatMonitor } from "./heartbeat-monitor";

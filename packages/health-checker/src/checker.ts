@@ -1,5 +1,5 @@
 // Wires the health-checker: heartbeats, lock, periodic / event / DNSSEC checks, status (NATS + HTTP), metrics.
-import { connectNats, createMetricsRegistry, ensureZoneEventStream, startMetricsServer } from "@pdns-distribute/core";
+import { connectNats, createMetricsRegistry, ensureZoneEventStream, SecondaryRegistry, startHeartbeatMonitor, startMetricsServer } from "@pdns-distribute/core";
 import type { HealthStatus, Logger, NatsConnection } from "@pdns-distribute/core";
 import { runEventCheck, runPeriodicCheck } from "./checks";
 import type { CheckDeps } from "./checks";
@@ -10,9 +10,7 @@ import type { DnssecDeps } from "./dnssec";
 import { startEventWatch } from "./event-watch";
 import { startLeaderLock } from "./lock";
 import { createHealthMetrics } from "./metrics";
-import { startHeartbeatMonitor } from "./monitor";
 import { powerDnsClient } from "./powerdns";
-import { SecondaryRegistry } from "./registry";
 import { jetStreamResyncPublisher } from "./resync";
 import { secondaryStateClient } from "./secondary-client";
 import { buildHealthStatus, startStatusResponder } from "./status";

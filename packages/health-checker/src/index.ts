@@ -9,9 +9,9 @@ export { PrimaryStateError, SecondaryStateError, StatusUnavailableError } from "
 export { MAX_PENDING_EVENT_CHECKS, startEventWatch } from "./event-watch";
 export { startLeaderLock } from "./lock";
 export { createHealthMetrics } from "./metrics";
-export { startHeartbeatMonitor } from "./monitor";
+export { startHeartbeatMonitor } from "@pdns-distribute/core";
 export { powerDnsClient, querySoaSignature } from "./powerdns";
-export { SecondaryRegistry } from "./registry";
+export { SecondaryRegistry } from "@pdns-distribute/core";
 export { RESYNC_SOURCE, jetStreamResyncPublisher } from "./resync";
 export { secondaryStateClient } from "./secondary-client";
 export { buildHealthStatus, formatStatusTable, requestHealthStatus, startStatusResponder } from "./status";
@@ -29,9 +29,9 @@ export type { DnssecPlan, SignatureWindow, SyncedSignatures } from "./dnssec-sch
 export type { EventWatch, EventWatchOptions } from "./event-watch";
 export type { LeaderLock, LeaderLockOptions } from "./lock";
 export type { HealthMetrics } from "./metrics";
-export type { HeartbeatMonitor } from "./monitor";
+export type { HeartbeatMonitor } from "@pdns-distribute/core";
 export type { PowerDnsClient, PowerDnsTarget, PrimaryState, PrimaryZone } from "./powerdns";
-export type { ActivityChange, CheckCounts, SecondaryState } from "./registry";
+export type { ActivityChange, CheckCounts, SecondaryState } from "@pdns-distribute/core";
 export type { ResyncPublisher } from "./resync";
 export type { ByteCounter, SecondaryStateClient } from "./secondary-client";
 export type { PrimaryInfo } from "./status";

@@ -1,7 +1,6 @@
 // The status page's data (pure): secondaries, the zones × secondaries sync matrix and recent changes.
 import { compareSerial } from "@pdns-distribute/core";
-import type { ChangeStatus, ChangeTracker } from "@pdns-distribute/core";
-import type { SecondaryState } from "./registry";
+import type { ChangeStatus, ChangeTracker, SecondaryState } from "@pdns-distribute/core";
 
 /** A cell of the matrix: what one secondary serves for one zone compared with the primary. */
 export type CellState = "insync" | "outdated" | "missing" | "unknown";

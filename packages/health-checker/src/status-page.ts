@@ -8,10 +8,9 @@ import {
   zoneEventSchema,
   zoneSetDigest,
 } from "@pdns-distribute/core";
-import type { Logger, NatsConnection } from "@pdns-distribute/core";
+import type { Logger, NatsConnection, SecondaryRegistry } from "@pdns-distribute/core";
 import { normalizeName } from "@pdns-distribute/dns";
 import type { PowerDnsClient } from "./powerdns";
-import type { SecondaryRegistry } from "./registry";
 import type { SecondaryStateClient } from "./secondary-client";
 import { STATUS_PAGE_HTML } from "./status-page-html";
 import { buildStatusPage } from "./status-page-model";

@@ -1,8 +1,7 @@
 // Status report: built from the registry (pure), printed as a table, served on pdns.health.status and GET /status.
 import { SUBJECTS, decodeMessage, encodeMessage, healthStatusReplySchema, healthStatusRequestSchema, errorReply } from "@pdns-distribute/core";
-import type { HealthStatus, Logger, NatsConnection } from "@pdns-distribute/core";
+import type { HealthStatus, Logger, NatsConnection, SecondaryRegistry } from "@pdns-distribute/core";
 import { StatusUnavailableError } from "./errors";
-import type { SecondaryRegistry } from "./registry";
 
 /** What the checker knows of the primary. */
 export interface PrimaryInfo {

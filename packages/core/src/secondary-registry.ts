@@ -1,5 +1,5 @@
 // Pure bookkeeping of secondaries from their heartbeats (active / inactive) and the results of their checks.
-import type { Heartbeat } from "@pdns-distribute/core";
+import type { Heartbeat } from "./events";
 
 /** Counts of the last comparison with the primary. */
 export interface CheckCounts {

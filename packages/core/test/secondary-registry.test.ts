@@ -1,4 +1,4 @@
-import { SecondaryRegistry } from "@pdns-distribute/health-checker";
+import { SecondaryRegistry } from "@pdns-distribute/core";
 import type { Heartbeat } from "@pdns-distribute/core";
 
 const hb = (id: string): Heartbeat => ({

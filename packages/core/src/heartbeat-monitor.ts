@@ -1,8 +1,10 @@
 // Subscribes to secondaries' heartbeats, feeds the registry and logs activity changes.
-import { SUBJECTS, decodeMessage, heartbeatSchema } from "@pdns-distribute/core";
-import type { Logger, NatsConnection } from "@pdns-distribute/core";
-import { SecondaryRegistry } from "./registry";
-import type { ActivityChange } from "./registry";
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { Logger } from "pino";
+import { decodeMessage, heartbeatSchema } from "./events";
+import { SUBJECTS } from "./subjects";
+import { SecondaryRegistry } from "./secondary-registry";
+import type { ActivityChange } from "./secondary-registry";
 
 /** A running heartbeat monitor. */
 export interface HeartbeatMonitor {
