@@ -65,6 +65,16 @@ export const zoneDataRequestSchema = z.object({
   nonce: zoneNonce.optional(),
   /** Id of the requesting secondary, bound into the reply with the nonce. */
   requester: zoneRequester.optional(),
+  /**
+   * The version the secondary holds (its SOA serial and the hex SHA-256 of its zone text): the zone-provider
+   * may then answer with a delta from it (`zoneTextDelta`) instead of the whole zone. Absent: full zone.
+   */
+  have: z
+    .object({
+      serial: z.number().int().min(0).max(0xffffffff),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    })
+    .optional(),
 });
 /** Request for a zone's signed data. */
 export type ZoneDataRequest = z.infer<typeof zoneDataRequestSchema>;
@@ -123,12 +133,34 @@ export const zoneTextRefSchema = z.object({
 export type ZoneTextRef = z.infer<typeof zoneTextRefSchema>;
 
 /**
- * The signed-zone envelope as sent on the wire: the zone text inline (`zoneText`) or, for a zone too large
- * for one NATS message, a reference to it (`zoneTextRef`); exactly one of the two.
+ * An incremental transfer (docs/scale.md): the lines to remove from the text the requester holds (whose
+ * SHA-256 is `fromSha256`) and the lines to add with their 0-based positions in the new text. Applying it
+ * gives the new zone text, whose SHA-256 the envelope's signature covers, exactly as for a full transfer.
+ */
+export const zoneTextDeltaSchema = z.object({
+  /** Hex SHA-256 of the zone text the delta applies to (the request's `have.sha256`). */
+  fromSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Serial of that text. */
+  fromSerial: z.number().int().min(0).max(0xffffffff),
+  /** Lines of the held text that are gone (without newline). */
+  removed: z.array(z.string().max(70_000)),
+  /** `[position in the new text, line]`, positions ascending. */
+  added: z.array(z.tuple([z.number().int().nonnegative(), z.string().max(70_000)])),
+});
+/** An incremental transfer from a held zone text. */
+export type ZoneTextDeltaWire = z.infer<typeof zoneTextDeltaSchema>;
+
+/**
+ * The signed-zone envelope as sent on the wire: the zone text inline (`zoneText`), for a zone too large
+ * for one NATS message a reference to it (`zoneTextRef`), or the difference from the version the requester
+ * holds (`zoneTextDelta`); exactly one of the three.
  */
 export const zoneDataWireSchema = signedZoneSchema
-  .extend({ zoneText: z.string().optional(), zoneTextRef: zoneTextRefSchema.optional() })
-  .refine((z) => (z.zoneText === undefined) !== (z.zoneTextRef === undefined), "exactly one of zoneText and zoneTextRef");
+  .extend({ zoneText: z.string().optional(), zoneTextRef: zoneTextRefSchema.optional(), zoneTextDelta: zoneTextDeltaSchema.optional() })
+  .refine(
+    (z) => Number(z.zoneText !== undefined) + Number(z.zoneTextRef !== undefined) + Number(z.zoneTextDelta !== undefined) === 1,
+    "exactly one of zoneText, zoneTextRef and zoneTextDelta",
+  );
 /** The signed-zone envelope as sent on the wire (inline text or a reference). */
 export type ZoneDataWire = z.infer<typeof zoneDataWireSchema>;
 

@@ -6,9 +6,11 @@ export { canonicalType, numberToType, typeToNumber } from "./rrtypes";
 export { nameToWire } from "./wire";
 export { formatGenericRdata, hasTypedPresentation, rdataFromWire, rdataToWire } from "./rdata";
 export { parseZoneText, renderZoneText, soaSerialOf } from "./zone-text";
+export { applyZoneTextDelta, diffZoneText, zoneTextDeltaBytes, zoneTextLines } from "./zone-text-delta";
 export { recordFromPacketAnswer } from "./packet-records";
 export { axfr } from "./axfr";
 
 export type { ZoneRecord } from "./types";
+export type { ZoneTextDelta } from "./zone-text-delta";
 export type { AxfrOptions } from "./axfr";
 export type { AxfrErrorOptions, DnsErrorOptions } from "./errors";

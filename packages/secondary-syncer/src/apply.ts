@@ -1,11 +1,13 @@
 // Applies one zone event on a secondary: fetch, verify signature, check serial, store, then serve.
-import { PdnsdError, SignatureError, ZoneBindingError, checkZoneBinding, newRequestBinding, verifySignedZone } from "@pdns-distribute/core";
+import { PdnsdError, SignatureError, ZoneBindingError, checkZoneBinding, newRequestBinding, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
 import type { Logger, SignedZone, ZoneDataReply, ZoneEvent, ZoneRequestBinding } from "@pdns-distribute/core";
 import { isSubdomainOf, normalizeName, parseZoneText } from "@pdns-distribute/dns";
 import type { ZoneRecord } from "@pdns-distribute/dns";
 import { decideApply } from "./decide";
 import type { ZonePlan } from "./decide";
 import type { ZoneStore } from "./store";
+import { UnusableDeltaError } from "./zone-text-delta";
+import type { HeldZoneText } from "./zone-text-delta";
 
 /** Zones being answered by the DNS server; replace/remove swap whole zones. */
 export interface ServedZones {
@@ -14,8 +16,18 @@ export interface ServedZones {
   count(): number;
 }
 
-/** Asks the primary for a zone's signed data, bound to `binding` (a fresh nonce and the requester id). */
-export type ZoneFetcher = (zone: string, binding: ZoneRequestBinding) => Promise<ZoneDataReply>;
+/** How a zone-data reply carried the zone: whole text inline, object-store reference, or delta from the held version. */
+export type ZoneDataTransfer = "inline" | "ref" | "delta";
+
+/** A zone-data reply with its zone text in place, and how it came (absent: inline). */
+export type FetchedZoneReply = ZoneDataReply & { transfer?: ZoneDataTransfer };
+
+/**
+ * Asks the primary for a zone's signed data, bound to `binding` (a fresh nonce and the requester id). With
+ * `base` (the version held), the reply may be a delta from it; the fetcher rebuilds the full text either way,
+ * or throws {@link UnusableDeltaError} when the delta does not fit `base`.
+ */
+export type ZoneFetcher = (zone: string, binding: ZoneRequestBinding, base?: HeldZoneText) => Promise<FetchedZoneReply>;
 
 /** Everything applyZoneEvent needs. */
 export interface ApplyDeps {
@@ -28,6 +40,10 @@ export interface ApplyDeps {
   requester?: string;
   /** Largest allowed |now - signing time| of a fresh reply, ms (default 300 s). */
   maxClockSkewMs?: number;
+  /** Tell the zone-provider which version is held so a change can come as a delta (default true). */
+  incremental?: boolean;
+  /** Called when a delta could not be used and the full zone was asked for instead (metrics). */
+  onDeltaFallback?: (reason: "unusable" | "unverified") => void;
   logger: Logger;
 }
 
@@ -80,13 +96,20 @@ export function parseSignedZoneRecords(signed: SignedZone): ZoneRecord[] {
  * and maybe re-created since), the held version is ignored and a zone the primary no longer has is removed.
  */
 async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false): Promise<ApplyOutcome> {
-  let reply: ZoneDataReply;
-  const binding = newRequestBinding(deps.requester ?? "");
-  try {
-    reply = await deps.fetchZone(zone, binding);
-  } catch (err) {
-    if (err instanceof RejectedZoneError) throw err; // e.g. a referenced zone text that does not match its digest
-    throw new TransientSyncError(`zone ${zone}: zone-data request failed: ${(err as Error).message}`, { cause: err });
+  const held = replaceHeld ? undefined : deps.store.get(zone);
+  const base: HeldZoneText | undefined =
+    held && deps.incremental !== false ? { serial: held.serial, sha256: zoneTextDigest(held.zoneText), zoneText: held.zoneText } : undefined;
+  let { reply, binding } = await fetchZoneData(deps, zone, base);
+  let keyIndex: number | undefined;
+  if (reply.type !== "error" && reply.transfer === "delta") {
+    try {
+      keyIndex = verifyReply(deps, zone, reply, binding);
+    } catch (err) {
+      // The text rebuilt from the delta does not verify: never applied; the full zone is asked for instead.
+      deps.logger.warn({ zone, err: (err as Error).message }, "zone delta did not verify; asking for the full zone");
+      deps.onDeltaFallback?.("unverified");
+      ({ reply, binding } = await fetchZoneData(deps, zone, undefined));
+    }
   }
   if (reply.type === "error") {
     if (reply.code === "PDNSD_ZONE_NOT_FOUND") {
@@ -97,19 +120,7 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false): Pro
     }
     throw new TransientSyncError(`zone ${zone}: zone-provider answered ${reply.code}: ${reply.message}`);
   }
-  if (normalizeName(reply.zone) !== zone) {
-    throw new RejectedZoneError("PDNSD_ZONE_MISMATCH", `asked for ${zone}, got data for ${reply.zone}`);
-  }
-  let keyIndex: number;
-  try {
-    keyIndex = verifySignedZone(reply, deps.publicKey);
-    // Authentic, but is it the answer to this request? An old reply replayed carries another nonce.
-    checkZoneBinding(reply, { binding, maxSkewMs: deps.maxClockSkewMs ?? 300_000 });
-  } catch (err) {
-    if (err instanceof SignatureError || err instanceof ZoneBindingError) throw new RejectedZoneError(err.code, err.message, { cause: err });
-    throw err;
-  }
-  const held = replaceHeld ? undefined : deps.store.get(zone);
+  keyIndex ??= verifyReply(deps, zone, reply, binding);
   const decision = decideApply(held, reply);
   if (decision === "stale" && held) return { result: "stale", zone, serial: reply.serial, heldSerial: held.serial };
   if (decision === "same" || (held && held.serial === reply.serial && held.zoneText === reply.zoneText)) {
@@ -122,6 +133,47 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false): Pro
   deps.store.put({ ...reply, zone });
   deps.served.replace(zone, records);
   return { result: "applied", zone, serial: reply.serial, records: records.length };
+}
+
+/**
+ * One zone-data request, offering `base` for a delta. A delta that does not fit `base` is not an error of the
+ * data: the full zone is asked for at once. Request failures are transient; rejections stay rejections.
+ */
+async function fetchZoneData(
+  deps: ApplyDeps,
+  zone: string,
+  base: HeldZoneText | undefined,
+): Promise<{ reply: FetchedZoneReply; binding: ZoneRequestBinding }> {
+  const binding = newRequestBinding(deps.requester ?? "");
+  try {
+    return { reply: await deps.fetchZone(zone, binding, base), binding };
+  } catch (err) {
+    if (err instanceof UnusableDeltaError && base) {
+      deps.logger.warn({ zone, err: err.message }, "zone delta unusable; asking for the full zone");
+      deps.onDeltaFallback?.("unusable");
+      return fetchZoneData(deps, zone, undefined);
+    }
+    if (err instanceof RejectedZoneError) throw err; // e.g. a referenced zone text that does not match its digest
+    throw new TransientSyncError(`zone ${zone}: zone-data request failed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Checks that `reply` is data for `zone`, signed by a trusted key (returns its index) and bound to this request
+ * (an old reply replayed carries another nonce). Throws RejectedZoneError otherwise.
+ */
+function verifyReply(deps: ApplyDeps, zone: string, reply: SignedZone, binding: ZoneRequestBinding): number {
+  if (normalizeName(reply.zone) !== zone) {
+    throw new RejectedZoneError("PDNSD_ZONE_MISMATCH", `asked for ${zone}, got data for ${reply.zone}`);
+  }
+  try {
+    const keyIndex = verifySignedZone(reply, deps.publicKey);
+    checkZoneBinding(reply, { binding, maxSkewMs: deps.maxClockSkewMs ?? 300_000 });
+    return keyIndex;
+  } catch (err) {
+    if (err instanceof SignatureError || err instanceof ZoneBindingError) throw new RejectedZoneError(err.code, err.message, { cause: err });
+    throw err;
+  }
 }
 
 /** Whether `signed` verifies with the trusted key at `index`. */

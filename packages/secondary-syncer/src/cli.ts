@@ -20,7 +20,10 @@ const program = daemonProgram(
     const logger = createLogger("secondary-syncer", cfg.log.level).child({ secondary: cfg.secondary.id });
     logger.info({ keys: publicKeys.map(publicKeyId) }, "trusted zone-signing keys");
     const metrics = createSecondaryMetrics();
-    const secondary = await startSecondary(cfg, publicKeys, version, logger, metrics.onOutcome, metrics.onQuery);
+    const secondary = await startSecondary(cfg, publicKeys, version, logger, metrics.onOutcome, metrics.onQuery, {
+      onZoneData: metrics.onZoneData,
+      onDeltaFallback: metrics.onDeltaFallback,
+    });
     metrics.zonesServed(() => secondary.served.count());
     metrics.syncBacklog(() => secondary.syncBacklog());
     const metricsServer = await startMetricsServer(cfg.metrics, metrics.registry, logger);

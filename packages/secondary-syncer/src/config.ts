@@ -104,6 +104,11 @@ export const secondarySyncerConfigSchema = z
          * coalesced, so a small window only adds this much to every change's propagation time.
          */
         coalesce_window_ms: z.number().int().min(0).max(10_000).default(5),
+        /**
+         * Tell the zone-provider which version of a zone is held (serial and SHA-256), so a change comes as a
+         * delta (lines removed and added) instead of the whole zone; verified like a full transfer.
+         */
+        incremental: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

@@ -13,8 +13,9 @@ export { createServedZones } from "./served-zones";
 export { openZoneStore } from "./store";
 export { buildZoneState, createZoneStateTracker, startZoneStateResponder } from "./zone-state";
 export { MAX_ZONE_TEXT_BYTES, objectStoreReader, resolveZoneText, withZoneText } from "./zone-text-ref";
+export { UnusableDeltaError, withZoneTextDelta } from "./zone-text-delta";
 
-export type { ApplyDeps, ApplyOutcome, ServedZones, ZoneFetcher } from "./apply";
+export type { ApplyDeps, ApplyOutcome, FetchedZoneReply, ServedZones, ZoneDataTransfer, ZoneFetcher } from "./apply";
 export type { SecondarySyncerConfig } from "./config";
 export type { ConsumerOutcome, EventConsumer, EventConsumerOptions } from "./consumer";
 export type { ApplyDecision, PendingZoneEvent, ZonePlan, ZoneVersion } from "./decide";
@@ -25,3 +26,4 @@ export type { ServedZoneSet } from "./served-zones";
 export type { StoredZone, ZoneStore } from "./store";
 export type { ZoneStateSnapshot, ZoneStateTracker } from "./zone-state";
 export type { ZoneTextReader } from "./zone-text-ref";
+export type { HeldZoneText } from "./zone-text-delta";

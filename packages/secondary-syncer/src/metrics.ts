@@ -2,6 +2,7 @@
 import { Counter, Gauge, Histogram, createMetricsRegistry } from "@pdns-distribute/core";
 import type { Registry } from "@pdns-distribute/core";
 import type { ConsumerOutcome } from "./consumer";
+import type { ZoneDataTransfer } from "./apply";
 
 /** Counters of zone events handled by this secondary. */
 export interface SyncMetrics {
@@ -57,6 +58,10 @@ export interface SecondaryMetrics extends SyncMetrics {
   zonesServed(count: () => number): void;
   /** Reports the zone events not yet applied (`pdnsd_sync_backlog_events`), read at each scrape. */
   syncBacklog(count: () => number): void;
+  /** Counts one zone-data reply received: how it carried the zone and its bytes. Pass to natsZoneFetcher. */
+  onZoneData(transfer: ZoneDataTransfer, bytes: number): void;
+  /** Counts a delta that could not be used (the full zone was asked for instead). */
+  onDeltaFallback(reason: "unusable" | "unverified"): void;
 }
 
 // Query types kept as label values; any other type is counted as "other" (bounded label cardinality).
@@ -164,8 +169,33 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
       if (backlog) this.set(backlog());
     },
   });
+  const received = new Counter({
+    name: "pdnsd_zone_data_received_total",
+    help: "Zone-data replies received, by how they carried the zone (inline, ref: object store, delta: incremental)",
+    labelNames: ["transfer"],
+    registers: [registry],
+  });
+  const receivedBytes = new Counter({
+    name: "pdnsd_zone_data_received_bytes_total",
+    help: "Bytes of zone data received (NATS payload plus referenced objects), by transfer",
+    labelNames: ["transfer"],
+    registers: [registry],
+  });
+  const deltaFallbacks = new Counter({
+    name: "pdnsd_zone_delta_fallbacks_total",
+    help: "Deltas not used (unusable: made for another version; unverified: signature check failed), full zone asked for instead",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
   return {
     registry,
+    onZoneData(transfer, bytes) {
+      received.inc({ transfer });
+      receivedBytes.inc({ transfer }, bytes);
+    },
+    onDeltaFallback(reason) {
+      deltaFallbacks.inc({ reason });
+    },
     onQuery(query, response, transport) {
       tally[querySlot(query, response, transport)]++;
     },

@@ -5,6 +5,7 @@ import { startDnsServer } from "./answer";
 import { dnsServerOptions } from "./dns-options";
 import type { DnsServer, DnsServerOptions } from "./answer";
 import { parseSignedZoneRecords } from "./apply";
+import type { ApplyDeps, ZoneDataTransfer } from "./apply";
 import type { SecondarySyncerConfig } from "./config";
 import { startEventConsumer } from "./consumer";
 import type { ConsumerOutcome, EventConsumer } from "./consumer";
@@ -52,6 +53,7 @@ export async function startSecondary(
   logger: Logger,
   onOutcome?: (o: ConsumerOutcome, durationMs?: number) => void,
   onQuery?: DnsServerOptions["onQuery"],
+  hooks?: Pick<ApplyDeps, "onDeltaFallback"> & { onZoneData?: (transfer: ZoneDataTransfer, bytes: number) => void },
 ): Promise<Secondary> {
   const store = openZoneStore(cfg.storage.database);
   // With DNS workers, each zone change is passed on to them once the store holds it (apply.ts stores first).
@@ -83,12 +85,14 @@ export async function startSecondary(
       parallelTransfers: cfg.sync.parallel_transfers,
       coalesceWindowMs: cfg.sync.coalesce_window_ms,
       deps: {
-        fetchZone: natsZoneFetcher(nc, cfg.sync.request_timeout_ms),
+        fetchZone: natsZoneFetcher(nc, cfg.sync.request_timeout_ms, hooks?.onZoneData),
         store,
         served,
         publicKey,
         requester: cfg.secondary.id,
         maxClockSkewMs: cfg.signing.max_clock_skew_s * 1000,
+        incremental: cfg.sync.incremental,
+        onDeltaFallback: hooks?.onDeltaFallback,
         logger,
       },
       logger,

@@ -4,6 +4,8 @@ import { Objm } from "@nats-io/obj";
 import type { ObjectStore } from "@nats-io/obj";
 import type { NatsConnection, SignedZone, ZoneDataWire, ZoneTextRef } from "@pdns-distribute/core";
 import { RejectedZoneError } from "./apply";
+import { withZoneTextDelta } from "./zone-text-delta";
+import type { HeldZoneText } from "./zone-text-delta";
 
 /** Largest zone text accepted by reference, bytes. */
 export const MAX_ZONE_TEXT_BYTES = 1024 * 1024 * 1024;
@@ -23,15 +25,19 @@ export function withZoneText(wire: ZoneDataWire, ref: ZoneTextRef, bytes: Uint8A
   if (digest !== ref.sha256) {
     throw new RejectedZoneError("PDNSD_ZONE_TEXT_INVALID", `zone ${wire.zone}: object ${ref.name} does not match its sha256 digest`);
   }
-  const { zoneTextRef: _ref, zoneText: _inline, ...rest } = wire;
+  const { zoneTextRef: _ref, zoneText: _inline, zoneTextDelta: _delta, ...rest } = wire;
   return { ...rest, zoneText: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8") };
 }
 
-/** The signed-zone envelope with its zone text, reading it from the object store when it came by reference. */
-export async function resolveZoneText(wire: ZoneDataWire, read: ZoneTextReader): Promise<SignedZone> {
+/**
+ * The signed-zone envelope with its zone text: inline as is, read from the object store when it came by
+ * reference, rebuilt from `base` (the held version) when it came as a delta.
+ */
+export async function resolveZoneText(wire: ZoneDataWire, read: ZoneTextReader, base?: HeldZoneText): Promise<SignedZone> {
+  if (wire.zoneTextDelta) return withZoneTextDelta(wire, base);
   const ref = wire.zoneTextRef;
   if (!ref) {
-    const { zoneTextRef: _ref, zoneText, ...rest } = wire;
+    const { zoneTextRef: _ref, zoneText, zoneTextDelta: _delta, ...rest } = wire;
     return { ...rest, zoneText: zoneText ?? "" };
   }
   if (ref.size > MAX_ZONE_TEXT_BYTES) {

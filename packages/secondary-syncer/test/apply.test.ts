@@ -1,9 +1,10 @@
 import pino from "pino";
-import { generateKeyPair, newZoneEvent, signZone, verifySignedZone } from "@pdns-distribute/core";
-import type { SignedZone, ZoneDataReply, ZoneRequestBinding } from "@pdns-distribute/core";
+import { generateKeyPair, newZoneEvent, signZone, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
+import type { SignedZone, ZoneDataReply, ZoneDataWire, ZoneRequestBinding } from "@pdns-distribute/core";
+import { diffZoneText } from "@pdns-distribute/dns";
 import type { ZoneRecord } from "@pdns-distribute/dns";
-import { RejectedZoneError, TransientSyncError, applyZoneEvent, openZoneStore } from "@pdns-distribute/secondary-syncer";
-import type { ApplyDeps, ServedZones } from "@pdns-distribute/secondary-syncer";
+import { RejectedZoneError, TransientSyncError, applyZoneEvent, openZoneStore, withZoneTextDelta } from "@pdns-distribute/secondary-syncer";
+import type { ApplyDeps, HeldZoneText, ServedZones } from "@pdns-distribute/secondary-syncer";
 
 const ZONE = "example.org.";
 const text = (serial: number, ip = "192.0.2.1") =>
@@ -141,5 +142,80 @@ describe("applyZoneEvent", () => {
     reply = signed(1, undefined, Date.now() - 1000); // one fixed signing time: a true repeat
     await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
     await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "unchanged" });
+  });
+});
+
+describe("applyZoneEvent with incremental transfer", () => {
+  const key = generateKeyPair();
+  const v = (serial: number, extra = "") => text(serial) + extra;
+  /** What the fake zone-provider serves now, and the texts it remembers (by SHA-256) to make deltas from. */
+  let current: { serial: number; zoneText: string; deltaText?: string; deltaFrom?: string };
+  let bases: Array<HeldZoneText | undefined>;
+  let fallbacks: string[];
+  let deps: ApplyDeps;
+
+  beforeEach(() => {
+    bases = [];
+    fallbacks = [];
+    deps = {
+      // Like natsZoneFetcher + the zone-provider: a delta when the requester says what it holds.
+      fetchZone: async (zone, b, base) => {
+        bases.push(base);
+        const signed = signZone(zone, current.serial, current.zoneText, key.secretKey, Date.now(), b);
+        if (!base) return signed;
+        const target = current.deltaText ?? current.zoneText; // deltaText: a delta towards another text (forged)
+        const from = current.deltaFrom ?? base.zoneText;
+        const { zoneText: _t, ...rest } = signed;
+        const wire: ZoneDataWire = { ...rest, zoneTextDelta: { fromSha256: zoneTextDigest(from), fromSerial: base.serial, ...diffZoneText(from, target) } };
+        return { ...withZoneTextDelta(wire, base), transfer: "delta" as const };
+      },
+      store: openZoneStore(":memory:"),
+      served: fakeServed(),
+      publicKey: key.publicKey,
+      onDeltaFallback: (reason) => void fallbacks.push(reason),
+      logger: pino({ level: "silent" }),
+    };
+  });
+
+  test("the first transfer is whole; a change then comes as a delta from the held version", async () => {
+    current = { serial: 1, zoneText: v(1) };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).resolves.toMatchObject({ result: "applied", serial: 1 });
+    expect(bases).toEqual([undefined]);
+    current = { serial: 2, zoneText: v(2, "zz.example.org. 300 IN A 198.51.100.1\n") };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 2, records: 4 });
+    expect(bases[1]).toEqual({ serial: 1, sha256: zoneTextDigest(v(1)), zoneText: v(1) });
+    expect(deps.store.get(ZONE)?.zoneText).toBe(current.zoneText);
+    expect(fallbacks).toEqual([]);
+  });
+
+  test("a delta made for another version is not used: the full zone is fetched and applied", async () => {
+    current = { serial: 1, zoneText: v(1) };
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    // The provider answers with a delta from serial 2, which this secondary never held (e.g. its store was
+    // restored from a backup): withZoneTextDelta, inside the fetcher, refuses it; apply asks for the full zone.
+    current = { serial: 3, zoneText: v(3), deltaFrom: v(2) };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 3 });
+    expect(deps.store.get(ZONE)?.zoneText).toBe(v(3));
+    expect(fallbacks).toEqual(["unusable"]);
+    expect(bases.at(-1)).toBeUndefined();
+  });
+
+  test("a delta whose result does not verify is never applied; the full zone is", async () => {
+    current = { serial: 1, zoneText: v(1) };
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    // Signed for one text, delta towards another (a forged or broken delta).
+    current = { serial: 2, zoneText: v(2), deltaText: v(2, "evil.example.org. 300 IN A 203.0.113.66\n") };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 2, records: 3 });
+    expect(fallbacks).toEqual(["unverified"]);
+    expect(deps.store.get(ZONE)?.zoneText).toBe(v(2));
+  });
+
+  test("with incremental = false nothing held is offered", async () => {
+    deps.incremental = false;
+    current = { serial: 1, zoneText: v(1) };
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    current = { serial: 2, zoneText: v(2) };
+    await applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE));
+    expect(bases).toEqual([undefined, undefined]);
   });
 });

@@ -14,6 +14,7 @@ import {
 import { loadZoneProviderConfig } from "./config";
 import { createZoneProviderMetrics } from "./metrics";
 import { coalescingZoneSource } from "./coalesce";
+import { DeltaPlanner } from "./incremental";
 import { axfrZoneSource, startZoneDataService } from "./service";
 import { createZoneTextStore } from "./zone-text-store";
 
@@ -44,6 +45,13 @@ const program = daemonProgram(
         maxPayload: nc.info?.max_payload ?? 1024 * 1024,
         store: createZoneTextStore(nc, { bucket: cfg.zone_text.bucket, ttlS: cfg.zone_text.ttl_s, replicas: cfg.zone_text.replicas, logger }),
       },
+      incremental: cfg.incremental.enabled
+        ? new DeltaPlanner({
+            versionsPerZone: cfg.incremental.versions_per_zone,
+            maxBytes: cfg.incremental.cache_mib * 1024 * 1024,
+            maxDeltaRatio: cfg.incremental.max_delta_ratio,
+          })
+        : undefined,
       logger,
       onRequest: metrics.observeRequest,
     });

@@ -46,6 +46,20 @@ export const zoneProviderConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Incremental transfer: deltas from the version a secondary holds (docs/scale.md). */
+    incremental: z
+      .object({
+        /** Answer requests that say which version they hold with the difference, when it is small enough. */
+        enabled: z.boolean().default(true),
+        /** Recent versions kept per zone to compute deltas from. */
+        versions_per_zone: z.number().int().min(1).max(1000).default(8),
+        /** Memory for kept versions in all, MiB (least recently served zones give way first). */
+        cache_mib: z.number().int().min(1).max(1_048_576).default(256),
+        /** Send a delta only when it is at most this fraction of the full zone text. */
+        max_delta_ratio: z.number().gt(0).max(1).default(0.5),
+      })
+      .strict()
+      .prefault({}),
     /** Prometheus endpoint (GET /metrics); empty listen_address: off. */
     metrics: metricsConfigSchema(9202),
     nats: natsConfigSchema,

@@ -1,6 +1,7 @@
 // Prometheus metrics of the zone-provider: zone-data requests by result and their duration.
 import { Counter, Histogram, createMetricsRegistry } from "@pdns-distribute/core";
 import type { Registry } from "@pdns-distribute/core";
+import type { ZoneTransferKind } from "./wire-reply";
 
 /** Default port of the zone-provider's /metrics endpoint. */
 export const ZONE_PROVIDER_METRICS_PORT = 9202;
@@ -11,8 +12,8 @@ export type ZoneDataResult = "ok" | "not_found" | "invalid" | "failed";
 /** The zone-provider's metrics and the hook that feeds them. */
 export interface ZoneProviderMetrics {
   readonly registry: Registry;
-  /** Counts one answered zone-data request and observes its duration. */
-  observeRequest(result: ZoneDataResult, seconds: number): void;
+  /** Counts one answered zone-data request and observes its duration (and, when served, how and its size). */
+  observeRequest(result: ZoneDataResult, seconds: number, transfer?: ZoneTransferKind, bytes?: number): void;
 }
 
 /** Creates the zone-provider's registry (with the Node.js process metrics) and its metrics. */
@@ -31,11 +32,27 @@ export function createZoneProviderMetrics(): ZoneProviderMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const replies = new Counter({
+    name: "pdnsd_zone_data_replies_total",
+    help: "Zone data served, by how the reply carried the zone (inline, ref: object store, delta: incremental)",
+    labelNames: ["transfer"] as const,
+    registers: [registry],
+  });
+  const replyBytes = new Counter({
+    name: "pdnsd_zone_data_reply_bytes_total",
+    help: "Bytes of zone-data replies sent (the NATS payload; a referenced text is read from the object store), by transfer",
+    labelNames: ["transfer"] as const,
+    registers: [registry],
+  });
   return {
     registry,
-    observeRequest(result, seconds) {
+    observeRequest(result, seconds, transfer, bytes) {
       requests.inc({ result });
       duration.observe({ result }, seconds);
+      if (transfer) {
+        replies.inc({ transfer });
+        replyBytes.inc({ transfer }, bytes ?? 0);
+      }
     },
   };
 }

@@ -13,7 +13,8 @@ import { AxfrError, axfr } from "@pdns-distribute/dns";
 import type { ZoneRecord } from "@pdns-distribute/dns";
 import { buildSignedZone, zoneTextDigestOf } from "./zone-data";
 import { encodeZoneDataReply } from "./wire-reply";
-import type { WireReplyOptions } from "./wire-reply";
+import type { WireReplyOptions, ZoneTransferKind } from "./wire-reply";
+import type { DeltaPlanner } from "./incremental";
 
 /** Reads a zone's records from the primary. */
 export type ZoneSource = (zone: string) => Promise<ZoneRecord[]>;
@@ -31,8 +32,13 @@ export interface ZoneDataServiceOptions {
   logger: Logger;
   /** How large zone texts travel (object store); default: always inline. */
   wire?: WireReplyOptions;
-  /** Called once per answered request with its result and duration in seconds (metrics). */
-  onRequest?: (result: "ok" | "not_found" | "invalid" | "failed", seconds: number) => void;
+  /** Incremental transfer: remembers served versions and answers requests that say what they hold with a delta. */
+  incremental?: DeltaPlanner;
+  /**
+   * Called once per answered request with its result and duration in seconds, and for served zones how the
+   * reply carried it and its size in bytes (metrics).
+   */
+  onRequest?: (result: "ok" | "not_found" | "invalid" | "failed", seconds: number, transfer?: ZoneTransferKind, bytes?: number) => void;
 }
 
 /** A running zone-data service. */
@@ -52,10 +58,20 @@ async function answer(msg: Msg, opts: ZoneDataServiceOptions): Promise<void> {
     // Requests from current secondaries carry a nonce: sign per request, bound to it (replay protection).
     const binding = req.nonce === undefined ? undefined : { nonce: req.nonce, requester: req.requester ?? "" };
     const signed = buildSignedZone(req.zone, records, opts.secretKey, Date.now(), binding);
+    const digest = zoneTextDigestOf(records);
+    // A delta only for bound (v2) requests that say what they hold; every served version is remembered.
+    const plan = opts.incremental?.plan(signed.zone, { serial: signed.serial, sha256: digest, text: signed.zoneText }, binding ? req.have : undefined);
     const wire = opts.wire ?? { inlineMaxBytes: Number.MAX_SAFE_INTEGER, maxPayload: Number.MAX_SAFE_INTEGER };
-    respond(msg, await encodeZoneDataReply(signed, zoneTextDigestOf(records), wire), opts.logger);
-    opts.onRequest?.("ok", (Date.now() - started) / 1000);
-    opts.logger.info({ zone, serial: signed.serial, records: records.length, ms: Date.now() - started }, "zone data served");
+    const reply = await encodeZoneDataReply(signed, digest, wire, plan?.delta);
+    respond(msg, reply.data, opts.logger);
+    opts.onRequest?.("ok", (Date.now() - started) / 1000, reply.transfer, reply.data.byteLength);
+    const log: Record<string, unknown> = { zone, serial: signed.serial, records: records.length, transfer: reply.transfer, bytes: reply.data.byteLength, ms: Date.now() - started };
+    if (req.have) {
+      log.fromSerial = req.have.serial;
+      if (plan?.delta) log.delta = { removed: plan.delta.removed.length, added: plan.delta.added.length };
+      else if (plan) log.fullBecause = plan.reason;
+    }
+    opts.logger.info(log, "zone data served");
   } catch (err) {
     if (err instanceof AxfrError && err.notFound) {
       opts.logger.warn({ zone }, "zone-data request for a zone the primary does not have");

@@ -1,6 +1,6 @@
 // Chooses how a signed zone travels: zone text inline (small zones) or by object-store reference (large ones).
 import { encodeMessage } from "@pdns-distribute/core";
-import type { SignedZone, ZoneDataWire } from "@pdns-distribute/core";
+import type { SignedZone, ZoneDataWire, ZoneTextDeltaWire } from "@pdns-distribute/core";
 import type { ZoneTextStore } from "./zone-text-store";
 
 /** Room kept under the server's max_payload for NATS headers and the reply subject, bytes. */
@@ -16,6 +16,15 @@ export interface WireReplyOptions {
   store?: ZoneTextStore;
 }
 
+/** How a reply carries the zone: text inline, object-store reference, or delta from the requester's version. */
+export type ZoneTransferKind = "inline" | "ref" | "delta";
+
+/** An encoded zone-data reply and how it carries the zone. */
+export interface EncodedReply {
+  data: Uint8Array;
+  transfer: ZoneTransferKind;
+}
+
 /**
  * Whether a zone text of `textBytes` (and, once encoded inline, `encodedBytes`) must go by reference.
  * Pure: the inline reply must stay under both the configured limit and the payload limit.
@@ -26,20 +35,28 @@ export function needsReference(textBytes: number, encodedBytes: number | undefin
 }
 
 /**
- * The encoded reply for `signed` (whose zone text has hex SHA-256 `digest`): the envelope as is when it fits,
+ * The encoded reply for `signed` (whose zone text has hex SHA-256 `digest`): with `delta`, the envelope with
+ * `zoneTextDelta` instead of `zoneText` when it fits in one message; else the envelope as is when it fits,
  * else the same envelope with `zoneTextRef` instead of `zoneText` after storing the text. The signature is
- * unchanged: it covers the digest, which the reference carries.
+ * the same in all three: it covers the digest of the full text.
  */
-export async function encodeZoneDataReply(signed: SignedZone, digest: string, opts: WireReplyOptions): Promise<Uint8Array> {
+export async function encodeZoneDataReply(signed: SignedZone, digest: string, opts: WireReplyOptions, delta?: ZoneTextDeltaWire): Promise<EncodedReply> {
+  if (delta) {
+    // The difference from the version the requester holds; the signature covers the resulting text's digest.
+    const { zoneText: _full, ...rest } = signed;
+    const wire: ZoneDataWire = { ...rest, zoneTextDelta: delta };
+    const encoded = encodeMessage(wire);
+    if (encoded.byteLength <= opts.maxPayload - PAYLOAD_HEADROOM) return { data: encoded, transfer: "delta" };
+  }
   const textBytes = Buffer.byteLength(signed.zoneText, "utf8");
   let encoded: Uint8Array | undefined;
   if (textBytes <= opts.inlineMaxBytes) {
     encoded = encodeMessage(signed);
-    if (!opts.store || !needsReference(textBytes, encoded.byteLength, opts.inlineMaxBytes, opts.maxPayload)) return encoded;
+    if (!opts.store || !needsReference(textBytes, encoded.byteLength, opts.inlineMaxBytes, opts.maxPayload)) return { data: encoded, transfer: "inline" };
   }
-  if (!opts.store) return encoded ?? encodeMessage(signed);
+  if (!opts.store) return { data: encoded ?? encodeMessage(signed), transfer: "inline" };
   const zoneTextRef = await opts.store.put(signed.zone, digest, signed.zoneText);
   const { zoneText: _inline, ...rest } = signed;
   const wire: ZoneDataWire = { ...rest, zoneTextRef };
-  return encodeMessage(wire);
+  return { data: encodeMessage(wire), transfer: "ref" };
 }

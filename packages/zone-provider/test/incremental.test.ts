@@ -1,0 +1,86 @@
+// Incremental transfer planning: which versions the zone-provider keeps and when it answers with a delta.
+import { zoneTextDigest } from "@pdns-distribute/core";
+import { applyZoneTextDelta } from "@pdns-distribute/dns";
+import { DeltaPlanner, ZoneVersionCache } from "@pdns-distribute/zone-provider";
+import type { ZoneVersion } from "@pdns-distribute/zone-provider";
+
+const Z = "example.org.";
+const version = (serial: number, hosts = 20, extra = ""): ZoneVersion => {
+  let text = `example.org. 3600 IN SOA ns1.example.org. h.example.org. ${serial} 10800 3600 604800 3600\n`;
+  for (let i = 0; i < hosts; i++) text += `h${i}.example.org. 300 IN A 192.0.2.${i}\n`;
+  text += extra;
+  return { serial, sha256: zoneTextDigest(text), text };
+};
+const have = (v: ZoneVersion) => ({ serial: v.serial, sha256: v.sha256 });
+const opts = { versionsPerZone: 3, maxBytes: 1 << 20, maxDeltaRatio: 0.5 };
+
+describe("DeltaPlanner", () => {
+  test("a requester holding a version served before gets the delta to the current one", () => {
+    const planner = new DeltaPlanner(opts);
+    const v1 = version(1);
+    const v2 = version(2, 20, "zz.example.org. 300 IN A 198.51.100.1\n");
+    expect(planner.plan(Z, v1)).toEqual({ reason: "no-base" });
+    const plan = planner.plan(Z, v2, have(v1));
+    expect(plan.delta).toBeDefined();
+    expect(plan.delta).toMatchObject({ fromSha256: v1.sha256, fromSerial: 1 });
+    expect(plan.delta!.removed).toHaveLength(1);
+    expect(plan.delta!.added).toHaveLength(2);
+    expect(applyZoneTextDelta(v1.text, plan.delta!)).toBe(v2.text);
+    // Holding the current version already: an empty delta (a few hundred bytes instead of the zone).
+    expect(planner.plan(Z, v2, have(v2)).delta).toMatchObject({ removed: [], added: [] });
+  });
+
+  test("an unknown base, another zone's base or a delta larger than the ratio gives the full zone", () => {
+    const planner = new DeltaPlanner(opts);
+    const v1 = version(1);
+    expect(planner.plan(Z, version(2), have(version(9))).reason).toBe("unknown-base");
+    planner.plan(Z, v1);
+    expect(planner.plan("other.org.", version(3), have(v1)).reason).toBe("unknown-base");
+    const rewritten: ZoneVersion = (() => {
+      const text = v1.text.replaceAll("192.0.2.", "203.0.113.");
+      return { serial: 5, sha256: zoneTextDigest(text), text };
+    })();
+    expect(planner.plan(Z, rewritten, have(v1)).reason).toBe("too-large");
+  });
+
+  test("only the newest versions per zone are kept", () => {
+    const planner = new DeltaPlanner(opts);
+    const vs = [1, 2, 3, 4, 5].map((s) => version(s, 20, `s${s}.example.org. 300 IN A 198.51.100.${s}\n`));
+    for (const v of vs) planner.plan(Z, v);
+    expect(planner.cache.stats()).toMatchObject({ zones: 1, versions: 3 });
+    expect(planner.plan(Z, vs[4]!, have(vs[0]!)).reason).toBe("unknown-base");
+    expect(planner.plan(Z, vs[4]!, have(vs[2]!)).delta).toBeDefined();
+  });
+});
+
+describe("ZoneVersionCache", () => {
+  test("the byte budget evicts the least recently served zones first, never the newest of the zone just served", () => {
+    const one = version(1, 100);
+    const budget = one.text.length * 2 * 3; // room for three texts of this size
+    const cache = new ZoneVersionCache({ versionsPerZone: 10, maxBytes: budget });
+    cache.remember("a.", version(1, 100));
+    cache.remember("b.", version(2, 100));
+    cache.remember("c.", version(3, 100));
+    expect(cache.stats().versions).toBe(3);
+    cache.remember("a.", version(4, 100)); // a. becomes the most recently used; b. is now the oldest
+    expect(cache.stats().bytes).toBeLessThanOrEqual(budget);
+    expect(cache.find("b.", version(2, 100).sha256)).toBeUndefined();
+    expect(cache.find("a.", version(4, 100).sha256)).toBeDefined();
+    expect(cache.find("c.", version(3, 100).sha256)).toBeDefined();
+  });
+
+  test("a version larger than the whole budget is not kept", () => {
+    const cache = new ZoneVersionCache({ versionsPerZone: 10, maxBytes: 100 });
+    cache.remember("a.", version(1, 100));
+    expect(cache.stats()).toEqual({ zones: 0, versions: 0, bytes: 0 });
+  });
+
+  test("remembering a version again does not duplicate it", () => {
+    const cache = new ZoneVersionCache({ versionsPerZone: 10, maxBytes: 1 << 20 });
+    const v = version(1);
+    cache.remember(Z, v);
+    cache.remember(Z, version(2));
+    cache.remember(Z, v);
+    expect(cache.stats().versions).toBe(2);
+  });
+});
