@@ -4,7 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseZoneText } from "@pdns-distribute/dns";
 import { compileZone, createZoneSet, startDnsServer } from "@pdns-distribute/secondary-syncer";
-import type { DnsServer } from "@pdns-distribute/secondary-syncer";
+import type { DnsServer, UdpIo } from "@pdns-distribute/secondary-syncer";
 import { dig, makeTempDir, removeTempDir, runCommand, startKnot } from "@pdns-distribute/test-harness";
 import type { DigResult, Knot } from "@pdns-distribute/test-harness";
 import { CORPUS_QUERIES, CORPUS_ZONES } from "./answer-conformance-corpus";
@@ -73,11 +73,15 @@ async function signZone(dir: string, origin: string, file: string, mode: "nsec" 
   return signed;
 }
 
+/** Both UDP paths are compared with Knot. */
+const UDP_IO: readonly UdpIo[] = ["batch", "dgram"];
+
 describe("answer engine conformance against Knot DNS", () => {
   let dir: string;
   let knot: Knot;
-  let engine: DnsServer;
-  const results = new Map<string, { ref: Comparable; ours: Comparable }>();
+  // The engine once per UDP path (udp-listener.ts): the recvmmsg/sendmmsg batch addon and Node's dgram.
+  const engines = new Map<UdpIo, DnsServer>();
+  const results = new Map<UdpIo, Map<string, { ref: Comparable; ours: Comparable }>>(UDP_IO.map((io) => [io, new Map()]));
 
   beforeAll(async () => {
     dir = await makeTempDir("conf");
@@ -99,30 +103,33 @@ describe("answer engine conformance against Knot DNS", () => {
     for (const [i, zone] of CORPUS_ZONES.entries()) {
       compiled.push(compileZone(zone.origin, parseZoneText(await readFile(files[i] as string, "utf8"))));
     }
-    engine = await startDnsServer({ address: "127.0.0.1", port: 0, zones: createZoneSet(compiled), logger });
+    for (const udpIo of UDP_IO) {
+      engines.set(udpIo, await startDnsServer({ address: "127.0.0.1", port: 0, zones: createZoneSet(compiled), logger, udpIo }));
+    }
     // The same query to both servers, a few at a time.
     const queue = [...CORPUS_QUERIES];
     const worker = async (): Promise<void> => {
       for (let query = queue.shift(); query !== undefined; query = queue.shift()) {
         const ask = (port: number): Promise<DigResult> =>
           dig({ server: "127.0.0.1", port, qname: query.qname, qtype: query.qtype, tcp: query.tcp, dnssec: query.dnssec, extra: query.extra });
-        const [ref, ours] = await Promise.all([ask(knot.port), ask(engine.address().port)]);
-        results.set(label(query), { ref: comparable(ref), ours: comparable(ours) });
+        const [ref, ...ours] = await Promise.all([ask(knot.port), ...UDP_IO.map((io) => ask((engines.get(io) as DnsServer).address().port))]);
+        UDP_IO.forEach((io, i) => results.get(io)?.set(label(query), { ref: comparable(ref), ours: comparable(ours[i] as DigResult) }));
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
   });
 
   afterAll(async () => {
-    await engine?.close();
+    for (const engine of engines.values()) await engine.close();
     await knot?.stop();
     if (dir !== undefined) await removeTempDir(dir);
   });
 
-  test("every query gets the same rcode, flags and sections, or an RFC-justified documented difference", () => {
+  test.each(UDP_IO)("udp_io %s: every query gets the same rcode, flags and sections, or an RFC-justified documented difference", (udpIo) => {
+    expect(engines.get(udpIo)?.udpIo).toBe(udpIo);
     const differences: Record<string, { ref: Comparable; ours: Comparable; allowed: string[] }> = {};
     for (const query of CORPUS_QUERIES) {
-      const entry = results.get(label(query));
+      const entry = results.get(udpIo)?.get(label(query));
       if (entry === undefined) throw new Error(`no result for ${label(query)}`);
       const ref = structuredClone(entry.ref);
       const ours = structuredClone(entry.ours);
@@ -130,13 +137,14 @@ describe("answer engine conformance against Knot DNS", () => {
       for (const a of allowed) a.normalize(ref, ours);
       if (JSON.stringify(ref) !== JSON.stringify(ours)) differences[label(query)] = { ref, ours, allowed: allowed.map((a) => a.why) };
     }
-    if (process.env.CONFORMANCE_DUMP === "1") console.log(JSON.stringify(Object.fromEntries(results), null, 1));
+    if (process.env.CONFORMANCE_DUMP === "1") console.log(JSON.stringify(Object.fromEntries(results.get(udpIo) ?? []), null, 1));
     expect(differences).toEqual({});
   });
 
   test("the corpus exercises every kind of answer", () => {
-    const statuses = new Set([...results.values()].map((r) => r.ref.status));
+    const batch = results.get("batch") ?? new Map();
+    const statuses = new Set([...batch.values()].map((r) => r.ref.status));
     expect([...statuses].sort()).toEqual(expect.arrayContaining(["NOERROR", "NXDOMAIN", "REFUSED", "BADVERS"]));
-    expect(results.size).toBe(CORPUS_QUERIES.length);
+    expect(batch.size).toBe(CORPUS_QUERIES.length);
   });
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Benchmark target: serves one zone file with the answer engine (N cluster workers) or as a bare dgram ceiling.
-// Usage: answer-server.js engine <zone-file> <origin> <port> <workers>   |   answer-server.js bare <port>
+// Usage: answer-server.js engine <zone-file> <origin> <port> <workers> [udp_io]   |   answer-server.js bare <port>
+// udp_io: auto (default), batch or dgram; with workers > 1 each worker binds its own SO_REUSEPORT batch socket.
 // Prints "ready <port>" on stdout once listening. Not a daemon: it is started and killed by answer-qps.
 "use strict";
 const cluster = require("node:cluster");
@@ -28,7 +29,7 @@ function bare(port) {
 }
 
 /** The answer engine, as the secondary runs it (compiled zone, startDnsServer; cluster workers share the sockets). */
-async function engine(file, origin, port, workers) {
+async function engine(file, origin, port, workers, udpIo) {
   if (workers > 1 && cluster.isPrimary) {
     let ready = 0;
     for (let i = 0; i < workers; i++) {
@@ -42,14 +43,15 @@ async function engine(file, origin, port, workers) {
   const { compileZone, createZoneSet, startDnsServer } = require(path.join(ROOT, "packages", "secondary-syncer", "dist", "index.js"));
   const zones = createZoneSet([compileZone(origin, parseZoneText(fs.readFileSync(file, "utf8")))]);
   const logger = { warn: () => undefined, error: (o, m) => console.error(m, o), debug: () => undefined };
-  await startDnsServer({ address: "127.0.0.1", port, zones, logger });
+  const server = await startDnsServer({ address: "127.0.0.1", port, zones, logger, udpIo, udpReusePort: workers > 1 });
+  if (server.udpIo !== udpIo && udpIo !== "auto") throw new Error(`asked for udp_io ${udpIo}, got ${server.udpIo}`);
   if (cluster.isWorker) process.send("ready");
   else console.log(`ready ${port}`);
 }
 
 if (mode === "bare") bare(Number(args[0]));
-else if (mode === "engine") void engine(args[0], args[1], Number(args[2]), Number(args[3]));
+else if (mode === "engine") void engine(args[0], args[1], Number(args[2]), Number(args[3]), args[4] ?? "auto");
 else {
-  console.error("usage: answer-server.js engine <zone-file> <origin> <port> <workers> | bare <port>");
+  console.error("usage: answer-server.js engine <zone-file> <origin> <port> <workers> [auto|batch|dgram] | bare <port>");
   process.exit(2);
 }

@@ -60,6 +60,11 @@ export const secondarySyncerConfigSchema = z
         udp_receive_buffer_bytes: z.number().int().min(0).default(2 * 1024 * 1024),
         /** Processes answering DNS on the shared UDP/TCP sockets (Node cluster); 1: answer in the main process. */
         workers: z.number().int().min(1).max(64).default(1),
+        /**
+         * UDP I/O: "batch" reads and sends up to 64 datagrams per system call (recvmmsg/sendmmsg, native addon),
+         * "dgram" uses Node's dgram (one of each per datagram), "auto" batch when the addon loads, else dgram.
+         */
+        udp_io: z.enum(["auto", "batch", "dgram"]).default("auto"),
       })
       .strict()
       .prefault({}),

@@ -25,6 +25,9 @@ export function dnsServerOptions(
     udpReceiveBufferBytes: cfg.dns.udp_receive_buffer_bytes,
     rrl: { responsesPerSecond: cfg.dns.rrl_responses_per_second, slip: cfg.dns.rrl_slip, windowSeconds: cfg.dns.rrl_window },
     maxTcpConnectionsPerClient: cfg.dns.max_tcp_connections_per_client,
+    udpIo: cfg.dns.udp_io,
+    // Workers each bind their own batch socket on the port (the kernel spreads datagrams over them).
+    udpReusePort: cfg.dns.workers > 1,
     onQuery,
   };
 }

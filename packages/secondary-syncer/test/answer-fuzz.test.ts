@@ -92,12 +92,14 @@ describe("fuzzing the answer engine", () => {
     expect(logger.error).not.toHaveBeenCalled();
   });
 
-  describe("against the running server", () => {
+  // Both UDP paths (udp-listener.ts): the recvmmsg/sendmmsg batch addon and Node's dgram.
+  describe.each(["batch", "dgram"] as const)("against the running server (udp_io %s)", (udpIo) => {
     let server: DnsServer;
     let port: number;
     beforeAll(async () => {
-      server = await startDnsServer({ address: "127.0.0.1", port: 0, zones, logger, tcpIdleTimeoutMs: 2000 });
+      server = await startDnsServer({ address: "127.0.0.1", port: 0, zones, logger, tcpIdleTimeoutMs: 2000, udpIo });
       port = server.address().port;
+      expect(server.udpIo).toBe(udpIo);
     });
     afterAll(() => server.close());
 

@@ -89,7 +89,10 @@ function waitForClose(socket: net.Socket, ms: number): Promise<void> {
   });
 }
 
-describe("DNS server on loopback", () => {
+/** Both UDP paths (udp-listener.ts) run every test: the batch addon and Node's dgram. */
+const UDP_IO = ["batch", "dgram"] as const;
+
+describe.each(UDP_IO)("DNS server on loopback (udp_io %s)", (udpIo) => {
   let server: DnsServer;
   let current: ZoneSet;
   let port: number;
@@ -104,8 +107,13 @@ describe("DNS server on loopback", () => {
       tcpIdleTimeoutMs: 300,
       maxTcpConnections: 5,
       roundRobin: false,
+      udpIo,
     });
     port = server.address().port;
+  });
+
+  test(`serves UDP through ${udpIo}`, () => {
+    expect(server.udpIo).toBe(udpIo);
   });
 
   afterAll(async () => {
@@ -183,11 +191,12 @@ describe("DNS server on loopback", () => {
   });
 });
 
-describe("DNS server on IPv6 loopback", () => {
+describe.each(UDP_IO)("DNS server on IPv6 loopback (udp_io %s)", (udpIo) => {
   test("binds udp6 and tcp for an IPv6 address", async () => {
     const zones = createZoneSet([compileZone("example.org.", parseZoneText(ZONE))]);
-    const server = await startDnsServer({ address: "::1", port: 0, zones, logger });
+    const server = await startDnsServer({ address: "::1", port: 0, zones, logger, udpIo });
     try {
+      expect(server.udpIo).toBe(udpIo);
       const { port } = server.address();
       const socket = dgram.createSocket("udp6");
       const res = await new Promise<Decoded>((resolve) => {

@@ -10,7 +10,7 @@ export { LookupResult } from "./sections";
 export { nameKey, parseName } from "./names";
 export { defaultDnsServerOptions, startDnsServer } from "./server";
 export { answerTcpQuery, transferMessages } from "./transfer";
-export { answerQuery, defaultWireOptions } from "./wire";
+export { answerQuery, answerQueryInto, defaultWireOptions } from "./wire";
 export { compileZone, createZoneSet } from "./zone-index";
 
 export type { AddressMatcher } from "./acl";
@@ -19,6 +19,7 @@ export type { LookupOptions, LookupResponse } from "./lookup-values";
 export type { LookupResultKind } from "./sections";
 export type { DnsName } from "./names";
 export type { DnsServer, DnsServerOptions } from "./server";
+export type { UdpIo } from "./udp-listener";
 export type { CompiledZone, DenialIndex, Nsec3Index, Nsec3Params, RRset, ZoneNode, ZoneNodes } from "./types";
 export type { AnswerContext, AnswerLogger, WireOptions } from "./wire";
 export type { ZoneSet } from "./zone-set";

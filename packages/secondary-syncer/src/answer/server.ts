@@ -1,13 +1,13 @@
-// DNS listener: UDP and TCP (2-byte framing, pipelining, idle timeout, connection cap) on one address and port.
+// DNS listener: UDP (udp-listener.ts) and TCP (2-byte framing, pipelining, idle timeout, connection cap) on one
+// address and port.
 
-import dgram from "node:dgram";
 import net from "node:net";
 import type { AddressMatcher } from "./acl";
 import { answerTcpQuery } from "./transfer";
-import { answerQuery } from "./wire";
+import { openUdpListener } from "./udp-listener";
+import type { UdpIo, UdpListener } from "./udp-listener";
 import type { AnswerContext, AnswerLogger, WireOptions } from "./wire";
 import type { ZoneSet } from "./zone-index";
-import { RRL_ACTION, createResponseRateLimiter, truncatedResponse } from "./rrl";
 import type { RrlOptions } from "./rrl";
 
 /** Options of {@link startDnsServer}. */
@@ -37,6 +37,13 @@ export interface DnsServerOptions {
   rrl?: Partial<RrlOptions>;
   /** Most simultaneous TCP connections from one client address; 0: no per-client limit. */
   maxTcpConnectionsPerClient?: number;
+  /**
+   * UDP I/O: "batch" (recvmmsg/sendmmsg through the udp-batch addon, one JS call per batch), "dgram" (Node's
+   * dgram), "auto" (batch when the addon loads). Without the addon, batch falls back to dgram with one warning.
+   */
+  udpIo: UdpIo;
+  /** SO_REUSEPORT on the batch UDP socket, so that each DNS worker process binds its own (dgram: ignored). */
+  udpReusePort: boolean;
 }
 
 /** Defaults of {@link DnsServerOptions} (zones and logger have none). */
@@ -50,6 +57,8 @@ export function defaultDnsServerOptions(): Omit<DnsServerOptions, "zones" | "log
     roundRobin: true,
     transferAllowed: () => false,
     udpReceiveBufferBytes: 2 * 1024 * 1024,
+    udpIo: "auto",
+    udpReusePort: false,
   };
 }
 
@@ -59,6 +68,8 @@ export interface DnsServer {
   address(): { address: string; port: number };
   /** Stops both listeners and drops open TCP connections. */
   close(): Promise<void>;
+  /** The UDP I/O path in use (absent for a pool of worker processes). */
+  readonly udpIo?: "batch" | "dgram";
 }
 
 /** Attempts at finding a port free for both UDP and TCP when port 0 is asked for. */
@@ -86,13 +97,13 @@ export async function startDnsServer(
     return ctx;
   };
   for (let attempt = 1; ; attempt++) {
-    const udp = await bindUdp(options.address, options.port);
-    const port = (udp.address() as net.AddressInfo).port;
+    const udp = await openUdpListener(options, () => context("udp"));
+    const port = udp.address().port;
     const tcp = net.createServer();
     try {
       await listenTcp(tcp, options.address, port);
     } catch (err) {
-      udp.close();
+      await udp.close();
       const retry = options.port === 0 && (err as NodeJS.ErrnoException).code === "EADDRINUSE";
       if (retry && attempt < PORT_ATTEMPTS) continue;
       throw err;
@@ -101,30 +112,14 @@ export async function startDnsServer(
   }
 }
 
-/** Wires the handlers onto bound sockets and returns the server handle. */
+/** Wires the TCP handlers onto the bound listener and returns the server handle. */
 function serve(
-  udp: dgram.Socket,
+  udp: UdpListener,
   tcp: net.Server,
   options: DnsServerOptions,
   context: (transport: "udp" | "tcp") => AnswerContext,
 ): DnsServer {
   const { logger } = options;
-  setReceiveBuffer(udp, options.udpReceiveBufferBytes, logger);
-  // RRL (null when off: one comparison per query) drops over-rate responses or slips them truncated.
-  const rrl = createResponseRateLimiter(options.rrl);
-  udp.on("message", (msg, rinfo) => {
-    let response = safeAnswer(msg, context, "udp", logger);
-    if (rrl !== null && response !== null) {
-      const action = rrl.check(rinfo.address, response, Date.now());
-      if (action !== RRL_ACTION.send) response = action === RRL_ACTION.slip ? truncatedResponse(response) : null;
-    }
-    options.onQuery?.(msg, response, "udp");
-    if (response === null) return;
-    // No send callback: Node queues one process.nextTick per callback (about a tenth of the UDP throughput). A send
-    // that fails (ENOBUFS …) is a lost datagram the client retries; the kernel counts it (`netstat -su`).
-    udp.send(response, rinfo.port, rinfo.address);
-  });
-  udp.on("error", (err) => logger.error({ err }, "DNS UDP socket error"));
   const sockets = new Set<net.Socket>();
   tcp.maxConnections = options.maxTcpConnections;
   const perClient = new Map<string, number>(); // open TCP connections per client address
@@ -149,10 +144,11 @@ function serve(
   });
   tcp.on("drop", (info) => logger.warn({ peer: info?.remoteAddress }, "DNS TCP connection refused: too many open"));
   tcp.on("error", (err) => logger.error({ err }, "DNS TCP listener error"));
-  const bound = udp.address() as net.AddressInfo;
+  const bound = udp.address();
   let closing: Promise<void> | null = null;
   return {
     address: () => ({ address: bound.address, port: bound.port }),
+    udpIo: udp.io,
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -160,11 +156,7 @@ function serve(
         const done = (): void => {
           if (--pending === 0) resolve();
         };
-        try {
-          udp.close(done);
-        } catch {
-          done(); // already closed after a socket error
-        }
+        void udp.close().then(done);
         tcp.close(() => done());
       });
       return closing;
@@ -211,22 +203,7 @@ function handleTcpConnection(
   });
 }
 
-/** {@link answerQuery} guarded once more, so that a failing zone source cannot crash the listener. */
-function safeAnswer(
-  msg: Buffer,
-  context: (transport: "udp" | "tcp") => AnswerContext,
-  transport: "udp" | "tcp",
-  logger: AnswerLogger,
-): Buffer | null {
-  try {
-    return answerQuery(msg, context(transport));
-  } catch (err) {
-    logger.error({ err }, "DNS query dropped: the zone source failed");
-    return null;
-  }
-}
-
-/** TCP twin of {@link safeAnswer}: may return several messages (a zone transfer). */
+/** {@link answerTcpQuery} guarded once more (a failing zone source cannot crash the listener); may return several messages. */
 function safeAnswerTcp(
   msg: Buffer,
   context: (transport: "udp" | "tcp") => AnswerContext,
@@ -239,27 +216,6 @@ function safeAnswerTcp(
     logger.error({ err }, "DNS query dropped: the zone source failed");
     return null;
   }
-}
-
-/** Sets SO_RCVBUF (the kernel caps it at net.core.rmem_max; a failure is logged, not fatal). */
-function setReceiveBuffer(udp: dgram.Socket, bytes: number, logger: AnswerLogger): void {
-  if (bytes <= 0) return;
-  try {
-    udp.setRecvBufferSize(bytes);
-  } catch (err) {
-    logger.warn({ err, bytes }, "could not set the UDP receive buffer size");
-  }
-}
-
-function bindUdp(address: string, port: number): Promise<dgram.Socket> {
-  const socket = dgram.createSocket({ type: net.isIPv6(address) ? "udp6" : "udp4" });
-  return new Promise((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(port, address, () => {
-      socket.off("error", reject);
-      resolve(socket);
-    });
-  });
 }
 
 function listenTcp(server: net.Server, address: string, port: number): Promise<void> {

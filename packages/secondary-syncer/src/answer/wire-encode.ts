@@ -151,15 +151,26 @@ export class MessageWriter {
 
   /** Writes the header (QDCOUNT = `qdcount`) and returns a copy of the finished message. */
   finish(id: number, flags: number, qdcount: number): Buffer {
+    const length = this.seal(id, flags, qdcount);
+    const message = Buffer.allocUnsafe(length);
+    copyBytes(out, 0, message, 0, length);
+    return message;
+  }
+
+  /** Writes the header (QDCOUNT = `qdcount`); returns the message's length. {@link copyTo} then copies it out. */
+  seal(id: number, flags: number, qdcount: number): number {
     put16(0, id);
     put16(2, flags);
     put16(4, qdcount);
     put16(6, this.counts[0] as number);
     put16(8, this.counts[1] as number);
     put16(10, this.counts[2] as number);
-    const message = Buffer.allocUnsafe(this.pos);
-    copyBytes(out, 0, message, 0, this.pos);
-    return message;
+    return this.pos;
+  }
+
+  /** Copies the sealed message (`length` octets from {@link seal}) into `target` at `at`. */
+  copyTo(target: Buffer, at: number, length: number): void {
+    copyBytes(out, 0, target, at, length);
   }
 
   /** Appends the arena offsets of RRset `r`'s records to `recs` from index `n`; returns the new count. */

@@ -8,7 +8,7 @@ import { Answer, LookupResult } from "./sections";
 import type { Section } from "./sections";
 import type { WireName } from "./wire-name";
 import { MessageWriter, OPT_SIZE, SectionIndex } from "./wire-encode";
-import { Decoded, decodeQuery, DecodedQuery } from "./wire-query";
+import { Decoded, decodeQuery, DecodedQuery, HEADER_SIZE } from "./wire-query";
 import type { ZoneSet } from "./zone-set";
 import { wireToName } from "./zone-view";
 
@@ -62,8 +62,30 @@ let rotation = 0;
  * a header, or itself a response). Never throws: an unexpected error gives SERVFAIL and one error log line.
  */
 export function answerQuery(message: Buffer, ctx: AnswerContext): Buffer | null {
+  const length = answerToWriter(message, ctx);
+  if (length < 0) return null;
+  const response = Buffer.allocUnsafe(length);
+  writer.copyTo(response, 0, length);
+  return response;
+}
+
+/**
+ * {@link answerQuery} without allocating: writes the response into `target` at `at` and returns its length, or
+ * -1 when the message must be dropped. `target` must have room for the largest response (64 KiB over TCP; over
+ * UDP max(512, `maxUdpPayload`)); when it has not, nothing is written and -2 is returned.
+ */
+export function answerQueryInto(message: Buffer, ctx: AnswerContext, target: Buffer, at: number): number {
+  const length = answerToWriter(message, ctx);
+  if (length < 0) return -1;
+  if (at + length > target.length) return -2;
+  writer.copyTo(target, at, length);
+  return length;
+}
+
+/** Answers into the shared writer; returns the response's length there, or -1 to drop the message. */
+function answerToWriter(message: Buffer, ctx: AnswerContext): number {
   const decoded = decodeQuery(message, query);
-  if (decoded === Decoded.Drop) return null;
+  if (decoded === Decoded.Drop) return -1;
   if (decoded === Decoded.Error) return encodeBare(query.id, query.flags, query.rcode);
   const maxUdp = ctx.options?.maxUdpPayload ?? 1232;
   try {
@@ -99,7 +121,7 @@ function responseLimit(q: DecodedQuery, transport: "udp" | "tcp", maxUdp: number
  * Encodes a lookup result. Answer and authority RRsets that do not fit set TC; additional RRsets are optional
  * (RFC 2181 §9) except glue in referrals (RFC 9471 §3).
  */
-function encodeResponse(q: DecodedQuery, a: Answer, rotate: number, maxUdp: number): Buffer {
+function encodeResponse(q: DecodedQuery, a: Answer, rotate: number, maxUdp: number): number {
   writer.writeQuestion(q.msg, q.questionEnd, q.qname, a.qpath, a.qpathStop);
   let truncated = !writeAll(SectionIndex.Answer, a.answer, a.chain, rotate);
   truncated = truncated || !writeAll(SectionIndex.Authority, a.authority, a.chain, rotate);
@@ -108,7 +130,7 @@ function encodeResponse(q: DecodedQuery, a: Answer, rotate: number, maxUdp: numb
   }
   if (q.edns) writer.writeOpt(maxUdp, 0, q.dnssecOk);
   const flags = responseFlags(q, a.rcode) | (a.authoritative ? AA : 0) | (truncated ? TC : 0);
-  return writer.finish(q.id, flags, 1);
+  return writer.seal(q.id, flags, 1);
 }
 
 /** Writes a section's RRsets in order until one does not fit; false when one did not. */
@@ -121,20 +143,18 @@ function writeAll(index: number, section: Section, chain: readonly WireName[], r
 }
 
 /** An error response with the question echoed, AA clear, and OPT when the query had one. */
-function encodeError(q: DecodedQuery, rcode: RcodeValue, maxUdp: number): Buffer {
+function encodeError(q: DecodedQuery, rcode: RcodeValue, maxUdp: number): number {
   writer.begin(CLASSIC_UDP_SIZE, null);
   writer.writeQuestion(q.msg, q.questionEnd, q.qname);
   // RFC 6891 §6.1.3: BADVERS (16) lives in the OPT's extended rcode bits; the header keeps the low 4 bits.
   if (q.edns) writer.writeOpt(maxUdp, rcode >> 4, q.dnssecOk);
-  return writer.finish(q.id, responseFlags(q, rcode), 1);
+  return writer.seal(q.id, responseFlags(q, rcode), 1);
 }
 
 /** A header-only response (FORMERR, NOTIMP): nothing of the query beyond its header could be trusted. */
-function encodeBare(id: number, queryFlags: number, rcode: RcodeValue): Buffer {
-  const out = Buffer.alloc(12);
-  out.writeUInt16BE(id, 0);
-  out.writeUInt16BE(QR | (queryFlags & 0x7800) | (queryFlags & COPIED_FLAGS) | (rcode & 0xf), 2);
-  return out;
+function encodeBare(id: number, queryFlags: number, rcode: RcodeValue): number {
+  writer.begin(HEADER_SIZE, null);
+  return writer.seal(id, QR | (queryFlags & 0x7800) | (queryFlags & COPIED_FLAGS) | (rcode & 0xf), 0);
 }
 
 /** QR set, opcode QUERY, RD and CD copied, the low 4 bits of the rcode. */
