@@ -7,6 +7,11 @@ const path = require("node:path");
 
 /** Native modules are never bundled: build-debs copies them (with their .node file) next to the bundle. */
 const EXTERNAL = ["better-sqlite3"];
+/**
+ * Workspace packages with a native addon: their JavaScript is bundled, their compiled .node file is copied next to
+ * the bundle by build-debs (the package's loader looks there, e.g. udp-batch's src/addon.ts).
+ */
+const WORKSPACE_ADDONS = [{ dir: "packages/udp-batch/", file: "packages/udp-batch/build/Release/udp_batch.node" }];
 
 /**
  * `require.main === module` is true only in the entry file of an unbundled program; inside a bundle every
@@ -79,6 +84,10 @@ async function main() {
     if (Object.values(result.metafile.outputs).some((o) => o.imports.some((i) => i.path === name))) {
       process.stdout.write(`external ${name}\n`);
     }
+  }
+  for (const addon of WORKSPACE_ADDONS) {
+    const used = Object.keys(result.metafile.inputs).some((input) => path.resolve(input).startsWith(path.resolve(addon.dir)));
+    if (used) process.stdout.write(`addon ${addon.file}\n`);
   }
   for (const [name, m] of [...modules].sort()) process.stdout.write(`bundled ${name} ${m.version} ${m.license}\n`);
 }

@@ -120,6 +120,8 @@ describeIfRoot("Debian packages", () => {
     }
     const syncer = await sh("dpkg-deb", ["--contents", debOf(files, "pdns-distribute-secondary-syncer")]);
     expect(syncer).toContain("node_modules/better-sqlite3/build/Release/better_sqlite3.node");
+    // The udp-batch addon (recvmmsg/sendmmsg) next to the bundle, where its loader looks.
+    expect(syncer).toContain("./usr/lib/pdns-distribute/secondary-syncer/udp_batch.node");
   });
 
   test("lintian reports no errors", async () => {
@@ -193,6 +195,8 @@ describeIfRoot("Debian packages", () => {
     await proxy.waitForLog((_l, j) => j?.msg === "api-proxy listening", 20_000);
     await checker.waitForLog((_l, j) => j?.msg === "health-checker ready", 20_000);
     await secondary.waitForLog((_l, j) => j?.msg === "answering DNS", 20_000);
+    // udp_io "auto" found the installed addon: no fallback warning.
+    expect(secondary.logs()).not.toMatch(/UDP batching .* unavailable/);
 
     const api = pdnsApi(pdns, { baseUrl: `http://127.0.0.1:${proxyPort}` });
     await api.createZone("deb.example.", {
