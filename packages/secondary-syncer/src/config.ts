@@ -95,8 +95,14 @@ export const secondarySyncerConfigSchema = z
       .prefault({}),
     sync: z
       .object({
-        /** Time allowed for a zone-data request, ms. */
+        /** Time allowed for a zone-data request, ms (per zone it grows after timeouts and for slow zones, see below). */
         request_timeout_ms: z.number().int().positive().default(10_000),
+        /**
+         * Most time allowed for one zone-data request, ms: a timed-out request doubles the next one's timeout
+         * for that zone up to this, and a reply sets it to 3x how long it took (large zones take the
+         * zone-provider seconds to read, render and sign).
+         */
+        max_request_timeout_ms: z.number().int().positive().default(600_000),
         /** JetStream ack wait of this secondary's consumer, ms. */
         ack_wait_ms: z.number().int().positive().default(60_000),
         /** Largest redelivery delay after failures, ms (backoff doubles up to this). */

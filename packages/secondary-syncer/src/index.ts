@@ -6,6 +6,7 @@ export { loadSecondarySyncerConfig, publicKeyOf, secondarySyncerConfigSchema, tr
 export { MAX_EVENT_BYTES, retryDelayMs, runBounded, startEventConsumer } from "./consumer";
 export { APPLY_DECISION, coalesceEvents, decideApply } from "./decide";
 export { natsZoneFetcher } from "./fetcher";
+export { ZoneRequestTimeouts } from "./request-timeouts";
 export { createSyncMetrics } from "./metrics";
 export { buildHeartbeat, startHeartbeat } from "./heartbeat";
 export { loadStoredZones, startSecondary } from "./secondary";

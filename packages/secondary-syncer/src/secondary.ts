@@ -10,6 +10,7 @@ import type { SecondarySyncerConfig } from "./config";
 import { startEventConsumer } from "./consumer";
 import type { ConsumerOutcome, EventConsumer } from "./consumer";
 import { natsZoneFetcher } from "./fetcher";
+import { ZoneRequestTimeouts } from "./request-timeouts";
 import { publishApplied } from "./applied";
 import { startHeartbeat } from "./heartbeat";
 import { createZoneStateTracker, startZoneStateResponder } from "./zone-state";
@@ -85,7 +86,7 @@ export async function startSecondary(
       parallelTransfers: cfg.sync.parallel_transfers,
       coalesceWindowMs: cfg.sync.coalesce_window_ms,
       deps: {
-        fetchZone: natsZoneFetcher(nc, cfg.sync.request_timeout_ms, hooks?.onZoneData),
+        fetchZone: natsZoneFetcher(nc, new ZoneRequestTimeouts(cfg.sync.request_timeout_ms, cfg.sync.max_request_timeout_ms), hooks?.onZoneData),
         store,
         served,
         publicKey,
