@@ -15,6 +15,7 @@ import type { Logger, NatsConfig, NatsConnection } from "@pdns-distribute/core";
 import { normalizeName } from "@pdns-distribute/dns";
 import { RejectedZoneError, TransientSyncError, applyZonePlan } from "./apply";
 import type { ApplyDeps, ApplyOutcome } from "./apply";
+import { AdaptiveCoalesceWindow } from "./coalesce-window";
 import { coalesceEvents } from "./decide";
 import type { PendingZoneEvent, ZonePlan } from "./decide";
 
@@ -40,6 +41,11 @@ export interface EventConsumerOptions {
   logger: Logger;
   /** After the first event arrives on an idle consumer, wait this long for more to coalesce, ms (default 5). */
   coalesceWindowMs?: number;
+  /**
+   * Largest coalescing window, ms (default 200): while events for the zones being applied keep arriving, the
+   * window doubles up to this (coalesce-window.ts); it falls back to `coalesceWindowMs` once idle.
+   */
+  coalesceMaxWindowMs?: number;
   /** Zones transferred at the same time (different zones only: one zone's events stay in order); default 1. */
   parallelTransfers?: number;
   /** Called after each event (or coalesced run) with its outcome and, once applied, the time it took (metrics, tests). */
@@ -152,8 +158,18 @@ async function settlePlan(plan: ZonePlan, msgs: JsMsg[], opts: EventConsumerOpti
   }
 }
 
-/** Coalesces a batch per zone and applies each zone in turn. */
-async function processBatch(batch: JsMsg[], opts: EventConsumerOptions, isStopped: () => boolean): Promise<void> {
+/** The zone a queued message is for (normalized), or undefined when it does not decode; for the window only. */
+function zoneOfMessage(msg: JsMsg): string | undefined {
+  try {
+    const zone = (msg.json() as { zone?: unknown }).zone;
+    return typeof zone === "string" ? normalizeName(zone) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Coalesces a batch per zone and applies each zone in turn; returns the zones applied. */
+async function processBatch(batch: JsMsg[], opts: EventConsumerOptions, isStopped: () => boolean): Promise<Set<string>> {
   const bySeq = new Map<number, JsMsg[]>();
   const pending: PendingZoneEvent[] = [];
   for (const msg of batch) {
@@ -168,7 +184,8 @@ async function processBatch(batch: JsMsg[], opts: EventConsumerOptions, isStoppe
     pending.push(event);
   }
   // One plan per zone in a batch, and batches one after another: parallel plans never reorder a zone's events.
-  await runBounded(coalesceEvents(pending), opts.parallelTransfers ?? 1, async (plan) => {
+  const plans = coalesceEvents(pending);
+  await runBounded(plans, opts.parallelTransfers ?? 1, async (plan) => {
     const msgs = plan.seqs.flatMap((seq) => bySeq.get(seq) ?? []);
     if (isStopped()) {
       for (const m of msgs) m.nak();
@@ -176,6 +193,7 @@ async function processBatch(batch: JsMsg[], opts: EventConsumerOptions, isStoppe
     }
     await settlePlan(plan, msgs, opts);
   });
+  return new Set(plans.map((p) => p.zone));
 }
 
 /** Starts consuming (re-establishing the consumer after broker trouble) until stop(). */
@@ -192,29 +210,49 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
     wakeWorker = undefined;
     w?.();
   };
+  let onStop: () => void = () => undefined;
+  const stopSignal = new Promise<void>((resolve) => {
+    onStop = resolve;
+  });
+  /** Waits `ms` for more events to coalesce; a stop ends the wait at once. */
+  const collect = (ms: number): Promise<void> | undefined => (ms > 0 ? Promise.race([sleep(ms), stopSignal]) : undefined);
+  const window = new AdaptiveCoalesceWindow({ minMs: opts.coalesceWindowMs ?? 5, maxMs: opts.coalesceMaxWindowMs ?? 200 });
+  let repeats = false; // events for zones of the last batch arrived while it ran
 
   // Worker: takes everything queued, coalesces it per zone, applies; one batch at a time.
   const worker = (async () => {
     while (!stopped) {
       if (queue.length === 0) {
+        window.idle(performance.now());
         await new Promise<void>((resolve) => {
           wakeWorker = resolve;
         });
         if (stopped) break;
-        const window = opts.coalesceWindowMs ?? 5;
-        if (window > 0) await sleep(window);
+        await collect(window.wake(performance.now()));
+      } else if (repeats) {
+        await collect(window.ms); // these zones keep changing: let their next events join this batch
       }
+      if (stopped) break;
       const batch = queue.splice(0, queue.length);
       inBatch = batch.length;
-      if (batch.length > 0) await processBatch(batch, opts, () => stopped).catch((err: unknown) => {
-        opts.logger.error({ err: (err as Error).message }, "event batch failed");
-        for (const m of batch) m.nak(1000);
-      });
+      const zones =
+        batch.length > 0
+          ? await processBatch(batch, opts, () => stopped).catch((err: unknown) => {
+              opts.logger.error({ err: (err as Error).message }, "event batch failed");
+              for (const m of batch) m.nak(1000);
+              return new Set<string>();
+            })
+          : new Set<string>();
       inBatch = 0;
       settled += batch.length;
+      repeats = zones.size > 0 && queue.some((m) => {
+        const zone = zoneOfMessage(m);
+        return zone !== undefined && zones.has(zone);
+      });
+      window.afterBatch(repeats);
       if (queue.length > 0 && Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
         lastProgress = Date.now();
-        opts.logger.info({ settled, backlog: queue.length }, "sync progress");
+        opts.logger.info({ settled, backlog: queue.length, coalesceWindowMs: window.ms }, "sync progress");
       }
     }
     for (const m of queue.splice(0, queue.length)) m.nak();
@@ -255,6 +293,7 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
   return {
     async stop() {
       stopped = true;
+      onStop();
       stopMessages?.();
       wake();
       await worker;

@@ -2,6 +2,7 @@
 export * from "./answer";
 export { appliedMessageOf, publishApplied } from "./applied";
 export { RejectedZoneError, TransientSyncError, applyZoneEvent, applyZonePlan, parseSignedZoneRecords } from "./apply";
+export { AdaptiveCoalesceWindow } from "./coalesce-window";
 export { loadSecondarySyncerConfig, publicKeyOf, secondarySyncerConfigSchema, trustedPublicKeys } from "./config";
 export { MAX_EVENT_BYTES, retryDelayMs, runBounded, startEventConsumer } from "./consumer";
 export { APPLY_DECISION, coalesceEvents, decideApply } from "./decide";
@@ -17,6 +18,7 @@ export { MAX_ZONE_TEXT_BYTES, objectStoreReader, resolveZoneText, withZoneText }
 export { UnusableDeltaError, withZoneTextDelta } from "./zone-text-delta";
 
 export type { ApplyDeps, ApplyOutcome, FetchedZoneReply, ServedZones, ZoneDataTransfer, ZoneFetcher } from "./apply";
+export type { CoalesceWindowOptions } from "./coalesce-window";
 export type { SecondarySyncerConfig } from "./config";
 export type { ConsumerOutcome, EventConsumer, EventConsumerOptions } from "./consumer";
 export type { ApplyDecision, PendingZoneEvent, ZonePlan, ZoneVersion } from "./decide";

@@ -85,6 +85,7 @@ export async function startSecondary(
       maxRetryDelayMs: cfg.sync.max_retry_delay_ms,
       parallelTransfers: cfg.sync.parallel_transfers,
       coalesceWindowMs: cfg.sync.coalesce_window_ms,
+      coalesceMaxWindowMs: cfg.sync.coalesce_max_window_ms,
       deps: {
         fetchZone: natsZoneFetcher(nc, new ZoneRequestTimeouts(cfg.sync.request_timeout_ms, cfg.sync.max_request_timeout_ms), hooks?.onZoneData),
         store,

@@ -1,0 +1,52 @@
+// Adaptive coalescing window of the event consumer: a few ms when idle, growing while one zone's events keep coming.
+
+/** Options of {@link AdaptiveCoalesceWindow}, ms. */
+export interface CoalesceWindowOptions {
+  /** Window after an idle period: an isolated change waits only this long before its transfer. */
+  minMs: number;
+  /** Largest window, reached while events for the zones just applied keep arriving during each batch. */
+  maxMs: number;
+}
+
+/**
+ * Decides how long the consumer waits to collect events before the next batch.
+ *
+ * - Events for a zone of the batch just applied arrived while it ran ("repeats"): the zone is changing
+ *   faster than it is transferred, so the window doubles (at most `maxMs`) and the next batch waits for it:
+ *   a burst on a few zones then costs a few transfers per second and zone instead of one per event.
+ * - A batch without repeats (e.g. a fresh secondary replaying many different zones) halves it again.
+ * - An idle period longer than the window (nothing queued) brings it back to `minMs`, so an isolated change
+ *   after a burst propagates in a few ms again. A single change at a time never grows it.
+ */
+export class AdaptiveCoalesceWindow {
+  private current: number;
+  private idleSince: number | undefined;
+
+  constructor(private readonly opts: CoalesceWindowOptions) {
+    this.current = opts.minMs;
+  }
+
+  /** The current window, ms. */
+  get ms(): number {
+    return this.current;
+  }
+
+  /** After a batch: `repeats` tells whether events for its zones arrived while it ran. Returns the window. */
+  afterBatch(repeats: boolean): number {
+    const { minMs, maxMs } = this.opts;
+    this.current = repeats ? Math.min(Math.max(maxMs, minMs), Math.max(this.current * 2, minMs, 1)) : Math.max(minMs, Math.floor(this.current / 2));
+    return this.current;
+  }
+
+  /** The queue ran empty at `now` (ms, any monotonic clock). */
+  idle(now: number): void {
+    this.idleSince = now;
+  }
+
+  /** The first event after an idle period arrived at `now`: the window to wait for more, ms. */
+  wake(now: number): number {
+    if (this.idleSince !== undefined && now - this.idleSince > this.current) this.current = this.opts.minMs;
+    this.idleSince = undefined;
+    return this.current;
+  }
+}

@@ -1,0 +1,49 @@
+// The adaptive coalescing window: a few ms for isolated changes, growing only while a zone's events keep arriving.
+import { AdaptiveCoalesceWindow } from "../src";
+
+describe("AdaptiveCoalesceWindow", () => {
+  test("an isolated change waits only the minimum, however often it happens", () => {
+    const w = new AdaptiveCoalesceWindow({ minMs: 5, maxMs: 200 });
+    let now = 0;
+    for (let i = 0; i < 50; i++) {
+      w.idle(now);
+      now += 20; // the next change comes 20 ms after the last batch ended (one change at a time)
+      expect(w.wake(now)).toBe(5);
+      now += 30;
+      expect(w.afterBatch(false)).toBe(5); // nothing for this zone arrived while it was applied
+    }
+  });
+
+  test("doubles while events for the zones just applied keep arriving, capped at the maximum", () => {
+    const w = new AdaptiveCoalesceWindow({ minMs: 5, maxMs: 200 });
+    expect(w.wake(0)).toBe(5);
+    expect([1, 2, 3, 4, 5, 6, 7].map(() => w.afterBatch(true))).toEqual([10, 20, 40, 80, 160, 200, 200]);
+    expect(w.ms).toBe(200);
+  });
+
+  test("batches without repeats halve it; an idle period longer than the window resets it", () => {
+    const w = new AdaptiveCoalesceWindow({ minMs: 5, maxMs: 200 });
+    for (let i = 0; i < 6; i++) w.afterBatch(true);
+    expect(w.afterBatch(false)).toBe(100);
+    w.idle(1000);
+    expect(w.wake(1050)).toBe(100); // a short gap inside a burst keeps the grown window
+    w.idle(2000);
+    expect(w.wake(2101)).toBe(5); // idle for longer than the window: back to the minimum
+    for (let i = 0; i < 3; i++) w.afterBatch(true);
+    expect([1, 2, 3, 4].map(() => w.afterBatch(false))).toEqual([20, 10, 5, 5]);
+  });
+
+  test("a minimum of 0 still grows under pressure and returns to 0", () => {
+    const w = new AdaptiveCoalesceWindow({ minMs: 0, maxMs: 8 });
+    expect(w.wake(0)).toBe(0);
+    expect([1, 2, 3, 4, 5].map(() => w.afterBatch(true))).toEqual([1, 2, 4, 8, 8]);
+    w.idle(10);
+    expect(w.wake(100)).toBe(0);
+  });
+
+  test("a maximum below the minimum keeps a fixed window", () => {
+    const w = new AdaptiveCoalesceWindow({ minMs: 20, maxMs: 5 });
+    expect(w.afterBatch(true)).toBe(20);
+    expect(w.afterBatch(false)).toBe(20);
+  });
+});
