@@ -25,7 +25,7 @@ export function natsZoneFetcher(
     const request: ZoneDataRequest = { type: "zone.data.request", version: 1, zone, nonce: binding.nonce, requester: binding.requester };
     if (base) request.have = { serial: base.serial, sha256: base.sha256 };
     const started = Date.now();
-    const timeout = timeouts.timeoutFor(zone);
+    const timeout = timeouts.timeoutFor(zone, base?.zoneText.length);
     let msg: Msg;
     try {
       msg = await nc.request(SUBJECTS.zoneData, encodeMessage(request), { timeout });

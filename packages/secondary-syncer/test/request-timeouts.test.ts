@@ -14,6 +14,13 @@ describe("ZoneRequestTimeouts", () => {
     expect(t.timeoutFor("other.")).toBe(5000);
   });
 
+  test("a large held zone gets room from the first request", () => {
+    const t = new ZoneRequestTimeouts(5000, 600_000);
+    expect(t.timeoutFor("big.", 4_000_000)).toBe(20_000);
+    expect(t.timeoutFor("huge.", 1_000_000_000)).toBe(600_000);
+    expect(t.timeoutFor("small.", 1000)).toBe(5000);
+  });
+
   test("a reply sets the wait to three times its duration, never below the base", () => {
     const t = new ZoneRequestTimeouts(5000, 600_000);
     t.timedOut("big.");
