@@ -1,4 +1,6 @@
 // Durable outbox of zone events (SQLite, better-sqlite3): an event is stored before it is published, removed after the ack.
+// Stores are fsync'ed (synchronous = FULL), several events per transaction when they come together (group commit);
+// removals and retry counts are not (NORMAL): one lost in a crash only means the event is published once more.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
@@ -16,9 +18,11 @@ export interface OutboxEntry {
 export interface Outbox {
   /** Stores an event durably (fsync'ed before it returns). */
   add(event: ZoneEvent): OutboxEntry;
+  /** Stores several events durably in one transaction (one fsync), in this order. */
+  addMany(events: readonly ZoneEvent[]): OutboxEntry[];
   /** Up to `limit` oldest entries. */
   oldest(limit: number): OutboxEntry[];
-  /** Removes a published entry. */
+  /** Removes a published entry (not fsync'ed: after a crash it may be published again, de-duplicated by its id). */
   remove(seq: number): void;
   /** Counts a failed publish attempt. */
   failed(seq: number): void;
@@ -54,11 +58,24 @@ export function openOutbox(path: string): Outbox {
   const del = db.prepare<[number]>("DELETE FROM outbox WHERE seq = ?");
   const bump = db.prepare<[number]>("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?");
   const countStmt = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox");
+  // WAL: a FULL commit fsyncs the log including every NORMAL commit before it, so order is kept on disk.
+  const syncFull = db.prepare("PRAGMA synchronous = FULL");
+  const syncNormal = db.prepare("PRAGMA synchronous = NORMAL");
+  const withoutFsync = (fn: () => void): void => {
+    syncNormal.run();
+    try {
+      fn();
+    } finally {
+      syncFull.run();
+    }
+  };
+  const insertAll = db.transaction((events: readonly ZoneEvent[]): OutboxEntry[] => {
+    const now = Date.now();
+    return events.map((event) => ({ seq: Number(insert.run(JSON.stringify(event), now).lastInsertRowid), event, attempts: 0 }));
+  });
   return {
-    add(event) {
-      const info = insert.run(JSON.stringify(event), Date.now());
-      return { seq: Number(info.lastInsertRowid), event, attempts: 0 };
-    },
+    add: (event) => insertAll([event])[0] as OutboxEntry,
+    addMany: (events) => (events.length === 0 ? [] : insertAll(events)),
     oldest(limit) {
       const out: OutboxEntry[] = [];
       for (const row of select.all(limit)) {
@@ -75,8 +92,8 @@ export function openOutbox(path: string): Outbox {
       }
       return out;
     },
-    remove: (seq) => void del.run(seq),
-    failed: (seq) => void bump.run(seq),
+    remove: (seq) => withoutFsync(() => del.run(seq)),
+    failed: (seq) => withoutFsync(() => bump.run(seq)),
     count: () => countStmt.get()?.n ?? 0,
     close: () => db.close(),
   };

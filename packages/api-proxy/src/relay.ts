@@ -1,6 +1,7 @@
 // Publishes the outbox in order: one event at a time, removed only after the broker's ack, retried with backoff.
+// Events submitted together (same turn of the event loop) are stored in one transaction: one fsync per group.
 import type { Logger, ZoneEvent } from "@pdns-distribute/core";
-import type { Outbox } from "./outbox";
+import type { Outbox, OutboxEntry } from "./outbox";
 import type { EventPublisher } from "./proxy";
 
 /** Options of {@link startOutboxRelay}. */
@@ -77,6 +78,42 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     for (const seq of [...waiters.keys()]) settle(seq, false);
   };
 
+  /** Settles `resolve` once the stored entry's broker ack came (true), or false when it is left for later. */
+  const awaitPublish = (entry: OutboxEntry, resolve: (published: boolean) => void): void => {
+    // While NATS is down the event just waits in the outbox; the backoff (or a reconnect) retries it.
+    if (failures > 0 || !opts.publisher()) {
+      resolve(false);
+      return;
+    }
+    const timer = setTimeout(() => settle(entry.seq, false), opts.waitMs);
+    waiters.set(entry.seq, (published) => {
+      clearTimeout(timer);
+      resolve(published);
+    });
+    kick();
+  };
+
+  // Group commit: submits wait for the end of this turn of the event loop (setImmediate), then all of them
+  // are stored in one transaction. Under load, requests finishing while an fsync runs form the next group.
+  interface Submitted {
+    event: ZoneEvent;
+    resolve: (published: boolean) => void;
+    reject: (err: Error) => void;
+  }
+  let group: Submitted[] = [];
+  const storeGroup = (): void => {
+    const current = group;
+    group = [];
+    let entries: OutboxEntry[];
+    try {
+      entries = opts.outbox.addMany(current.map((g) => g.event));
+    } catch (err) {
+      for (const g of current) g.reject(err as Error); // not stored: the proxy logs it, no event exists
+      return;
+    }
+    current.forEach((g, i) => awaitPublish(entries[i] as OutboxEntry, g.resolve));
+  };
+
   /** Publishes the oldest entries in order; returns false at the first failure. */
   const drain = async (publisher: EventPublisher): Promise<boolean> => {
     for (;;) {
@@ -131,16 +168,9 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 
   return {
     submit(event) {
-      const entry = opts.outbox.add(event);
-      // While NATS is down the event just waits in the outbox; the backoff (or a reconnect) retries it.
-      if (failures > 0 || !opts.publisher()) return Promise.resolve(false);
-      return new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => settle(entry.seq, false), opts.waitMs);
-        waiters.set(entry.seq, (published) => {
-          clearTimeout(timer);
-          resolve(published);
-        });
-        kick();
+      return new Promise<boolean>((resolve, reject) => {
+        if (group.length === 0) setImmediate(storeGroup);
+        group.push({ event, resolve, reject });
       });
     },
     pending: () => opts.outbox.count(),

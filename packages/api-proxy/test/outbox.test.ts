@@ -67,6 +67,52 @@ describe("outbox", () => {
     outbox.close();
   });
 
+  test("addMany stores a group in order, in one transaction", () => {
+    const file = join(dir, "g.sqlite3");
+    const a = openOutbox(file);
+    const entries = a.addMany([1, 2, 3].map((i) => newZoneEvent("zone.modified", `z${i}.test.`)));
+    expect(entries.map((e) => e.seq)).toEqual([entries[0]!.seq, entries[0]!.seq + 1, entries[0]!.seq + 2]);
+    expect(a.addMany([])).toEqual([]);
+    a.remove(entries[1]!.seq);
+    a.close();
+    const b = openOutbox(file);
+    expect(b.oldest(10).map((e) => e.event.zone)).toEqual(["z1.test.", "z3.test."]);
+    b.close();
+  });
+
+  test("submits made together are stored as one group before any of them resolves, published in order", async () => {
+    const outbox = openOutbox(":memory:");
+    const groups: number[] = [];
+    const addMany = outbox.addMany.bind(outbox);
+    outbox.addMany = (events) => {
+      groups.push(events.length);
+      return addMany(events);
+    };
+    const published: string[] = [];
+    const publisher: EventPublisher = { publish: async (e) => void published.push(e.zone) };
+    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 2000, retryMinMs: 10, retryMaxMs: 20 });
+    const events = [1, 2, 3, 4].map((i) => newZoneEvent("zone.modified", `z${i}.test.`));
+    expect(await Promise.all(events.map((e) => relay.submit(e)))).toEqual([true, true, true, true]);
+    expect(await relay.submit(newZoneEvent("zone.add", "z5.test."))).toBe(true);
+    expect(groups).toEqual([4, 1]);
+    expect(published).toEqual(["z1.test.", "z2.test.", "z3.test.", "z4.test.", "z5.test."]);
+    expect(relay.pending()).toBe(0);
+    await relay.stop();
+    outbox.close();
+  });
+
+  test("a group that cannot be stored rejects each submit (no event exists)", async () => {
+    const outbox = openOutbox(":memory:");
+    outbox.addMany = () => {
+      throw new Error("disk full");
+    };
+    const relay = startOutboxRelay({ outbox, publisher: () => undefined, logger, waitMs: 100, retryMinMs: 10, retryMaxMs: 20 });
+    const results = await Promise.allSettled([relay.submit(newZoneEvent("zone.add", "a.test.")), relay.submit(newZoneEvent("zone.add", "b.test."))]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    await relay.stop();
+    outbox.close();
+  });
+
   test("retryDelay doubles and caps", () => {
     expect([1, 2, 3, 8].map((n) => retryDelay(n, 250, 1000))).toEqual([250, 500, 1000, 1000]);
   });
