@@ -10,6 +10,7 @@ import {
 import type { ChangeStatus, Logger, NatsConnection, ZoneEvent } from "@pdns-distribute/core";
 import { startHeartbeatMonitor } from "@pdns-distribute/core";
 import type { HeartbeatMonitor } from "@pdns-distribute/core";
+import type { SoaSerialReader } from "./dns-serial";
 
 /** Options of {@link startChangeTracking}. */
 export interface ChangeTrackingOptions {
@@ -24,6 +25,8 @@ export interface ChangeTrackingOptions {
   maxWaitMs: number;
   /** Most requests waiting at once (503 beyond). */
   maxWaiting: number;
+  /** Reads the serial with a DNS SOA query to PowerDNS instead (falling back to the API when it fails). */
+  dnsSerial?: SoaSerialReader;
   logger: Logger;
 }
 
@@ -69,6 +72,13 @@ export function startChangeTracking(opts: ChangeTrackingOptions): ChangeTracking
 
   /** The serial PowerDNS serves for `zone` now (edited_serial: after SOA-EDIT, as AXFR gives it); null when unknown. */
   const readSerial = async (req: http.IncomingMessage, zone: string): Promise<number | null> => {
+    if (opts.dnsSerial) {
+      try {
+        return await opts.dnsSerial.read(zone);
+      } catch (err) {
+        opts.logger.debug({ zone, err: (err as Error).message }, "serial not read over DNS; asking the API");
+      }
+    }
     const server = SERVER_PATH.exec(req.url ?? "")?.[1] ?? "localhost";
     const headers: Record<string, string> = { accept: "application/json" };
     for (const h of ["x-api-key", "authorization"]) {
@@ -182,6 +192,7 @@ export function startChangeTracking(opts: ChangeTrackingOptions): ChangeTracking
       stopApplied?.();
       notify();
       await monitor?.stop();
+      opts.dnsSerial?.close();
     },
   };
 }

@@ -5,6 +5,7 @@ import type { NatsConnection } from "@pdns-distribute/core";
 import { startChangeTracking } from "./changes";
 import { loadApiProxyConfig } from "./config";
 import { createApiProxyMetrics } from "./metrics";
+import { createSoaSerialReader } from "./dns-serial";
 import { openOutbox } from "./outbox";
 import { startApiProxy } from "./proxy";
 import type { EventPublisher } from "./proxy";
@@ -44,6 +45,7 @@ const program = daemonProgram(
       retentionMs: cfg.changes.retention_s * 1000,
       maxWaitMs: cfg.changes.max_wait_s * 1000,
       maxWaiting: cfg.changes.max_waiting_requests,
+      dnsSerial: cfg.powerdns.dns_address === "" ? undefined : createSoaSerialReader(cfg.powerdns.dns_address, cfg.powerdns.dns_port, 1000),
       logger,
     });
     void nats.ready.then((nc: NatsConnection) => {

@@ -29,6 +29,13 @@ export const apiProxyConfigSchema = z
         api_url: z.url().default("http://127.0.0.1:8081"),
         /** Time allowed for PowerDNS to answer, ms. */
         timeout_ms: z.number().int().positive().default(30_000),
+        /**
+         * PowerDNS' DNS address: the serial of a changed zone (change tracking) is read with an SOA query there,
+         * falling back to the API when it does not answer. Empty: always the API (one more API request per change).
+         */
+        dns_address: z.union([z.literal(""), z.ipv4(), z.ipv6()]).default(""),
+        /** PowerDNS' DNS port (local-port in pdns.conf). */
+        dns_port: z.number().int().min(1).max(65535).default(53),
       })
       .strict()
       .prefault({}),

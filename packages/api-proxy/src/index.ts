@@ -2,6 +2,7 @@
 export { startChangeTracking } from "./changes";
 export { classifyRequest, decodeZoneId, zoneNameFromCreateResponse } from "./classify";
 export { apiProxyConfigSchema, loadApiProxyConfig } from "./config";
+export { createSoaSerialReader, encodeSoaQuery, soaSerialFromResponse } from "./dns-serial";
 export { openOutbox } from "./outbox";
 export { startApiProxy } from "./proxy";
 export { jetStreamPublisher } from "./publisher";
@@ -10,6 +11,7 @@ export { retryDelay, startOutboxRelay } from "./relay";
 export type { ChangeTracking, ChangeTrackingOptions } from "./changes";
 export type { ZoneChange } from "./classify";
 export type { ApiProxyConfig } from "./config";
+export type { SoaSerialReader } from "./dns-serial";
 export type { Outbox, OutboxEntry } from "./outbox";
 export type { ApiProxy, ApiProxyOptions, ChangeHooks, EventPublisher, EventSink } from "./proxy";
 export type { OutboxRelay, OutboxRelayOptions } from "./relay";

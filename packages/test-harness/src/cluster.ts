@@ -140,7 +140,8 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
   const proxyConf = join(dir, "api-proxy.toml");
   await writeFile(
     proxyConf,
-    `[proxy]\nlisten_address = "127.0.0.1"\nlisten_port = ${proxyPort}\n\n[powerdns]\napi_url = "${pdns.apiUrl}"\n\n` +
+    `[proxy]\nlisten_address = "127.0.0.1"\nlisten_port = ${proxyPort}\n\n` +
+      `[powerdns]\napi_url = "${pdns.apiUrl}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n` +
       `[outbox]\ndatabase = "${join(dir, "api-proxy-outbox.sqlite3")}"\nmax_retry_delay_ms = 1000\n\n` +
       `${await metricsToml()}${commonOf("api-proxy")}${extra("api-proxy")}`,
   );
