@@ -4,10 +4,14 @@ import * as net from "node:net";
 import { randomInt } from "node:crypto";
 import * as dnsPacket from "dns-packet";
 import { AxfrError } from "./errors";
-import { normalizeName } from "./names";
+import { readMessageAnswers } from "./message-records";
+import type { WireRecord } from "./message-records";
+import { formatNameLabels, lowerLabel, normalizeName, parseNameText } from "./names";
 import { recordFromPacketAnswer } from "./packet-records";
+import { rdataFromWire, rdataToWire } from "./rdata";
+import { numberToType, typeToNumber } from "./rrtypes";
 import type { ZoneRecord } from "./types";
-import { nameToWire } from "./wire";
+import { WireReader, nameToWire } from "./wire";
 
 /** Options of {@link axfr}. */
 export interface AxfrOptions {
@@ -23,6 +27,9 @@ export interface AxfrOptions {
 
 /** Response codes meaning "this server does not serve the zone". */
 const NOT_FOUND_RCODES = new Set(["REFUSED", "NOTAUTH", "NXDOMAIN"]);
+/** RCODE mnemonics (RFC 1035 §4.1.1, RFC 2136 §2.2). */
+const RCODE_NAMES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"];
+const SOA_TYPE = 6;
 const AXFR_TYPE = 252;
 const CLASS_IN = 1;
 
@@ -50,41 +57,69 @@ export function splitTcpMessages(buf: Buffer): { messages: Buffer[]; rest: Buffe
   return { messages, rest: buf.subarray(offset) };
 }
 
+/** A record converted from dns-packet's decoding to wire form (the fallback path, see decodeMessage). */
+function wireRecordOf(record: ZoneRecord): WireRecord {
+  return {
+    owner: parseNameText(record.name).labels.map(lowerLabel),
+    type: typeToNumber(record.type),
+    ttl: record.ttl,
+    rdata: rdataToWire(record.type, record.rdata),
+  };
+}
+
+/**
+ * Id, RCODE and answers of one response message, read straight from wire form; a message that reader refuses
+ * is decoded with dns-packet instead (a second opinion before failing the transfer).
+ */
+function decodeMessage(message: Buffer): { id: number; rcode: string; answers: WireRecord[] } {
+  try {
+    const m = readMessageAnswers(message);
+    return { id: m.id, rcode: RCODE_NAMES[m.rcode] ?? `RCODE${m.rcode}`, answers: m.answers };
+  } catch (fastErr) {
+    const packet = dnsPacket.decode(message) as dnsPacket.DecodedPacket & { rcode?: string };
+    const answers = (packet.answers ?? []).map((a) => wireRecordOf(recordFromPacketAnswer(a)));
+    if (answers.length === 0 && (packet.answers ?? []).length === 0 && (packet.rcode ?? "NOERROR") === "NOERROR") throw fastErr;
+    return { id: packet.id ?? -1, rcode: packet.rcode ?? "NOERROR", answers };
+  }
+}
+
 /** Accumulates the records of successive AXFR response messages until the closing SOA. */
 class TransferState {
-  readonly records: ZoneRecord[] = [];
+  readonly records: WireRecord[] = [];
   done = false;
+  private readonly zoneLabels: Buffer[];
   constructor(
     private readonly zone: string,
     private readonly id: number,
     private readonly where: string,
-  ) {}
+  ) {
+    this.zoneLabels = parseNameText(zone).labels.map(lowerLabel);
+  }
+
+  /** Whether `owner` is the zone's apex. */
+  private isApex(owner: readonly Buffer[]): boolean {
+    return owner.length === this.zoneLabels.length && owner.every((l, i) => l.equals(this.zoneLabels[i] as Buffer));
+  }
 
   /** Processes one response message; throws {@link AxfrError} on an error answer or a malformed transfer. */
   accept(message: Buffer): void {
-    let packet: dnsPacket.DecodedPacket & { rcode?: string };
+    let decoded: { id: number; rcode: string; answers: WireRecord[] };
     try {
-      packet = dnsPacket.decode(message) as dnsPacket.DecodedPacket & { rcode?: string };
+      decoded = decodeMessage(message);
     } catch (err) {
       throw new AxfrError(`malformed AXFR response ${this.where}: ${(err as Error).message}`, { cause: err });
     }
-    if (packet.id !== this.id) throw new AxfrError(`AXFR response ${this.where} has id ${packet.id}, expected ${this.id}`);
-    const rcode = packet.rcode ?? "NOERROR";
+    if (decoded.id !== this.id) throw new AxfrError(`AXFR response ${this.where} has id ${decoded.id}, expected ${this.id}`);
+    const rcode = decoded.rcode;
     if (rcode !== "NOERROR") {
       const notFound = NOT_FOUND_RCODES.has(rcode);
       const why = notFound ? "the server does not serve the zone" : "the server answered with an error";
       throw new AxfrError(`AXFR ${this.where} failed with ${rcode}: ${why}`, { rcode, notFound });
     }
-    const answers = packet.answers ?? [];
+    const answers = decoded.answers;
     if (this.records.length === 0 && answers.length === 0) throw new AxfrError(`empty AXFR response ${this.where}`);
-    for (const answer of answers) {
-      let record: ZoneRecord;
-      try {
-        record = recordFromPacketAnswer(answer);
-      } catch (err) {
-        throw new AxfrError(`unusable record in AXFR ${this.where}: ${(err as Error).message}`, { cause: err });
-      }
-      const isSoa = record.type === "SOA" && record.name === this.zone;
+    for (const record of answers) {
+      const isSoa = record.type === SOA_TYPE && this.isApex(record.owner);
       if (this.records.length === 0 && !isSoa) {
         throw new AxfrError(`AXFR response ${this.where} does not start with the SOA of ${this.zone}`);
       }
@@ -103,7 +138,28 @@ class TransferState {
  * NXDOMAIN) for an error answer; with `cause` for connection errors; also on timeout, early close or a malformed
  * response. The socket is always destroyed.
  */
-export function axfr(options: AxfrOptions): Promise<ZoneRecord[]> {
+export async function axfr(options: AxfrOptions): Promise<ZoneRecord[]> {
+  const records = await axfrWire(options);
+  try {
+    return records.map((r) => ({ name: formatNameLabels(r.owner), type: numberToType(r.type), ttl: r.ttl, rdata: rdataFromWire(r.type, r.rdata) }));
+  } catch (err) {
+    throw new AxfrError(`unusable record in AXFR of ${normalizeName(options.zone)}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The SOA serial in an SOA record's uncompressed RDATA. */
+export function soaSerialOfWire(rdata: Buffer): number {
+  const r = new WireReader(rdata);
+  r.name();
+  r.name();
+  return r.u32();
+}
+
+/**
+ * Like {@link axfr}, but returns the records in wire form (lower-case owner labels, uncompressed RDATA), for
+ * {@link renderZoneTextFromWire}: no presentation text is made or parsed, which is most of the cost of a large zone.
+ */
+export function axfrWire(options: AxfrOptions): Promise<WireRecord[]> {
   const zone = normalizeName(options.zone);
   const timeoutMs = options.timeoutMs ?? 10000;
   const where = `of ${zone} from ${options.host}:${options.port}`;
@@ -111,7 +167,7 @@ export function axfr(options: AxfrOptions): Promise<ZoneRecord[]> {
   const state = new TransferState(zone, id, where);
   const query = buildAxfrQuery(zone, id);
 
-  return new Promise<ZoneRecord[]>((resolve, reject) => {
+  return new Promise<WireRecord[]>((resolve, reject) => {
     let pending: Buffer = Buffer.alloc(0);
     let settled = false;
     const socket = net.connect({ host: options.host, port: options.port });

@@ -5,12 +5,14 @@ export { compareCanonical, isSubdomainOf, labelsOf, normalizeName, parentName } 
 export { canonicalType, numberToType, typeToNumber } from "./rrtypes";
 export { nameToWire } from "./wire";
 export { formatGenericRdata, hasTypedPresentation, rdataFromWire, rdataToWire } from "./rdata";
-export { parseZoneText, renderZoneText, soaSerialOf } from "./zone-text";
+export { parseZoneText, renderZoneText, renderZoneTextFromWire, soaSerialOf } from "./zone-text";
+export { MessageFormatError, readMessageAnswers } from "./message-records";
 export { applyZoneTextDelta, diffZoneText, zoneTextDeltaBytes, zoneTextLines } from "./zone-text-delta";
 export { recordFromPacketAnswer } from "./packet-records";
-export { axfr } from "./axfr";
+export { axfr, axfrWire, soaSerialOfWire } from "./axfr";
 
 export type { ZoneRecord } from "./types";
 export type { ZoneTextDelta } from "./zone-text-delta";
+export type { MessageAnswers, WireRecord } from "./message-records";
 export type { AxfrOptions } from "./axfr";
 export type { AxfrErrorOptions, DnsErrorOptions } from "./errors";

@@ -4,6 +4,7 @@ import { ZoneTextError } from "./errors";
 import { compareLabels, formatNameLabels, lowerLabel, parseNameText } from "./names";
 import { rdataFromWire, rdataToWire } from "./rdata";
 import { numberToType, typeToNumber } from "./rrtypes";
+import type { WireRecord } from "./message-records";
 import type { ZoneRecord } from "./types";
 import { WireReader } from "./wire";
 
@@ -42,6 +43,41 @@ function compareRecords(a: Canonical, b: Canonical): number {
   return Buffer.compare(a.wire, b.wire) || a.ttl - b.ttl;
 }
 
+/** Canonical form of a record read from wire (owner labels already lower-case); throws plain errors. */
+function canonicalizeWire(r: WireRecord): Canonical {
+  if (!Number.isInteger(r.ttl) || r.ttl < 0 || r.ttl > MAX_TTL) throw new Error(`TTL ${r.ttl} is not an integer in 0..${MAX_TTL}`);
+  return { labels: r.owner, name: formatNameLabels(r.owner), typeNumber: r.type, type: numberToType(r.type), ttl: r.ttl, wire: r.rdata, rdata: rdataFromWire(r.type, r.rdata) };
+}
+
+/** Sorts canonical records and prints them, one line each, duplicates removed (see {@link renderZoneText}). */
+function renderCanonical(canon: Canonical[]): string {
+  canon.sort(compareRecords);
+  let out = "";
+  let prev: Canonical | undefined;
+  for (const c of canon) {
+    if (prev && prev.name === c.name && prev.typeNumber === c.typeNumber && prev.wire.equals(c.wire)) continue;
+    out += `${c.name} ${c.ttl} IN ${c.type} ${c.rdata}\n`;
+    prev = c;
+  }
+  return out;
+}
+
+/**
+ * The canonical zone string of records read from wire form (e.g. an AXFR, see {@link axfrWire}): the same string
+ * {@link renderZoneText} gives for the same records in presentation form, without parsing presentation text.
+ * Throws {@link ZoneTextError} on an invalid record.
+ */
+export function renderZoneTextFromWire(records: readonly WireRecord[]): string {
+  const canon = records.map((r, i) => {
+    try {
+      return canonicalizeWire(r);
+    } catch (err) {
+      throw new ZoneTextError(`record ${i + 1} (${formatNameLabels(r.owner)} type ${r.type}): ${(err as Error).message}`, { cause: err });
+    }
+  });
+  return renderCanonical(canon);
+}
+
 /**
  * Renders records as the canonical zone string: one `<name> <ttl> IN <type> <rdata>\n` line per record, owner names
  * absolute and lower-case, RDATA in canonical presentation form, sorted in canonical name order (SOA first at a
@@ -56,15 +92,7 @@ export function renderZoneText(records: readonly ZoneRecord[]): string {
       throw new ZoneTextError(`record ${i + 1} (${r.name} ${r.type}): ${(err as Error).message}`, { cause: err });
     }
   });
-  canon.sort(compareRecords);
-  let out = "";
-  let prev: Canonical | undefined;
-  for (const c of canon) {
-    if (prev && prev.name === c.name && prev.typeNumber === c.typeNumber && prev.wire.equals(c.wire)) continue;
-    out += `${c.name} ${c.ttl} IN ${c.type} ${c.rdata}\n`;
-    prev = c;
-  }
-  return out;
+  return renderCanonical(canon);
 }
 
 /** Splits a line into its first four whitespace-separated fields (backslash escapes kept) and the rest. */

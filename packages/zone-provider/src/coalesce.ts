@@ -1,6 +1,4 @@
 // Shares one AXFR among zone-data requests for the same zone that arrive within a short window.
-import type { ZoneRecord } from "@pdns-distribute/dns";
-import type { ZoneSource } from "./service";
 
 /**
  * Wraps `source` so requests for the same zone arriving within `windowMs` of the first one share one
@@ -8,9 +6,9 @@ import type { ZoneSource } from "./service";
  * after a change always sees that change: when N secondaries ask at once, PowerDNS is read once, not N
  * times. A window of 0 disables sharing.
  */
-export function coalescingZoneSource(source: ZoneSource, windowMs: number): ZoneSource {
+export function coalescingZoneSource<T>(source: (zone: string) => Promise<T>, windowMs: number): (zone: string) => Promise<T> {
   if (windowMs <= 0) return source;
-  const pending = new Map<string, Promise<ZoneRecord[]>>();
+  const pending = new Map<string, Promise<T>>();
   return (zone) => {
     const key = zone.toLowerCase();
     const waiting = pending.get(key);

@@ -2,13 +2,14 @@
 export { coalescingZoneSource } from "./coalesce";
 export { loadZoneProviderConfig, zoneProviderConfigSchema } from "./config";
 export { axfrZoneSource, startZoneDataService } from "./service";
-export { buildSignedZone } from "./zone-data";
+export { buildSignedZone, snapshotFromWire } from "./zone-data";
 export { encodeZoneDataReply, needsReference } from "./wire-reply";
 export { DeltaPlanner, ZoneVersionCache } from "./incremental";
 export { createZoneTextStore, zoneTextObjectName } from "./zone-text-store";
 
 export type { ZoneProviderConfig } from "./config";
 export type { ZoneDataService, ZoneDataServiceOptions, ZoneSource } from "./service";
+export type { ZoneSnapshot } from "./zone-data";
 export type { EncodedReply, WireReplyOptions, ZoneTransferKind } from "./wire-reply";
 export type { DeltaPlan, FullReason, IncrementalOptions, ZoneVersion } from "./incremental";
 export type { ZoneTextStore, ZoneTextStoreOptions } from "./zone-text-store";

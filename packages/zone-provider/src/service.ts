@@ -9,19 +9,19 @@ import {
 } from "@pdns-distribute/core";
 import type { Logger, NatsConnection } from "@pdns-distribute/core";
 import type { Msg, Subscription } from "@nats-io/nats-core";
-import { AxfrError, axfr } from "@pdns-distribute/dns";
-import type { ZoneRecord } from "@pdns-distribute/dns";
-import { buildSignedZone, zoneTextDigestOf } from "./zone-data";
+import { AxfrError, axfrWire } from "@pdns-distribute/dns";
+import { buildSignedZone, snapshotFromWire } from "./zone-data";
+import type { ZoneSnapshot } from "./zone-data";
 import { encodeZoneDataReply } from "./wire-reply";
 import type { WireReplyOptions, ZoneTransferKind } from "./wire-reply";
 import type { DeltaPlanner } from "./incremental";
 
-/** Reads a zone's records from the primary. */
-export type ZoneSource = (zone: string) => Promise<ZoneRecord[]>;
+/** Reads a zone from the primary: its canonical text, serial and digest. */
+export type ZoneSource = (zone: string) => Promise<ZoneSnapshot>;
 
-/** A ZoneSource that AXFRs from PowerDNS over TCP. */
+/** A ZoneSource that AXFRs from PowerDNS over TCP and renders the canonical text straight from wire form. */
 export function axfrZoneSource(host: string, port: number, timeoutMs: number): ZoneSource {
-  return (zone) => axfr({ host, port, zone, timeoutMs });
+  return async (zone) => snapshotFromWire(await axfrWire({ host, port, zone, timeoutMs }));
 }
 
 /** Options of the zone-data service. */
@@ -54,18 +54,18 @@ async function answer(msg: Msg, opts: ZoneDataServiceOptions): Promise<void> {
   try {
     const req = decodeMessage(zoneDataRequestSchema, msg.data, "zone-data request");
     zone = req.zone;
-    const records = await opts.source(req.zone);
+    const snapshot = await opts.source(req.zone);
     // Requests from current secondaries carry a nonce: sign per request, bound to it (replay protection).
     const binding = req.nonce === undefined ? undefined : { nonce: req.nonce, requester: req.requester ?? "" };
-    const signed = buildSignedZone(req.zone, records, opts.secretKey, Date.now(), binding);
-    const digest = zoneTextDigestOf(records);
+    const signed = buildSignedZone(req.zone, snapshot, opts.secretKey, Date.now(), binding);
+    const digest = snapshot.digest;
     // A delta only for bound (v2) requests that say what they hold; every served version is remembered.
     const plan = opts.incremental?.plan(signed.zone, { serial: signed.serial, sha256: digest, text: signed.zoneText }, binding ? req.have : undefined);
     const wire = opts.wire ?? { inlineMaxBytes: Number.MAX_SAFE_INTEGER, maxPayload: Number.MAX_SAFE_INTEGER };
     const reply = await encodeZoneDataReply(signed, digest, wire, plan?.delta);
     respond(msg, reply.data, opts.logger);
     opts.onRequest?.("ok", (Date.now() - started) / 1000, reply.transfer, reply.data.byteLength);
-    const log: Record<string, unknown> = { zone, serial: signed.serial, records: records.length, transfer: reply.transfer, bytes: reply.data.byteLength, ms: Date.now() - started };
+    const log: Record<string, unknown> = { zone, serial: signed.serial, records: snapshot.records, transfer: reply.transfer, bytes: reply.data.byteLength, ms: Date.now() - started };
     if (req.have) {
       log.fromSerial = req.have.serial;
       if (plan?.delta) log.delta = { removed: plan.delta.removed.length, added: plan.delta.added.length };

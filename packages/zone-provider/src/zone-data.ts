@@ -1,48 +1,43 @@
-// Turns a zone's records into the signed-zone envelope: canonical text, SOA serial, Ed25519 signature.
+// A zone as read from the primary (canonical text, serial, digest) and the signed-zone envelope made from it.
 import { signZone, zoneTextDigest } from "@pdns-distribute/core";
 import type { SignedZone, ZoneRequestBinding } from "@pdns-distribute/core";
-import { normalizeName, renderZoneText, soaSerialOf } from "@pdns-distribute/dns";
-import type { ZoneRecord } from "@pdns-distribute/dns";
+import { normalizeName, renderZoneTextFromWire, soaSerialOfWire } from "@pdns-distribute/dns";
+import type { WireRecord } from "@pdns-distribute/dns";
 
-/** A zone's canonical text, serial and text digest: the part shared by every reply to one transfer. */
-interface RenderedZone {
+/**
+ * One version of a zone as read from the primary: its canonical text, SOA serial and the hex SHA-256 of the
+ * text. Requests sharing one transfer (coalesce.ts) share one snapshot; each is signed on its own (own nonce).
+ */
+export interface ZoneSnapshot {
   zoneText: string;
   serial: number;
+  /** Hex SHA-256 of `zoneText`. */
   digest: string;
-}
-
-// One transfer shared by coalesced requests (coalesce.ts) returns the same records array to each of them:
-// render and hash it once, then sign once per request (each request has its own nonce).
-const rendered = new WeakMap<ZoneRecord[], RenderedZone>();
-
-/** Renders (once per records array) the zone text, serial and digest. */
-function renderOnce(records: ZoneRecord[]): RenderedZone {
-  let r = rendered.get(records);
-  if (!r) {
-    const zoneText = renderZoneText(records);
-    r = { zoneText, serial: soaSerialOf(records), digest: zoneTextDigest(zoneText) };
-    rendered.set(records, r);
-  }
-  return r;
+  /** Records in the zone. */
+  records: number;
 }
 
 /**
- * Builds and signs the zone-data reply for `zone` from its records (as read by AXFR). With `binding` (the
- * request's nonce and requester) the reply is a version 2 envelope bound to that request.
+ * The snapshot of a zone from its records in wire form, as read by AXFR (the SOA first): rendered straight from
+ * wire, without making or parsing presentation text per record.
+ */
+export function snapshotFromWire(records: readonly WireRecord[]): ZoneSnapshot {
+  const soa = records[0];
+  if (!soa || soa.type !== 6) throw new Error("a zone transfer must start with the SOA");
+  const zoneText = renderZoneTextFromWire(records);
+  return { zoneText, serial: soaSerialOfWire(soa.rdata), digest: zoneTextDigest(zoneText), records: records.length };
+}
+
+/**
+ * Builds and signs the zone-data reply for `zone` from a snapshot. With `binding` (the request's nonce and
+ * requester) the reply is a version 2 envelope bound to that request.
  */
 export function buildSignedZone(
   zone: string,
-  records: ZoneRecord[],
+  snapshot: ZoneSnapshot,
   secretKey: Uint8Array,
   now = Date.now(),
   binding?: ZoneRequestBinding,
 ): SignedZone {
-  const name = normalizeName(zone);
-  const r = renderOnce(records);
-  return signZone(name, r.serial, r.zoneText, secretKey, now, binding, r.digest);
-}
-
-/** Hex SHA-256 of the zone text rendered from `records` (computed once per records array). */
-export function zoneTextDigestOf(records: ZoneRecord[]): string {
-  return renderOnce(records).digest;
+  return signZone(normalizeName(zone), snapshot.serial, snapshot.zoneText, secretKey, now, binding, snapshot.digest);
 }
