@@ -117,7 +117,17 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
   const agent = new transport.Agent({ keepAlive: true, maxSockets: 64 });
   const basePath = upstream.pathname.replace(/\/$/, "");
 
+  /**
+   * Forwards once more when a kept-alive connection turned out to be closed by PowerDNS before any answer
+   * (ECONNRESET / "socket hang up" on a reused socket: the request never reached it; Node's http docs pattern).
+   */
   const forward = (req: http.IncomingMessage, body: Buffer): Promise<UpstreamAnswer> =>
+    forwardOnce(req, body).catch((err: Error & { reusedSocket?: boolean }) => {
+      if (err.reusedSocket !== true) throw err;
+      return forwardOnce(req, body);
+    });
+
+  const forwardOnce = (req: http.IncomingMessage, body: Buffer): Promise<UpstreamAnswer> =>
     new Promise((resolve, reject) => {
       const headers = forwardableHeaders(req.headers);
       headers["content-length"] = body.length;
@@ -140,7 +150,14 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
         },
       );
       up.on("timeout", () => up.destroy(new Error(`PowerDNS API did not answer within ${opts.upstreamTimeoutMs} ms`)));
-      up.on("error", reject);
+      let answered = false;
+      up.on("response", () => {
+        answered = true;
+      });
+      up.on("error", (err: Error & { code?: string; reusedSocket?: boolean }) => {
+        if (!answered && up.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE")) err.reusedSocket = true;
+        reject(err);
+      });
       up.end(body);
     });
 

@@ -1,0 +1,46 @@
+// Forwarding to PowerDNS: a kept-alive connection PowerDNS closed meanwhile is retried once on a new one.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createLogger } from "@pdns-distribute/core";
+import { startApiProxy } from "../src";
+
+const logger = createLogger("test", "silent");
+
+test("a request on a reused connection closed by the upstream is sent again, not answered 502", async () => {
+  let served = 0;
+  const seenOn = new WeakMap<object, number>();
+  const upstream = http.createServer((req, res) => {
+    const n = (seenOn.get(req.socket) ?? 0) + 1;
+    seenOn.set(req.socket, n);
+    if (n === 2) {
+      req.socket.destroy(); // as if PowerDNS closed the idle connection just as the request arrived
+      return;
+    }
+    served++;
+    req.resume();
+    req.on("end", () => res.end(JSON.stringify({ n: served })));
+  });
+  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
+  const proxy = await startApiProxy(
+    {
+      listenAddress: "127.0.0.1",
+      listenPort: 0,
+      upstreamUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+      upstreamTimeoutMs: 5000,
+      maxBodyBytes: 1024,
+    },
+    { submit: async () => true },
+    logger,
+  );
+  try {
+    const url = `http://127.0.0.1:${proxy.address().port}/api/v1/servers/localhost/zones`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await fetch(url)).status);
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(served).toBe(3);
+  } finally {
+    await proxy.close();
+    upstream.closeAllConnections();
+    upstream.close();
+  }
+});
