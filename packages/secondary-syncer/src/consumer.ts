@@ -15,7 +15,7 @@ import type { Logger, NatsConfig, NatsConnection } from "@pdns-distribute/core";
 import { normalizeName } from "@pdns-distribute/dns";
 import { RejectedZoneError, TransientSyncError, applyZonePlan } from "./apply";
 import type { ApplyDeps, ApplyOutcome } from "./apply";
-import { AdaptiveCoalesceWindow } from "./coalesce-window";
+import { AdaptiveCoalesceWindow, msToWindowBoundary } from "./coalesce-window";
 import { coalesceEvents } from "./decide";
 import type { PendingZoneEvent, ZonePlan } from "./decide";
 
@@ -214,8 +214,11 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
   const stopSignal = new Promise<void>((resolve) => {
     onStop = resolve;
   });
-  /** Waits `ms` for more events to coalesce; a stop ends the wait at once. */
-  const collect = (ms: number): Promise<void> | undefined => (ms > 0 ? Promise.race([sleep(ms), stopSignal]) : undefined);
+  /** Waits for more events to coalesce, until the next wall-clock multiple of `ms`; a stop ends the wait at once. */
+  const collect = (ms: number): Promise<void> | undefined => {
+    const wait = msToWindowBoundary(Date.now(), ms);
+    return wait > 0 ? Promise.race([sleep(wait), stopSignal]) : undefined;
+  };
   const window = new AdaptiveCoalesceWindow({ minMs: opts.coalesceWindowMs ?? 5, maxMs: opts.coalesceMaxWindowMs ?? 200 });
   let repeats = false; // events for zones of the last batch arrived while it ran
 

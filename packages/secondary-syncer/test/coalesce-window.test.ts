@@ -1,5 +1,5 @@
 // The adaptive coalescing window: a few ms for isolated changes, growing only while a zone's events keep arriving.
-import { AdaptiveCoalesceWindow } from "../src";
+import { AdaptiveCoalesceWindow, msToWindowBoundary } from "../src";
 
 describe("AdaptiveCoalesceWindow", () => {
   test("an isolated change waits only the minimum, however often it happens", () => {
@@ -45,5 +45,22 @@ describe("AdaptiveCoalesceWindow", () => {
     const w = new AdaptiveCoalesceWindow({ minMs: 20, maxMs: 5 });
     expect(w.afterBatch(true)).toBe(20);
     expect(w.afterBatch(false)).toBe(20);
+  });
+});
+
+describe("msToWindowBoundary", () => {
+  test.each([
+    [1_000_000, 200, 0],
+    [1_000_001, 200, 199],
+    [1_000_199, 200, 1],
+    [1_000_003, 5, 2],
+    [1_000_003, 0, 0],
+  ])("at %d with a %d ms window: %d ms", (now, windowMs, want) => {
+    expect(msToWindowBoundary(now, windowMs)).toBe(want);
+  });
+
+  test("secondaries seeing an event at slightly different times wake together", () => {
+    const wakes = [1_000_013, 1_000_020, 1_000_150].map((t) => t + msToWindowBoundary(t, 200));
+    expect(new Set(wakes)).toEqual(new Set([1_000_200]));
   });
 });
