@@ -23,7 +23,8 @@ const START_TIMEOUT_MS = 60_000;
 
 /**
  * Forks `cfg.dns.workers` DNS worker processes (Node's cluster module shares the listening sockets between them,
- * so the kernel spreads queries over the processes). Each worker reads the zones from SQLite itself. The first
+ * so the kernel spreads queries over the processes; with udp_io batch each worker binds its own SO_REUSEPORT UDP
+ * socket instead, see dns-options.ts). Each worker reads the zones from SQLite itself. The first
  * worker picks the port when `listen_port` is 0; the others use it. A dead worker is replaced.
  */
 export async function startDnsWorkers(cfg: SecondarySyncerConfig, publicKey: Uint8Array | readonly Uint8Array[], logger: Logger): Promise<DnsWorkerPool> {
