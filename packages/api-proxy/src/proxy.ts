@@ -149,7 +149,7 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
           res.on("error", reject);
         },
       );
-      up.on("timeout", () => up.destroy(new Error(`PowerDNS API did not answer within ${opts.upstreamTimeoutMs} ms`)));
+      up.on("timeout", () => up.destroy(Object.assign(new Error(`PowerDNS API did not answer within ${opts.upstreamTimeoutMs} ms`), { upstreamTimeout: true })));
       let answered = false;
       up.on("response", () => {
         answered = true;
@@ -181,7 +181,23 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
       answer = await forward(req, body);
     } catch (err) {
       logger.error({ err: (err as Error).message, method: req.method, url: redactUrl(req.url) }, "PowerDNS API unreachable");
-      sendJson(res, 502, { error: "PowerDNS API unreachable", detail: (err as Error).message });
+      // A change PowerDNS took but did not answer in time (e.g. a PATCH of a huge zone) may well be applied:
+      // announce the zone so the secondaries look (they fetch what PowerDNS has; nothing changes if it is not).
+      const uncertain = (err as { upstreamTimeout?: boolean }).upstreamTimeout === true ? uncertainChange(req, body) : undefined;
+      if (uncertain) {
+        const event = newZoneEvent(uncertain.type, uncertain.zone, "api-proxy");
+        try {
+          await events.submit(event);
+          logger.warn({ event: event.type, zone: uncertain.zone, id: event.id }, "PowerDNS did not answer a zone change in time; zone event published in case it was applied");
+        } catch (e) {
+          logger.error({ err: (e as Error).message, event }, "zone event could not be stored or published");
+        }
+      }
+      sendJson(res, 502, {
+        error: "PowerDNS API unreachable",
+        detail: (err as Error).message,
+        ...(uncertain ? { note: "the change may have been applied; the secondaries were told to check the zone" } : {}),
+      });
       return;
     }
     const change = answer.status >= 200 && answer.status < 300 ? classifyRequest(req.method ?? "GET", req.url ?? "/") : null;
@@ -209,6 +225,18 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
     res.writeHead(answer.status, headers);
     res.end(answer.body);
     logger.debug({ method: req.method, url: redactUrl(req.url), status: answer.status, ms: Date.now() - started }, "proxied");
+  };
+
+  /**
+   * The zone event to publish for a zone-changing request whose outcome is unknown (PowerDNS timed out): a
+   * change or create → zone.modified / zone.add (harmless if nothing changed). Not for deletes: removing a zone
+   * the primary may still have is left to the health-checker, which asks PowerDNS first.
+   */
+  const uncertainChange = (req: http.IncomingMessage, body: Buffer): { type: "zone.add" | "zone.modified"; zone: string } | undefined => {
+    const change = classifyRequest(req.method ?? "GET", req.url ?? "/");
+    if (!change || change.type === "zone.delete") return undefined;
+    const zone = change.zone ?? zoneNameFromCreateResponse(body); // a create names the zone in its request body too
+    return zone === undefined ? undefined : { type: change.type, zone };
   };
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {

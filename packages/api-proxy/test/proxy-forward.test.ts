@@ -2,6 +2,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLogger } from "@pdns-distribute/core";
+import type { ZoneEvent } from "@pdns-distribute/core";
 import { startApiProxy } from "../src";
 
 const logger = createLogger("test", "silent");
@@ -38,6 +39,46 @@ test("a request on a reused connection closed by the upstream is sent again, not
     for (let i = 0; i < 3; i++) statuses.push((await fetch(url)).status);
     expect(statuses).toEqual([200, 200, 200]);
     expect(served).toBe(3);
+  } finally {
+    await proxy.close();
+    upstream.closeAllConnections();
+    upstream.close();
+  }
+});
+
+test("a zone change PowerDNS does not answer in time is answered 502 and still announced (it may have been applied)", async () => {
+  const upstream = http.createServer((req) => {
+    req.resume(); // takes the request, never answers (a PATCH of a huge zone)
+  });
+  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
+  const submitted: ZoneEvent[] = [];
+  const proxy = await startApiProxy(
+    {
+      listenAddress: "127.0.0.1",
+      listenPort: 0,
+      upstreamUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+      upstreamTimeoutMs: 300,
+      maxBodyBytes: 4096,
+    },
+    { submit: async (e) => (submitted.push(e), true) },
+    logger,
+  );
+  try {
+    const base = `http://127.0.0.1:${proxy.address().port}/api/v1/servers/localhost/zones`;
+    const patch = await fetch(`${base}/example.org.`, { method: "PATCH", body: JSON.stringify({ rrsets: [] }) });
+    expect(patch.status).toBe(502);
+    const patchBody = (await patch.json()) as { note?: string; detail?: string };
+    expect(patchBody.note ?? patchBody.detail).toMatch(/may have been applied/);
+    const create = await fetch(base, { method: "POST", body: JSON.stringify({ name: "new.example.", kind: "Native" }) });
+    expect(create.status).toBe(502);
+    // A delete is not announced on a timeout (the health-checker removes a zone only once PowerDNS says 404);
+    // neither is a read.
+    expect((await fetch(`${base}/gone.example.`, { method: "DELETE" })).status).toBe(502);
+    expect((await fetch(`${base}/example.org.`)).status).toBe(502);
+    expect(submitted.map((e) => [e.type, e.zone])).toEqual([
+      ["zone.modified", "example.org."],
+      ["zone.add", "new.example."],
+    ]);
   } finally {
     await proxy.close();
     upstream.closeAllConnections();
