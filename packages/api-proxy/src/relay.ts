@@ -101,17 +101,72 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     reject: (err: Error) => void;
   }
   let group: Submitted[] = [];
+  let draining = false; // the relay loop is publishing from the outbox
+  let direct: Promise<void> | undefined; // a group published straight away (below); the relay waits for it
+
+  /** Stores a group in one transaction; undefined (each submit rejected) when that fails. */
+  const storeAll = (current: Submitted[]): OutboxEntry[] | undefined => {
+    try {
+      return opts.outbox.addMany(current.map((g) => g.event));
+    } catch (err) {
+      for (const g of current) g.reject(err as Error); // not stored: the proxy logs it
+      return undefined;
+    }
+  };
+
+  /** Publishes `events` in order, stopping at the first failure; resolves with how many were acknowledged. */
+  const publishInOrder = async (publisher: EventPublisher, events: ZoneEvent[]): Promise<number> => {
+    let n = 0;
+    for (const event of events) {
+      try {
+        await publisher.publish(event);
+      } catch {
+        return n; // the rest stays in the outbox for the relay, in order
+      }
+      n++;
+    }
+    return n;
+  };
+
+  /**
+   * Fast path while nothing else waits to be published (so the order is kept): the group is handed to NATS
+   * first and stored right after (setImmediate: the client flushes its buffer on a microtask), so the broker
+   * stores and delivers the events while the outbox fsyncs; the fsync is off the propagation path. Each
+   * response still waits for the fsync. A crash in between loses nothing more than before: a change whose event
+   * is not stored yet has not been answered either, and this event may even be out already.
+   */
+  const publishThenStore = (publisher: EventPublisher, current: Submitted[]): Promise<void> =>
+    new Promise<void>((done) => {
+      const acked = publishInOrder(publisher, current.map((g) => g.event));
+      setImmediate(() => {
+        const entries = storeAll(current);
+        void acked.then((n) => {
+          if (entries) {
+            entries.forEach((entry, i) => {
+              if (i >= n) return (current[i] as Submitted).resolve(false); // stored: the relay publishes it later
+              opts.outbox.remove(entry.seq);
+              opts.onPublish?.("published", opts.outbox.count());
+              (current[i] as Submitted).resolve(true);
+            });
+          }
+          done();
+        });
+      });
+    });
+
   const storeGroup = (): void => {
     const current = group;
     group = [];
-    let entries: OutboxEntry[];
-    try {
-      entries = opts.outbox.addMany(current.map((g) => g.event));
-    } catch (err) {
-      for (const g of current) g.reject(err as Error); // not stored: the proxy logs it, no event exists
+    const publisher = opts.publisher();
+    if (publisher && failures === 0 && !draining && direct === undefined && !stopped && opts.outbox.count() === 0) {
+      direct = publishThenStore(publisher, current).finally(() => {
+        direct = undefined;
+        kick(); // whatever was stored meanwhile
+      });
       return;
     }
-    current.forEach((g, i) => awaitPublish(entries[i] as OutboxEntry, g.resolve));
+    const entries = storeAll(current);
+    entries?.forEach((entry, i) => awaitPublish(entry, (current[i] as Submitted).resolve));
   };
 
   /** Publishes the oldest entries in order; returns false at the first failure. */
@@ -152,10 +207,13 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         await pause(opts.retryMinMs);
         continue;
       }
+      while (direct) await direct;
+      draining = true;
       const ok = await drain(publisher).catch((err: unknown) => {
         opts.logger.error({ err: (err as Error).message }, "outbox relay error");
         return false;
       });
+      draining = false;
       if (ok) {
         await pause(60_000); // idle until the next submit
       } else {
@@ -179,6 +237,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       stopped = true;
       kick();
       await loop;
+      while (direct) await direct;
       releaseAll();
     },
   };

@@ -101,6 +101,56 @@ describe("outbox", () => {
     outbox.close();
   });
 
+  test("an idle relay hands an event to NATS before its fsync, answers after both, and keeps the order behind it", async () => {
+    const outbox = openOutbox(":memory:");
+    const storedAtPublish: number[] = [];
+    const published: string[] = [];
+    let release: (() => void) | undefined;
+    const publisher: EventPublisher = {
+      publish: async (e) => {
+        storedAtPublish.push(outbox.count());
+        if (e.zone === "slow.test.") await new Promise<void>((r) => (release = r));
+        published.push(e.zone);
+      },
+    };
+    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 5000, retryMinMs: 10, retryMaxMs: 20 });
+    expect(await relay.submit(newZoneEvent("zone.add", "a.test."))).toBe(true);
+    expect(storedAtPublish).toEqual([0]); // published before it was written to the outbox
+    expect(relay.pending()).toBe(0);
+    // While a direct publish waits for its ack, later events are stored and published after it, in order.
+    const slow = relay.submit(newZoneEvent("zone.modified", "slow.test."));
+    await new Promise((r) => setTimeout(r, 20));
+    const later = relay.submit(newZoneEvent("zone.modified", "later.test."));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(relay.pending()).toBe(2);
+    release?.();
+    expect(await Promise.all([slow, later])).toEqual([true, true]);
+    expect(published).toEqual(["a.test.", "slow.test.", "later.test."]);
+    expect(relay.pending()).toBe(0);
+    await relay.stop();
+    outbox.close();
+  });
+
+  test("a direct publish that fails leaves the event to the relay, which retries it", async () => {
+    const outbox = openOutbox(":memory:");
+    let fail = 1;
+    const published: string[] = [];
+    const publisher: EventPublisher = {
+      publish: async (e) => {
+        if (fail-- > 0) throw new Error("timeout");
+        published.push(e.zone);
+      },
+    };
+    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 2000, retryMinMs: 10, retryMaxMs: 20 });
+    const first = await relay.submit(newZoneEvent("zone.add", "a.test."));
+    const deadline = Date.now() + 5000;
+    while (relay.pending() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(typeof first).toBe("boolean");
+    expect(published).toEqual(["a.test."]);
+    await relay.stop();
+    outbox.close();
+  });
+
   test("a group that cannot be stored rejects each submit (no event exists)", async () => {
     const outbox = openOutbox(":memory:");
     outbox.addMany = () => {
