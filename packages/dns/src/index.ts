@@ -1,17 +1,17 @@
 // Public API of @pdns-distribute/dns: names, RDATA codecs, the canonical zone string and the AXFR client.
 
 export { AxfrError, DnsError, NameError, RdataError, ZoneTextError } from "./errors";
-export { compareCanonical, isSubdomainOf, labelsOf, normalizeName, parentName } from "./names";
+export { compareCanonical, isCanonicalSubdomainOf, isSubdomainOf, labelsOf, normalizeName, parentName } from "./names";
 export { canonicalType, numberToType, typeToNumber } from "./rrtypes";
 export { nameToWire } from "./wire";
 export { formatGenericRdata, hasTypedPresentation, rdataFromWire, rdataToWire } from "./rdata";
-export { parseZoneText, renderZoneText, renderZoneTextFromWire, soaSerialOf } from "./zone-text";
+export { parseZoneText, parseZoneTextWire, renderZoneText, renderZoneTextFromWire, soaSerialOf } from "./zone-text";
 export { MessageFormatError, readMessageAnswers } from "./message-records";
 export { applyZoneTextDelta, diffZoneText, zoneTextDeltaBytes, zoneTextLines } from "./zone-text-delta";
 export { recordFromPacketAnswer } from "./packet-records";
 export { axfr, axfrWire, soaSerialOfWire } from "./axfr";
 
-export type { ZoneRecord } from "./types";
+export type { ZoneRecord, ZoneWireRecord } from "./types";
 export type { ZoneTextDelta } from "./zone-text-delta";
 export type { MessageAnswers, WireRecord } from "./message-records";
 export type { AxfrOptions } from "./axfr";

@@ -4,11 +4,26 @@ import { RdataError } from "./errors";
 
 /** Parses a dotted-quad IPv4 address into 4 octets; throws {@link RdataError} if malformed. */
 export function parseIPv4(text: string): Buffer {
-  const parts = text.split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255)) {
-    throw new RdataError(`"${text}" is not an IPv4 address`);
+  const out = Buffer.allocUnsafe(4);
+  let parts = 0;
+  let part = 0;
+  let digits = 0;
+  // Exactly four dot-separated parts of 1 to 3 decimal digits, each at most 255.
+  for (let i = 0; i <= text.length; i++) {
+    const c = i === text.length ? 0x2e : text.charCodeAt(i);
+    if (c === 0x2e && digits > 0 && part <= 255 && parts < 4) {
+      out[parts++] = part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
+      part = part * 10 + (c - 0x30);
+      digits++;
+    } else {
+      throw new RdataError(`"${text}" is not an IPv4 address`);
+    }
   }
-  return Buffer.from(parts.map(Number));
+  if (parts !== 4) throw new RdataError(`"${text}" is not an IPv4 address`);
+  return out;
 }
 
 /** Prints 4 octets as a dotted-quad IPv4 address. */

@@ -149,6 +149,23 @@ export function isSubdomainOf(name: string, zone: string): boolean {
 }
 
 /**
+ * {@link isSubdomainOf} for two names already in canonical form (as {@link normalizeName} or `parseZoneText` give
+ * them: absolute, lower-case, canonical escapes), by string comparison only. For names in any other form the
+ * result is unspecified: use {@link isSubdomainOf}.
+ */
+export function isCanonicalSubdomainOf(name: string, zone: string): boolean {
+  if (zone === ".") return true;
+  if (name.length <= zone.length) return name === zone;
+  if (!name.endsWith(zone)) return false;
+  // The zone must start at a label boundary: an unescaped dot (preceded by an even number of backslashes).
+  let at = name.length - zone.length - 1;
+  if (name.charCodeAt(at) !== 0x2e) return false;
+  let backslashes = 0;
+  while (at > 0 && name.charCodeAt(--at) === 0x5c) backslashes++;
+  return backslashes % 2 === 0;
+}
+
+/**
  * Compares two lists of labels in canonical order (labels compared right to left as case-folded octet strings;
  * a name sorts before its subdomains). Returns -1, 0 or 1. Pass `lowered` when the labels are already lower-case.
  */

@@ -10,7 +10,8 @@ export interface Token {
   quoted: boolean;
 }
 
-const isSpace = (c: string | undefined): boolean => c === " " || c === "\t" || c === "\r" || c === "\n";
+/** Space, tab, CR or LF (character codes). */
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 
 /**
  * Splits RDATA presentation text into fields. Double-quoted fields may contain spaces; a backslash escapes the next
@@ -18,36 +19,41 @@ const isSpace = (c: string | undefined): boolean => c === " " || c === "\t" || c
  */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
+  const n = text.length;
   let i = 0;
-  while (i < text.length) {
-    while (i < text.length && isSpace(text[i])) i++;
-    if (i >= text.length) break;
-    const quoted = text[i] === '"';
+  while (i < n) {
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const quoted = text.charCodeAt(i) === 0x22;
     if (quoted) i++;
-    let t = "";
+    // A field's text is a verbatim slice of the input: escapes are kept, only the quotes around it dropped.
+    const start = i;
+    let end: number;
     for (;;) {
-      if (i >= text.length) {
+      if (i >= n) {
         if (quoted) throw new RdataError(`unterminated quoted string in "${text}"`);
+        end = i;
         break;
       }
-      const c = text[i] as string;
-      if (c === "\\") {
-        if (i + 1 >= text.length) throw new RdataError(`dangling backslash at the end of "${text}"`);
-        t += c + text[i + 1];
+      const c = text.charCodeAt(i);
+      if (c === 0x5c) {
+        if (i + 1 >= n) throw new RdataError(`dangling backslash at the end of "${text}"`);
         i += 2;
         continue;
       }
-      if (quoted && c === '"') {
-        i++;
-        if (i < text.length && !isSpace(text[i])) throw new RdataError(`missing space after closing quote in "${text}"`);
+      if (quoted && c === 0x22) {
+        end = i++;
+        if (i < n && !isSpace(text.charCodeAt(i))) throw new RdataError(`missing space after closing quote in "${text}"`);
         break;
       }
-      if (!quoted && isSpace(c)) break;
-      if (!quoted && c === '"') throw new RdataError(`unexpected quote inside a field in "${text}"`);
-      t += c;
+      if (!quoted && isSpace(c)) {
+        end = i;
+        break;
+      }
+      if (!quoted && c === 0x22) throw new RdataError(`unexpected quote inside a field in "${text}"`);
       i++;
     }
-    tokens.push({ text: t, quoted });
+    tokens.push({ text: text.slice(start, end), quoted });
   }
   return tokens;
 }

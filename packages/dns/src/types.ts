@@ -14,3 +14,14 @@ export interface ZoneRecord {
   ttl: number;
   rdata: string;
 }
+
+/**
+ * A {@link ZoneRecord} with its type number and RDATA in uncompressed wire form, as checked while parsing a zone text
+ * (see `parseZoneTextWire`): what the secondary's answer engine compiles, without encoding the RDATA again.
+ * `rdata` is the presentation text as given (canonical when the zone text is canonical).
+ */
+export interface ZoneWireRecord extends ZoneRecord {
+  typeNumber: number;
+  /** RDATA in uncompressed wire form (names inside keep their case). */
+  wire: Buffer;
+}

@@ -78,35 +78,44 @@ export class WireReader {
   }
 }
 
-/** Accumulates RDATA in wire form. */
+/** Accumulates RDATA in wire form (one growing buffer; {@link WireWriter.toBuffer} copies the octets out). */
 export class WireWriter {
-  private readonly chunks: Buffer[] = [];
+  private buf = Buffer.allocUnsafe(128);
+  private used = 0;
+
+  /** Makes room for `n` more octets. */
+  private room(n: number): void {
+    if (this.used + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.used + n));
+    this.buf.copy(bigger, 0, 0, this.used);
+    this.buf = bigger;
+  }
 
   /** Appends an unsigned 8-bit integer. */
   u8(v: number): this {
-    this.chunks.push(Buffer.from([v]));
+    this.room(1);
+    this.buf[this.used++] = v;
     return this;
   }
 
   /** Appends an unsigned 16-bit big-endian integer. */
   u16(v: number): this {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(v);
-    this.chunks.push(b);
+    this.room(2);
+    this.used = this.buf.writeUInt16BE(v, this.used);
     return this;
   }
 
   /** Appends an unsigned 32-bit big-endian integer. */
   u32(v: number): this {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(v);
-    this.chunks.push(b);
+    this.room(4);
+    this.used = this.buf.writeUInt32BE(v, this.used);
     return this;
   }
 
   /** Appends raw octets. */
   bytes(b: Buffer): this {
-    this.chunks.push(b);
+    this.room(b.length);
+    this.used += b.copy(this.buf, this.used);
     return this;
   }
 
@@ -118,13 +127,43 @@ export class WireWriter {
 
   /** Appends an absolute name given in presentation form, uncompressed and case kept. */
   name(text: string): this {
-    return this.bytes(nameToWire(text));
+    this.room(text.length + 1);
+    const end = writePlainName(text, this.buf, this.used);
+    if (end >= 0) this.used = end;
+    else this.bytes(nameToWire(text));
+    return this;
   }
 
-  /** The accumulated octets. */
+  /** The accumulated octets (a copy). */
   toBuffer(): Buffer {
-    return Buffer.concat(this.chunks);
+    return Buffer.from(this.buf.subarray(0, this.used));
   }
+}
+
+/**
+ * Writes an absolute name of plain ASCII text (no escapes, labels of 1..63 octets, at most 255 octets in wire form)
+ * in wire form at `out[at]`, which must have room for `text.length + 1` octets; returns the offset after it, or -1
+ * (nothing meaningful written) for any other text, which {@link nameToWire} then handles or refuses.
+ */
+function writePlainName(text: string, out: Buffer, at: number): number {
+  const n = text.length;
+  if (n < 2 || n > 254 || text.charCodeAt(n - 1) !== 0x2e) return -1;
+  let lengthAt = at;
+  let pos = at + 1;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e) {
+      const len = pos - lengthAt - 1;
+      if (len === 0 || len > 63) return -1;
+      out[lengthAt] = len;
+      lengthAt = pos++;
+    } else {
+      if (c === 0x5c || c >= 0x80) return -1;
+      out[pos++] = c;
+    }
+  }
+  out[lengthAt] = 0;
+  return pos;
 }
 
 /**
@@ -132,6 +171,10 @@ export class WireWriter {
  * (trailing dot); throws {@link RdataError} otherwise or when it is not a valid name.
  */
 export function nameToWire(text: string): Buffer {
+  if (text.length <= 254) {
+    const plain = Buffer.allocUnsafe(text.length + 1);
+    if (writePlainName(text, plain, 0) === plain.length) return plain;
+  }
   let parsed;
   try {
     parsed = parseNameText(text);

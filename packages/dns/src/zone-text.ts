@@ -5,7 +5,7 @@ import { compareLabels, formatNameLabels, lowerLabel, parseNameText } from "./na
 import { rdataFromWire, rdataToWire } from "./rdata";
 import { numberToType, typeToNumber } from "./rrtypes";
 import type { WireRecord } from "./message-records";
-import type { ZoneRecord } from "./types";
+import type { ZoneRecord, ZoneWireRecord } from "./types";
 import { WireReader } from "./wire";
 
 const SOA = 6;
@@ -95,25 +95,24 @@ export function renderZoneText(records: readonly ZoneRecord[]): string {
   return renderCanonical(canon);
 }
 
-/** Splits a line into its first four whitespace-separated fields (backslash escapes kept) and the rest. */
+/** Splits a line into its first four blank-separated fields (verbatim slices, backslash escapes kept) and the rest. */
 function splitLine(line: string): { fields: string[]; rest: string } {
   const fields: string[] = [];
+  const n = line.length;
   let i = 0;
   while (fields.length < 4) {
-    while (i < line.length && (line[i] === " " || line[i] === "\t")) i++;
-    if (i >= line.length) break;
-    let field = "";
-    while (i < line.length && line[i] !== " " && line[i] !== "\t") {
-      if (line[i] === "\\" && i + 1 < line.length) field += line[i++];
-      field += line[i++];
-    }
-    fields.push(field);
+    while (i < n && (line.charCodeAt(i) === 0x20 || line.charCodeAt(i) === 0x09)) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && line.charCodeAt(i) !== 0x20 && line.charCodeAt(i) !== 0x09) i += line.charCodeAt(i) === 0x5c && i + 1 < n ? 2 : 1;
+    fields.push(line.slice(start, i));
   }
   return { fields, rest: line.slice(i) };
 }
 
 /** Removes a trailing `; comment` (an unquoted, unescaped semicolon) and surrounding blanks from RDATA text. */
 function stripComment(text: string): string {
+  if (!text.includes(";")) return text.trim();
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
@@ -124,6 +123,102 @@ function stripComment(text: string): string {
   return text.trim();
 }
 
+/** A TTL field (1 to 10 decimal digits, at most 2^32 - 1) as a number; -1 when invalid. */
+function parseTtl(text: string): number {
+  if (text.length === 0 || text.length > 10) return -1;
+  let v = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v > MAX_TTL ? -1 : v;
+}
+
+/**
+ * True when `text` is an absolute name already in canonical form (what {@link formatNameLabels} prints for
+ * lower-case labels): printable ASCII without upper case or characters that would be escaped, labels of 1..63
+ * octets, at most 255 octets in wire form. Anything else (escapes included) is left to the full parser.
+ */
+function isCanonicalPlainName(text: string): boolean {
+  const n = text.length;
+  if (n < 2 || n > 254 || text.charCodeAt(n - 1) !== 0x2e) return false;
+  let label = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e) {
+      if (label === 0 || label > 63) return false;
+      label = 0;
+    } else if (c <= 0x20 || c >= 0x7f || (c >= 0x41 && c <= 0x5a) || NAME_ESCAPED.has(c)) {
+      return false;
+    } else {
+      label++;
+    }
+  }
+  return true;
+}
+
+/** Characters {@link formatNameLabels} escapes in a label (besides blanks and non-ASCII): " ( ) ; \ @ $ */
+const NAME_ESCAPED = new Set([0x22, 0x28, 0x29, 0x3b, 0x5c, 0x40, 0x24]);
+
+/** The canonical (lower-case, canonical escapes) form of an absolute owner name; throws plain errors. */
+function canonicalOwner(text: string): string {
+  if (text === "." || isCanonicalPlainName(text)) return text;
+  const parsed = parseNameText(text);
+  if (!parsed.absolute) throw new Error(`owner name "${text}" is not absolute`);
+  return formatNameLabels(parsed.labels.map(lowerLabel));
+}
+
+/**
+ * Parses a zone text like {@link parseZoneText} and validates every record the same way (each line's RDATA is
+ * converted to wire form), but returns each record with its type number and wire RDATA and leaves its RDATA text as
+ * given: no presentation round trip. For canonical text (as rendered by {@link renderZoneText}) the records equal
+ * those of {@link parseZoneText}. Throws {@link ZoneTextError} naming the line number and the problem.
+ */
+export function parseZoneTextWire(text: string): ZoneWireRecord[] {
+  const records: ZoneWireRecord[] = [];
+  let lineNo = 0;
+  for (let from = 0; from <= text.length; ) {
+    let to = text.indexOf("\n", from);
+    if (to < 0) to = text.length;
+    lineNo++;
+    const line = text.charCodeAt(to - 1) === 0x0d && to > from ? text.slice(from, to - 1) : text.slice(from, to);
+    from = to + 1;
+    const record = parseLine(line, lineNo);
+    if (record !== undefined) records.push(record);
+  }
+  return records;
+}
+
+/** One line of a zone text as a record; undefined for a blank or comment line. Throws {@link ZoneTextError}. */
+function parseLine(line: string, lineNo: number): ZoneWireRecord | undefined {
+  const first = line.charCodeAt(0);
+  // Lines starting with a visible ASCII character other than ";" need no trimming to be classified.
+  if (!(first > 0x20 && first < 0x7f && first !== 0x3b)) {
+    const trimmed = line.trim();
+    if (trimmed === "" || trimmed.startsWith(";")) return undefined;
+  }
+  const fail = (problem: string, cause?: unknown): never => {
+    throw new ZoneTextError(`line ${lineNo}: ${problem}`, { line: lineNo, cause });
+  };
+  if (first === 0x20 || first === 0x09) fail("line starts with blank space (owner name required)");
+  const { fields, rest } = splitLine(line);
+  const [name, ttlText, klass, type] = fields as [string, string, string, string];
+  if (type === undefined) fail(`expected "<name> <ttl> IN <type> <rdata>", got "${line.trim()}"`);
+  const ttl = parseTtl(ttlText);
+  if (ttl < 0) fail(`invalid TTL "${ttlText}"`);
+  if (klass !== "IN" && klass.toUpperCase() !== "IN") fail(`class must be IN, got "${klass}"`);
+  const rdata = stripComment(rest);
+  if (rdata === "") fail(`missing RDATA for type ${type}`);
+  try {
+    const owner = canonicalOwner(name);
+    const typeNumber = typeToNumber(type);
+    return { name: owner, type: numberToType(typeNumber), ttl, rdata, typeNumber, wire: rdataToWire(type, rdata) };
+  } catch (err) {
+    return fail((err as Error).message, err);
+  }
+}
+
 /**
  * Parses a canonical zone string (as made by {@link renderZoneText}): one `<name> <ttl> IN <type> <rdata>` record
  * per line; blank lines and `;` comment lines are skipped. Owner names must be absolute; RDATA is validated by
@@ -131,34 +226,7 @@ function stripComment(text: string): string {
  * Throws {@link ZoneTextError} naming the line number and the problem.
  */
 export function parseZoneText(text: string): ZoneRecord[] {
-  const records: ZoneRecord[] = [];
-  const lines = text.split("\n");
-  lines.forEach((raw, index) => {
-    const lineNo = index + 1;
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    const trimmed = line.trim();
-    if (trimmed === "" || trimmed.startsWith(";")) return;
-    const fail = (problem: string, cause?: unknown): never => {
-      throw new ZoneTextError(`line ${lineNo}: ${problem}`, { line: lineNo, cause });
-    };
-    if (line[0] === " " || line[0] === "\t") fail("line starts with blank space (owner name required)");
-    const { fields, rest } = splitLine(line);
-    const [name, ttlText, klass, type] = fields;
-    if (type === undefined) fail(`expected "<name> <ttl> IN <type> <rdata>", got "${trimmed}"`);
-    if (!/^[0-9]{1,10}$/.test(ttlText as string) || Number(ttlText) > MAX_TTL) fail(`invalid TTL "${ttlText}"`);
-    if ((klass as string).toUpperCase() !== "IN") fail(`class must be IN, got "${klass}"`);
-    const rdata = stripComment(rest);
-    if (rdata === "") fail(`missing RDATA for type ${type}`);
-    try {
-      if (!parseNameText(name as string).absolute) fail(`owner name "${name}" is not absolute`);
-      const c = canonicalize(name as string, type as string, Number(ttlText), rdata);
-      records.push({ name: c.name, type: c.type, ttl: c.ttl, rdata: c.rdata });
-    } catch (err) {
-      if (err instanceof ZoneTextError) throw err;
-      fail((err as Error).message, err);
-    }
-  });
-  return records;
+  return parseZoneTextWire(text).map((r) => ({ name: r.name, type: r.type, ttl: r.ttl, rdata: rdataFromWire(r.typeNumber, r.wire) }));
 }
 
 /**
