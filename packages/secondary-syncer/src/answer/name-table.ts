@@ -118,10 +118,19 @@ export class NameTable {
     const children = new Int32Array(Math.max(0, this.count - 1));
     const fill = start.slice(0, this.count);
     for (let id = 1; id < this.count; id++) children[fill[this.parent[id] as number]++] = id;
+    const labels = this.labels;
+    // Label octets compared in JS: labels are short, and a native Buffer.compare call per comparison costs more.
     const compare = (a: number, b: number): number => {
       const x = this.labelOff[a] as number;
       const y = this.labelOff[b] as number;
-      return this.labels.compare(this.labels, y + 1, y + 1 + (this.labels[y] as number), x + 1, x + 1 + (this.labels[x] as number));
+      const lx = labels[x] as number;
+      const ly = labels[y] as number;
+      const n = lx < ly ? lx : ly;
+      for (let i = 1; i <= n; i++) {
+        const d = (labels[x + i] as number) - (labels[y + i] as number);
+        if (d !== 0) return d;
+      }
+      return lx - ly;
     };
     for (let p = 0; p < this.count; p++) {
       if ((start[p + 1] as number) - (start[p] as number) > 1) children.subarray(start[p], start[p + 1]).sort(compare);

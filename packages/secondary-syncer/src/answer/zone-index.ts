@@ -1,7 +1,7 @@
 // Compiles a zone's records into an immutable packed index at load time (NSD-style): numbered names, one RDATA arena.
 
 import { rdataToWire, typeToNumber } from "@pdns-distribute/dns";
-import type { ZoneRecord } from "@pdns-distribute/dns";
+import type { ZoneRecord, ZoneWireRecord } from "@pdns-distribute/dns";
 import { RRType } from "./constants";
 import { compileNsecChain } from "./denial";
 import { compileNsec3Index } from "./denial-nsec3";
@@ -73,10 +73,11 @@ class RecordList {
 
 /**
  * Compiles the records of the zone `origin` into a {@link CompiledZone}. Records outside the zone are dropped;
- * RDATA is converted to wire form once, here. Throws {@link ZoneCompileError} when the apex has no SOA or a
- * record's RDATA cannot be encoded. The result is never mutated: to change a zone, compile a new one.
+ * RDATA is converted to wire form once, here, unless a record already carries it ({@link ZoneWireRecord}, from
+ * `parseZoneTextWire`). Throws {@link ZoneCompileError} when the apex has no SOA or a record's RDATA cannot be
+ * encoded. The result is never mutated: to change a zone, compile a new one.
  */
-export function compileZone(origin: string, records: readonly ZoneRecord[]): CompiledZone {
+export function compileZone(origin: string, records: readonly (ZoneRecord | ZoneWireRecord)[]): CompiledZone {
   const originName = parseName(origin);
   const originWire = nameToWire(originName);
   const originLabels = originName.labels.length;
@@ -87,8 +88,10 @@ export function compileZone(origin: string, records: readonly ZoneRecord[]): Com
   const lastName = ["", ""];
   const lastId = [-1, -1];
   for (const record of records) {
-    const a = record.type === "A" ? parseDottedQuad(record.rdata) : -1;
-    const { type, wire } = a >= 0 ? { type: RRType.A, wire: null } : encodeRecord(record);
+    const known = (record as Partial<ZoneWireRecord>).wire;
+    const a = known === undefined && record.type === "A" ? parseDottedQuad(record.rdata) : -1;
+    const { type, wire } =
+      known !== undefined ? { type: (record as ZoneWireRecord).typeNumber, wire: known } : a >= 0 ? { type: RRType.A, wire: null } : encodeRecord(record);
     const covered = type === RRType.RRSIG && wire !== null ? wire.readUInt16BE(0) : -1;
     // NSEC3 owner names are not part of the zone's name space (RFC 5155 §7.2.8): keep them apart.
     const nsec3 = type === RRType.NSEC3 || covered === RRType.NSEC3 ? 1 : 0;
