@@ -1,8 +1,9 @@
 // Applies one zone event on a secondary: fetch, verify signature, check serial, store, then serve.
 import { PdnsdError, SignatureError, ZoneBindingError, checkZoneBinding, newRequestBinding, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
 import type { Logger, SignedZone, ZoneDataReply, ZoneEvent, ZoneRequestBinding } from "@pdns-distribute/core";
-import { isSubdomainOf, normalizeName, parseZoneText } from "@pdns-distribute/dns";
-import type { ZoneRecord } from "@pdns-distribute/dns";
+import { isCanonicalSubdomainOf, normalizeName, parseZoneTextWire } from "@pdns-distribute/dns";
+import type { ZoneRecord, ZoneWireRecord } from "@pdns-distribute/dns";
+import { ZoneCompileError } from "./answer";
 import { decideApply } from "./decide";
 import type { ZonePlan } from "./decide";
 import type { ZoneStore } from "./store";
@@ -11,7 +12,13 @@ import type { HeldZoneText } from "./zone-text-delta";
 
 /** Zones being answered by the DNS server; replace/remove swap whole zones. */
 export interface ServedZones {
-  replace(zone: string, records: ZoneRecord[]): void;
+  /**
+   * Prepares `records` of `zone` for serving (the answer engine compiles them) and returns the function that swaps
+   * them in. Throws when they cannot be served; nothing changes until the returned function is called.
+   */
+  prepare(zone: string, records: readonly ZoneRecord[]): () => void;
+  /** Prepares and swaps in at once. */
+  replace(zone: string, records: readonly ZoneRecord[]): void;
   remove(zone: string): void;
   count(): number;
 }
@@ -71,11 +78,14 @@ export class TransientSyncError extends PdnsdError {
   }
 }
 
-/** Parses and checks zone text: an apex SOA, every name inside the zone. */
-export function parseSignedZoneRecords(signed: SignedZone): ZoneRecord[] {
-  let records: ZoneRecord[];
+/**
+ * Parses and checks zone text: every line valid (RDATA encodable), an apex SOA, every name inside the zone. The
+ * records carry their wire RDATA, so compiling them for the answer engine does not encode it again.
+ */
+export function parseSignedZoneRecords(signed: SignedZone): ZoneWireRecord[] {
+  let records: ZoneWireRecord[];
   try {
-    records = parseZoneText(signed.zoneText);
+    records = parseZoneTextWire(signed.zoneText);
   } catch (err) {
     throw new RejectedZoneError("PDNSD_ZONE_TEXT_INVALID", `zone ${signed.zone}: ${(err as Error).message}`, { cause: err });
   }
@@ -84,7 +94,8 @@ export function parseSignedZoneRecords(signed: SignedZone): ZoneRecord[] {
   if (soa.length !== 1 || soa[0]?.name !== apex) {
     throw new RejectedZoneError("PDNSD_ZONE_TEXT_INVALID", `zone ${signed.zone}: needs exactly one SOA at the apex`);
   }
-  const outside = records.find((r) => !isSubdomainOf(r.name, apex));
+  // Owner names come out of the parser in canonical form, as does the apex: a string comparison suffices.
+  const outside = records.find((r) => !isCanonicalSubdomainOf(r.name, apex));
   if (outside) {
     throw new RejectedZoneError("PDNSD_ZONE_TEXT_INVALID", `zone ${signed.zone}: record ${outside.name} is outside the zone`);
   }
@@ -130,9 +141,21 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false): Pro
     return { result: "unchanged", zone, serial: reply.serial };
   }
   const records = parseSignedZoneRecords(reply);
+  // Compiled before it is stored: data the answer engine cannot serve is never stored (nor served after a restart).
+  const serve = prepareServing(deps, zone, records);
   deps.store.put({ ...reply, zone });
-  deps.served.replace(zone, records);
+  serve();
   return { result: "applied", zone, serial: reply.serial, records: records.length };
+}
+
+/** Compiles `records` for serving; data the answer engine refuses is rejected like unparsable text. */
+function prepareServing(deps: ApplyDeps, zone: string, records: readonly ZoneRecord[]): () => void {
+  try {
+    return deps.served.prepare(zone, records);
+  } catch (err) {
+    if (err instanceof ZoneCompileError) throw new RejectedZoneError("PDNSD_ZONE_TEXT_INVALID", `zone ${zone}: ${err.message}`, { cause: err });
+    throw err;
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // Bridges stored zones to the answer engine: compiles zones and swaps them into the served ZoneSet.
 import { compileZone, createZoneSet } from "./answer";
 import type { ZoneSet } from "./answer";
+import type { ZoneRecord } from "@pdns-distribute/dns";
 import type { ServedZones } from "./apply";
 
 /** Served zones backed by the answer engine's ZoneSet. */
@@ -9,17 +10,22 @@ export interface ServedZoneSet extends ServedZones {
 }
 
 /**
- * Creates an empty served-zone set. Replacing a zone compiles it first, then swaps one reference. `onChange` is
- * called after each swap or removal (DNS worker processes are told to reload the zone).
+ * Creates an empty served-zone set. Preparing a zone compiles it; swapping it in then replaces one reference.
+ * `onChange` is called after each swap or removal (DNS worker processes are told to reload the zone).
  */
 export function createServedZones(onChange?: (zone: string, removed: boolean) => void): ServedZoneSet {
   const zoneSet = createZoneSet();
+  const prepare = (zone: string, records: readonly ZoneRecord[]): (() => void) => {
+    const compiled = compileZone(zone, records);
+    return () => {
+      zoneSet.put(compiled);
+      onChange?.(zone, false);
+    };
+  };
   return {
     zoneSet,
-    replace: (zone, records) => {
-      zoneSet.put(compileZone(zone, records));
-      onChange?.(zone, false);
-    },
+    prepare,
+    replace: (zone, records) => prepare(zone, records)(),
     remove: (zone) => {
       zoneSet.remove(zone);
       onChange?.(zone, true);

@@ -3,7 +3,7 @@ import { generateKeyPair, newZoneEvent, signZone, verifySignedZone, zoneTextDige
 import type { SignedZone, ZoneDataReply, ZoneDataWire, ZoneRequestBinding } from "@pdns-distribute/core";
 import { diffZoneText } from "@pdns-distribute/dns";
 import type { ZoneRecord } from "@pdns-distribute/dns";
-import { RejectedZoneError, TransientSyncError, applyZoneEvent, openZoneStore, withZoneTextDelta } from "@pdns-distribute/secondary-syncer";
+import { RejectedZoneError, TransientSyncError, applyZoneEvent, createServedZones, openZoneStore, withZoneTextDelta } from "@pdns-distribute/secondary-syncer";
 import type { ApplyDeps, HeldZoneText, ServedZones } from "@pdns-distribute/secondary-syncer";
 
 const ZONE = "example.org.";
@@ -15,7 +15,8 @@ function fakeServed(): ServedZones & { zones: Map<string, ZoneRecord[]> } {
   const zones = new Map<string, ZoneRecord[]>();
   return {
     zones,
-    replace: (z, r) => void zones.set(z, r),
+    prepare: (z, r) => () => void zones.set(z, [...r]),
+    replace: (z, r) => void zones.set(z, [...r]),
     remove: (z) => void zones.delete(z),
     count: () => zones.size,
   };
@@ -83,6 +84,22 @@ describe("applyZoneEvent", () => {
     reply = bound(ZONE, 2, zoneText);
     await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).rejects.toThrow(RejectedZoneError);
     expect(deps.store.get(ZONE)).toBeUndefined();
+  });
+
+  test("data the answer engine cannot compile is rejected before it is stored; the old version stays served", async () => {
+    const served = createServedZones();
+    deps = { ...deps, served: Object.assign(served, { zones: new Map<string, ZoneRecord[]>() }) };
+    reply = signed(1);
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    // Encodable RDATA (generic form) that is no valid name for an NS target: only compiling it finds out.
+    reply = bound(ZONE, 2, text(2) + "sub.example.org. 300 IN NS \\# 2 0561\n");
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).rejects.toMatchObject({
+      name: "RejectedZoneError",
+      code: "PDNSD_ZONE_TEXT_INVALID",
+      message: expect.stringContaining("bad RDATA at sub.example.org."),
+    });
+    expect(deps.store.get(ZONE)?.serial).toBe(1);
+    expect(served.zoneSet.get(ZONE)?.serial).toBe(1);
   });
 
   test("data for another zone is rejected", async () => {
