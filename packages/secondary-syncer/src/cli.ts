@@ -23,7 +23,9 @@ const program = daemonProgram(
     const secondary = await startSecondary(cfg, publicKeys, version, logger, metrics.onOutcome, metrics.onQuery, {
       onZoneData: metrics.onZoneData,
       onDeltaFallback: metrics.onDeltaFallback,
+      onWorkerQueries: metrics.onWorkerQueries,
     });
+    if (secondary.dnsWorkers) metrics.dnsWorkers(secondary.dnsWorkers);
     metrics.zonesServed(() => secondary.served.count());
     metrics.syncBacklog(() => secondary.syncBacklog());
     const metricsServer = await startMetricsServer(cfg.metrics, metrics.registry, logger);

@@ -5,6 +5,7 @@ import { createLogger, decodeKey, verifySignedZone } from "@pdns-distribute/core
 import type { Logger, SignedZone } from "@pdns-distribute/core";
 import { startDnsServer } from "./answer";
 import { dnsServerOptions } from "./dns-options";
+import { createQueryTally } from "./metrics";
 import { parseSignedZoneRecords } from "./apply";
 import type { SecondarySyncerConfig } from "./config";
 import { createServedZones } from "./served-zones";
@@ -20,6 +21,9 @@ export interface DnsWorkerSetup {
   port: number;
 }
 
+/** A worker sends its query tally to the primary this often (a worker that dies loses at most this much). */
+export const QUERY_TALLY_FLUSH_MS = 1000;
+
 /** Messages over the cluster IPC channel (plain JSON, `type` discriminates). */
 export type DnsWorkerMessage =
   /** primary → worker: the zone changed (or appeared) in SQLite; reload it. */
@@ -27,7 +31,14 @@ export type DnsWorkerMessage =
   /** primary → worker: the zone was removed; stop serving it. */
   | { type: "zone-removed"; zone: string }
   /** worker → primary: listening on this address and port, serving `zones` zones. */
-  | { type: "listening"; address: string; port: number; zones: number };
+  | { type: "listening"; address: string; port: number; zones: number }
+  /** primary → worker: send your query tally now (before a scrape), answering with this `flush` number. */
+  | { type: "flush-query-tally"; flush: number }
+  /**
+   * worker → primary: queries counted since the last one, `[slot, count, …]` of metrics.ts (non-zero slots only,
+   * at most QUERY_TALLY_SLOTS pairs); `flush` when it answers a flush-query-tally.
+   */
+  | { type: "query-tally"; delta: number[]; flush?: number };
 
 /** Reads one or all zones from the secondary's SQLite database without writing to it. */
 function openReadOnlyZones(path: string): { get(zone: string): SignedZone | undefined; all(): SignedZone[]; close(): void } {
@@ -71,20 +82,32 @@ export async function runDnsWorker(setup: DnsWorkerSetup): Promise<void> {
   const store = openReadOnlyZones(cfg.storage.database);
   const served = createServedZones();
   for (const zone of store.all()) loadZone(zone, served, publicKey, logger);
+  // Queries are tallied like in the main process and sent to the primary, which counts them in its metrics.
+  const queries = createQueryTally();
+  const sendQueryTally = (flush?: number, sent?: () => void): void => {
+    const delta = queries.take();
+    if ((delta.length === 0 && flush === undefined) || !process.connected || process.send === undefined) return sent?.();
+    const msg: DnsWorkerMessage = { type: "query-tally", delta, ...(flush === undefined ? {} : { flush }) };
+    process.send(msg, undefined, undefined, () => sent?.());
+  };
+  const tallyTimer = setInterval(() => sendQueryTally(), QUERY_TALLY_FLUSH_MS);
+  tallyTimer.unref();
   process.on("message", (msg: DnsWorkerMessage) => {
+    if (msg.type === "flush-query-tally") return sendQueryTally(msg.flush);
     if (msg.type === "zone-removed") served.remove(msg.zone);
     if (msg.type !== "zone-changed") return;
     const zone = store.get(msg.zone);
     if (zone === undefined) served.remove(msg.zone);
     else loadZone(zone, served, publicKey, logger);
   });
-  const dns = await startDnsServer(dnsServerOptions(cfg, setup.port, served.zoneSet, logger));
+  const dns = await startDnsServer(dnsServerOptions(cfg, setup.port, served.zoneSet, logger, queries.onQuery));
   const { address, port } = dns.address();
   process.send?.({ type: "listening", address, port, zones: served.count() } satisfies DnsWorkerMessage);
   process.once("SIGTERM", () => {
     void dns.close().then(() => {
+      clearInterval(tallyTimer);
       store.close();
-      process.exit(0);
+      sendQueryTally(undefined, () => process.exit(0)); // the last queries still reach the primary
     });
   });
 }

@@ -7,9 +7,10 @@ import type { DnsServer } from "./answer";
 import type { SecondarySyncerConfig } from "./config";
 import { DNS_WORKER_ENV } from "./dns-worker";
 import type { DnsWorkerMessage, DnsWorkerSetup } from "./dns-worker";
+import type { DnsWorkerSource } from "./metrics";
 
-/** DNS served by worker processes: the {@link DnsServer} interface plus change notifications. */
-export interface DnsWorkerPool extends DnsServer {
+/** DNS served by worker processes: the {@link DnsServer} interface plus change notifications and query tallies. */
+export interface DnsWorkerPool extends DnsServer, DnsWorkerSource {
   /** Tells every worker to reload `zone` from SQLite (call after the store has committed it). */
   zoneChanged(zone: string): void;
   /** Tells every worker to stop serving `zone`. */
@@ -20,19 +21,36 @@ export interface DnsWorkerPool extends DnsServer {
 const RESPAWN_DELAY_MS = 1000;
 /** Time a worker has to start listening. */
 const START_TIMEOUT_MS = 60_000;
+/** Time the workers have to answer a flush of their query tallies before a scrape goes on without them. */
+const TALLY_FLUSH_TIMEOUT_MS = 1000;
 
 /**
  * Forks `cfg.dns.workers` DNS worker processes (Node's cluster module shares the listening sockets between them,
  * so the kernel spreads queries over the processes; with udp_io batch each worker binds its own SO_REUSEPORT UDP
  * socket instead, see dns-options.ts). Each worker reads the zones from SQLite itself. The first
- * worker picks the port when `listen_port` is 0; the others use it. A dead worker is replaced.
+ * worker picks the port when `listen_port` is 0; the others use it. A dead worker is replaced. Each worker sends
+ * its query tally every second (and when flushed before a scrape); `onQueryTally` receives the deltas.
  */
-export async function startDnsWorkers(cfg: SecondarySyncerConfig, publicKey: Uint8Array | readonly Uint8Array[], logger: Logger): Promise<DnsWorkerPool> {
+export async function startDnsWorkers(
+  cfg: SecondarySyncerConfig,
+  publicKey: Uint8Array | readonly Uint8Array[],
+  logger: Logger,
+  onQueryTally?: (delta: unknown) => void,
+): Promise<DnsWorkerPool> {
   cluster.setupPrimary({ exec: join(__dirname, "dns-worker.js"), args: [], silent: false });
   const workers = new Set<Worker>();
   let stopping = false;
   let bound = { address: cfg.dns.listen_address, port: cfg.dns.listen_port };
   const keys = publicKey instanceof Uint8Array ? [publicKey] : publicKey;
+  const listening = new Set<Worker>();
+  // The flush in progress: the workers that have not answered it yet.
+  let flushSeq = 0;
+  let flushing: { seq: number; waiting: Set<Worker>; done: () => void; promise: Promise<void> } | null = null;
+  const answered = (worker: Worker, seq?: number): void => {
+    if (flushing === null || (seq !== undefined && seq !== flushing.seq)) return;
+    flushing.waiting.delete(worker);
+    if (flushing.waiting.size === 0) flushing.done();
+  };
   const setup = (): DnsWorkerSetup => ({ cfg, publicKeys: keys.map((k) => Buffer.from(k).toString("base64")), port: bound.port });
 
   const fork = (): Promise<void> =>
@@ -41,7 +59,13 @@ export async function startDnsWorkers(cfg: SecondarySyncerConfig, publicKey: Uin
       workers.add(worker);
       const timer = setTimeout(() => reject(new Error("a DNS worker did not start listening in time")), START_TIMEOUT_MS);
       worker.on("message", (msg: DnsWorkerMessage) => {
+        if (msg.type === "query-tally") {
+          onQueryTally?.(msg.delta);
+          if (msg.flush !== undefined) answered(worker, msg.flush);
+          return;
+        }
         if (msg.type !== "listening") return;
+        listening.add(worker);
         clearTimeout(timer);
         bound = { address: msg.address, port: msg.port };
         logger.info({ worker: worker.id, pid: worker.process.pid, zones: msg.zones }, "DNS worker listening");
@@ -50,6 +74,8 @@ export async function startDnsWorkers(cfg: SecondarySyncerConfig, publicKey: Uin
       worker.once("exit", (code, signal) => {
         clearTimeout(timer);
         workers.delete(worker);
+        listening.delete(worker);
+        answered(worker); // its unsent queries (at most the last second's) are lost
         if (stopping) return;
         logger.error({ worker: worker.id, code, signal }, "DNS worker exited; starting a new one");
         reject(new Error(`DNS worker exited during startup (code ${code}, signal ${signal})`));
@@ -69,6 +95,23 @@ export async function startDnsWorkers(cfg: SecondarySyncerConfig, publicKey: Uin
     address: () => ({ ...bound }),
     zoneChanged: (zone) => broadcast({ type: "zone-changed", zone }),
     zoneRemoved: (zone) => broadcast({ type: "zone-removed", zone }),
+    running: () => listening.size,
+    flushQueryTallies() {
+      if (flushing !== null) return flushing.promise; // a concurrent scrape waits for the same flush
+      const waiting = new Set([...listening].filter((w) => w.isConnected()));
+      if (waiting.size === 0) return Promise.resolve();
+      const seq = ++flushSeq;
+      let done!: () => void;
+      const promise = new Promise<void>((resolve) => (done = resolve));
+      const timer = setTimeout(() => done(), TALLY_FLUSH_TIMEOUT_MS);
+      flushing = { seq, waiting, done, promise };
+      void promise.then(() => {
+        clearTimeout(timer);
+        flushing = null;
+      });
+      for (const worker of waiting) worker.send({ type: "flush-query-tally", flush: seq } satisfies DnsWorkerMessage);
+      return promise;
+    },
     close() {
       stopping = true;
       closing ??= Promise.all(

@@ -62,6 +62,10 @@ export interface SecondaryMetrics extends SyncMetrics {
   onZoneData(transfer: ZoneDataTransfer, bytes: number): void;
   /** Counts a delta that could not be used (the full zone was asked for instead). */
   onDeltaFallback(reason: "unusable" | "unverified"): void;
+  /** Adds a DNS worker's query tally delta (its `query-tally` message) to `pdnsd_dns_queries_total`. */
+  onWorkerQueries(delta: unknown): void;
+  /** Reports the DNS workers (`pdnsd_dns_workers`) and has them flush their query tallies before each scrape. */
+  dnsWorkers(source: DnsWorkerSource): void;
 }
 
 // Query types kept as label values; any other type is counted as "other" (bounded label cardinality).
@@ -102,20 +106,33 @@ export function responseCode(response: Buffer | null): string {
 
 // The DNS query counter's label space, numbered once: qtype slots (the known types, "other", "invalid") ×
 // rcode slots (RCODES, "other", "dropped") × transport. Queries are tallied in a typed array on the answer
-// path (an index and an increment, no label hashing) and handed to prom-client when Prometheus scrapes.
+// path (an index and an increment, no label hashing) and handed to prom-client when Prometheus scrapes; a DNS
+// worker sends its non-zero slots to the primary as a delta instead (dns-worker.ts).
 const QTYPE_LABELS = [...Object.values(QTYPES), "other", "invalid"];
 const QTYPE_SLOT = new Map(Object.keys(QTYPES).map((k, i) => [Number(k), i]));
 const RCODE_LABELS = [...RCODES, "other", "dropped"];
 const TRANSPORTS = ["udp", "tcp"] as const;
 
-function querySlot(query: Buffer, response: Buffer | null, transport: "udp" | "tcp"): number {
+/** Number of slots of a query tally: qtype slots × rcode slots × 2 transports (the label space, bounded). */
+export const QUERY_TALLY_SLOTS = QTYPE_LABELS.length * RCODE_LABELS.length * TRANSPORTS.length;
+
+/** Labels of `pdnsd_dns_queries_total` for one query. */
+export interface QueryLabels {
+  qtype: string;
+  rcode: string;
+  transport: string;
+}
+
+/** Tally slot of one query: its QTYPE (RFC 1035 §4.1.2), the response's RCODE (or dropped) and the transport. */
+export function querySlot(query: Buffer, response: Buffer | null, transport: "udp" | "tcp"): number {
   const n = queryTypeNumber(query);
   const q = n < 0 ? QTYPE_LABELS.length - 1 : (QTYPE_SLOT.get(n) ?? QTYPE_LABELS.length - 2);
   const r = response === null || response.length < 4 ? RCODE_LABELS.length - 1 : Math.min((response[3] as number) & 0x0f, RCODES.length);
   return (q * RCODE_LABELS.length + r) * 2 + (transport === "udp" ? 0 : 1);
 }
 
-function slotLabels(slot: number): { qtype: string; rcode: string; transport: string } {
+/** Labels of a tally slot (the inverse of {@link querySlot}). */
+export function querySlotLabels(slot: number): QueryLabels {
   const t = slot % 2;
   const r = Math.floor(slot / 2) % RCODE_LABELS.length;
   const q = Math.floor(slot / 2 / RCODE_LABELS.length);
@@ -123,25 +140,97 @@ function slotLabels(slot: number): { qtype: string; rcode: string; transport: st
 }
 
 /**
+ * The non-zero slots of `tally` as `[slot, count, slot, count, …]`, zeroing them: what a DNS worker sends the
+ * primary. At most {@link QUERY_TALLY_SLOTS} pairs, so a message stays small (a few KiB of JSON at worst).
+ */
+export function takeQueryTallyDelta(tally: Float64Array): number[] {
+  const delta: number[] = [];
+  for (let slot = 0; slot < tally.length; slot++) {
+    const n = tally[slot] as number;
+    if (n === 0) continue;
+    delta.push(slot, n);
+    tally[slot] = 0;
+  }
+  return delta;
+}
+
+/**
+ * Adds a delta of {@link takeQueryTallyDelta} (from another process, so checked) to `tally`. Pairs whose slot is
+ * not a tally slot or whose count is not a positive finite number are skipped; returns how many were.
+ */
+export function mergeQueryTallyDelta(tally: Float64Array, delta: unknown): number {
+  if (!Array.isArray(delta)) return 1;
+  let skipped = delta.length % 2;
+  for (let i = 0; i + 1 < delta.length; i += 2) {
+    const slot: unknown = delta[i];
+    const n: unknown = delta[i + 1];
+    if (!Number.isInteger(slot) || (slot as number) < 0 || (slot as number) >= tally.length || typeof n !== "number" || !(n > 0) || !Number.isFinite(n)) {
+      skipped++;
+      continue;
+    }
+    tally[slot as number] = (tally[slot as number] as number) + n;
+  }
+  return skipped;
+}
+
+/** DNS queries counted on the answer path (an index and an increment, no label hashing), drained at a scrape or flush. */
+export interface QueryTally {
+  /** Counts one query from its wire form and the response sent (null: dropped). Pass as `onQuery`. */
+  onQuery(query: Buffer, response: Buffer | null, transport: "udp" | "tcp"): void;
+  /** Unsent counts as a delta ({@link takeQueryTallyDelta}), zeroed here. */
+  take(): number[];
+  /** Adds another process's delta ({@link mergeQueryTallyDelta}); returns the pairs skipped as malformed. */
+  merge(delta: unknown): number;
+}
+
+/** A {@link QueryTally} over `counts` (a fresh one by default). */
+export function createQueryTally(counts = new Float64Array(QUERY_TALLY_SLOTS)): QueryTally {
+  return {
+    onQuery(query, response, transport) {
+      counts[querySlot(query, response, transport)]++;
+    },
+    take: () => takeQueryTallyDelta(counts),
+    merge: (delta) => mergeQueryTallyDelta(counts, delta),
+  };
+}
+
+/** What the secondary's metrics need from its DNS worker pool (dns-workers.ts). */
+export interface DnsWorkerSource {
+  /** Workers running now. */
+  running(): number;
+  /** Has every worker send its unsent query tally; resolves when all have (or after a timeout). */
+  flushQueryTallies(): Promise<void>;
+}
+
+/**
  * Creates the secondary's registry (Node.js process metrics, {@link createSyncMetrics}) plus
- * `pdnsd_dns_queries_total{qtype,rcode,transport}`, `pdnsd_zone_apply_duration_seconds{result}`, `pdnsd_zones_served`.
+ * `pdnsd_dns_queries_total{qtype,rcode,transport}` (with the DNS workers' queries), `pdnsd_dns_workers`,
+ * `pdnsd_zone_apply_duration_seconds{result}`, `pdnsd_zones_served`.
  */
 export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry: Registry } {
   const registry = createMetricsRegistry("secondary-syncer");
   const sync = createSyncMetrics(registry);
-  const tally = new Float64Array(QTYPE_LABELS.length * RCODE_LABELS.length * 2);
+  // The main process's own queries and the deltas DNS workers send (every second and before each scrape).
+  const tally = new Float64Array(QUERY_TALLY_SLOTS);
+  const queries = createQueryTally(tally);
+  let workers: DnsWorkerSource | undefined;
   new Counter({
     name: "pdnsd_dns_queries_total",
-    help: "DNS queries answered by the main process, by query type, response code and transport",
+    help: "DNS queries answered (by the main process and every DNS worker), by query type, response code and transport",
     labelNames: ["qtype", "rcode", "transport"],
     registers: [registry],
+    async collect() {
+      if (workers) await workers.flushQueryTallies();
+      const delta = takeQueryTallyDelta(tally);
+      for (let i = 0; i < delta.length; i += 2) this.inc(querySlotLabels(delta[i] as number), delta[i + 1] as number);
+    },
+  });
+  new Gauge({
+    name: "pdnsd_dns_workers",
+    help: "DNS worker processes running ([dns] workers > 1; 0: the main process answers DNS)",
+    registers: [registry],
     collect() {
-      for (let slot = 0; slot < tally.length; slot++) {
-        const n = tally[slot] as number;
-        if (n === 0) continue;
-        this.inc(slotLabels(slot), n);
-        tally[slot] = 0;
-      }
+      this.set(workers?.running() ?? 0);
     },
   });
   const applyTime = new Histogram({
@@ -196,8 +285,12 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
     onDeltaFallback(reason) {
       deltaFallbacks.inc({ reason });
     },
-    onQuery(query, response, transport) {
-      tally[querySlot(query, response, transport)]++;
+    onQuery: queries.onQuery,
+    onWorkerQueries(delta) {
+      queries.merge(delta);
+    },
+    dnsWorkers(source) {
+      workers = source;
     },
     onOutcome(outcome, durationMs) {
       sync.onOutcome(outcome);

@@ -26,6 +26,8 @@ export interface Secondary {
   store: ZoneStore;
   served: ServedZoneSet;
   dns: DnsServer;
+  /** The DNS worker processes answering instead of this one (`[dns] workers` > 1), else undefined. */
+  dnsWorkers: DnsWorkerPool | undefined;
   /** Zone events delivered and not yet applied (0 before NATS is joined). */
   syncBacklog(): number;
   stop(): Promise<void>;
@@ -54,7 +56,11 @@ export async function startSecondary(
   logger: Logger,
   onOutcome?: (o: ConsumerOutcome, durationMs?: number) => void,
   onQuery?: DnsServerOptions["onQuery"],
-  hooks?: Pick<ApplyDeps, "onDeltaFallback"> & { onZoneData?: (transfer: ZoneDataTransfer, bytes: number) => void },
+  hooks?: Pick<ApplyDeps, "onDeltaFallback"> & {
+    onZoneData?: (transfer: ZoneDataTransfer, bytes: number) => void;
+    /** Receives the DNS workers' query tally deltas (they answer instead of `onQuery`). */
+    onWorkerQueries?: (delta: unknown) => void;
+  },
 ): Promise<Secondary> {
   const store = openZoneStore(cfg.storage.database);
   // With DNS workers, each zone change is passed on to them once the store holds it (apply.ts stores first).
@@ -63,7 +69,7 @@ export async function startSecondary(
   const started = Date.now();
   const loaded = loadStoredZones(store, served, publicKey, logger);
   logger.info({ zones: loaded, ms: Date.now() - started }, "stored zones loaded");
-  if (cfg.dns.workers > 1) workers = await startDnsWorkers(cfg, publicKey, logger);
+  if (cfg.dns.workers > 1) workers = await startDnsWorkers(cfg, publicKey, logger, hooks?.onWorkerQueries);
   const dns: DnsServer = workers ?? (await startDnsServer(dnsServerOptions(cfg, cfg.dns.listen_port, served.zoneSet, logger, onQuery)));
   const dnsAddr = dns.address();
   logger.info({ address: dnsAddr.address, port: dnsAddr.port }, "answering DNS");
@@ -122,6 +128,7 @@ export async function startSecondary(
     store,
     served,
     dns,
+    dnsWorkers: workers,
     syncBacklog: () => consumer?.backlog() ?? 0,
     async stop() {
       stopping = true;
