@@ -182,16 +182,23 @@ export function formatTime(seconds: number): string {
   );
 }
 
+/** Recently parsed YYYYMMDDHHmmSS timestamps (a signed zone's RRSIGs share a few): text → seconds. */
+const recentTimes = new Map<string, number>();
+
 /** Parses a DNSSEC timestamp: YYYYMMDDHHmmSS (UTC) or plain seconds; must fit in 32 bits unsigned. */
 export function parseTime(token: Token | undefined, what: string): number {
   if (token === undefined) throw new RdataError(`missing ${what}`);
   const t = token.text;
+  const recent = token.quoted ? undefined : recentTimes.get(t);
+  if (recent !== undefined) return recent;
   if (!token.quoted && /^[0-9]{14}$/.test(t)) {
     const ms = Date.UTC(+t.slice(0, 4), +t.slice(4, 6) - 1, +t.slice(6, 8), +t.slice(8, 10), +t.slice(10, 12), +t.slice(12, 14));
     const seconds = ms / 1000;
     if (!(seconds >= 0 && seconds <= 0xffffffff) || formatTime(seconds) !== t) {
       throw new RdataError(`${what} "${t}" is not a valid time between 1970 and 2106`);
     }
+    if (recentTimes.size >= 64) recentTimes.clear();
+    recentTimes.set(t, seconds);
     return seconds;
   }
   return parseUint(token, 0xffffffff, what);

@@ -176,6 +176,9 @@ function parseGeneric(f: Fields): Buffer {
   return data;
 }
 
+/** Where {@link rdataToWire} writes (synchronously, one call at a time) before copying the RDATA out. */
+const scratch = Buffer.alloc(1024);
+
 /**
  * Converts RDATA from presentation form to uncompressed wire form (names are written as given, case kept).
  * Accepts the type's own format or, for any type, the RFC 3597 generic form `\# <len> <hex>`.
@@ -189,7 +192,7 @@ export function rdataToWire(type: string, rdata: string): Buffer {
     if (tokens[0] !== undefined && !tokens[0].quoted && tokens[0].text === "\\#") return parseGeneric(fields);
     const codec = CODECS.get(mnemonic);
     if (codec === undefined) throw new RdataError(`type ${mnemonic} has no presentation format here; use "\\# <len> <hex>"`);
-    const out = new WireWriter();
+    const out = new WireWriter(scratch);
     codec.encode(fields, out);
     fields.end();
     const wire = out.toBuffer();

@@ -25,6 +25,8 @@ const BY_NUMBER: ReadonlyMap<number, string> = new Map([...BY_NAME].map(([name, 
  * Throws {@link RdataError} for an unknown mnemonic or an out-of-range number.
  */
 export function typeToNumber(type: string): number {
+  const exact = BY_NAME.get(type);
+  if (exact !== undefined) return exact;
   const upper = type.toUpperCase();
   const known = BY_NAME.get(upper);
   if (known !== undefined) return known;

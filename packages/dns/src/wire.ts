@@ -80,8 +80,10 @@ export class WireReader {
 
 /** Accumulates RDATA in wire form (one growing buffer; {@link WireWriter.toBuffer} copies the octets out). */
 export class WireWriter {
-  private buf = Buffer.allocUnsafe(128);
   private used = 0;
+
+  /** `buf`: a buffer to start writing into, when the caller has one no other writer uses meanwhile. */
+  constructor(private buf: Buffer = Buffer.allocUnsafe(128)) {}
 
   /** Makes room for `n` more octets. */
   private room(n: number): void {
@@ -115,7 +117,8 @@ export class WireWriter {
   /** Appends raw octets. */
   bytes(b: Buffer): this {
     this.room(b.length);
-    this.used += b.copy(this.buf, this.used);
+    this.buf.set(b, this.used);
+    this.used += b.length;
     return this;
   }
 
@@ -136,7 +139,9 @@ export class WireWriter {
 
   /** The accumulated octets (a copy). */
   toBuffer(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.used));
+    const out = Buffer.allocUnsafe(this.used);
+    out.set(this.buf.subarray(0, this.used));
+    return out;
   }
 }
 

@@ -149,7 +149,7 @@ function isCanonicalPlainName(text: string): boolean {
     if (c === 0x2e) {
       if (label === 0 || label > 63) return false;
       label = 0;
-    } else if (c <= 0x20 || c >= 0x7f || (c >= 0x41 && c <= 0x5a) || NAME_ESCAPED.has(c)) {
+    } else if (c >= 0x80 || PLAIN_NAME_CHAR[c] === 0) {
       return false;
     } else {
       label++;
@@ -158,8 +158,13 @@ function isCanonicalPlainName(text: string): boolean {
   return true;
 }
 
-/** Characters {@link formatNameLabels} escapes in a label (besides blanks and non-ASCII): " ( ) ; \ @ $ */
-const NAME_ESCAPED = new Set([0x22, 0x28, 0x29, 0x3b, 0x5c, 0x40, 0x24]);
+/**
+ * 1 for the ASCII characters that stand for themselves in a canonical name: printable, not upper case, not one that
+ * {@link formatNameLabels} escapes (" ( ) ; \ @ $ and the dot, which separates labels).
+ */
+const PLAIN_NAME_CHAR = Uint8Array.from({ length: 128 }, (_, c) =>
+  c > 0x20 && c < 0x7f && !(c >= 0x41 && c <= 0x5a) && !'"();\\@$.'.includes(String.fromCharCode(c)) ? 1 : 0,
+);
 
 /** The canonical (lower-case, canonical escapes) form of an absolute owner name; throws plain errors. */
 function canonicalOwner(text: string): string {

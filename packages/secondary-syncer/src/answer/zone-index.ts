@@ -11,7 +11,7 @@ import { nameKey, nameToWire, parseName } from "./names";
 import { soaNumbers, TARGET_OFFSET } from "./rdata-fields";
 import { SIG_BIT } from "./types";
 import type { CompiledZone } from "./types";
-import { WireName } from "./wire-name";
+import { copyBytes, WireName } from "./wire-name";
 import { nameOf, nodeOf, zoneNodes } from "./zone-view";
 
 export { createZoneSet } from "./zone-set";
@@ -39,7 +39,7 @@ class RecordList {
     this.ttl[this.n] = ttl;
     this.data[this.n++] = this.used;
     this.arena.writeUInt16BE(wire.length, this.used);
-    wire.copy(this.arena, this.used + 2);
+    copyBytes(wire, 0, this.arena, this.used + 2, wire.length);
     this.used += wire.length + 2;
   }
 
@@ -249,7 +249,7 @@ function buildRRsets(names: NameTable, list: RecordList) {
         } else if (isDuplicate(arena, first, used, src, at, size)) {
           continue;
         }
-        src.copy(arena, used, at, at + size);
+        copyBytes(src, at, arena, used, size);
         used += size;
         records++;
       }
