@@ -53,9 +53,10 @@ export class AdaptiveCoalesceWindow {
 
 /**
  * Time from `nowMs` (wall clock, ms since the epoch) to the next multiple of `windowMs`. Waiting for the window
- * this way lines up the batches of every secondary seeing the same events (clocks in sync, as NTP keeps them): their
- * zone-data requests reach the zone-provider together and share one AXFR of the primary, instead of drifting apart
- * by up to a window each. It also halves the average wait of an isolated change (window / 2 instead of window).
+ * this way lines up the batches of every secondary seeing the same events (clocks in sync, as NTP keeps them), so
+ * their zone-data requests can reach the zone-provider within its window and share one AXFR of the primary instead
+ * of drifting apart by up to a window each (on busy shared cores they still spread: docs/scale.md). It also halves
+ * the average wait of an isolated change (window / 2 instead of window).
  */
 export function msToWindowBoundary(nowMs: number, windowMs: number): number {
   if (windowMs <= 0) return 0;
