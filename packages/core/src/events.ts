@@ -305,6 +305,11 @@ export const zoneStateSchema = z.object({
   zones: z.array(z.tuple([z.string(), z.number().int().min(0).max(0xffffffff)])),
   /** Present when more zones follow: pass it as `after`. */
   next: z.string().optional(),
+  /**
+   * Single-zone requests only: events for this zone have reached the secondary and are not applied yet (it is
+   * transferring or about to). A serial behind the primary's is then not a fault (yet).
+   */
+  pending: z.boolean().optional(),
 });
 /** Reply to a zone-state request. */
 export type ZoneState = z.infer<typeof zoneStateSchema>;

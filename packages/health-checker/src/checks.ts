@@ -107,17 +107,23 @@ export interface EventCheckResult {
   id: string;
   secondarySerial: number | undefined;
   resync: ZoneEventType | undefined;
+  /** The secondary is still applying events for the zone: not compared this time. */
+  pending?: boolean;
   error?: string;
 }
 
-/** Asks every active secondary for `zone` (then the primary) and publishes a targeted resync where they differ. */
+/**
+ * Asks every active secondary for `zone` (then the primary) and publishes a targeted resync where they differ.
+ * A secondary still applying events for the zone (a large zone takes a while) is left alone: a resync now would
+ * only transfer the zone once more; if it ends up behind anyway, the periodic check resyncs it.
+ */
 export async function runEventCheck(deps: CheckDeps, zone: string): Promise<{ primarySerial: number | undefined; secondaries: EventCheckResult[] }> {
   const active = deps.registry.active().map((s) => s.id);
   const held = await mapLimit(active, deps.concurrency, async (id) => {
     try {
-      return { id, serial: await deps.states.zoneSerial(id, zone), error: undefined };
+      return { id, ...(await deps.states.zoneStatus(id, zone)), error: undefined };
     } catch (err) {
-      return { id, serial: undefined, error: (err as Error).message };
+      return { id, serial: undefined, pending: false, error: (err as Error).message };
     }
   });
   const primarySerial = (await deps.powerdns.zone(zone))?.serial;
@@ -126,6 +132,11 @@ export async function runEventCheck(deps: CheckDeps, zone: string): Promise<{ pr
     if (h.error !== undefined) {
       deps.logger.warn({ secondary: h.id, zone, err: h.error }, "event check: secondary did not answer");
       secondaries.push({ id: h.id, secondarySerial: undefined, resync: undefined, error: h.error });
+      continue;
+    }
+    if (h.pending) {
+      deps.logger.debug({ secondary: h.id, zone, serial: h.serial }, "event check: secondary still applying the zone");
+      secondaries.push({ id: h.id, secondarySerial: h.serial, resync: undefined, pending: true });
       continue;
     }
     const resync = resyncFor(primarySerial, h.serial);

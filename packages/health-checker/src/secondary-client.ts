@@ -15,6 +15,8 @@ export interface SecondaryStateClient {
   fullState(id: string): Promise<{ serials: Map<string, number>; digest: string; pages: number }>;
   /** The serial of one zone on the secondary (undefined: not served). */
   zoneSerial(id: string, zone: string): Promise<number | undefined>;
+  /** One zone's serial there (undefined: not served) and whether its events are still being applied. */
+  zoneStatus(id: string, zone: string): Promise<{ serial: number | undefined; pending: boolean }>;
   /** Just the digest and count. */
   digest(id: string): Promise<{ digest: string; count: number }>;
   readonly bytes: ByteCounter;
@@ -55,6 +57,10 @@ export function secondaryStateClient(nc: NatsConnection, timeoutMs: number, page
     async zoneSerial(id, zone) {
       const page = await ask(id, { zone });
       return page.zones[0]?.[1];
+    },
+    async zoneStatus(id, zone) {
+      const page = await ask(id, { zone });
+      return { serial: page.zones[0]?.[1], pending: page.pending === true };
     },
     async digest(id) {
       const page = await ask(id, { digestOnly: true });

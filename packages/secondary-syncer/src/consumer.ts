@@ -58,6 +58,8 @@ export interface EventConsumer {
   stop(): Promise<void>;
   /** Events delivered and not yet settled: waiting in the queue or in the batch being applied. */
   backlog(): number;
+  /** Whether events for `zone` (normalized) are delivered and not yet settled. */
+  hasPending(zone: string): boolean;
 }
 
 /** Runs `fn` on every item with at most `limit` at a time; resolves when all are done (fn must not throw). */
@@ -202,6 +204,7 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
   let stopMessages: (() => void) | undefined;
   const queue: JsMsg[] = [];
   let inBatch = 0;
+  let batchZones = new Set<string>();
   let settled = 0;
   let lastProgress = Date.now();
   let wakeWorker: (() => void) | undefined;
@@ -238,6 +241,7 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
       if (stopped) break;
       const batch = queue.splice(0, queue.length);
       inBatch = batch.length;
+      batchZones = new Set(batch.map(zoneOfMessage).filter((z): z is string => z !== undefined));
       const zones =
         batch.length > 0
           ? await processBatch(batch, opts, () => stopped).catch((err: unknown) => {
@@ -247,6 +251,7 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
             })
           : new Set<string>();
       inBatch = 0;
+      batchZones = new Set();
       settled += batch.length;
       repeats = zones.size > 0 && queue.some((m) => {
         const zone = zoneOfMessage(m);
@@ -303,5 +308,6 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
       await Promise.race([pump, sleep(2000)]);
     },
     backlog: () => queue.length + inBatch,
+    hasPending: (zone) => batchZones.has(zone) || queue.some((m) => zoneOfMessage(m) === zone),
   };
 }

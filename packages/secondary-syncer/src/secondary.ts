@@ -109,7 +109,7 @@ export async function startSecondary(
         onOutcome?.(o, ms);
       },
     });
-    stopZoneState = startZoneStateResponder(nc, cfg.secondary.id, zoneState, logger);
+    stopZoneState = startZoneStateResponder(nc, cfg.secondary.id, zoneState, logger, (zone) => consumer?.hasPending(zone) ?? false);
     stopHeartbeat = startHeartbeat(
       nc,
       {

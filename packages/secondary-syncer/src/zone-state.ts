@@ -61,8 +61,11 @@ function indexAfter(entries: ReadonlyArray<[string, number]>, after: string): nu
   return lo;
 }
 
-/** Builds the reply to a zone-state request from a snapshot (pure; pages by count and by bytes). */
-export function buildZoneState(id: string, snap: ZoneStateSnapshot, req: ZoneStateRequest): ZoneState {
+/**
+ * Builds the reply to a zone-state request from a snapshot (pure; pages by count and by bytes). `isPending`
+ * tells, for a single-zone request, whether events for the zone wait to be applied.
+ */
+export function buildZoneState(id: string, snap: ZoneStateSnapshot, req: ZoneStateRequest, isPending?: (zone: string) => boolean): ZoneState {
   const base: ZoneState = { type: "zone.state", version: 1, id, digest: snap.digest, count: snap.entries.length, zones: [] };
   if (req.digestOnly) return base;
   if (req.zone !== undefined) {
@@ -70,6 +73,7 @@ export function buildZoneState(id: string, snap: ZoneStateSnapshot, req: ZoneSta
     const i = indexAfter(snap.entries, zone) - 1;
     const hit = i >= 0 ? snap.entries[i] : undefined;
     if (hit && hit[0] === zone) base.zones.push([hit[0], hit[1]]);
+    if (isPending?.(zone)) base.pending = true;
     return base;
   }
   const limit = req.limit ?? ZONE_STATE_DEFAULT_LIMIT;
@@ -87,13 +91,19 @@ export function buildZoneState(id: string, snap: ZoneStateSnapshot, req: ZoneSta
 }
 
 /** Answers zone-state requests for secondary `id` until the returned stop function is called. */
-export function startZoneStateResponder(nc: NatsConnection, id: string, tracker: ZoneStateTracker, logger: Logger): () => void {
+export function startZoneStateResponder(
+  nc: NatsConnection,
+  id: string,
+  tracker: ZoneStateTracker,
+  logger: Logger,
+  isPending?: (zone: string) => boolean,
+): () => void {
   const sub = nc.subscribe(secondaryStateSubject(id), {
     callback: (err, msg) => {
       if (err) return;
       try {
         const req = decodeMessage(zoneStateRequestSchema, msg.data, "zone-state request");
-        msg.respond(encodeMessage(buildZoneState(id, tracker.snapshot(), req)));
+        msg.respond(encodeMessage(buildZoneState(id, tracker.snapshot(), req, isPending)));
       } catch (e) {
         const code = e instanceof MessageDecodeError ? e.code : "PDNSD_ZONE_STATE_FAILED";
         logger.warn({ err: (e as Error).message, code }, "zone-state request failed");

@@ -43,3 +43,13 @@ describe("zone state of a secondary", () => {
     expect(page.next).toBeDefined();
   });
 });
+
+describe("zone-state: pending events", () => {
+  test("a single-zone reply says whether events for the zone wait to be applied", () => {
+    const tracker = createZoneStateTracker(createZoneSet());
+    const req = { type: "zone.state.request" as const, version: 1 as const, zone: "Busy.Example." };
+    expect(buildZoneState("s1", tracker.snapshot(), req, (z) => z === "busy.example.").pending).toBe(true);
+    expect(buildZoneState("s1", tracker.snapshot(), req, () => false).pending).toBeUndefined();
+    expect(buildZoneState("s1", tracker.snapshot(), { type: "zone.state.request", version: 1 }, () => true).pending).toBeUndefined();
+  });
+});
