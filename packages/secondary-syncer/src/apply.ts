@@ -14,9 +14,10 @@ import type { HeldZoneText } from "./zone-text-delta";
 export interface ServedZones {
   /**
    * Prepares `records` of `zone` for serving (the answer engine compiles them) and returns the function that swaps
-   * them in. Throws when they cannot be served; nothing changes until the returned function is called.
+   * them in. Throws when they cannot be served; nothing changes until the returned function is called. The swap
+   * may return a function to call once the zone is stored (DNS worker processes reload it from SQLite then).
    */
-  prepare(zone: string, records: readonly ZoneRecord[]): () => void;
+  prepare(zone: string, records: readonly ZoneRecord[]): () => (() => void) | void;
   /** Prepares and swaps in at once. */
   replace(zone: string, records: readonly ZoneRecord[]): void;
   remove(zone: string): void;
@@ -142,14 +143,17 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false): Pro
   }
   const records = parseSignedZoneRecords(reply);
   // Compiled before it is stored: data the answer engine cannot serve is never stored (nor served after a restart).
+  // Swapped in before it is stored: the fsync of the store is not on the answer path. The event is acked only
+  // after the store, so a crash in between means the event comes again (docs/durability.md).
   const serve = prepareServing(deps, zone, records);
+  const stored = serve();
   deps.store.put({ ...reply, zone });
-  serve();
+  stored?.();
   return { result: "applied", zone, serial: reply.serial, records: records.length };
 }
 
 /** Compiles `records` for serving; data the answer engine refuses is rejected like unparsable text. */
-function prepareServing(deps: ApplyDeps, zone: string, records: readonly ZoneRecord[]): () => void {
+function prepareServing(deps: ApplyDeps, zone: string, records: readonly ZoneRecord[]): () => (() => void) | void {
   try {
     return deps.served.prepare(zone, records);
   } catch (err) {

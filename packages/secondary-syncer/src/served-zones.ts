@@ -11,21 +11,22 @@ export interface ServedZoneSet extends ServedZones {
 
 /**
  * Creates an empty served-zone set. Preparing a zone compiles it; swapping it in then replaces one reference.
- * `onChange` is called after each swap or removal (DNS worker processes are told to reload the zone).
+ * `onChange` is called once a swapped-in zone is stored (the swap returns the function that does it), and after
+ * each removal: DNS worker processes are told to reload the zone.
  */
 export function createServedZones(onChange?: (zone: string, removed: boolean) => void): ServedZoneSet {
   const zoneSet = createZoneSet();
-  const prepare = (zone: string, records: readonly ZoneRecord[]): (() => void) => {
+  const prepare = (zone: string, records: readonly ZoneRecord[]): (() => () => void) => {
     const compiled = compileZone(zone, records);
     return () => {
       zoneSet.put(compiled);
-      onChange?.(zone, false);
+      return () => onChange?.(zone, false); // once stored: workers reload it from SQLite
     };
   };
   return {
     zoneSet,
     prepare,
-    replace: (zone, records) => prepare(zone, records)(),
+    replace: (zone, records) => prepare(zone, records)()(),
     remove: (zone) => {
       zoneSet.remove(zone);
       onChange?.(zone, true);
