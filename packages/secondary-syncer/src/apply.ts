@@ -147,7 +147,7 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false): Pro
   // after the store, so a crash in between means the event comes again (docs/durability.md).
   const serve = prepareServing(deps, zone, records);
   const stored = serve();
-  deps.store.put({ ...reply, zone });
+  await deps.store.putGrouped({ ...reply, zone });
   stored?.();
   return { result: "applied", zone, serial: reply.serial, records: records.length };
 }

@@ -19,6 +19,11 @@ export interface ZoneStore {
   serials(): Map<string, number>;
   /** Inserts or replaces a zone atomically. */
   put(zone: SignedZone): void;
+  /**
+   * Inserts or replaces a zone atomically; resolves once committed. Zones put while the event loop is busy
+   * (parallel transfers finishing together) share one transaction: one fsync for all of them.
+   */
+  putGrouped(zone: SignedZone): Promise<void>;
   /** Removes a zone; returns whether it existed. */
   delete(zone: string): boolean;
   close(): void;
@@ -87,7 +92,7 @@ export function openZoneStore(path: string): ZoneStore {
        nonce = excluded.nonce, requester = excluded.requester`,
   );
   const remove = db.prepare<[string]>("DELETE FROM zones WHERE name = ?");
-  const putTx = db.transaction((z: SignedZone) => {
+  const upsertZone = (z: SignedZone): void => {
     upsert.run({
       name: z.zone,
       serial: z.serial,
@@ -98,7 +103,24 @@ export function openZoneStore(path: string): ZoneStore {
       nonce: z.version === 2 ? (z.nonce ?? null) : null,
       requester: z.version === 2 ? (z.requester ?? null) : null,
     });
+  };
+  const putTx = db.transaction(upsertZone);
+  const putManyTx = db.transaction((zones: SignedZone[]) => {
+    for (const z of zones) upsertZone(z);
   });
+  // Group commit: puts waiting for the next flush, each with its promise's settle functions.
+  let waiting: Array<{ zone: SignedZone; resolve: () => void; reject: (err: unknown) => void }> = [];
+  const flush = (): void => {
+    const group = waiting;
+    waiting = [];
+    try {
+      putManyTx(group.map((w) => w.zone));
+    } catch (err) {
+      for (const w of group) w.reject(err);
+      return;
+    }
+    for (const w of group) w.resolve();
+  };
   return {
     all: () => selectAll.all().map(fromRow),
     get: (zone) => {
@@ -107,7 +129,15 @@ export function openZoneStore(path: string): ZoneStore {
     },
     serials: () => new Map(selectSerials.all().map((r) => [r.name, r.serial])),
     put: (zone) => putTx(zone),
+    putGrouped: (zone) =>
+      new Promise<void>((resolve, reject) => {
+        if (waiting.length === 0) setImmediate(flush);
+        waiting.push({ zone, resolve, reject });
+      }),
     delete: (zone) => remove.run(zone).changes > 0,
-    close: () => db.close(),
+    close: () => {
+      if (waiting.length > 0) flush(); // settle grouped puts still waiting before closing
+      db.close();
+    },
   };
 }
