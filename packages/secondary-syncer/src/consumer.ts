@@ -205,6 +205,16 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
   const queue: JsMsg[] = [];
   let inBatch = 0;
   let batchZones = new Set<string>();
+  // Zones of the queued messages (decoded once, when queued): hasPending must stay cheap, the health-checker may
+  // ask about thousands of zones while thousands of events wait.
+  const queuedZones = new Map<string, number>();
+  const queueZone = (zone: string | undefined, delta: number): void => {
+    if (zone === undefined) return;
+    const n = (queuedZones.get(zone) ?? 0) + delta;
+    if (n > 0) queuedZones.set(zone, n);
+    else queuedZones.delete(zone);
+  };
+  const zoneOf = new WeakMap<JsMsg, string | undefined>();
   let settled = 0;
   let lastProgress = Date.now();
   let wakeWorker: (() => void) | undefined;
@@ -241,7 +251,12 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
       if (stopped) break;
       const batch = queue.splice(0, queue.length);
       inBatch = batch.length;
-      batchZones = new Set(batch.map(zoneOfMessage).filter((z): z is string => z !== undefined));
+      batchZones = new Set();
+      for (const m of batch) {
+        const zone = zoneOf.get(m);
+        queueZone(zone, -1);
+        if (zone !== undefined) batchZones.add(zone);
+      }
       const zones =
         batch.length > 0
           ? await processBatch(batch, opts, () => stopped).catch((err: unknown) => {
@@ -253,10 +268,7 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
       inBatch = 0;
       batchZones = new Set();
       settled += batch.length;
-      repeats = zones.size > 0 && queue.some((m) => {
-        const zone = zoneOfMessage(m);
-        return zone !== undefined && zones.has(zone);
-      });
+      repeats = zones.size > 0 && [...zones].some((zone) => queuedZones.has(zone));
       window.afterBatch(repeats);
       if (queue.length > 0 && Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
         lastProgress = Date.now();
@@ -284,6 +296,9 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
             msg.nak();
             continue;
           }
+          const zone = zoneOfMessage(msg);
+          zoneOf.set(msg, zone);
+          queueZone(zone, 1);
           queue.push(msg);
           wake();
         }
@@ -308,6 +323,6 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
       await Promise.race([pump, sleep(2000)]);
     },
     backlog: () => queue.length + inBatch,
-    hasPending: (zone) => batchZones.has(zone) || queue.some((m) => zoneOfMessage(m) === zone),
+    hasPending: (zone) => batchZones.has(zone) || queuedZones.has(zone),
   };
 }
