@@ -126,7 +126,10 @@ export async function runEventCheck(deps: CheckDeps, zone: string): Promise<{ pr
       return { id, serial: undefined, pending: false, error: (err as Error).message };
     }
   });
-  const primarySerial = (await deps.powerdns.zone(zone))?.serial;
+  // Nobody to compare (all still applying, or silent): spare PowerDNS the request. After a burst of events,
+  // e.g. a fresh secondary catching up on thousands of zones, that is most event checks.
+  const comparable = held.some((h) => h.error === undefined && !h.pending);
+  const primarySerial = comparable ? (await deps.powerdns.zone(zone))?.serial : undefined;
   const secondaries: EventCheckResult[] = [];
   for (const h of held) {
     if (h.error !== undefined) {

@@ -52,3 +52,23 @@ test("an outdated secondary gets a resync; one still applying events for the zon
   expect(by.current).toMatchObject({ resync: undefined });
   expect(by.silent?.error).toBe("timeout");
 });
+
+test("when every secondary is still applying the zone, PowerDNS is not asked at all", async () => {
+  const registry = new SecondaryRegistry(60_000);
+  registry.heartbeat(heartbeat("busy"), Date.now());
+  let asked = 0;
+  const result = await runEventCheck(
+    {
+      powerdns: { zone: async () => (asked++, { name: ZONE, serial: 5 }) } as never,
+      states: { zoneStatus: async () => ({ serial: 4, pending: true }) } as never,
+      registry,
+      publish: async () => ({}) as never,
+      logger: createLogger("test", "silent"),
+      maxResyncsPerSecondary: 100,
+      concurrency: 4,
+    },
+    ZONE,
+  );
+  expect(asked).toBe(0);
+  expect(result.secondaries).toEqual([{ id: "busy", secondarySerial: 4, resync: undefined, pending: true }]);
+});
