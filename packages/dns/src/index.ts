@@ -4,6 +4,7 @@ export { AxfrError, DnsError, NameError, RdataError, ZoneTextError } from "./err
 export { compareCanonical, isCanonicalSubdomainOf, isSubdomainOf, labelsOf, normalizeName, parentName } from "./names";
 export { canonicalType, numberToType, typeToNumber } from "./rrtypes";
 export { nameToWire } from "./wire";
+export { dottedQuadValue } from "./ip";
 export { formatGenericRdata, hasTypedPresentation, rdataFromWire, rdataToWire } from "./rdata";
 export { parseZoneText, parseZoneTextWire, renderZoneText, renderZoneTextFromWire, soaSerialOf } from "./zone-text";
 export { MessageFormatError, readMessageAnswers } from "./message-records";

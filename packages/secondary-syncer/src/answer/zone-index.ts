@@ -1,6 +1,6 @@
 // Compiles a zone's records into an immutable packed index at load time (NSD-style): numbered names, one RDATA arena.
 
-import { rdataToWire, typeToNumber } from "@pdns-distribute/dns";
+import { dottedQuadValue, rdataToWire, typeToNumber } from "@pdns-distribute/dns";
 import type { ZoneRecord, ZoneWireRecord } from "@pdns-distribute/dns";
 import { RRType } from "./constants";
 import { compileNsecChain } from "./denial";
@@ -89,7 +89,7 @@ export function compileZone(origin: string, records: readonly (ZoneRecord | Zone
   const lastId = [-1, -1];
   for (const record of records) {
     const known = (record as Partial<ZoneWireRecord>).wire;
-    const a = known === undefined && record.type === "A" ? parseDottedQuad(record.rdata) : -1;
+    const a = known === undefined && record.type === "A" ? dottedQuadValue(record.rdata) : -1;
     const { type, wire } =
       known !== undefined ? { type: (record as ZoneWireRecord).typeNumber, wire: known } : a >= 0 ? { type: RRType.A, wire: null } : encodeRecord(record);
     const covered = type === RRType.RRSIG && wire !== null ? wire.readUInt16BE(0) : -1;
@@ -130,32 +130,6 @@ function encodeRecord(record: ZoneRecord): { type: number; wire: Buffer } {
       cause: err,
     });
   }
-}
-
-/**
- * A dotted-quad IPv4 address ("192.0.2.1", 1 to 3 digits per part, each ≤ 255) as a 32-bit number, or -1 for any
- * other text (then parsed by `rdataToWire`, which accepts exactly the same strings and more).
- */
-function parseDottedQuad(text: string): number {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let parts = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i === text.length ? 0x2e : text.charCodeAt(i);
-    if (c === 0x2e) {
-      if (digits === 0 || part > 255 || ++parts > 4) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
-      part = part * 10 + (c - 0x30);
-      digits++;
-    } else {
-      return -1;
-    }
-  }
-  return parts === 4 ? value : -1;
 }
 
 /** Numbers an owner name and its ancestors below the apex; -1 when it lies outside the zone. */
