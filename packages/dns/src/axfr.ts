@@ -11,7 +11,7 @@ import { recordFromPacketAnswer } from "./packet-records";
 import { rdataFromWire, rdataToWire } from "./rdata";
 import { numberToType, typeToNumber } from "./rrtypes";
 import type { ZoneRecord } from "./types";
-import { WireReader, nameToWire } from "./wire";
+import { nameToWire } from "./wire";
 
 /** Options of {@link axfr}. */
 export interface AxfrOptions {
@@ -145,14 +145,6 @@ export async function axfr(options: AxfrOptions): Promise<ZoneRecord[]> {
   } catch (err) {
     throw new AxfrError(`unusable record in AXFR of ${normalizeName(options.zone)}: ${(err as Error).message}`, { cause: err });
   }
-}
-
-/** The SOA serial in an SOA record's uncompressed RDATA. */
-export function soaSerialOfWire(rdata: Buffer): number {
-  const r = new WireReader(rdata);
-  r.name();
-  r.name();
-  return r.u32();
 }
 
 /**

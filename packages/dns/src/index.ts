@@ -6,11 +6,11 @@ export { canonicalType, numberToType, typeToNumber } from "./rrtypes";
 export { nameToWire } from "./wire";
 export { dottedQuadValue } from "./ip";
 export { formatGenericRdata, hasTypedPresentation, rdataFromWire, rdataToWire } from "./rdata";
-export { parseZoneText, parseZoneTextWire, renderZoneText, renderZoneTextFromWire, soaSerialOf } from "./zone-text";
+export { parseZoneText, parseZoneTextWire, renderZoneText, renderZoneTextFromWire, soaSerialOf, soaSerialOfWire } from "./zone-text";
 export { MessageFormatError, readMessageAnswers } from "./message-records";
 export { applyZoneTextDelta, diffZoneText, zoneTextDeltaBytes, zoneTextLines } from "./zone-text-delta";
 export { recordFromPacketAnswer } from "./packet-records";
-export { axfr, axfrWire, soaSerialOfWire } from "./axfr";
+export { axfr, axfrWire } from "./axfr";
 
 export type { ZoneRecord, ZoneWireRecord } from "./types";
 export type { ZoneTextDelta } from "./zone-text-delta";

@@ -234,6 +234,14 @@ export function parseZoneText(text: string): ZoneRecord[] {
   return parseZoneTextWire(text).map((r) => ({ name: r.name, type: r.type, ttl: r.ttl, rdata: rdataFromWire(r.typeNumber, r.wire) }));
 }
 
+/** The SOA serial in an SOA record's uncompressed RDATA; throws RdataError when it is too short. */
+export function soaSerialOfWire(rdata: Buffer): number {
+  const r = new WireReader(rdata);
+  r.name();
+  r.name();
+  return r.u32();
+}
+
 /**
  * The serial of the zone's SOA record. Throws {@link ZoneTextError} when there is no SOA record, more than one,
  * or its RDATA is invalid.
@@ -244,10 +252,7 @@ export function soaSerialOf(records: readonly ZoneRecord[]): number {
   if (soas.length > 1) throw new ZoneTextError(`the zone has ${soas.length} SOA records`);
   const soa = soas[0] as ZoneRecord;
   try {
-    const r = new WireReader(rdataToWire("SOA", soa.rdata));
-    r.name();
-    r.name();
-    return r.u32();
+    return soaSerialOfWire(rdataToWire("SOA", soa.rdata));
   } catch (err) {
     throw new ZoneTextError(`invalid SOA record of ${soa.name}: ${(err as Error).message}`, { cause: err });
   }
