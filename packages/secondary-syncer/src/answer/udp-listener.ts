@@ -69,10 +69,7 @@ async function openDgram(options: UdpListenerOptions, context: () => AnswerConte
   const rrl = createResponseRateLimiter(options.rrl);
   udp.on("message", (msg, rinfo) => {
     let response = safeAnswer(msg, context, logger);
-    if (rrl !== null && response !== null) {
-      const action = rrl.check(rinfo.address, response, Date.now());
-      if (action !== RRL_ACTION.send) response = action === RRL_ACTION.slip ? truncatedResponse(response) : null;
-    }
+    if (rrl !== null && response !== null) response = rateLimited(rrl, rinfo.address, response, Date.now());
     options.onQuery?.(msg, response, "udp");
     if (response === null) return;
     // No send callback: Node queues one process.nextTick per callback (about a tenth of the UDP throughput). A send
@@ -116,12 +113,10 @@ async function openBatch(options: UdpListenerOptions, context: () => AnswerConte
       const msg = input.subarray(start, start + sock.packetLength(i));
       let length = safeAnswerInto(msg, context, out, at, logger);
       if (rrl !== null && length > 0) {
-        const action = rrl.check(sock.peerAddress(i), out.subarray(at, at + length), now);
-        if (action === RRL_ACTION.slip) {
-          const slipped = truncatedResponse(out.subarray(at, at + length));
-          slipped.copy(out, at);
-          length = slipped.length;
-        } else if (action !== RRL_ACTION.send) length = -1;
+        const response = out.subarray(at, at + length);
+        const sent = rateLimited(rrl, sock.peerAddress(i), response, now);
+        if (sent === null) length = -1;
+        else if (sent !== response) length = sent.copy(out, at); // slipped: the truncated form, never longer
       }
       if (onQuery !== undefined) onQuery(msg, length > 0 ? out.subarray(at, at + length) : null, "udp");
       if (length <= 0) continue;
@@ -150,6 +145,13 @@ async function openBatch(options: UdpListenerOptions, context: () => AnswerConte
       return Promise.resolve();
     },
   };
+}
+
+/** What RRL lets out for `response` to `address`: the response itself, its truncated form (slip), or null (drop). */
+function rateLimited(rrl: NonNullable<ReturnType<typeof createResponseRateLimiter>>, address: string, response: Buffer, now: number): Buffer | null {
+  const action = rrl.check(address, response, now);
+  if (action === RRL_ACTION.send) return response;
+  return action === RRL_ACTION.slip ? truncatedResponse(response) : null;
 }
 
 /** {@link answerQuery} guarded once more, so that a failing zone source cannot crash the listener. */
