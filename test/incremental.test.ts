@@ -64,6 +64,26 @@ describe("incremental transfer", () => {
     process.stdout.write(`delta reply bytes: ${entries.map((e) => e.bytes as number).join(", ")}\n`);
   });
 
+  test("read-ahead: the zone-provider reads a changed zone when its event goes by; every secondary's request shares that one AXFR", async () => {
+    const providerMetric = async (name: string, labels: string) => {
+      const text = await (await fetch(`${cluster.zoneProviderMetricsUrl}/metrics`)).text();
+      const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+      return line ? Number(line.split(" ").at(-1)) : 0;
+    };
+    const tcpQueries = async () => Number((await cluster.pdns.pdnsControl(["show", "tcp-queries"])).stdout.trim());
+    const aheadBefore = await providerMetric("pdnsd_zone_data_reads_total", 'read="ahead"');
+    const freshBefore = await providerMetric("pdnsd_zone_data_reads_total", 'read="fresh"');
+    const tcpBefore = await tcpQueries();
+    await addHost(cluster, "ahead-1", "192.0.2.111");
+    await waitFor(async () => (await providerMetric("pdnsd_zone_data_reads_total", 'read="ahead"')) >= aheadBefore + cluster.secondaries.length, {
+      timeoutMs: 5000,
+      what: "every secondary's request served by the read-ahead",
+    });
+    expect(await providerMetric("pdnsd_zone_data_reads_total", 'read="fresh"')).toBe(freshBefore);
+    // One AXFR of the 5,000-record zone for both secondaries (only the zone-provider talks TCP to PowerDNS).
+    expect((await tcpQueries()) - tcpBefore).toBe(1);
+  });
+
   test("changes, removals and a TTL change in a row: every secondary equals the primary record for record", async () => {
     await addHost(cluster, "new-2", "192.0.2.102");
     await cluster.api.patchRRset(ZONE, { name: `host-7.${ZONE}`, type: "A", ttl: 300, changetype: "DELETE", records: [] });

@@ -75,7 +75,15 @@ export const zoneDataRequestSchema = z.object({
       sha256: z.string().regex(/^[0-9a-f]{64}$/),
     })
     .optional(),
+  /**
+   * Ids of the zone events this request answers (at most ZONE_DATA_REQUEST_MAX_EVENTS). The zone-provider may
+   * then answer with a read of PowerDNS that began after it had seen all of them (read-ahead) instead of one
+   * that begins after the request. Absent: a read after the request.
+   */
+  events: z.array(z.string().min(1).max(128)).max(64).optional(),
 });
+/** Most event ids a zone-data request names; a secondary that coalesced more names none. */
+export const ZONE_DATA_REQUEST_MAX_EVENTS = 64;
 /** Request for a zone's signed data. */
 export type ZoneDataRequest = z.infer<typeof zoneDataRequestSchema>;
 

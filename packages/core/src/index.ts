@@ -33,6 +33,7 @@ export {
   zoneTextRefSchema,
   zoneTextDeltaSchema,
   zoneDataRequestSchema,
+  ZONE_DATA_REQUEST_MAX_EVENTS,
   zoneEventSchema,
   zoneSetDigest,
   zoneStateReplySchema,

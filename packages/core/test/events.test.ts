@@ -4,7 +4,9 @@ import {
   encodeMessage,
   newZoneEvent,
   subjectForZoneEvent,
+  ZONE_DATA_REQUEST_MAX_EVENTS,
   zoneDataReplySchema,
+  zoneDataRequestSchema,
   zoneEventSchema,
 } from "@pdns-distribute/core";
 
@@ -37,5 +39,16 @@ describe("zone events", () => {
       "r",
     );
     expect(err.type).toBe("error");
+  });
+});
+
+describe("zone-data request events", () => {
+  const base = { type: "zone.data.request", version: 1, zone: "example.org." };
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => `e${i}`);
+  test("up to ZONE_DATA_REQUEST_MAX_EVENTS event ids; more, or empty ones, are refused", () => {
+    expect(zoneDataRequestSchema.parse({ ...base, events: ids(ZONE_DATA_REQUEST_MAX_EVENTS) }).events).toHaveLength(64);
+    expect(zoneDataRequestSchema.safeParse({ ...base, events: ids(ZONE_DATA_REQUEST_MAX_EVENTS + 1) }).success).toBe(false);
+    expect(zoneDataRequestSchema.safeParse({ ...base, events: [""] }).success).toBe(false);
+    expect(zoneDataRequestSchema.parse(base).events).toBeUndefined();
   });
 });

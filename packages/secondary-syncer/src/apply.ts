@@ -35,7 +35,7 @@ export type FetchedZoneReply = ZoneDataReply & { transfer?: ZoneDataTransfer };
  * `base` (the version held), the reply may be a delta from it; the fetcher rebuilds the full text either way,
  * or throws {@link UnusableDeltaError} when the delta does not fit `base`.
  */
-export type ZoneFetcher = (zone: string, binding: ZoneRequestBinding, base?: HeldZoneText) => Promise<FetchedZoneReply>;
+export type ZoneFetcher = (zone: string, binding: ZoneRequestBinding, base?: HeldZoneText, events?: readonly string[]) => Promise<FetchedZoneReply>;
 
 /** Everything applyZoneEvent needs. */
 export interface ApplyDeps {
@@ -107,11 +107,11 @@ export function parseSignedZoneRecords(signed: SignedZone): ZoneWireRecord[] {
  * Fetches, verifies and applies the current version of `zone`. With `replaceHeld` (the zone was deleted
  * and maybe re-created since), the held version is ignored and a zone the primary no longer has is removed.
  */
-async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false): Promise<ApplyOutcome> {
+async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false, events?: readonly string[]): Promise<ApplyOutcome> {
   const held = replaceHeld ? undefined : deps.store.get(zone);
   const base: HeldZoneText | undefined =
     held && deps.incremental !== false ? { serial: held.serial, sha256: zoneTextDigest(held.zoneText), zoneText: held.zoneText } : undefined;
-  let { reply, binding } = await fetchZoneData(deps, zone, base);
+  let { reply, binding } = await fetchZoneData(deps, zone, base, events);
   let keyIndex: number | undefined;
   if (reply.type !== "error" && reply.transfer === "delta") {
     try {
@@ -120,7 +120,7 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false): Pro
       // The text rebuilt from the delta does not verify: never applied; the full zone is asked for instead.
       deps.logger.warn({ zone, err: (err as Error).message }, "zone delta did not verify; asking for the full zone");
       deps.onDeltaFallback?.("unverified");
-      ({ reply, binding } = await fetchZoneData(deps, zone, undefined));
+      ({ reply, binding } = await fetchZoneData(deps, zone, undefined, events));
     }
   }
   if (reply.type === "error") {
@@ -170,15 +170,16 @@ async function fetchZoneData(
   deps: ApplyDeps,
   zone: string,
   base: HeldZoneText | undefined,
+  events?: readonly string[],
 ): Promise<{ reply: FetchedZoneReply; binding: ZoneRequestBinding }> {
   const binding = newRequestBinding(deps.requester ?? "");
   try {
-    return { reply: await deps.fetchZone(zone, binding, base), binding };
+    return { reply: await deps.fetchZone(zone, binding, base, events), binding };
   } catch (err) {
     if (err instanceof UnusableDeltaError && base) {
       deps.logger.warn({ zone, err: err.message }, "zone delta unusable; asking for the full zone");
       deps.onDeltaFallback?.("unusable");
-      return fetchZoneData(deps, zone, undefined);
+      return fetchZoneData(deps, zone, undefined, events);
     }
     if (err instanceof RejectedZoneError) throw err; // e.g. a referenced zone text that does not match its digest
     throw new TransientSyncError(`zone ${zone}: zone-data request failed: ${(err as Error).message}`, { cause: err });
@@ -231,7 +232,7 @@ export async function applyZoneEvent(deps: ApplyDeps, event: ZoneEvent): Promise
  */
 export async function applyZonePlan(deps: ApplyDeps, plan: ZonePlan): Promise<ApplyOutcome> {
   const zone = normalizeName(plan.zone);
-  if (plan.sync) return syncZone(deps, zone, plan.deleted);
+  if (plan.sync) return syncZone(deps, zone, plan.deleted, plan.eventIds);
   const existed = deps.store.delete(zone);
   deps.served.remove(zone);
   return { result: "deleted", zone, existed };

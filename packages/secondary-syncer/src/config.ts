@@ -110,11 +110,11 @@ export const secondarySyncerConfigSchema = z
         /** Zones transferred at the same time (one zone's events always stay in order). */
         parallel_transfers: z.number().int().min(1).max(256).default(8),
         /**
-         * When the first event reaches an idle secondary, wait this long for more before transferring, ms:
-         * a burst for one zone then costs one transfer. Events arriving while a batch is applied are always
-         * coalesced, so a small window only adds this much to every change's propagation time.
+         * When the first event reaches an idle secondary, wait this long for more before transferring, ms. Events
+         * arriving while a batch is applied are always coalesced and a burst widens the window (below), so the
+         * default is 0: an isolated change is fetched at once (the zone-provider has read it ahead already).
          */
-        coalesce_window_ms: z.number().int().min(0).max(10_000).default(5),
+        coalesce_window_ms: z.number().int().min(0).max(10_000).default(0),
         /**
          * Largest coalescing window, ms: while events for the zones just applied keep arriving during each batch
          * (a burst), the window doubles from coalesce_window_ms up to this; after an idle period it is back to

@@ -39,7 +39,7 @@ export interface EventConsumerOptions {
   maxRetryDelayMs: number;
   deps: ApplyDeps;
   logger: Logger;
-  /** After the first event arrives on an idle consumer, wait this long for more to coalesce, ms (default 5). */
+  /** After the first event arrives on an idle consumer, wait this long for more to coalesce, ms (default 0). */
   coalesceWindowMs?: number;
   /**
    * Largest coalescing window, ms (default 200): while events for the zones being applied keep arriving, the
@@ -119,7 +119,7 @@ function admit(msg: JsMsg, opts: EventConsumerOptions): PendingZoneEvent | undef
       msg.ack(); // a targeted resync for another secondary
       return undefined;
     }
-    return { seq: msg.seq, type: event.type, zone };
+    return { seq: msg.seq, id: event.id, type: event.type, zone };
   } catch (err) {
     // Malformed, oversized or unknown: never applied, never blocks the consumer.
     msg.term();
@@ -232,7 +232,7 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
     const wait = msToWindowBoundary(Date.now(), ms);
     return wait > 0 ? Promise.race([sleep(wait), stopSignal]) : undefined;
   };
-  const window = new AdaptiveCoalesceWindow({ minMs: opts.coalesceWindowMs ?? 5, maxMs: opts.coalesceMaxWindowMs ?? 200 });
+  const window = new AdaptiveCoalesceWindow({ minMs: opts.coalesceWindowMs ?? 0, maxMs: opts.coalesceMaxWindowMs ?? 200 });
   let repeats = false; // events for zones of the last batch arrived while it ran
 
   // Worker: takes everything queued, coalesces it per zone, applies; one batch at a time.

@@ -36,6 +36,8 @@ export function decideApply(held: ZoneVersion | undefined, incoming: ZoneVersion
 /** A decoded zone event waiting in the consumer, in stream order (`zone` already normalized). */
 export interface PendingZoneEvent {
   seq: number;
+  /** The event's id (zone events carry a UUID). */
+  id?: string;
   type: "zone.add" | "zone.modified" | "zone.delete";
   zone: string;
 }
@@ -49,6 +51,8 @@ export interface ZonePlan {
   sync: boolean;
   /** Stream sequences of every event folded into this plan; all are acked together after the apply. */
   seqs: number[];
+  /** Ids of those events (named in the zone-data request, so the zone-provider may answer from its read-ahead). */
+  eventIds: string[];
 }
 
 /**
@@ -65,10 +69,11 @@ export function coalesceEvents(events: PendingZoneEvent[]): ZonePlan[] {
   for (const e of events) {
     let plan = plans.get(e.zone);
     if (!plan) {
-      plan = { zone: e.zone, deleted: false, sync: false, seqs: [] };
+      plan = { zone: e.zone, deleted: false, sync: false, seqs: [], eventIds: [] };
       plans.set(e.zone, plan);
     }
     plan.seqs.push(e.seq);
+    if (e.id !== undefined) plan.eventIds.push(e.id);
     if (e.type === "zone.delete") {
       plan.deleted = true;
       plan.sync = false;

@@ -1,12 +1,25 @@
 // Requests a zone's signed data from the zone-providers over NATS request/reply (large zones via the object
 // store, changes as deltas from the held version).
-import { SUBJECTS, decodeMessage, encodeMessage, zoneDataWireReplySchema } from "@pdns-distribute/core";
-import type { NatsConnection, ZoneDataRequest } from "@pdns-distribute/core";
+import { SUBJECTS, ZONE_DATA_REQUEST_MAX_EVENTS, decodeMessage, encodeMessage, zoneDataWireReplySchema } from "@pdns-distribute/core";
+import type { NatsConnection, ZoneDataRequest, ZoneRequestBinding } from "@pdns-distribute/core";
 import { errors } from "@nats-io/nats-core";
 import type { Msg } from "@nats-io/nats-core";
 import type { ZoneRequestTimeouts } from "./request-timeouts";
 import type { ZoneDataTransfer, ZoneFetcher } from "./apply";
+import type { HeldZoneText } from "./zone-text-delta";
 import { objectStoreReader, resolveZoneText } from "./zone-text-ref";
+
+/**
+ * The zone-data request for `zone`: bound to `binding`, offering `base` for a delta, naming `events` (the ids of
+ * the zone events it acts on, so the zone-provider may answer from the read it began when it saw them). More
+ * events than a request may name: none (a read after the request, always right).
+ */
+export function zoneDataRequest(zone: string, binding: ZoneRequestBinding, base?: HeldZoneText, events?: readonly string[]): ZoneDataRequest {
+  const request: ZoneDataRequest = { type: "zone.data.request", version: 1, zone, nonce: binding.nonce, requester: binding.requester };
+  if (base) request.have = { serial: base.serial, sha256: base.sha256 };
+  if (events && events.length > 0 && events.length <= ZONE_DATA_REQUEST_MAX_EVENTS) request.events = [...events];
+  return request;
+}
 
 /**
  * A fetcher that asks `pdns.zone.data` (with the request's nonce and requester, and the version held when
@@ -21,9 +34,8 @@ export function natsZoneFetcher(
   onReceived?: (transfer: ZoneDataTransfer, bytes: number) => void,
 ): ZoneFetcher {
   const readText = objectStoreReader(nc);
-  return async (zone, binding, base) => {
-    const request: ZoneDataRequest = { type: "zone.data.request", version: 1, zone, nonce: binding.nonce, requester: binding.requester };
-    if (base) request.have = { serial: base.serial, sha256: base.sha256 };
+  return async (zone, binding, base, events) => {
+    const request = zoneDataRequest(zone, binding, base, events);
     const started = Date.now();
     const timeout = timeouts.timeoutFor(zone, base?.zoneText.length);
     let msg: Msg;

@@ -6,7 +6,7 @@ export { AdaptiveCoalesceWindow, msToWindowBoundary } from "./coalesce-window";
 export { loadSecondarySyncerConfig, publicKeyOf, secondarySyncerConfigSchema, trustedPublicKeys } from "./config";
 export { MAX_EVENT_BYTES, retryDelayMs, runBounded, startEventConsumer } from "./consumer";
 export { APPLY_DECISION, coalesceEvents, decideApply } from "./decide";
-export { natsZoneFetcher } from "./fetcher";
+export { natsZoneFetcher, zoneDataRequest } from "./fetcher";
 export { ZoneRequestTimeouts } from "./request-timeouts";
 export { createSyncMetrics } from "./metrics";
 export { buildHeartbeat, startHeartbeat } from "./heartbeat";

@@ -3,7 +3,16 @@ import { generateKeyPair, newZoneEvent, signZone, verifySignedZone, zoneTextDige
 import type { SignedZone, ZoneDataReply, ZoneDataWire, ZoneRequestBinding } from "@pdns-distribute/core";
 import { diffZoneText } from "@pdns-distribute/dns";
 import type { ZoneRecord } from "@pdns-distribute/dns";
-import { RejectedZoneError, TransientSyncError, applyZoneEvent, createServedZones, openZoneStore, withZoneTextDelta } from "@pdns-distribute/secondary-syncer";
+import {
+  RejectedZoneError,
+  TransientSyncError,
+  applyZoneEvent,
+  applyZonePlan,
+  createServedZones,
+  openZoneStore,
+  withZoneTextDelta,
+  zoneDataRequest,
+} from "@pdns-distribute/secondary-syncer";
 import type { ApplyDeps, HeldZoneText, ServedZones } from "@pdns-distribute/secondary-syncer";
 
 const ZONE = "example.org.";
@@ -168,16 +177,19 @@ describe("applyZoneEvent with incremental transfer", () => {
   /** What the fake zone-provider serves now, and the texts it remembers (by SHA-256) to make deltas from. */
   let current: { serial: number; zoneText: string; deltaText?: string; deltaFrom?: string };
   let bases: Array<HeldZoneText | undefined>;
+  let named: Array<readonly string[] | undefined>;
   let fallbacks: string[];
   let deps: ApplyDeps;
 
   beforeEach(() => {
     bases = [];
+    named = [];
     fallbacks = [];
     deps = {
       // Like natsZoneFetcher + the zone-provider: a delta when the requester says what it holds.
-      fetchZone: async (zone, b, base) => {
+      fetchZone: async (zone, b, base, events) => {
         bases.push(base);
+        named.push(events);
         const signed = signZone(zone, current.serial, current.zoneText, key.secretKey, Date.now(), b);
         if (!base) return signed;
         const target = current.deltaText ?? current.zoneText; // deltaText: a delta towards another text (forged)
@@ -225,6 +237,33 @@ describe("applyZoneEvent with incremental transfer", () => {
     await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 2, records: 3 });
     expect(fallbacks).toEqual(["unverified"]);
     expect(deps.store.get(ZONE)?.zoneText).toBe(v(2));
+  });
+
+  test("a plan's event ids go with each of its requests, also the full-zone retry after an unusable delta", async () => {
+    current = { serial: 1, zoneText: v(1) };
+    await applyZonePlan(deps, { zone: ZONE, deleted: false, sync: true, seqs: [1], eventIds: ["e1"] });
+    current = { serial: 3, zoneText: v(3), deltaFrom: v(2) };
+    await expect(applyZonePlan(deps, { zone: ZONE, deleted: false, sync: true, seqs: [2, 3], eventIds: ["e2", "e3"] })).resolves.toMatchObject({ result: "applied", serial: 3 });
+    expect(fallbacks).toEqual(["unusable"]);
+    expect(named).toEqual([["e1"], ["e2", "e3"], ["e2", "e3"]]);
+  });
+
+  test("the request names at most 64 events (none beyond that) and offers the held version", () => {
+    const binding = { nonce: "n".repeat(22), requester: "ns2" };
+    const base = { serial: 7, sha256: "a".repeat(64), zoneText: "" };
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => `e${i}`);
+    expect(zoneDataRequest(ZONE, binding, base, ids(2))).toEqual({
+      type: "zone.data.request",
+      version: 1,
+      zone: ZONE,
+      nonce: binding.nonce,
+      requester: "ns2",
+      have: { serial: 7, sha256: "a".repeat(64) },
+      events: ["e0", "e1"],
+    });
+    expect(zoneDataRequest(ZONE, binding, undefined, ids(64)).events).toHaveLength(64);
+    expect(zoneDataRequest(ZONE, binding, undefined, ids(65)).events).toBeUndefined();
+    expect(zoneDataRequest(ZONE, binding).events).toBeUndefined();
   });
 
   test("with incremental = false nothing held is offered", async () => {

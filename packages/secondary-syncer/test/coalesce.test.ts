@@ -2,7 +2,7 @@
 import { coalesceEvents, retryDelayMs, runBounded } from "../src";
 import type { PendingZoneEvent } from "../src";
 
-const ev = (seq: number, type: PendingZoneEvent["type"], zone = "a.test."): PendingZoneEvent => ({ seq, type, zone });
+const ev = (seq: number, type: PendingZoneEvent["type"], zone = "a.test."): PendingZoneEvent => ({ seq, id: `e${seq}`, type, zone });
 
 describe("coalesceEvents", () => {
   const cases: Array<{ name: string; events: PendingZoneEvent[]; plans: unknown[] }> = [
@@ -10,24 +10,24 @@ describe("coalesceEvents", () => {
     {
       name: "many modifies → one sync",
       events: [ev(1, "zone.modified"), ev(2, "zone.modified"), ev(3, "zone.modified")],
-      plans: [{ zone: "a.test.", deleted: false, sync: true, seqs: [1, 2, 3] }],
+      plans: [{ zone: "a.test.", deleted: false, sync: true, seqs: [1, 2, 3], eventIds: ["e1", "e2", "e3"] }],
     },
     {
       name: "add then delete → delete",
       events: [ev(1, "zone.add"), ev(2, "zone.modified"), ev(3, "zone.delete")],
-      plans: [{ zone: "a.test.", deleted: true, sync: false, seqs: [1, 2, 3] }],
+      plans: [{ zone: "a.test.", deleted: true, sync: false, seqs: [1, 2, 3], eventIds: ["e1", "e2", "e3"] }],
     },
     {
       name: "delete then re-create → replace regardless of held serial",
       events: [ev(1, "zone.modified"), ev(2, "zone.delete"), ev(3, "zone.add"), ev(4, "zone.modified")],
-      plans: [{ zone: "a.test.", deleted: true, sync: true, seqs: [1, 2, 3, 4] }],
+      plans: [{ zone: "a.test.", deleted: true, sync: true, seqs: [1, 2, 3, 4], eventIds: ["e1", "e2", "e3", "e4"] }],
     },
     {
       name: "zones stay separate, in order of first event",
       events: [ev(1, "zone.modified", "b.test."), ev(2, "zone.add", "a.test."), ev(3, "zone.modified", "b.test.")],
       plans: [
-        { zone: "b.test.", deleted: false, sync: true, seqs: [1, 3] },
-        { zone: "a.test.", deleted: false, sync: true, seqs: [2] },
+        { zone: "b.test.", deleted: false, sync: true, seqs: [1, 3], eventIds: ["e1", "e3"] },
+        { zone: "a.test.", deleted: false, sync: true, seqs: [2], eventIds: ["e2"] },
       ],
     },
   ];

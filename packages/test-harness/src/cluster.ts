@@ -102,6 +102,8 @@ export interface LocalCluster {
   healthCheckerConfigFile: string;
   /** Base URL of the health-checker's metrics and status endpoint (`/metrics`, `/status`). */
   healthCheckerUrl: string;
+  /** Base URL of the zone-provider's Prometheus endpoint (`<zoneProviderMetricsUrl>/metrics`). */
+  zoneProviderMetricsUrl: string;
   secondaries: LocalSecondary[];
   /** Adds and starts one more secondary on `address`. */
   addSecondary(address: string): Promise<LocalSecondary>;
@@ -146,9 +148,10 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
       `${await metricsToml()}${commonOf("api-proxy")}${extra("api-proxy")}`,
   );
   const providerConf = join(dir, "zone-provider.toml");
+  const providerMetricsPort = await freePort("127.0.0.1");
   await writeFile(
     providerConf,
-    `[powerdns]\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n[signing]\nprivate_key_file = "${base}.key"\n\n${await metricsToml()}${commonOf("zone-provider")}${extra("zone-provider")}`,
+    `[powerdns]\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n[signing]\nprivate_key_file = "${base}.key"\n\n${await metricsToml(providerMetricsPort)}${commonOf("zone-provider")}${extra("zone-provider")}`,
   );
   const checkerConf = join(dir, "health-checker.toml");
   const checkerHttpPort = await freePort("127.0.0.1");
@@ -221,6 +224,7 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
     healthChecker,
     healthCheckerConfigFile: checkerConf,
     healthCheckerUrl: `http://127.0.0.1:${checkerHttpPort}`,
+    zoneProviderMetricsUrl: `http://127.0.0.1:${providerMetricsPort}`,
     secondaries,
     addSecondary,
     async restartDaemon(which) {

@@ -13,7 +13,8 @@ import {
 } from "@pdns-distribute/core";
 import { loadZoneProviderConfig } from "./config";
 import { createZoneProviderMetrics } from "./metrics";
-import { coalescingZoneSource } from "./coalesce";
+import { ZoneReads } from "./zone-reads";
+import { watchZoneEvents } from "./read-ahead";
 import { DeltaPlanner } from "./incremental";
 import { axfrZoneSource, startZoneDataService } from "./service";
 import { createZoneTextStore } from "./zone-text-store";
@@ -33,11 +34,16 @@ const program = daemonProgram(
     const logger = createLogger("zone-provider", cfg.log.level);
     const nc = await connectNats(cfg.nats, NAME, logger);
     const metrics = createZoneProviderMetrics();
+    const reads = new ZoneReads({
+      source: axfrZoneSource(cfg.powerdns.dns_address, cfg.powerdns.dns_port, cfg.powerdns.axfr_timeout_ms),
+      coalesceWindowMs: cfg.provider.coalesce_window_ms,
+      maxAgeMs: cfg.provider.read_max_age_ms,
+      readAheadConcurrency: cfg.provider.read_ahead_concurrency,
+      onServed: metrics.observeRead,
+    });
+    const watcher = cfg.provider.read_ahead ? watchZoneEvents(nc, reads, logger) : undefined;
     const service = startZoneDataService(nc, {
-      source: coalescingZoneSource(
-        axfrZoneSource(cfg.powerdns.dns_address, cfg.powerdns.dns_port, cfg.powerdns.axfr_timeout_ms),
-        cfg.provider.coalesce_window_ms,
-      ),
+      source: (zone, events) => reads.get(zone, events),
       secretKey,
       concurrency: cfg.provider.concurrency,
       wire: {
@@ -60,6 +66,7 @@ const program = daemonProgram(
     return {
       logger,
       stop: async () => {
+        watcher?.stop();
         await service.stop();
         await nc.drain();
         await metricsServer?.close();

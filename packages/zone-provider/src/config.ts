@@ -29,6 +29,15 @@ export const zoneProviderConfigSchema = z
         concurrency: z.number().int().min(1).max(1024).default(8),
         /** Requests for the same zone arriving within this many ms share one AXFR (0: never share). */
         coalesce_window_ms: z.number().int().min(0).max(1000).default(2),
+        /**
+         * Watch the zone events and read each changed zone from PowerDNS at once, so the secondaries' requests
+         * (which name the events they answer) find the data ready and share one read (docs/scale.md).
+         */
+        read_ahead: z.boolean().default(true),
+        /** Read-ahead reads running at the same time (further changed zones wait their turn). */
+        read_ahead_concurrency: z.number().int().min(1).max(1024).default(4),
+        /** How long a finished read still serves requests for the events it covers, ms. */
+        read_max_age_ms: z.number().int().min(0).max(600_000).default(5000),
       })
       .strict()
       .prefault({}),

@@ -1,5 +1,6 @@
 // Public entry of @pdns-distribute/zone-provider.
 export { coalescingZoneSource } from "./coalesce";
+export { ZoneReads } from "./zone-reads";
 export { loadZoneProviderConfig, zoneProviderConfigSchema } from "./config";
 export { axfrZoneSource, startZoneDataService } from "./service";
 export { buildSignedZone, snapshotFromWire } from "./zone-data";
@@ -8,7 +9,8 @@ export { DeltaPlanner, ZoneVersionCache } from "./incremental";
 export { createZoneTextStore, zoneTextObjectName } from "./zone-text-store";
 
 export type { ZoneProviderConfig } from "./config";
-export type { ZoneDataService, ZoneDataServiceOptions, ZoneSource } from "./service";
+export type { RequestZoneSource, ZoneDataService, ZoneDataServiceOptions, ZoneSource } from "./service";
+export type { ZoneReadsOptions } from "./zone-reads";
 export type { ZoneSnapshot } from "./zone-data";
 export type { EncodedReply, WireReplyOptions, ZoneTransferKind } from "./wire-reply";
 export type { DeltaPlan, FullReason, IncrementalOptions, ZoneVersion } from "./incremental";

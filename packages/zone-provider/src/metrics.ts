@@ -14,6 +14,8 @@ export interface ZoneProviderMetrics {
   readonly registry: Registry;
   /** Counts one answered zone-data request and observes its duration (and, when served, how and its size). */
   observeRequest(result: ZoneDataResult, seconds: number, transfer?: ZoneTransferKind, bytes?: number): void;
+  /** Counts one request served by a read started for its events ("ahead") or by a fresh read. */
+  observeRead(how: "ahead" | "fresh"): void;
 }
 
 /** Creates the zone-provider's registry (with the Node.js process metrics) and its metrics. */
@@ -44,8 +46,17 @@ export function createZoneProviderMetrics(): ZoneProviderMetrics {
     labelNames: ["transfer"] as const,
     registers: [registry],
   });
+  const reads = new Counter({
+    name: "pdnsd_zone_data_reads_total",
+    help: "Zone-data requests by the read of PowerDNS that served them: ahead (started when the zone event went by), fresh (started after the request)",
+    labelNames: ["read"] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    observeRead(how) {
+      reads.inc({ read: how });
+    },
     observeRequest(result, seconds, transfer, bytes) {
       requests.inc({ result });
       duration.observe({ result }, seconds);

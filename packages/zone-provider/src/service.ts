@@ -19,6 +19,12 @@ import type { DeltaPlanner } from "./incremental";
 /** Reads a zone from the primary: its canonical text, serial and digest. */
 export type ZoneSource = (zone: string) => Promise<ZoneSnapshot>;
 
+/**
+ * Zone data for one request: `events` are the ids of the zone events the request answers (when it says), so a
+ * read that started after they were seen may serve it (see ZoneReads); without them, a read after the request.
+ */
+export type RequestZoneSource = (zone: string, events?: readonly string[]) => Promise<ZoneSnapshot>;
+
 /** A ZoneSource that AXFRs from PowerDNS over TCP and renders the canonical text straight from wire form. */
 export function axfrZoneSource(host: string, port: number, timeoutMs: number): ZoneSource {
   return async (zone) => snapshotFromWire(await axfrWire({ host, port, zone, timeoutMs }));
@@ -26,7 +32,7 @@ export function axfrZoneSource(host: string, port: number, timeoutMs: number): Z
 
 /** Options of the zone-data service. */
 export interface ZoneDataServiceOptions {
-  source: ZoneSource;
+  source: RequestZoneSource;
   secretKey: Uint8Array;
   concurrency: number;
   logger: Logger;
@@ -54,7 +60,7 @@ async function answer(msg: Msg, opts: ZoneDataServiceOptions): Promise<void> {
   try {
     const req = decodeMessage(zoneDataRequestSchema, msg.data, "zone-data request");
     zone = req.zone;
-    const snapshot = await opts.source(req.zone);
+    const snapshot = await opts.source(req.zone, req.events);
     // Requests from current secondaries carry a nonce: sign per request, bound to it (replay protection).
     const binding = req.nonce === undefined ? undefined : { nonce: req.nonce, requester: req.requester ?? "" };
     const signed = buildSignedZone(req.zone, snapshot, opts.secretKey, Date.now(), binding);

@@ -1,0 +1,174 @@
+// ZoneReads: read-ahead on zone events, and which read may answer a request that names its events.
+import { ZoneReads } from "@pdns-distribute/zone-provider";
+import type { ZoneReadsOptions } from "@pdns-distribute/zone-provider";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A source whose reads the test finishes by hand; each read resolves to "<zone>#<n>". */
+function manualSource() {
+  const reads: Array<{ zone: string; n: number; resolve: () => void; reject: (e: Error) => void }> = [];
+  let n = 0;
+  const source = (zone: string) =>
+    new Promise<string>((resolve, reject) => {
+      const k = ++n;
+      reads.push({ zone, n: k, resolve: () => resolve(`${zone}#${k}`), reject });
+    });
+  const running = () => reads.length;
+  return { source, reads, running };
+}
+
+function make(source: (zone: string) => Promise<string>, more: Partial<ZoneReadsOptions<string>> = {}) {
+  const served: string[] = [];
+  const reads = new ZoneReads<string>({
+    source,
+    coalesceWindowMs: 0,
+    maxAgeMs: 1000,
+    readAheadConcurrency: 4,
+    onServed: (how) => served.push(how),
+    ...more,
+  });
+  return { reads, served };
+}
+
+describe("ZoneReads", () => {
+  test("an event starts a read; requests naming it share that read, even while it runs", async () => {
+    const m = manualSource();
+    const { reads, served } = make(m.source);
+    reads.noteEvent("e1", "a.test.", "zone.modified");
+    expect(m.reads.map((r) => r.zone)).toEqual(["a.test."]);
+    const asks = [reads.get("a.test.", ["e1"]), reads.get("A.TEST.", ["e1"]), reads.get("a.test.", ["e1"])];
+    m.reads[0]!.resolve();
+    expect(await Promise.all(asks)).toEqual(["a.test.#1", "a.test.#1", "a.test.#1"]);
+    expect(m.reads).toHaveLength(1);
+    expect(served).toEqual(["ahead", "ahead", "ahead"]);
+  });
+
+  test("a request naming an event not seen (or no event) gets a read that starts after it", async () => {
+    const m = manualSource();
+    const { reads, served } = make(m.source);
+    reads.noteEvent("e1", "a.test.", "zone.modified");
+    m.reads[0]!.resolve();
+    const unknown = reads.get("a.test.", ["e1", "e2"]);
+    const none = reads.get("a.test.");
+    await sleep(1);
+    expect(m.reads).toHaveLength(3);
+    m.reads[1]!.resolve();
+    m.reads[2]!.resolve();
+    expect(await unknown).toBe("a.test.#2");
+    expect(await none).toBe("a.test.#3");
+    expect(served).toEqual(["fresh", "fresh"]);
+  });
+
+  test("an event seen while a read runs starts one more read when it ends; a request naming it gets that one", async () => {
+    const m = manualSource();
+    const { reads } = make(m.source);
+    reads.noteEvent("e1", "a.test.", "zone.modified");
+    reads.noteEvent("e2", "a.test.", "zone.modified");
+    reads.noteEvent("e3", "a.test.", "zone.modified");
+    expect(m.reads).toHaveLength(1); // one read at a time per zone
+    const first = reads.get("a.test.", ["e1"]);
+    m.reads[0]!.resolve();
+    expect(await first).toBe("a.test.#1");
+    await sleep(0);
+    expect(m.reads).toHaveLength(2); // e2 and e3 share the second read
+    const later = reads.get("a.test.", ["e2", "e3"]);
+    const old = reads.get("a.test.", ["e1"]); // the newest read covers older events too
+    m.reads[1]!.resolve();
+    expect(await later).toBe("a.test.#2");
+    expect(await old).toBe("a.test.#2");
+    expect(m.reads).toHaveLength(2);
+  });
+
+  test("a fresh read started after an event covers it: the queued read-ahead is dropped", async () => {
+    const m = manualSource();
+    const { reads } = make(m.source, { readAheadConcurrency: 1 });
+    reads.noteEvent("b1", "b.test.", "zone.modified"); // takes the only slot
+    reads.noteEvent("a1", "a.test.", "zone.modified"); // queued
+    expect(reads.pending).toEqual({ running: 1, queued: 1 });
+    const fresh = reads.get("a.test."); // no ids: a fresh read, which also covers a1
+    await sleep(1);
+    expect(m.reads.map((r) => r.zone)).toEqual(["b.test.", "a.test."]);
+    expect(reads.pending).toEqual({ running: 1, queued: 0 });
+    const named = reads.get("a.test.", ["a1"]);
+    m.reads[1]!.resolve();
+    expect(await fresh).toBe("a.test.#2");
+    expect(await named).toBe("a.test.#2");
+    m.reads[0]!.resolve();
+    await sleep(0);
+    expect(m.reads).toHaveLength(2);
+  });
+
+  test("read-ahead runs at most readAheadConcurrency reads; the others wait their turn", async () => {
+    let running = 0;
+    let most = 0;
+    let total = 0;
+    const { reads } = make(
+      async (zone) => {
+        running++;
+        total++;
+        most = Math.max(most, running);
+        await sleep(5);
+        running--;
+        return zone;
+      },
+      { readAheadConcurrency: 2 },
+    );
+    for (let i = 0; i < 10; i++) reads.noteEvent(`e${i}`, `z${i}.test.`, "zone.add");
+    while (reads.pending.running > 0 || reads.pending.queued > 0) await sleep(2);
+    expect(most).toBe(2);
+    expect(total).toBe(10);
+    expect(await reads.get("z9.test.", ["e9"])).toBe("z9.test."); // done, and still covering
+    expect(total).toBe(10);
+  });
+
+  test("a failed read serves no later request; deletes start no read", async () => {
+    const m = manualSource();
+    const { reads, served } = make(m.source);
+    reads.noteEvent("d1", "a.test.", "zone.delete");
+    expect(m.reads).toHaveLength(0);
+    reads.noteEvent("e1", "a.test.", "zone.add");
+    const waiting = reads.get("a.test.", ["d1", "e1"]);
+    m.reads[0]!.reject(new Error("PowerDNS down"));
+    await expect(waiting).rejects.toThrow("PowerDNS down"); // its own read failed: said so, the secondary retries
+    const retry = reads.get("a.test.", ["e1"]);
+    await sleep(1);
+    expect(m.reads).toHaveLength(2);
+    m.reads[1]!.resolve();
+    expect(await retry).toBe("a.test.#2");
+    expect(served).toEqual(["ahead", "fresh"]);
+  });
+
+  test("a finished read serves named events only for maxAgeMs", async () => {
+    let now = 0;
+    const m = manualSource();
+    const { reads } = make(m.source, { maxAgeMs: 100, now: () => now });
+    reads.noteEvent("e1", "a.test.", "zone.modified");
+    m.reads[0]!.resolve();
+    await sleep(0);
+    now = 100;
+    const young = reads.get("a.test.", ["e1"]);
+    expect(m.reads).toHaveLength(1);
+    expect(await young).toBe("a.test.#1");
+    now = 101;
+    const old = reads.get("a.test.", ["e1"]);
+    await sleep(1);
+    expect(m.reads).toHaveLength(2);
+    m.reads[1]!.resolve();
+    expect(await old).toBe("a.test.#2");
+  });
+
+  test("only the last maxEventIds ids are remembered", async () => {
+    const m = manualSource();
+    const { reads } = make(m.source, { maxEventIds: 2 });
+    reads.noteEvent("e1", "a.test.", "zone.delete");
+    reads.noteEvent("e2", "a.test.", "zone.delete");
+    reads.noteEvent("e3", "a.test.", "zone.modified");
+    m.reads[0]!.resolve();
+    expect(await reads.get("a.test.", ["e2", "e3"])).toBe("a.test.#1");
+    const forgotten = reads.get("a.test.", ["e1", "e3"]);
+    await sleep(1);
+    expect(m.reads).toHaveLength(2);
+    m.reads[1]!.resolve();
+    expect(await forgotten).toBe("a.test.#2");
+  });
+});
