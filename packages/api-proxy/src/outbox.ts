@@ -1,10 +1,12 @@
 // Durable outbox of zone events (SQLite, better-sqlite3): an event is stored before it is published, removed after the ack.
-// Stores are fsync'ed (synchronous = FULL), several events per transaction when they come together (group commit);
-// removals and retry counts are not (NORMAL): one lost in a crash only means the event is published once more.
+// Stores are fsync'ed, several events per transaction when they come together (group commit): `add` commits with
+// synchronous = FULL; `addMany` commits without and `synced()` then syncs the log on the thread pool (wal-sync.ts:
+// as durable as FULL, and the proxy keeps forwarding requests meanwhile). Removals and retry counts are not
+// fsync'ed (NORMAL): one lost in a crash only means the event is published once more.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { zoneEventSchema } from "@pdns-distribute/core";
+import { walSync, zoneEventSchema } from "@pdns-distribute/core";
 import type { ZoneEvent } from "@pdns-distribute/core";
 
 /** One stored event with its position in the outbox (publishing order). */
@@ -18,8 +20,10 @@ export interface OutboxEntry {
 export interface Outbox {
   /** Stores an event durably (fsync'ed before it returns). */
   add(event: ZoneEvent): OutboxEntry;
-  /** Stores several events durably in one transaction (one fsync), in this order. */
+  /** Stores several events in one transaction, in this order; durable once {@link Outbox.synced} resolves. */
   addMany(events: readonly ZoneEvent[]): OutboxEntry[];
+  /** Resolves once everything stored before the call is on disk (one fsync shared by concurrent callers). */
+  synced(): Promise<void>;
   /** Up to `limit` oldest entries. */
   oldest(limit: number): OutboxEntry[];
   /** Removes a published entry (not fsync'ed: after a crash it may be published again, de-duplicated by its id). */
@@ -51,22 +55,23 @@ export function openOutbox(path: string): Outbox {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
+  db.pragma("synchronous = NORMAL");
+  const wal = walSync(path);
   db.exec(SCHEMA);
   const insert = db.prepare<[string, number]>("INSERT INTO outbox (event, created_at) VALUES (?, ?)");
   const select = db.prepare<[number], Row>("SELECT seq, event, attempts FROM outbox ORDER BY seq LIMIT ?");
   const del = db.prepare<[number]>("DELETE FROM outbox WHERE seq = ?");
   const bump = db.prepare<[number]>("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?");
   const countStmt = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox");
-  // WAL: a FULL commit fsyncs the log including every NORMAL commit before it, so order is kept on disk.
+  // WAL: a FULL commit (or a sync of the log) makes every NORMAL commit before it durable too, in order.
   const syncFull = db.prepare("PRAGMA synchronous = FULL");
   const syncNormal = db.prepare("PRAGMA synchronous = NORMAL");
-  const withoutFsync = (fn: () => void): void => {
-    syncNormal.run();
+  const durably = <T>(fn: () => T): T => {
+    syncFull.run();
     try {
-      fn();
+      return fn();
     } finally {
-      syncFull.run();
+      syncNormal.run();
     }
   };
   const insertAll = db.transaction((events: readonly ZoneEvent[]): OutboxEntry[] => {
@@ -74,8 +79,9 @@ export function openOutbox(path: string): Outbox {
     return events.map((event) => ({ seq: Number(insert.run(JSON.stringify(event), now).lastInsertRowid), event, attempts: 0 }));
   });
   return {
-    add: (event) => insertAll([event])[0] as OutboxEntry,
+    add: (event) => durably(() => insertAll([event])[0] as OutboxEntry),
     addMany: (events) => (events.length === 0 ? [] : insertAll(events)),
+    synced: () => wal.sync(),
     oldest(limit) {
       const out: OutboxEntry[] = [];
       for (const row of select.all(limit)) {
@@ -92,9 +98,12 @@ export function openOutbox(path: string): Outbox {
       }
       return out;
     },
-    remove: (seq) => withoutFsync(() => del.run(seq)),
-    failed: (seq) => withoutFsync(() => bump.run(seq)),
+    remove: (seq) => void del.run(seq),
+    failed: (seq) => void bump.run(seq),
     count: () => countStmt.get()?.n ?? 0,
-    close: () => db.close(),
+    close: () => {
+      db.close();
+      wal.close();
+    },
   };
 }

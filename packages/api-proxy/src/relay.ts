@@ -94,7 +94,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   };
 
   // Group commit: submits wait for the end of this turn of the event loop (setImmediate), then all of them
-  // are stored in one transaction. Under load, requests finishing while an fsync runs form the next group.
+  // are stored in one transaction. Its fsync runs on the thread pool (Outbox.synced); groups stored while one
+  // runs share the next fsync.
   interface Submitted {
     event: ZoneEvent;
     resolve: (published: boolean) => void;
@@ -104,14 +105,25 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let draining = false; // the relay loop is publishing from the outbox
   let direct: Promise<void> | undefined; // a group published straight away (below); the relay waits for it
 
-  /** Stores a group in one transaction; undefined (each submit rejected) when that fails. */
-  const storeAll = (current: Submitted[]): OutboxEntry[] | undefined => {
+  /**
+   * Stores a group in one transaction and starts its fsync (`durable`); undefined (each submit rejected) when
+   * the write fails.
+   */
+  const storeAll = (current: Submitted[]): { entries: OutboxEntry[]; durable: Promise<void> } | undefined => {
     try {
-      return opts.outbox.addMany(current.map((g) => g.event));
+      const entries = opts.outbox.addMany(current.map((g) => g.event));
+      return { entries, durable: opts.outbox.synced() };
     } catch (err) {
       for (const g of current) g.reject(err as Error); // not stored: the proxy logs it
       return undefined;
     }
+  };
+  /** Each submit of the group resolves once `durable` did, or is rejected when the fsync failed. */
+  const afterSync = (durable: Promise<void>, g: Submitted, published: boolean): void => {
+    durable.then(
+      () => g.resolve(published),
+      (err: unknown) => g.reject(err as Error),
+    );
   };
 
   /** Publishes `events` in order, stopping at the first failure; resolves with how many were acknowledged. */
@@ -139,14 +151,14 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     new Promise<void>((done) => {
       const acked = publishInOrder(publisher, current.map((g) => g.event));
       setImmediate(() => {
-        const entries = storeAll(current);
+        const stored = storeAll(current);
         void acked.then((n) => {
-          if (entries) {
-            entries.forEach((entry, i) => {
-              if (i >= n) return (current[i] as Submitted).resolve(false); // stored: the relay publishes it later
+          if (stored) {
+            stored.entries.forEach((entry, i) => {
+              if (i >= n) return afterSync(stored.durable, current[i] as Submitted, false); // the relay publishes it later
               opts.outbox.remove(entry.seq);
               opts.onPublish?.("published", opts.outbox.count());
-              (current[i] as Submitted).resolve(true);
+              afterSync(stored.durable, current[i] as Submitted, true);
             });
           }
           done();
@@ -165,8 +177,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       });
       return;
     }
-    const entries = storeAll(current);
-    entries?.forEach((entry, i) => awaitPublish(entry, (current[i] as Submitted).resolve));
+    const stored = storeAll(current);
+    stored?.entries.forEach((entry, i) => awaitPublish(entry, (published) => afterSync(stored.durable, current[i] as Submitted, published)));
   };
 
   /** Publishes the oldest entries in order; returns false at the first failure. */
