@@ -59,6 +59,80 @@ async function pollUntil(sock, target, name, type, match, t0, deadlineMs, interv
   return undefined;
 }
 
+/**
+ * Polls several targets in rounds until each answers `match`: every `intervalMs` one query goes to each target
+ * that has not matched yet, all from one socket, and the round ends when their replies are in (or after 200 ms).
+ * Resolves with the ms from `t0` at which each target first matched (undefined: not within `deadlineMs`).
+ * One timer and one socket per round instead of one per target: on this VM every wake-up of a process costs
+ * ~0.2 ms of CPU, so independent 1 ms pollers per target would take more of the two cores than the system they
+ * measure (docs/scale.md, "Propagation of one change").
+ */
+async function pollAll(sock, targets, name, type, match, t0, deadlineMs, intervalMs = 1) {
+  const end = t0 + deadlineMs;
+  const times = targets.map(() => undefined);
+  const byKey = new Map(targets.map((t, k) => [`${t.address}:${t.port}`, k]));
+  while (Date.now() < end && times.some((x) => x === undefined)) {
+    const waiting = new Map(); // query id → target index
+    for (let k = 0; k < targets.length; k++) {
+      if (times[k] !== undefined) continue;
+      let id;
+      do id = Math.floor(Math.random() * 65535);
+      while (waiting.has(id));
+      waiting.set(id, k);
+      sock.send(dnsPacket.encode({ type: "query", id, questions: [{ type, name }] }), targets[k].port, targets[k].address);
+    }
+    await new Promise((resolve) => {
+      const timer = setTimeout(finish, 200);
+      function finish() {
+        clearTimeout(timer);
+        sock.off("message", onMsg);
+        resolve();
+      }
+      function onMsg(msg, rinfo) {
+        const id = msg.readUInt16BE(0);
+        const k = waiting.get(id);
+        if (k === undefined || byKey.get(`${rinfo.address}:${rinfo.port}`) !== k) return;
+        waiting.delete(id);
+        let r;
+        try {
+          r = dnsPacket.decode(msg);
+        } catch {
+          r = undefined;
+        }
+        if (r && match(r) && times[k] === undefined) times[k] = Date.now() - t0;
+        if (waiting.size === 0) finish();
+      }
+      sock.on("message", onMsg);
+    });
+    if (times.some((x) => x === undefined)) await new Promise((res) => setTimeout(res, intervalMs));
+  }
+  return times;
+}
+
+/** The machine's CPU time counters (/proc/stat, all CPUs), to compare two moments with cpuShares. */
+function cpuSample() {
+  try {
+    const f = require("node:fs").readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    return { user: f[0] + f[1], sys: f[2] + f[5] + f[6], idle: f[3] + f[4], steal: f[7] || 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Percent of the machine's CPU time between two cpuSample()s that was user, system, idle and *stolen* (taken by
+ * the hypervisor for other guests: on a shared VM, a run with much steal is slower for reasons outside the code).
+ */
+function cpuShares(a, b) {
+  if (!a || !b) return undefined;
+  const d = {};
+  let total = 0;
+  for (const k of Object.keys(a)) total += d[k] = b[k] - a[k];
+  const out = {};
+  for (const k of Object.keys(d)) out[`${k}_pct`] = total > 0 ? Math.round((1000 * d[k]) / total) / 10 : 0;
+  return out;
+}
+
 /** p-th percentile of numbers (nearest rank). */
 function percentile(values, p) {
   if (values.length === 0) return NaN;
@@ -150,6 +224,7 @@ function logEntriesSince(daemon, from, msg) {
 }
 
 module.exports = {
-  ROOT, harness, dnsPacket, requireFrom, benchSeconds, queryOnce, udpSocket, pollUntil, percentile, printTable,
+  ROOT, harness, dnsPacket, requireFrom, benchSeconds, queryOnce, udpSocket, pollUntil, pollAll, percentile, printTable,
+  cpuSample, cpuShares,
   runPool, sleep, retry500, scrapeMetrics, metricSum, logEntriesSince,
 };
