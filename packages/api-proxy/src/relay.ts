@@ -147,8 +147,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
    * response still waits for the fsync. A crash in between loses nothing more than before: a change whose event
    * is not stored yet has not been answered either, and this event may even be out already.
    */
-  const publishThenStore = (publisher: EventPublisher, current: Submitted[]): Promise<void> =>
-    new Promise<void>((done) => {
+  const publishThenStore = (publisher: EventPublisher, current: Submitted[]): Promise<boolean> =>
+    new Promise<boolean>((done) => {
       const acked = publishInOrder(publisher, current.map((g) => g.event));
       setImmediate(() => {
         const stored = storeAll(current);
@@ -161,7 +161,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
               afterSync(stored.durable, current[i] as Submitted, true);
             });
           }
-          done();
+          done(stored !== undefined && n < stored.entries.length); // some are left in the outbox for the relay
         });
       });
     });
@@ -171,9 +171,10 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     group = [];
     const publisher = opts.publisher();
     if (publisher && failures === 0 && !draining && direct === undefined && !stopped && opts.outbox.count() === 0) {
-      direct = publishThenStore(publisher, current).finally(() => {
+      // Groups stored meanwhile kicked the relay themselves; it waits for this one first (order).
+      direct = publishThenStore(publisher, current).then((leftover) => {
         direct = undefined;
-        kick(); // whatever was stored meanwhile
+        if (leftover) kick();
       });
       return;
     }
