@@ -40,6 +40,7 @@ const program = daemonProgram(
       maxAgeMs: cfg.provider.read_max_age_ms,
       readAheadConcurrency: cfg.provider.read_ahead_concurrency,
       onServed: metrics.observeRead,
+      onSkipped: metrics.observeReadAheadSkipped,
     });
     const watcher = cfg.provider.read_ahead ? watchZoneEvents(nc, reads, logger) : undefined;
     const service = startZoneDataService(nc, {

@@ -34,7 +34,7 @@ export const zoneProviderConfigSchema = z
          * (which name the events they answer) find the data ready and share one read (docs/scale.md).
          */
         read_ahead: z.boolean().default(true),
-        /** Read-ahead reads running at the same time (further changed zones wait their turn). */
+        /** Read-ahead reads running at the same time (further changed zones wait, up to 16 × this many). */
         read_ahead_concurrency: z.number().int().min(1).max(1024).default(4),
         /** How long a finished read still serves requests for the events it covers, ms. */
         read_max_age_ms: z.number().int().min(0).max(600_000).default(5000),

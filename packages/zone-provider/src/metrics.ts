@@ -16,6 +16,8 @@ export interface ZoneProviderMetrics {
   observeRequest(result: ZoneDataResult, seconds: number, transfer?: ZoneTransferKind, bytes?: number): void;
   /** Counts one request served by a read started for its events ("ahead") or by a fresh read. */
   observeRead(how: "ahead" | "fresh"): void;
+  /** Counts one event that started no read-ahead (the zone's last one was not asked for). */
+  observeReadAheadSkipped(): void;
 }
 
 /** Creates the zone-provider's registry (with the Node.js process metrics) and its metrics. */
@@ -52,10 +54,18 @@ export function createZoneProviderMetrics(): ZoneProviderMetrics {
     labelNames: ["read"] as const,
     registers: [registry],
   });
+  const skipped = new Counter({
+    name: "pdnsd_zone_read_ahead_skipped_total",
+    help: "Zone events that started no read-ahead because the zone's previous read-ahead was not asked for yet (secondaries busy or down)",
+    registers: [registry],
+  });
   return {
     registry,
     observeRead(how) {
       reads.inc({ read: how });
+    },
+    observeReadAheadSkipped() {
+      skipped.inc();
     },
     observeRequest(result, seconds, transfer, bytes) {
       requests.inc({ result });

@@ -19,12 +19,19 @@ export interface ZoneReadsOptions<T> {
   maxAgeMs: number;
   /** Read-ahead reads running at the same time, all zones together (more wait their turn). */
   readAheadConcurrency: number;
+  /**
+   * Zones waiting for a read-ahead slot at most (default 16 × readAheadConcurrency); events beyond it start no
+   * read (a mass change, e.g. thousands of zones created at once: the secondaries' requests read them instead).
+   */
+  readAheadMaxQueued?: number;
   /** Event ids remembered (oldest forgotten first); a request naming a forgotten id gets a fresh read. */
   maxEventIds?: number;
   /** Milliseconds, any monotonic clock (tests). */
   now?: () => number;
   /** Told how each request was served: by a read started for an event ("ahead") or by a fresh read. */
   onServed?: (how: "ahead" | "fresh") => void;
+  /** Told when an event starts no read: the zone's last read-ahead is still unasked for, or too many wait. */
+  onSkipped?: () => void;
 }
 
 /** One read of a zone and when it started, in the order of events seen and reads started. */
@@ -34,6 +41,10 @@ interface Read<T> {
   /** ms (opts.now) when it finished; undefined while running. */
   finishedAt: number | undefined;
   failed: boolean;
+  /** Started for an event (not for a request). */
+  ahead: boolean;
+  /** A request was answered from it. */
+  used: boolean;
 }
 
 const DEFAULT_MAX_EVENT_IDS = 65_536;
@@ -78,7 +89,9 @@ export class ZoneReads<T> {
   get(zone: string, eventIds?: readonly string[]): Promise<T> {
     const covering = eventIds && eventIds.length > 0 ? this.covering(zone.toLowerCase(), eventIds) : undefined;
     this.opts.onServed?.(covering ? "ahead" : "fresh");
-    return covering ? covering.promise : this.fresh(zone);
+    if (!covering) return this.fresh(zone);
+    covering.used = true;
+    return covering.promise;
   }
 
   /** Read-ahead reads running and waiting (metrics, tests). */
@@ -101,10 +114,17 @@ export class ZoneReads<T> {
     const latest = this.latest.get(key);
     if (latest && latest.finishedAt === undefined && !latest.failed) {
       this.again.add(key); // one read at a time per zone: the next starts when this one ends
+    } else if (latest && latest.ahead && !latest.used && !latest.failed) {
+      // Nobody asked for the last read-ahead of this zone yet (secondaries busy coalescing a burst, or down):
+      // another would be read for nobody too, while PowerDNS takes the burst's writes. Requests naming this
+      // event get a fresh read; the next event after a read was used reads ahead again.
+      this.opts.onSkipped?.();
     } else if (this.running < this.opts.readAheadConcurrency) {
       this.start(key, true);
-    } else {
+    } else if (this.queued.has(key) || this.queued.size < (this.opts.readAheadMaxQueued ?? 16 * this.opts.readAheadConcurrency)) {
       this.queued.add(key);
+    } else {
+      this.opts.onSkipped?.();
     }
   }
 
@@ -115,7 +135,7 @@ export class ZoneReads<T> {
     this.queued.delete(key);
     this.again.delete(key);
     if (ahead) this.running++;
-    const read: Read<T> = { tick: ++this.tick, promise: undefined as unknown as Promise<T>, finishedAt: undefined, failed: false };
+    const read: Read<T> = { tick: ++this.tick, promise: undefined as unknown as Promise<T>, finishedAt: undefined, failed: false, ahead, used: !ahead };
     read.promise = this.opts.source(zone);
     this.latest.set(key, read);
     const settle = (failed: boolean): void => {

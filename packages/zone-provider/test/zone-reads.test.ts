@@ -121,6 +121,21 @@ describe("ZoneReads", () => {
     expect(total).toBe(10);
   });
 
+  test("beyond readAheadMaxQueued waiting zones, events start no read (a mass change reads on request)", async () => {
+    const m = manualSource();
+    let skipped = 0;
+    const { reads } = make(m.source, { readAheadConcurrency: 1, readAheadMaxQueued: 2, onSkipped: () => skipped++ });
+    for (let i = 0; i < 6; i++) reads.noteEvent(`e${i}`, `z${i}.test.`, "zone.add");
+    expect(m.reads).toHaveLength(1);
+    expect(reads.pending).toEqual({ running: 1, queued: 2 });
+    expect(skipped).toBe(3);
+    const later = reads.get("z5.test.", ["e5"]); // skipped: a fresh read
+    await sleep(1);
+    expect(m.reads.map((r) => r.zone)).toEqual(["z0.test.", "z5.test."]);
+    m.reads[1]!.resolve();
+    expect(await later).toBe("z5.test.#2");
+  });
+
   test("a failed read serves no later request; deletes start no read", async () => {
     const m = manualSource();
     const { reads, served } = make(m.source);
@@ -136,6 +151,31 @@ describe("ZoneReads", () => {
     m.reads[1]!.resolve();
     expect(await retry).toBe("a.test.#2");
     expect(served).toEqual(["ahead", "fresh"]);
+  });
+
+  test("no read-ahead after one nobody asked for; once a read-ahead is used, reading ahead resumes", async () => {
+    const m = manualSource();
+    let skipped = 0;
+    const { reads } = make(m.source, { onSkipped: () => skipped++ });
+    reads.noteEvent("e1", "a.test.", "zone.modified");
+    m.reads[0]!.resolve();
+    await sleep(0);
+    reads.noteEvent("e2", "a.test.", "zone.modified"); // the read for e1 was never asked for (secondaries paused)
+    expect(m.reads).toHaveLength(1);
+    expect(skipped).toBe(1);
+    const r2 = reads.get("a.test.", ["e2"]); // not covered: a fresh read, which counts as asked for
+    await sleep(1);
+    expect(m.reads).toHaveLength(2);
+    m.reads[1]!.resolve();
+    expect(await r2).toBe("a.test.#2");
+    reads.noteEvent("e3", "a.test.", "zone.modified");
+    expect(m.reads).toHaveLength(3);
+    const r3 = reads.get("a.test.", ["e3"]);
+    m.reads[2]!.resolve();
+    expect(await r3).toBe("a.test.#3");
+    reads.noteEvent("e4", "a.test.", "zone.modified"); // the e3 read-ahead was used: read ahead again
+    expect(m.reads).toHaveLength(4);
+    expect(skipped).toBe(1);
   });
 
   test("a finished read serves named events only for maxAgeMs", async () => {
