@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { walSync, zoneEventSchema } from "@pdns-distribute/core";
+import { fullSyncCommits, walSync, zoneEventSchema } from "@pdns-distribute/core";
 import type { ZoneEvent } from "@pdns-distribute/core";
 
 /** One stored event with its position in the outbox (publishing order). */
@@ -64,16 +64,7 @@ export function openOutbox(path: string): Outbox {
   const bump = db.prepare<[number]>("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?");
   const countStmt = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox");
   // WAL: a FULL commit (or a sync of the log) makes every NORMAL commit before it durable too, in order.
-  const syncFull = db.prepare("PRAGMA synchronous = FULL");
-  const syncNormal = db.prepare("PRAGMA synchronous = NORMAL");
-  const durably = <T>(fn: () => T): T => {
-    syncFull.run();
-    try {
-      return fn();
-    } finally {
-      syncNormal.run();
-    }
-  };
+  const durably = fullSyncCommits(db);
   const insertAll = db.transaction((events: readonly ZoneEvent[]): OutboxEntry[] => {
     const now = Date.now();
     return events.map((event) => ({ seq: Number(insert.run(JSON.stringify(event), now).lastInsertRowid), event, attempts: 0 }));

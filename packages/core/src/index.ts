@@ -94,5 +94,5 @@ export type { MetricsConfig, MetricsServer } from "./metrics";
 export type { ChangeState, ChangeStatus, ChangeTrackerOptions, SecondaryChangeState, TrackedChange } from "./changes";
 export type { ActivityChange, CheckCounts, SecondaryState } from "./secondary-registry";
 export type { HeartbeatMonitor } from "./heartbeat-monitor";
-export { walSync } from "./wal-sync";
-export type { WalSync } from "./wal-sync";
+export { fullSyncCommits, walSync } from "./wal-sync";
+export type { PragmaDatabase, WalSync } from "./wal-sync";

@@ -90,3 +90,27 @@ export function walSync(dbPath: string): WalSync {
     },
   };
 }
+
+/** Enough of a database handle to switch `synchronous` (better-sqlite3's Database). */
+export interface PragmaDatabase {
+  prepare(sql: string): { run(): unknown };
+}
+
+/**
+ * For a WAL database opened with `synchronous = NORMAL`: returns a wrapper that runs one transaction with FULL, so
+ * its commit syncs the log — which also makes every NORMAL commit before it durable — then switches back. For the
+ * rare writes that must be durable when they return (no promise to wait for).
+ */
+export function fullSyncCommits(db: PragmaDatabase): <T>(fn: () => T) => T {
+  const full = db.prepare("PRAGMA synchronous = FULL");
+  const normal = db.prepare("PRAGMA synchronous = NORMAL");
+  return (fn) => {
+    full.run();
+    try {
+      return fn();
+    } finally {
+      normal.run();
+    }
+  };
+}
+

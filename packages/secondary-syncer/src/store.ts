@@ -2,7 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { walSync } from "@pdns-distribute/core";
+import { fullSyncCommits, walSync } from "@pdns-distribute/core";
 import type { SignedZone } from "@pdns-distribute/core";
 
 /** A zone as stored: the signed envelope exactly as received, plus when it was stored. */
@@ -108,17 +108,8 @@ export function openZoneStore(path: string): ZoneStore {
       requester: z.version === 2 ? (z.requester ?? null) : null,
     });
   };
-  const syncFull = db.prepare("PRAGMA synchronous = FULL");
-  const syncNormal = db.prepare("PRAGMA synchronous = NORMAL");
-  /** Runs `fn` (one transaction) with a FULL commit: its fsync also covers every NORMAL commit before it. */
-  const durably = <T>(fn: () => T): T => {
-    syncFull.run();
-    try {
-      return fn();
-    } finally {
-      syncNormal.run();
-    }
-  };
+  /** Runs one transaction with a FULL commit: its fsync also covers every NORMAL commit before it. */
+  const durably = fullSyncCommits(db);
   const putTx = db.transaction(upsertZone);
   const putManyTx = db.transaction((zones: SignedZone[]) => {
     for (const z of zones) upsertZone(z);
