@@ -133,6 +133,45 @@ function cpuShares(a, b) {
   return out;
 }
 
+/**
+ * CPU time used so far by each live process, ms, by a short name (the daemon's package, nats-server, pdns_server,
+ * "bench" for this process): the sum over its threads of /proc/<pid>/task/<tid>/schedstat (time on a CPU, ns).
+ * Threads that already exited are not counted (PowerDNS runs each API connection in a thread of its own, so its
+ * figure is low).
+ */
+function processCpu() {
+  const fs = require("node:fs");
+  const out = new Map();
+  for (const pid of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      let name;
+      if (Number(pid) === process.pid) name = "bench";
+      else if (cmd.some((a) => a.includes("nats-server"))) name = "nats-server";
+      else if (cmd.some((a) => a.includes("pdns_server"))) name = "pdns_server";
+      else {
+        const m = cmd.map((a) => /packages\/([a-z-]+)\/dist\/cli\.js$/.exec(a)).find(Boolean);
+        if (!m) continue;
+        name = m[1];
+      }
+      let ns = 0;
+      for (const t of fs.readdirSync(`/proc/${pid}/task`)) ns += Number(fs.readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
+      out.set(pid, { name, ms: ns / 1e6 });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** CPU ms per process name between two processCpu() snapshots (processes of one name summed), largest first. */
+function processCpuDelta(before, after) {
+  const by = new Map();
+  for (const [pid, a] of after) by.set(a.name, (by.get(a.name) || 0) + a.ms - (before.get(pid)?.ms || 0));
+  return [...by].map(([name, ms]) => ({ name, ms: Math.round(ms) })).sort((x, y) => y.ms - x.ms);
+}
+
 /** p-th percentile of numbers (nearest rank). */
 function percentile(values, p) {
   if (values.length === 0) return NaN;
@@ -225,6 +264,6 @@ function logEntriesSince(daemon, from, msg) {
 
 module.exports = {
   ROOT, harness, dnsPacket, requireFrom, benchSeconds, queryOnce, udpSocket, pollUntil, pollAll, percentile, printTable,
-  cpuSample, cpuShares,
+  cpuSample, cpuShares, processCpu, processCpuDelta,
   runPool, sleep, retry500, scrapeMetrics, metricSum, logEntriesSince,
 };
