@@ -11,9 +11,9 @@ export interface CoalesceWindowOptions {
 /**
  * Decides how long the consumer waits to collect events before the next batch.
  *
- * - Events for a zone of the batch just applied arrived while it ran ("repeats"): the zone is changing
- *   faster than it is transferred, so the window doubles (at most `maxMs`) and the next batch waits for it:
- *   a burst on a few zones then costs a few transfers per second and zone instead of one per event.
+ * - Events for a zone applied within the last `maxMs` arrived while the batch ran ("repeats", RecentZones): the
+ *   zone changes faster than it is transferred, so the window doubles (at most `maxMs`) and the next batch waits
+ *   for it: a burst then costs about one transfer per window and zone instead of one per event.
  * - A batch without repeats (e.g. a fresh secondary replaying many different zones) halves it again.
  * - An idle period longer than the window (nothing queued) brings it back to `minMs`, so an isolated change
  *   after a burst propagates in a few ms again. A single change at a time never grows it.
@@ -63,3 +63,40 @@ export function msToWindowBoundary(nowMs: number, windowMs: number): number {
   const rest = nowMs % windowMs;
   return rest === 0 ? 0 : windowMs - rest;
 }
+
+/**
+ * Zones applied within the last `spanMs`: an event arriving during a batch for one of them means the zone changes
+ * again this soon — part of a burst — even when the batch itself was for other zones (many zones changing at a
+ * few events per second each: no zone's events ever arrive during its own apply). A fresh secondary replaying
+ * many different zones, or one change at a time, never matches.
+ */
+export class RecentZones {
+  /** Zone → when it was last applied; in that order (re-inserted on every apply). */
+  private readonly at = new Map<string, number>();
+
+  constructor(private readonly spanMs: number) {}
+
+  /** `zones` were applied at `now` (ms, any monotonic clock); forgets zones older than the span. */
+  applied(zones: Iterable<string>, now: number): void {
+    for (const zone of zones) {
+      this.at.delete(zone);
+      this.at.set(zone, now);
+    }
+    for (const [zone, t] of this.at) {
+      if (now - t <= this.spanMs) break;
+      this.at.delete(zone);
+    }
+  }
+
+  /** Whether `zone` was applied within the span before `now`. */
+  has(zone: string, now: number): boolean {
+    const t = this.at.get(zone);
+    return t !== undefined && now - t <= this.spanMs;
+  }
+
+  /** Zones remembered (tests). */
+  get size(): number {
+    return this.at.size;
+  }
+}
+

@@ -116,11 +116,12 @@ export const secondarySyncerConfigSchema = z
          */
         coalesce_window_ms: z.number().int().min(0).max(10_000).default(0),
         /**
-         * Largest coalescing window, ms: while events for the zones just applied keep arriving during each batch
-         * (a burst), the window doubles from coalesce_window_ms up to this; after an idle period it is back to
-         * coalesce_window_ms, so an isolated change is not delayed. Equal to coalesce_window_ms: fixed window.
+         * Largest coalescing window, ms: while events for zones applied within this long keep arriving during
+         * each batch (a burst, on one zone or many), the window doubles from coalesce_window_ms up to this; after
+         * an idle period it is back to coalesce_window_ms, so an isolated change (or one change at a time) is not
+         * delayed. Equal to coalesce_window_ms: fixed window.
          */
-        coalesce_max_window_ms: z.number().int().min(0).max(60_000).default(200),
+        coalesce_max_window_ms: z.number().int().min(0).max(60_000).default(1000),
         /**
          * Tell the zone-provider which version of a zone is held (serial and SHA-256), so a change comes as a
          * delta (lines removed and added) instead of the whole zone; verified like a full transfer.

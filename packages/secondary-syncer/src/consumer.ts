@@ -15,7 +15,7 @@ import type { Logger, NatsConfig, NatsConnection } from "@pdns-distribute/core";
 import { normalizeName } from "@pdns-distribute/dns";
 import { RejectedZoneError, TransientSyncError, applyZonePlan } from "./apply";
 import type { ApplyDeps, ApplyOutcome } from "./apply";
-import { AdaptiveCoalesceWindow, msToWindowBoundary } from "./coalesce-window";
+import { AdaptiveCoalesceWindow, RecentZones, msToWindowBoundary } from "./coalesce-window";
 import { coalesceEvents } from "./decide";
 import type { PendingZoneEvent, ZonePlan } from "./decide";
 
@@ -232,8 +232,9 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
     const wait = msToWindowBoundary(Date.now(), ms);
     return wait > 0 ? Promise.race([sleep(wait), stopSignal]) : undefined;
   };
-  const window = new AdaptiveCoalesceWindow({ minMs: opts.coalesceWindowMs ?? 0, maxMs: opts.coalesceMaxWindowMs ?? 200 });
-  let repeats = false; // events for zones of the last batch arrived while it ran
+  const window = new AdaptiveCoalesceWindow({ minMs: opts.coalesceWindowMs ?? 0, maxMs: opts.coalesceMaxWindowMs ?? 1000 });
+  const recent = new RecentZones(Math.max(opts.coalesceMaxWindowMs ?? 1000, opts.coalesceWindowMs ?? 0));
+  let repeats = false; // events for zones applied within the largest window arrived while the last batch ran
 
   // Worker: takes everything queued, coalesces it per zone, applies; one batch at a time.
   const worker = (async () => {
@@ -268,7 +269,13 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
       inBatch = 0;
       batchZones = new Set();
       settled += batch.length;
-      repeats = zones.size > 0 && [...zones].some((zone) => queuedZones.has(zone));
+      const now = performance.now();
+      recent.applied(zones, now);
+      // A burst: most zones waiting now were applied moments ago. A fresh secondary replaying a backlog of many
+      // different zones (a few of them recently applied, e.g. by a resync) is not one: waiting would only slow it.
+      let hot = 0;
+      for (const zone of queuedZones.keys()) if (recent.has(zone, now)) hot++;
+      repeats = zones.size > 0 && hot > 0 && hot * 2 >= queuedZones.size;
       window.afterBatch(repeats);
       if (queue.length > 0 && Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
         lastProgress = Date.now();

@@ -2,7 +2,7 @@
 export * from "./answer";
 export { appliedMessageOf, publishApplied } from "./applied";
 export { RejectedZoneError, TransientSyncError, applyZoneEvent, applyZonePlan, parseSignedZoneRecords } from "./apply";
-export { AdaptiveCoalesceWindow, msToWindowBoundary } from "./coalesce-window";
+export { AdaptiveCoalesceWindow, RecentZones, msToWindowBoundary } from "./coalesce-window";
 export { loadSecondarySyncerConfig, publicKeyOf, secondarySyncerConfigSchema, trustedPublicKeys } from "./config";
 export { MAX_EVENT_BYTES, retryDelayMs, runBounded, startEventConsumer } from "./consumer";
 export { APPLY_DECISION, coalesceEvents, decideApply } from "./decide";

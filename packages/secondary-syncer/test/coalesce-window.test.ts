@@ -1,5 +1,5 @@
 // The adaptive coalescing window: a few ms for isolated changes, growing only while a zone's events keep arriving.
-import { AdaptiveCoalesceWindow, msToWindowBoundary } from "../src";
+import { AdaptiveCoalesceWindow, RecentZones, msToWindowBoundary } from "../src";
 
 describe("AdaptiveCoalesceWindow", () => {
   test("an isolated change waits only the minimum, however often it happens", () => {
@@ -64,3 +64,17 @@ describe("msToWindowBoundary", () => {
     expect(new Set(wakes)).toEqual(new Set([1_000_200]));
   });
 });
+
+describe("RecentZones", () => {
+  test("remembers the zones applied within the span, forgets older ones", () => {
+    const r = new RecentZones(1000);
+    r.applied(["a.", "b."], 0);
+    r.applied(["c."], 600);
+    expect([r.has("a.", 1000), r.has("c.", 1000), r.has("x.", 1000)]).toEqual([true, true, false]);
+    expect(r.has("a.", 1001)).toBe(false);
+    r.applied(["a."], 1200); // re-applied: young again; b. is pruned
+    expect(r.size).toBe(2);
+    expect([r.has("a.", 2000), r.has("b.", 2000), r.has("c.", 2000)]).toEqual([true, false, false]);
+  });
+});
+
