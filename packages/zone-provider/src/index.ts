@@ -1,6 +1,7 @@
 // Public entry of @pdns-distribute/zone-provider.
 export { coalescingZoneSource } from "./coalesce";
 export { ZoneReads } from "./zone-reads";
+export { watchZoneEvents } from "./read-ahead";
 export { loadZoneProviderConfig, zoneProviderConfigSchema } from "./config";
 export { axfrZoneSource, startZoneDataService } from "./service";
 export { buildSignedZone, snapshotFromWire } from "./zone-data";
@@ -11,6 +12,7 @@ export { createZoneTextStore, zoneTextObjectName } from "./zone-text-store";
 export type { ZoneProviderConfig } from "./config";
 export type { RequestZoneSource, ZoneDataService, ZoneDataServiceOptions, ZoneSource } from "./service";
 export type { ZoneReadsOptions } from "./zone-reads";
+export type { ZoneEventWatcher } from "./read-ahead";
 export type { ZoneSnapshot } from "./zone-data";
 export type { EncodedReply, WireReplyOptions, ZoneTransferKind } from "./wire-reply";
 export type { DeltaPlan, FullReason, IncrementalOptions, ZoneVersion } from "./incremental";

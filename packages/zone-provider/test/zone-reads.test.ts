@@ -1,5 +1,6 @@
 // ZoneReads: read-ahead on zone events, and which read may answer a request that names its events.
-import { ZoneReads } from "@pdns-distribute/zone-provider";
+import { ZoneReads, watchZoneEvents } from "@pdns-distribute/zone-provider";
+import { encodeMessage, newZoneEvent } from "@pdns-distribute/core";
 import type { ZoneReadsOptions } from "@pdns-distribute/zone-provider";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -210,5 +211,48 @@ describe("ZoneReads", () => {
     expect(m.reads).toHaveLength(2);
     m.reads[1]!.resolve();
     expect(await forgotten).toBe("a.test.#2");
+  });
+});
+
+describe("watchZoneEvents", () => {
+  type Callback = (err: Error | null, msg: { data: Uint8Array }) => void;
+  function fakeNats() {
+    const subs: Array<{ subject: string; callback: Callback; unsubscribed: boolean }> = [];
+    const nc = {
+      subscribe(subject: string, opts: { callback: Callback }) {
+        const sub = { subject, callback: opts.callback, unsubscribed: false };
+        subs.push(sub);
+        return { unsubscribe: () => void (sub.unsubscribed = true) };
+      },
+    };
+    return { nc: nc as unknown as Parameters<typeof watchZoneEvents>[0], subs };
+  }
+  const logger = () => {
+    const warnings: string[] = [];
+    return { warnings, log: { warn: (_o: unknown, msg: string) => void warnings.push(msg) } as unknown as Parameters<typeof watchZoneEvents>[2] };
+  };
+
+  test("feeds every well-formed zone event to the reads, skips malformed ones, stops on stop()", () => {
+    const { nc, subs } = fakeNats();
+    const seen: string[] = [];
+    const l = logger();
+    const watcher = watchZoneEvents(nc, { noteEvent: (id, zone, type) => void seen.push(`${id} ${zone} ${type}`) }, l.log);
+    expect(subs.map((s) => s.subject)).toEqual(["pdns.zone.events.>"]);
+    const ev = newZoneEvent("zone.modified", "a.test.");
+    subs[0]!.callback(null, { data: encodeMessage(ev) });
+    subs[0]!.callback(null, { data: new TextEncoder().encode("{not json") });
+    subs[0]!.callback(null, { data: encodeMessage({ type: "zone.modified", version: 1 }) });
+    expect(seen).toEqual([`${ev.id} a.test. zone.modified`]);
+    expect(l.warnings).toEqual([]);
+    watcher.stop();
+    expect(subs[0]!.unsubscribed).toBe(true);
+  });
+
+  test("no permission to subscribe: one warning, read-ahead off", () => {
+    const { nc, subs } = fakeNats();
+    const l = logger();
+    watchZoneEvents(nc, { noteEvent: () => undefined }, l.log);
+    subs[0]!.callback(new Error("Permissions Violation for Subscription to \"pdns.zone.events.>\""), { data: new Uint8Array() });
+    expect(l.warnings).toEqual(["cannot watch zone events; read-ahead is off (zone-data requests still get fresh reads)"]);
   });
 });
