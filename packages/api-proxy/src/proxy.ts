@@ -14,7 +14,8 @@ export interface EventPublisher {
 
 /**
  * Takes a zone event for delivery (the durable outbox): resolves true once the broker acknowledged it,
- * false when it is kept and published later. It must not reject once the event is stored.
+ * false when it is kept and published later. Rejects only when the event could not be written to disk (the
+ * write, or its fsync, failed): the proxy then logs it and still relays PowerDNS' answer.
  */
 export interface EventSink {
   submit(event: ZoneEvent): Promise<boolean>;
