@@ -293,9 +293,11 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
         await ensureZoneEventStream(opts.nc, opts.nats);
         const durable = await ensureConsumer(opts);
         const consumer = await jetstream(opts.nc).consumers.get(opts.nats.stream, durable);
-        // Short pulls: a pull request lost with a NATS node (e.g. the consumer leader) is noticed after two
-        // missed heartbeats (2 × 2.5 s) instead of the default 2 × 15 s.
-        const messages = await consumer.consume({ max_messages: 256, expires: 5000 });
+        // Short pulls and 1 s idle heartbeats: a pull request lost with a NATS node (e.g. the consumer leader), or
+        // one the client's count of outstanding messages no longer matches, is noticed after two missed heartbeats
+        // (2 s) instead of the default 2 × 15 s. An event once reached one secondary ~5 s late (2 × 2.5 s, the
+        // heartbeat that went with expires = 5 s): cause not found, this bounds it.
+        const messages = await consumer.consume({ max_messages: 256, expires: 5000, idle_heartbeat: 1000 });
         stopMessages = () => void messages.stop();
         failures = 0;
         for await (const msg of messages) {
