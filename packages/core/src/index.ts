@@ -56,7 +56,7 @@ export {
   writeKeyPair,
   zoneTextDigest,
 } from "./signing";
-export { connectNats, connectNatsInBackground, ensureZoneEventStream, isJetStreamError, natsAuthOptions } from "./nats";
+export { connectNats, connectNatsInBackground, ensureZoneEventStream, isJetStreamError, natsAuthOptions, subscribeZoneEvents } from "./nats";
 export { assertPrivateFile, readSecretFile } from "./secrets";
 export { compareSerial } from "./serial";
 export { SecondaryRegistry } from "./secondary-registry";
@@ -88,7 +88,7 @@ export type {
   ZoneStateRequest,
 } from "./events";
 export type { BindingExpectation, SigningKeyPair, ZoneRequestBinding } from "./signing";
-export type { BackgroundNats, NatsConnection } from "./nats";
+export type { BackgroundNats, NatsConnection, ZoneEventHandlers } from "./nats";
 export type { StopFn } from "./daemon";
 export type { MetricsConfig, MetricsServer } from "./metrics";
 export type { ChangeState, ChangeStatus, ChangeTrackerOptions, SecondaryChangeState, TrackedChange } from "./changes";

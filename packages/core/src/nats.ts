@@ -2,7 +2,7 @@
 import { connect } from "@nats-io/transport-node";
 import { credsAuthenticator, nanos, nkeyAuthenticator } from "@nats-io/nats-core";
 import type { ConnectionOptions } from "@nats-io/nats-core";
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import {
   DiscardPolicy,
   JetStreamApiCodes,
@@ -16,6 +16,8 @@ import type { Logger } from "pino";
 import type { NatsConfig } from "./config";
 import { assertPrivateFile, readSecretFile } from "./secrets";
 import { SUBJECTS } from "./subjects";
+import { decodeMessage, zoneEventSchema } from "./events";
+import type { ZoneEvent } from "./events";
 
 /**
  * Authentication and TLS options from the `[nats]` section: user/password, token, NKey seed file or
@@ -131,3 +133,34 @@ export async function ensureZoneEventStream(nc: NatsConnection, cfg: NatsConfig)
 }
 
 export type { NatsConnection };
+
+/** Handlers of {@link subscribeZoneEvents}. */
+export interface ZoneEventHandlers {
+  /** A well-formed zone event (targeted resyncs included: `event.target`). */
+  onEvent(event: ZoneEvent): void;
+  /** A message that is not a valid zone event, or that onEvent threw on (never thrown further). */
+  onInvalid?(err: Error): void;
+  /** The subscription failed (e.g. no permission to subscribe to `pdns.zone.events.>`) and has ended. */
+  onError?(err: Error): void;
+}
+
+/**
+ * A core subscription to every zone event as it is published (`pdns.zone.events.>`, what `nats sub` shows),
+ * each decoded and validated before `onEvent` sees it. Not durable: for watching, not for applying.
+ */
+export function subscribeZoneEvents(nc: NatsConnection, handlers: ZoneEventHandlers): Subscription {
+  return nc.subscribe(SUBJECTS.zoneEventsWildcard, {
+    callback: (err, msg) => {
+      if (err) {
+        handlers.onError?.(err);
+        return;
+      }
+      try {
+        handlers.onEvent(decodeMessage(zoneEventSchema, msg.data, `event ${msg.subject}`));
+      } catch (e) {
+        handlers.onInvalid?.(e as Error);
+      }
+    },
+  });
+}
+

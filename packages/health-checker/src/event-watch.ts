@@ -1,5 +1,5 @@
 // Watches zone events (core subscription on the stream's subjects) and runs an event check after a delay.
-import { SUBJECTS, decodeMessage, zoneEventSchema } from "@pdns-distribute/core";
+import { subscribeZoneEvents } from "@pdns-distribute/core";
 import type { Logger, NatsConnection } from "@pdns-distribute/core";
 import { normalizeName } from "@pdns-distribute/dns";
 
@@ -40,20 +40,15 @@ export function startEventWatch(nc: NatsConnection, opts: EventWatchOptions): Ev
       .finally(() => running.delete(p));
     running.add(p);
   };
-  const sub = nc.subscribe(SUBJECTS.zoneEventsWildcard, {
-    callback: (err, msg) => {
-      if (err) return;
-      try {
-        const event = decodeMessage(zoneEventSchema, msg.data, `event ${msg.subject}`);
-        if (event.target !== undefined || !opts.active()) return;
-        const zone = normalizeName(event.zone);
-        if (pending.has(zone) || pending.size >= MAX_PENDING_EVENT_CHECKS) return;
-        pending.set(zone, setTimeout(() => fire(zone), opts.delayMs));
-        opts.onPending?.(pending.size);
-      } catch (e) {
-        opts.logger.debug({ err: (e as Error).message }, "unreadable zone event ignored by the event check");
-      }
+  const sub = subscribeZoneEvents(nc, {
+    onEvent: (event) => {
+      if (event.target !== undefined || !opts.active()) return;
+      const zone = normalizeName(event.zone);
+      if (pending.has(zone) || pending.size >= MAX_PENDING_EVENT_CHECKS) return;
+      pending.set(zone, setTimeout(() => fire(zone), opts.delayMs));
+      opts.onPending?.(pending.size);
     },
+    onInvalid: (e) => opts.logger.debug({ err: e.message }, "unreadable zone event ignored by the event check"),
   });
   return {
     pending: () => pending.size,

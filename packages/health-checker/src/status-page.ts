@@ -5,7 +5,7 @@ import {
   SUBJECTS,
   decodeMessage,
   secondaryAppliedSchema,
-  zoneEventSchema,
+  subscribeZoneEvents,
   zoneSetDigest,
 } from "@pdns-distribute/core";
 import type { Logger, NatsConnection, SecondaryRegistry } from "@pdns-distribute/core";
@@ -49,21 +49,16 @@ export function startStatusPage(nc: NatsConnection, opts: StatusPageOptions): St
   let snapshotError: string | null = null;
   let reading: Promise<void> | undefined;
 
-  const events = nc.subscribe(SUBJECTS.zoneEventsWildcard, {
-    callback: (err, msg) => {
-      if (err) return;
-      try {
-        const e = decodeMessage(zoneEventSchema, msg.data, `event ${msg.subject}`);
-        if (e.target !== undefined) return; // targeted resyncs are repairs, not changes
-        const now = Date.now();
-        const t = Date.parse(e.time);
-        // The producer's clock, unless it is clearly off (then the time the event arrived).
-        const time = Number.isFinite(t) && Math.abs(now - t) < 60_000 ? Math.min(t, now) : now;
-        tracker.record({ id: e.id, zone: normalizeName(e.zone), type: e.type, serial: e.serial ?? null, time }, now);
-      } catch (e) {
-        opts.logger.debug({ err: (e as Error).message }, "unreadable zone event ignored by the status page");
-      }
+  const events = subscribeZoneEvents(nc, {
+    onEvent: (e) => {
+      if (e.target !== undefined) return; // targeted resyncs are repairs, not changes
+      const now = Date.now();
+      const t = Date.parse(e.time);
+      // The producer's clock, unless it is clearly off (then the time the event arrived).
+      const time = Number.isFinite(t) && Math.abs(now - t) < 60_000 ? Math.min(t, now) : now;
+      tracker.record({ id: e.id, zone: normalizeName(e.zone), type: e.type, serial: e.serial ?? null, time }, now);
     },
+    onInvalid: (e) => opts.logger.debug({ err: e.message }, "unreadable zone event ignored by the status page"),
   });
   const applied = nc.subscribe(SUBJECTS.secondaryAppliedWildcard, {
     callback: (err, msg) => {

@@ -42,8 +42,8 @@ export interface EventConsumerOptions {
   /** After the first event arrives on an idle consumer, wait this long for more to coalesce, ms (default 0). */
   coalesceWindowMs?: number;
   /**
-   * Largest coalescing window, ms (default 200): while events for the zones being applied keep arriving, the
-   * window doubles up to this (coalesce-window.ts); it falls back to `coalesceWindowMs` once idle.
+   * Largest coalescing window, ms (default 1000): while most zones waiting at the end of a batch were applied
+   * within this long (a burst), the window doubles up to it (coalesce-window.ts); back to `coalesceWindowMs` once idle.
    */
   coalesceMaxWindowMs?: number;
   /** Zones transferred at the same time (different zones only: one zone's events stay in order); default 1. */

@@ -110,7 +110,6 @@ export function openZoneStore(path: string): ZoneStore {
   };
   /** Runs one transaction with a FULL commit: its fsync also covers every NORMAL commit before it. */
   const durably = fullSyncCommits(db);
-  const putTx = db.transaction(upsertZone);
   const putManyTx = db.transaction((zones: SignedZone[]) => {
     for (const z of zones) upsertZone(z);
   });
@@ -141,7 +140,7 @@ export function openZoneStore(path: string): ZoneStore {
       return row ? fromRow(row) : undefined;
     },
     serials: () => new Map(selectSerials.all().map((r) => [r.name, r.serial])),
-    put: (zone) => durably(() => putTx(zone)),
+    put: (zone) => durably(() => putManyTx([zone])),
     putGrouped: (zone) =>
       new Promise<void>((resolve, reject) => {
         if (waiting.length === 0) setImmediate(flush);
