@@ -14,7 +14,8 @@ export interface CoalesceWindowOptions {
  * - Events for a zone applied within the last `maxMs` arrived while the batch ran ("repeats", RecentZones): the
  *   zone changes faster than it is transferred, so the window doubles (at most `maxMs`) and the next batch waits
  *   for it: a burst then costs about one transfer per window and zone instead of one per event.
- * - A batch without repeats (e.g. a fresh secondary replaying many different zones) halves it again.
+ * - A batch without repeats with events still queued (e.g. a fresh secondary replaying many different zones)
+ *   halves it again; one that leaves the queue empty keeps it (the next event's wake decides).
  * - An idle period longer than the window (nothing queued) brings it back to `minMs`, so an isolated change
  *   after a burst propagates in a few ms again. A single change at a time never grows it.
  */
@@ -31,9 +32,15 @@ export class AdaptiveCoalesceWindow {
     return this.current;
   }
 
-  /** After a batch: `repeats` tells whether events for its zones arrived while it ran. Returns the window. */
-  afterBatch(repeats: boolean): number {
+  /**
+   * After a batch: `repeats` tells whether events for its zones arrived while it ran; `drained`, that nothing was
+   * queued when it ended. A drained queue leaves the window as it is: a burst whose batches are applied faster than
+   * its events come empties the queue after most batches, and halving then would undo the growth between two
+   * batches; the idle period that follows decides instead (`wake`). Returns the window.
+   */
+  afterBatch(repeats: boolean, drained = false): number {
     const { minMs, maxMs } = this.opts;
+    if (drained && !repeats) return this.current;
     this.current = repeats ? Math.min(Math.max(maxMs, minMs), Math.max(this.current * 2, minMs, 1)) : Math.max(minMs, Math.floor(this.current / 2));
     return this.current;
   }

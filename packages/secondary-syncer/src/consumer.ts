@@ -276,7 +276,7 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
       let hot = 0;
       for (const zone of queuedZones.keys()) if (recent.has(zone, now)) hot++;
       repeats = zones.size > 0 && hot > 0 && hot * 2 >= queuedZones.size;
-      window.afterBatch(repeats);
+      window.afterBatch(repeats, queue.length === 0);
       if (queue.length > 0 && Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
         lastProgress = Date.now();
         opts.logger.info({ settled, backlog: queue.length, coalesceWindowMs: window.ms }, "sync progress");

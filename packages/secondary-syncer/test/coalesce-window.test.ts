@@ -33,6 +33,21 @@ describe("AdaptiveCoalesceWindow", () => {
     expect([1, 2, 3, 4].map(() => w.afterBatch(false))).toEqual([20, 10, 5, 5]);
   });
 
+  test("a batch that leaves the queue empty keeps the window; the idle period after it decides", () => {
+    const w = new AdaptiveCoalesceWindow({ minMs: 0, maxMs: 1000 });
+    for (let i = 0; i < 4; i++) w.afterBatch(true);
+    expect(w.ms).toBe(8);
+    // A burst whose batches are applied faster than its events come: most batches drain the queue.
+    expect(w.afterBatch(false, true)).toBe(8);
+    expect(w.afterBatch(true)).toBe(16);
+    expect(w.afterBatch(false, true)).toBe(16);
+    w.idle(100);
+    expect(w.wake(110)).toBe(16); // the next event of the burst, 10 ms later
+    w.idle(200);
+    expect(w.wake(300)).toBe(0); // the burst is over: idle for longer than the window
+    expect(w.afterBatch(false, false)).toBe(0); // events still queued, none for recent zones: halves (stays 0)
+  });
+
   test("a minimum of 0 still grows under pressure and returns to 0", () => {
     const w = new AdaptiveCoalesceWindow({ minMs: 0, maxMs: 8 });
     expect(w.wake(0)).toBe(0);
