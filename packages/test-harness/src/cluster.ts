@@ -32,6 +32,8 @@ export interface LocalClusterOptions {
   secondaryExtraToml: string;
   /** Extra `key = value` lines inside every secondary's `[dns]` section (e.g. `workers = 2`). */
   secondaryDnsToml: string;
+  /** Extra `key = value` lines inside every secondary's `[sync]` section (e.g. `coalesce_max_window_ms = 2000`). */
+  secondarySyncToml: string;
   /** NATS nodes: 1 = a single nats-server, 3 = a routed cluster with clustered JetStream. */
   natsNodes: number;
   /** Replicas of the zone event stream (`nats.stream_replicas`); default: 3 on a 3-node cluster, else 1. */
@@ -57,6 +59,7 @@ export function defaultLocalClusterOptions(): LocalClusterOptions {
     heartbeatIntervalS: 1,
     secondaryExtraToml: "",
     secondaryDnsToml: "",
+    secondarySyncToml: "",
     natsNodes: 1,
     streamReplicas: undefined,
     extraToml: {},
@@ -186,7 +189,7 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
       `[secondary]\nid = "${id}"\nheartbeat_interval_s = ${o.heartbeatIntervalS}\n\n` +
         `[dns]\nlisten_address = "${address}"\nlisten_port = ${port}\n${o.secondaryDnsToml}\n\n` +
         `[storage]\ndatabase = "${dbPath}"\n\n[signing]\npublic_key_file = "${base}.pub"\n\n` +
-        `[sync]\nrequest_timeout_ms = 5000\nmax_retry_delay_ms = 2000\n\n${await metricsToml(metricsPort)}${natsFor(o.natsExtraTomlFor.secondary?.(id))}\n${o.secondaryExtraToml}`,
+        `[sync]\nrequest_timeout_ms = 5000\nmax_retry_delay_ms = 2000\n${o.secondarySyncToml}\n\n${await metricsToml(metricsPort)}${natsFor(o.natsExtraTomlFor.secondary?.(id))}\n${o.secondaryExtraToml}`,
     );
     const sec: LocalSecondary = {
       id,
