@@ -4,6 +4,7 @@ import type { Logger, SignedZone, ZoneDataReply, ZoneEvent, ZoneRequestBinding }
 import { isCanonicalSubdomainOf, normalizeName, parseZoneTextWire } from "@pdns-distribute/dns";
 import type { ZoneRecord, ZoneWireRecord } from "@pdns-distribute/dns";
 import { ZoneCompileError } from "./answer";
+import type { CompiledZone } from "./answer";
 import { decideApply } from "./decide";
 import type { ZonePlan } from "./decide";
 import type { ZoneStore } from "./store";
@@ -18,6 +19,8 @@ export interface ServedZones {
    * may return a function to call once the zone is stored (DNS worker processes reload it from SQLite then).
    */
   prepare(zone: string, records: readonly ZoneRecord[]): () => (() => void) | void;
+  /** As `prepare`, for a zone already compiled (off the main thread: ApplyDeps.offThread). */
+  prepareCompiled?(zone: string, compiled: CompiledZone): () => (() => void) | void;
   /** Prepares and swaps in at once. */
   replace(zone: string, records: readonly ZoneRecord[]): void;
   remove(zone: string): void;
@@ -52,6 +55,11 @@ export interface ApplyDeps {
   incremental?: boolean;
   /** Called when a delta could not be used and the full zone was asked for instead (metrics). */
   onDeltaFallback?: (reason: "unusable" | "unverified") => void;
+  /**
+   * Parses and compiles zone texts of `minBytes` and more off the main thread (compile-thread.ts), so DNS answers
+   * are not held up meanwhile; absent: every zone on the main thread. Needs `served.prepareCompiled`.
+   */
+  offThread?: { minBytes: number; compile(zone: string, zoneText: string): Promise<{ compiled: CompiledZone; records: number }> };
   logger: Logger;
 }
 
@@ -141,15 +149,33 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false, even
     if (held && decision !== "same" && !signedByKey(held, deps.publicKey, keyIndex)) deps.store.put({ ...reply, zone });
     return { result: "unchanged", zone, serial: reply.serial };
   }
-  const records = parseSignedZoneRecords(reply);
   // Compiled before it is stored: data the answer engine cannot serve is never stored (nor served after a restart).
   // Swapped in before it is stored: the fsync of the store is not on the answer path. The event is acked only
   // after the store, so a crash in between means the event comes again (docs/durability.md).
-  const serve = prepareServing(deps, zone, records);
+  const { serve, records } = await prepareZone(deps, zone, reply);
   const stored = serve();
   await deps.store.putGrouped({ ...reply, zone });
   stored?.();
-  return { result: "applied", zone, serial: reply.serial, records: records.length };
+  return { result: "applied", zone, serial: reply.serial, records };
+}
+
+/**
+ * Parses, checks and compiles the zone text of `reply`: a large one on the compile thread (`deps.offThread`), falling
+ * back to the main thread when that thread fails; returns the swap and the number of records.
+ */
+async function prepareZone(deps: ApplyDeps, zone: string, reply: SignedZone): Promise<{ serve: () => (() => void) | void; records: number }> {
+  const off = deps.offThread;
+  if (off && deps.served.prepareCompiled && reply.zoneText.length >= off.minBytes) {
+    try {
+      const { compiled, records } = await off.compile(zone, reply.zoneText);
+      return { serve: deps.served.prepareCompiled(zone, compiled), records };
+    } catch (err) {
+      if (err instanceof RejectedZoneError) throw err;
+      deps.logger.warn({ zone, err: (err as Error).message }, "zone not compiled off the main thread; compiling it here");
+    }
+  }
+  const records = parseSignedZoneRecords(reply);
+  return { serve: prepareServing(deps, zone, records), records: records.length };
 }
 
 /** Compiles `records` for serving; data the answer engine refuses is rejected like unparsable text. */

@@ -127,6 +127,12 @@ export const secondarySyncerConfigSchema = z
          * delta (lines removed and added) instead of the whole zone; verified like a full transfer.
          */
         incremental: z.boolean().default(true),
+        /**
+         * Zone texts of this many bytes and more are parsed and compiled on a worker thread, so DNS answers for
+         * every zone go on meanwhile (a 100,000-record zone takes about a second); smaller ones on the main thread,
+         * where that is quicker than handing them over. 0: every zone on the worker thread.
+         */
+        compile_thread_min_bytes: z.number().int().min(0).default(262_144),
       })
       .strict()
       .prefault({}),

@@ -2,6 +2,7 @@
 export * from "./answer";
 export { appliedMessageOf, publishApplied } from "./applied";
 export { RejectedZoneError, TransientSyncError, applyZoneEvent, applyZonePlan, parseSignedZoneRecords } from "./apply";
+export { COMPILE_WORKER_SCRIPT, runZoneCompileWorker, startZoneCompileThread } from "./compile-thread";
 export { AdaptiveCoalesceWindow, RecentZones, msToWindowBoundary } from "./coalesce-window";
 export { loadSecondarySyncerConfig, publicKeyOf, secondarySyncerConfigSchema, trustedPublicKeys } from "./config";
 export { MAX_EVENT_BYTES, retryDelayMs, runBounded, startEventConsumer } from "./consumer";
@@ -19,6 +20,7 @@ export { UnusableDeltaError, withZoneTextDelta } from "./zone-text-delta";
 
 export type { ApplyDeps, ApplyOutcome, FetchedZoneReply, ServedZones, ZoneDataTransfer, ZoneFetcher } from "./apply";
 export type { CoalesceWindowOptions } from "./coalesce-window";
+export type { ZoneCompileThread, ZoneCompileThreadOptions } from "./compile-thread";
 export type { SecondarySyncerConfig } from "./config";
 export type { ConsumerOutcome, EventConsumer, EventConsumerOptions } from "./consumer";
 export type { ApplyDecision, PendingZoneEvent, ZonePlan, ZoneVersion } from "./decide";

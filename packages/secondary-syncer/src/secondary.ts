@@ -15,6 +15,7 @@ import { publishApplied } from "./applied";
 import { startHeartbeat } from "./heartbeat";
 import { createZoneStateTracker, startZoneStateResponder } from "./zone-state";
 import { startDnsWorkers } from "./dns-workers";
+import { startZoneCompileThread } from "./compile-thread";
 import type { DnsWorkerPool } from "./dns-workers";
 import { createServedZones } from "./served-zones";
 import type { ServedZoneSet } from "./served-zones";
@@ -74,6 +75,9 @@ export async function startSecondary(
   const dnsAddr = dns.address();
   logger.info({ address: dnsAddr.address, port: dnsAddr.port }, "answering DNS");
 
+  // Large zones are compiled on a worker thread (started on first use, ended when idle).
+  const compileThread = startZoneCompileThread({ logger });
+
   let nc: NatsConnection | undefined;
   let consumer: EventConsumer | undefined;
   let stopHeartbeat: (() => void) | undefined;
@@ -101,6 +105,7 @@ export async function startSecondary(
         maxClockSkewMs: cfg.signing.max_clock_skew_s * 1000,
         incremental: cfg.sync.incremental,
         onDeltaFallback: hooks?.onDeltaFallback,
+        offThread: { minBytes: cfg.sync.compile_thread_min_bytes, compile: compileThread.compile },
         logger,
       },
       logger,
@@ -137,6 +142,7 @@ export async function startSecondary(
       await consumer?.stop();
       if (nc) await nc.drain().catch(() => undefined);
       else void joining;
+      await compileThread.close();
       await dns.close();
       store.close();
     },

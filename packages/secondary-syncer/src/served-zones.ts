@@ -1,6 +1,6 @@
 // Bridges stored zones to the answer engine: compiles zones and swaps them into the served ZoneSet.
 import { compileZone, createZoneSet } from "./answer";
-import type { ZoneSet } from "./answer";
+import type { CompiledZone, ZoneSet } from "./answer";
 import type { ZoneRecord } from "@pdns-distribute/dns";
 import type { ServedZones } from "./apply";
 
@@ -16,16 +16,15 @@ export interface ServedZoneSet extends ServedZones {
  */
 export function createServedZones(onChange?: (zone: string, removed: boolean) => void): ServedZoneSet {
   const zoneSet = createZoneSet();
-  const prepare = (zone: string, records: readonly ZoneRecord[]): (() => () => void) => {
-    const compiled = compileZone(zone, records);
-    return () => {
-      zoneSet.put(compiled);
-      return () => onChange?.(zone, false); // once stored: workers reload it from SQLite
-    };
+  const prepareCompiled = (zone: string, compiled: CompiledZone): (() => () => void) => () => {
+    zoneSet.put(compiled);
+    return () => onChange?.(zone, false); // once stored: workers reload it from SQLite
   };
+  const prepare = (zone: string, records: readonly ZoneRecord[]): (() => () => void) => prepareCompiled(zone, compileZone(zone, records));
   return {
     zoneSet,
     prepare,
+    prepareCompiled,
     replace: (zone, records) => prepare(zone, records)()(),
     remove: (zone) => {
       zoneSet.remove(zone);

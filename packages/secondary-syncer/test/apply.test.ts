@@ -153,10 +153,11 @@ describe("applyZoneEvent", () => {
     expect(verifySignedZone(stored as SignedZone, deps.publicKey)).toBe(1);
     // The same version re-signed by the new key replaces the stored signature (the old key can then go).
     deps.publicKey = [key.publicKey, next.publicKey];
-    reply = bound(ZONE, 2, text(2), key.secretKey);
+    // (Signing times apart: a reply signed in the same millisecond as the held one counts as the same version.)
+    reply = bound(ZONE, 2, text(2), key.secretKey, Date.now() + 100);
     await applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE));
     expect(verifySignedZone(deps.store.get(ZONE) as SignedZone, deps.publicKey)).toBe(0);
-    reply = bound(ZONE, 2, text(2), next.secretKey);
+    reply = bound(ZONE, 2, text(2), next.secretKey, Date.now() + 200);
     await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "unchanged" });
     expect(verifySignedZone(deps.store.get(ZONE) as SignedZone, deps.publicKey)).toBe(1);
     deps.publicKey = [next.publicKey];
@@ -168,6 +169,43 @@ describe("applyZoneEvent", () => {
     reply = signed(1, undefined, Date.now() - 1000); // one fixed signing time: a true repeat
     await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
     await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "unchanged" });
+  });
+
+  describe("compiling off the main thread", () => {
+    const real = () => createServedZones();
+    test("zone texts from minBytes on go to the compile thread; smaller ones are compiled here", async () => {
+      const served = real();
+      const calls: number[] = [];
+      deps.served = served as never;
+      deps.offThread = {
+        minBytes: text(2).length,
+        compile: async (zone, zoneText) => {
+          calls.push(zoneText.length);
+          const { compileZone, parseSignedZoneRecords } = await import("@pdns-distribute/secondary-syncer");
+          const records = parseSignedZoneRecords({ zone, zoneText } as SignedZone);
+          return { compiled: compileZone(zone, records), records: records.length };
+        },
+      };
+      reply = bound(ZONE, 1, text(1).replace(/\n$/, ""), key.secretKey); // one byte short
+      await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).resolves.toMatchObject({ result: "applied", records: 3 });
+      expect(calls).toEqual([]);
+      reply = signed(2, "192.0.2.99");
+      await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 2, records: 3 });
+      expect(calls).toEqual([text(2, "192.0.2.99").length]);
+      expect(served.zoneSet.size).toBe(1);
+      expect(deps.store.get(ZONE)?.serial).toBe(2);
+    });
+
+    test("data the thread rejects is rejected; a failing thread falls back to compiling here", async () => {
+      deps.served = real() as never;
+      deps.offThread = { minBytes: 0, compile: async () => Promise.reject(new RejectedZoneError("PDNSD_ZONE_TEXT_INVALID", "no SOA")) };
+      reply = signed(1);
+      await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).rejects.toMatchObject({ code: "PDNSD_ZONE_TEXT_INVALID" });
+      expect(deps.store.get(ZONE)).toBeUndefined();
+      deps.offThread = { minBytes: 0, compile: async () => Promise.reject(new Error("zone compile thread exited (code 1)")) };
+      await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).resolves.toMatchObject({ result: "applied", serial: 1, records: 3 });
+      expect(deps.store.get(ZONE)?.serial).toBe(1);
+    });
   });
 });
 

@@ -12,6 +12,7 @@ export { defaultDnsServerOptions, startDnsServer } from "./server";
 export { answerTcpQuery, transferMessages } from "./transfer";
 export { answerQuery, answerQueryInto, defaultWireOptions } from "./wire";
 export { compileZone, createZoneSet } from "./zone-index";
+export { compiledZoneFromParts, compiledZoneToParts } from "./zone-parts";
 
 export type { AddressMatcher } from "./acl";
 export type { RcodeValue } from "./constants";
@@ -23,3 +24,4 @@ export type { UdpIo } from "./udp-listener";
 export type { CompiledZone, DenialIndex, Nsec3Index, Nsec3Params, RRset, ZoneNode, ZoneNodes } from "./types";
 export type { AnswerContext, AnswerLogger, WireOptions } from "./wire";
 export type { ZoneSet } from "./zone-set";
+export type { CompiledZoneParts } from "./zone-parts";

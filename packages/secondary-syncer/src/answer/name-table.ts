@@ -17,6 +17,17 @@ export const NameFlag = {
   Nsec3: 16,
 } as const;
 
+/** The arrays of a {@link NameTable}. */
+export interface NameTableParts {
+  count: number;
+  parent: Int32Array;
+  labelOff: Uint32Array;
+  flags: Uint8Array;
+  labels: Buffer;
+  labelsUsed: number;
+  slots: Int32Array;
+}
+
 /**
  * The names of one zone. Name 0 is the apex (label-less here: its wire form is the zone origin); every other name is
  * `labels[labelOff[i]]` (a length octet and the label, lower case) below `parent[i]`. `find` looks a child up by
@@ -146,6 +157,28 @@ export class NameTable {
       for (let c = (start[id + 1] as number) - 1; c >= (start[id] as number); c--) stack[top++] = children[c] as number;
     }
     return order;
+  }
+
+  /** The table's arrays as they are (for moving a compiled zone between threads: {@link NameTable.fromParts}). */
+  toParts(): NameTableParts {
+    return { count: this.count, parent: this.parent, labelOff: this.labelOff, flags: this.flags, labels: this.labels, labelsUsed: this.labelsUsed, slots: this.slots };
+  }
+
+  /** A table over arrays made by {@link toParts} (not copied; the caller gives them up). Throws when they do not fit. */
+  static fromParts(p: NameTableParts): NameTable {
+    const t = new NameTable(1);
+    const slotsOk = p.slots.length >= 2 && (p.slots.length & (p.slots.length - 1)) === 0 && p.slots.length >= p.count;
+    if (p.count < 1 || p.parent.length < p.count || p.labelOff.length < p.count || p.flags.length < p.count || !slotsOk || p.labelsUsed > p.labels.length) {
+      throw new RangeError("name table parts do not fit together");
+    }
+    t.count = p.count;
+    t.parent = p.parent;
+    t.labelOff = p.labelOff;
+    t.flags = p.flags;
+    t.labels = p.labels;
+    t.labelsUsed = p.labelsUsed;
+    t.slots = p.slots;
+    return t;
   }
 
   /** Trims the arrays to the names present (after compilation). */
