@@ -45,7 +45,7 @@ export function runZoneCompileWorker(): void {
 export interface ZoneCompileThreadOptions {
   /** Script the worker runs (one calling runZoneCompileWorker); default {@link COMPILE_WORKER_SCRIPT}. */
   script?: string;
-  /** The thread ends after this long without work (it starts again when needed), ms; default 30 s. */
+  /** The thread ends after this long without work (its heap is given back; it starts again when needed), ms; default 5 s. */
   idleMs?: number;
   logger: Logger;
 }
@@ -62,7 +62,7 @@ export interface ZoneCompileThread {
 
 /** Starts the compile thread lazily: nothing runs until the first compile. */
 export function startZoneCompileThread(opts: ZoneCompileThreadOptions): ZoneCompileThread {
-  const idleMs = opts.idleMs ?? 30_000;
+  const idleMs = opts.idleMs ?? 5_000;
   let worker: Worker | undefined;
   let nextId = 1;
   let idleTimer: NodeJS.Timeout | undefined;
