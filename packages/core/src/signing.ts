@@ -142,16 +142,18 @@ function bindingOf(signed: SignedZone): ZoneRequestBinding | undefined {
 /**
  * Verifies a signed-zone envelope against one or several trusted public keys (key rotation: any of them
  * will do) and returns the index of the key that verified. Throws SignatureError when none does. This
- * checks authenticity only; a fresh reply must also pass {@link checkZoneBinding}.
+ * checks authenticity only; a fresh reply must also pass {@link checkZoneBinding}. `textDigest`: the
+ * {@link zoneTextDigest} of `signed.zoneText` when the caller computed it already (it is not checked here: pass
+ * only a digest computed from this very text).
  */
-export function verifySignedZone(signed: SignedZone, publicKeys: Uint8Array | readonly Uint8Array[]): number {
+export function verifySignedZone(signed: SignedZone, publicKeys: Uint8Array | readonly Uint8Array[], textDigest?: string): number {
   const keys = publicKeys instanceof Uint8Array ? [publicKeys] : publicKeys;
   if (keys.length === 0) throw new SignatureError(`zone ${signed.zone}: no trusted public key configured`);
   const signature = Buffer.from(signed.signature, "base64");
   if (signature.length !== nacl.sign.signatureLength) {
     throw new SignatureError(`zone ${signed.zone}: signature has ${signature.length} bytes, expected 64`);
   }
-  const message = signingMessage(signed.zone, signed.serial, signed.timestamp, signed.zoneText, bindingOf(signed));
+  const message = signingMessage(signed.zone, signed.serial, signed.timestamp, signed.zoneText, bindingOf(signed), textDigest ?? zoneTextDigest(signed.zoneText));
   for (const [i, key] of keys.entries()) {
     if (verifyDetached(message, signature, key)) return i;
   }

@@ -60,7 +60,26 @@ export interface ApplyDeps {
    * are not held up meanwhile; absent: every zone on the main thread. Needs `served.prepareCompiled`.
    */
   offThread?: { minBytes: number; compile(zone: string, zoneText: string): Promise<{ compiled: CompiledZone; records: number }> };
+  /**
+   * SHA-256 of the zone texts applied, by zone (filled here): the next sync offers the held version by its digest
+   * without hashing the whole held text again (0.75 s for a 1,000,000-record zone). Absent: hashed each time.
+   */
+  heldDigests?: Map<string, HeldDigest>;
   logger: Logger;
+}
+
+/** The digest of one applied version, valid while the store holds that very envelope (same serial and signature). */
+export interface HeldDigest {
+  serial: number;
+  signature: string;
+  sha256: string;
+}
+
+/** The SHA-256 of the held text: remembered when it was applied, else computed. */
+function heldTextDigest(deps: ApplyDeps, zone: string, held: SignedZone): string {
+  const known = deps.heldDigests?.get(zone);
+  if (known && known.serial === held.serial && known.signature === held.signature) return known.sha256;
+  return zoneTextDigest(held.zoneText);
 }
 
 /** How an event ended. */
@@ -118,12 +137,12 @@ export function parseSignedZoneRecords(signed: SignedZone): ZoneWireRecord[] {
 async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false, events?: readonly string[]): Promise<ApplyOutcome> {
   const held = replaceHeld ? undefined : deps.store.get(zone);
   const base: HeldZoneText | undefined =
-    held && deps.incremental !== false ? { serial: held.serial, sha256: zoneTextDigest(held.zoneText), zoneText: held.zoneText } : undefined;
+    held && deps.incremental !== false ? { serial: held.serial, sha256: heldTextDigest(deps, zone, held), zoneText: held.zoneText } : undefined;
   let { reply, binding } = await fetchZoneData(deps, zone, base, events);
-  let keyIndex: number | undefined;
+  let verified: { keyIndex: number; sha256: string } | undefined;
   if (reply.type !== "error" && reply.transfer === "delta") {
     try {
-      keyIndex = verifyReply(deps, zone, reply, binding);
+      verified = verifyReply(deps, zone, reply, binding);
     } catch (err) {
       // The text rebuilt from the delta does not verify: never applied; the full zone is asked for instead.
       deps.logger.warn({ zone, err: (err as Error).message }, "zone delta did not verify; asking for the full zone");
@@ -135,12 +154,14 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false, even
     if (reply.code === "PDNSD_ZONE_NOT_FOUND") {
       if (!replaceHeld) return { result: "not-found", zone };
       const existed = deps.store.delete(zone);
+      deps.heldDigests?.delete(zone);
       deps.served.remove(zone);
       return { result: "deleted", zone, existed };
     }
     throw new TransientSyncError(`zone ${zone}: zone-provider answered ${reply.code}: ${reply.message}`);
   }
-  keyIndex ??= verifyReply(deps, zone, reply, binding);
+  verified ??= verifyReply(deps, zone, reply, binding);
+  const keyIndex = verified.keyIndex;
   const decision = decideApply(held, reply);
   if (decision === "stale" && held) return { result: "stale", zone, serial: reply.serial, heldSerial: held.serial };
   if (decision === "same" || (held && held.serial === reply.serial && held.zoneText === reply.zoneText)) {
@@ -155,6 +176,7 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false, even
   const { serve, records } = await prepareZone(deps, zone, reply);
   const stored = serve();
   await deps.store.putGrouped({ ...reply, zone });
+  deps.heldDigests?.set(zone, { serial: reply.serial, signature: reply.signature, sha256: verified.sha256 });
   stored?.();
   return { result: "applied", zone, serial: reply.serial, records };
 }
@@ -213,17 +235,19 @@ async function fetchZoneData(
 }
 
 /**
- * Checks that `reply` is data for `zone`, signed by a trusted key (returns its index) and bound to this request
+ * Checks that `reply` is data for `zone`, signed by a trusted key (returns its index, and the text's SHA-256 it
+ * computed for the check) and bound to this request
  * (an old reply replayed carries another nonce). Throws RejectedZoneError otherwise.
  */
-function verifyReply(deps: ApplyDeps, zone: string, reply: SignedZone, binding: ZoneRequestBinding): number {
+function verifyReply(deps: ApplyDeps, zone: string, reply: SignedZone, binding: ZoneRequestBinding): { keyIndex: number; sha256: string } {
   if (normalizeName(reply.zone) !== zone) {
     throw new RejectedZoneError("PDNSD_ZONE_MISMATCH", `asked for ${zone}, got data for ${reply.zone}`);
   }
   try {
-    const keyIndex = verifySignedZone(reply, deps.publicKey);
+    const sha256 = zoneTextDigest(reply.zoneText);
+    const keyIndex = verifySignedZone(reply, deps.publicKey, sha256);
     checkZoneBinding(reply, { binding, maxSkewMs: deps.maxClockSkewMs ?? 300_000 });
-    return keyIndex;
+    return { keyIndex, sha256 };
   } catch (err) {
     if (err instanceof SignatureError || err instanceof ZoneBindingError) throw new RejectedZoneError(err.code, err.message, { cause: err });
     throw err;
@@ -245,6 +269,7 @@ export async function applyZoneEvent(deps: ApplyDeps, event: ZoneEvent): Promise
   const zone = normalizeName(event.zone);
   if (event.type === "zone.delete") {
     const existed = deps.store.delete(zone);
+    deps.heldDigests?.delete(zone);
     deps.served.remove(zone);
     return { result: "deleted", zone, existed };
   }
@@ -260,6 +285,7 @@ export async function applyZonePlan(deps: ApplyDeps, plan: ZonePlan): Promise<Ap
   const zone = normalizeName(plan.zone);
   if (plan.sync) return syncZone(deps, zone, plan.deleted, plan.eventIds);
   const existed = deps.store.delete(zone);
+  deps.heldDigests?.delete(zone);
   deps.served.remove(zone);
   return { result: "deleted", zone, existed };
 }

@@ -106,6 +106,7 @@ export async function startSecondary(
         incremental: cfg.sync.incremental,
         onDeltaFallback: hooks?.onDeltaFallback,
         offThread: { minBytes: cfg.sync.compile_thread_min_bytes, compile: compileThread.compile },
+        heldDigests: new Map(),
         logger,
       },
       logger,

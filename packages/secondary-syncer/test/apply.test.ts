@@ -255,6 +255,30 @@ describe("applyZoneEvent with incremental transfer", () => {
     expect(fallbacks).toEqual([]);
   });
 
+  test("the held version is offered by the digest remembered when it was applied, only while the store holds that envelope", async () => {
+    deps.heldDigests = new Map();
+    current = { serial: 1, zoneText: v(1) };
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    const held = deps.store.get(ZONE) as SignedZone;
+    expect(deps.heldDigests.get(ZONE)).toEqual({ serial: 1, signature: held.signature, sha256: zoneTextDigest(v(1)) });
+    // Remembered, it is not computed again: a planted value shows it is the one offered.
+    deps.heldDigests.set(ZONE, { serial: 1, signature: held.signature, sha256: "f".repeat(64) });
+    current = { serial: 2, zoneText: v(2) };
+    await applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE));
+    expect(bases[1]?.sha256).toBe("f".repeat(64));
+    // (A wrong digest costs only a full transfer: the delta does not fit it.)
+    expect(fallbacks).toEqual(["unusable"]);
+    expect(deps.store.get(ZONE)?.serial).toBe(2);
+    // A remembered digest of another envelope (another signature) is not used.
+    deps.heldDigests.set(ZONE, { serial: 2, signature: "another", sha256: "e".repeat(64) });
+    current = { serial: 3, zoneText: v(3) };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 3 });
+    expect(bases.at(-1)?.sha256).toBe(zoneTextDigest(v(2)));
+    expect(deps.heldDigests.get(ZONE)?.sha256).toBe(zoneTextDigest(v(3)));
+    await applyZoneEvent(deps, newZoneEvent("zone.delete", ZONE));
+    expect(deps.heldDigests.has(ZONE)).toBe(false);
+  });
+
   test("a delta made for another version is not used: the full zone is fetched and applied", async () => {
     current = { serial: 1, zoneText: v(1) };
     await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
