@@ -12,7 +12,7 @@ export interface CoalesceWindowOptions {
  * Decides how long the consumer waits to collect events before the next batch.
  *
  * - Events for a zone applied within the last `maxMs` arrived while the batch ran ("repeats", RecentZones): the
- *   zone changes faster than it is transferred, so the window grows (to at least `maxMs` / 8, then doubling, at most `maxMs`) and the next batch waits
+ *   zone changes faster than it is transferred, so the window doubles (at most `maxMs`) and the next batch waits
  *   for it: a burst then costs about one transfer per window and zone instead of one per event.
  * - A batch without repeats with events still queued (e.g. a fresh secondary replaying many different zones)
  *   halves it again; one that leaves the queue empty keeps it (the next event's wake decides).
@@ -41,10 +41,7 @@ export class AdaptiveCoalesceWindow {
   afterBatch(repeats: boolean, drained = false): number {
     const { minMs, maxMs } = this.opts;
     if (drained && !repeats) return this.current;
-    // Growing starts at an eighth of the maximum: a burst reaches the full window in four batches instead of the
-    // ~11 doublings from 1 ms, each of them a transfer of every zone in the burst.
-    const floor = Math.max(minMs, 1, Math.floor(maxMs / 8));
-    this.current = repeats ? Math.min(Math.max(maxMs, minMs), Math.max(this.current * 2, floor)) : Math.max(minMs, Math.floor(this.current / 2));
+    this.current = repeats ? Math.min(Math.max(maxMs, minMs), Math.max(this.current * 2, minMs, 1)) : Math.max(minMs, Math.floor(this.current / 2));
     return this.current;
   }
 

@@ -117,7 +117,7 @@ export const secondarySyncerConfigSchema = z
         coalesce_window_ms: z.number().int().min(0).max(10_000).default(0),
         /**
          * Largest coalescing window, ms: while events for zones applied within this long keep arriving during
-         * each batch (a burst, on one zone or many), the window grows from coalesce_window_ms (to an eighth of this at once, then doubling) up to this; after
+         * each batch (a burst, on one zone or many), the window doubles from coalesce_window_ms up to this; after
          * an idle period it is back to coalesce_window_ms, so an isolated change (or one change at a time) is not
          * delayed. Equal to coalesce_window_ms: fixed window.
          */

@@ -14,10 +14,10 @@ describe("AdaptiveCoalesceWindow", () => {
     }
   });
 
-  test("grows while events for the zones just applied keep arriving: an eighth of the maximum, then doubling, capped", () => {
+  test("doubles while events for the zones just applied keep arriving, capped at the maximum", () => {
     const w = new AdaptiveCoalesceWindow({ minMs: 5, maxMs: 200 });
     expect(w.wake(0)).toBe(5);
-    expect([1, 2, 3, 4, 5, 6, 7].map(() => w.afterBatch(true))).toEqual([25, 50, 100, 200, 200, 200, 200]);
+    expect([1, 2, 3, 4, 5, 6, 7].map(() => w.afterBatch(true))).toEqual([10, 20, 40, 80, 160, 200, 200]);
     expect(w.ms).toBe(200);
   });
 
@@ -30,21 +30,21 @@ describe("AdaptiveCoalesceWindow", () => {
     w.idle(2000);
     expect(w.wake(2101)).toBe(5); // idle for longer than the window: back to the minimum
     for (let i = 0; i < 3; i++) w.afterBatch(true);
-    expect([1, 2, 3, 4, 5].map(() => w.afterBatch(false))).toEqual([50, 25, 12, 6, 5]);
+    expect([1, 2, 3, 4].map(() => w.afterBatch(false))).toEqual([20, 10, 5, 5]);
   });
 
   test("a batch that leaves the queue empty keeps the window; the idle period after it decides", () => {
     const w = new AdaptiveCoalesceWindow({ minMs: 0, maxMs: 1000 });
-    for (let i = 0; i < 2; i++) w.afterBatch(true);
-    expect(w.ms).toBe(250);
+    for (let i = 0; i < 4; i++) w.afterBatch(true);
+    expect(w.ms).toBe(8);
     // A burst whose batches are applied faster than its events come: most batches drain the queue.
-    expect(w.afterBatch(false, true)).toBe(250);
-    expect(w.afterBatch(true)).toBe(500);
-    expect(w.afterBatch(false, true)).toBe(500);
+    expect(w.afterBatch(false, true)).toBe(8);
+    expect(w.afterBatch(true)).toBe(16);
+    expect(w.afterBatch(false, true)).toBe(16);
     w.idle(100);
-    expect(w.wake(110)).toBe(500); // the next event of the burst, 10 ms later
+    expect(w.wake(110)).toBe(16); // the next event of the burst, 10 ms later
     w.idle(200);
-    expect(w.wake(800)).toBe(0); // the burst is over: idle for longer than the window
+    expect(w.wake(300)).toBe(0); // the burst is over: idle for longer than the window
     expect(w.afterBatch(false, false)).toBe(0); // events still queued, none for recent zones: halves (stays 0)
   });
 
