@@ -155,14 +155,20 @@ function processCpu() {
         if (!m) continue;
         name = m[1];
       }
-      let ns = 0;
-      for (const t of fs.readdirSync(`/proc/${pid}/task`)) ns += Number(fs.readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
-      out.set(pid, { name, ms: ns / 1e6 });
+      out.set(pid, { name, ms: threadCpuMs(pid) });
     } catch {
       // gone meanwhile
     }
   }
   return out;
+}
+
+/** CPU time of every thread of process `pid` so far, ms (/proc/<pid>/task/<tid>/schedstat: time on a CPU, ns). */
+function threadCpuMs(pid) {
+  const fs = require("node:fs");
+  let ns = 0;
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) ns += Number(fs.readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
+  return ns / 1e6;
 }
 
 /** CPU ms per process name between two processCpu() snapshots (processes of one name summed), largest first. */
@@ -264,6 +270,6 @@ function logEntriesSince(daemon, from, msg) {
 
 module.exports = {
   ROOT, harness, dnsPacket, requireFrom, benchSeconds, queryOnce, udpSocket, pollUntil, pollAll, percentile, printTable,
-  cpuSample, cpuShares, processCpu, processCpuDelta,
+  cpuSample, cpuShares, processCpu, processCpuDelta, threadCpuMs,
   runPool, sleep, retry500, scrapeMetrics, metricSum, logEntriesSince,
 };

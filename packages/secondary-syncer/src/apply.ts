@@ -110,7 +110,7 @@ export class TransientSyncError extends PdnsdError {
  * Parses and checks zone text: every line valid (RDATA encodable), an apex SOA, every name inside the zone. The
  * records carry their wire RDATA, so compiling them for the answer engine does not encode it again.
  */
-export function parseSignedZoneRecords(signed: SignedZone): ZoneWireRecord[] {
+export function parseSignedZoneRecords(signed: Pick<SignedZone, "zone" | "zoneText">): ZoneWireRecord[] {
   let records: ZoneWireRecord[];
   try {
     records = parseZoneTextWire(signed.zoneText);
@@ -153,10 +153,7 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false, even
   if (reply.type === "error") {
     if (reply.code === "PDNSD_ZONE_NOT_FOUND") {
       if (!replaceHeld) return { result: "not-found", zone };
-      const existed = deps.store.delete(zone);
-      deps.heldDigests?.delete(zone);
-      deps.served.remove(zone);
-      return { result: "deleted", zone, existed };
+      return removeZone(deps, zone);
     }
     throw new TransientSyncError(`zone ${zone}: zone-provider answered ${reply.code}: ${reply.message}`);
   }
@@ -268,10 +265,7 @@ function signedByKey(signed: SignedZone, keys: Uint8Array | readonly Uint8Array[
 export async function applyZoneEvent(deps: ApplyDeps, event: ZoneEvent): Promise<ApplyOutcome> {
   const zone = normalizeName(event.zone);
   if (event.type === "zone.delete") {
-    const existed = deps.store.delete(zone);
-    deps.heldDigests?.delete(zone);
-    deps.served.remove(zone);
-    return { result: "deleted", zone, existed };
+    return removeZone(deps, zone);
   }
   return syncZone(deps, zone);
 }
@@ -284,6 +278,11 @@ export async function applyZoneEvent(deps: ApplyDeps, event: ZoneEvent): Promise
 export async function applyZonePlan(deps: ApplyDeps, plan: ZonePlan): Promise<ApplyOutcome> {
   const zone = normalizeName(plan.zone);
   if (plan.sync) return syncZone(deps, zone, plan.deleted, plan.eventIds);
+  return removeZone(deps, zone);
+}
+
+/** Removes a zone: from the store, the remembered digests and the answer engine. */
+function removeZone(deps: ApplyDeps, zone: string): ApplyOutcome {
   const existed = deps.store.delete(zone);
   deps.heldDigests?.delete(zone);
   deps.served.remove(zone);

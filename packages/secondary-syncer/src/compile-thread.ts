@@ -27,7 +27,7 @@ export function runZoneCompileWorker(): void {
     let reply: CompileReply;
     let transfer: ArrayBuffer[] = [];
     try {
-      const records = parseSignedZoneRecords({ zone: req.zone, zoneText: req.zoneText } as Parameters<typeof parseSignedZoneRecords>[0]);
+      const records = parseSignedZoneRecords(req);
       const out = compiledZoneToParts(compileZone(req.zone, records));
       reply = { id: req.id, parts: out.parts, records: records.length };
       transfer = out.transfer;

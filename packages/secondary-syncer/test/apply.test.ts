@@ -182,7 +182,7 @@ describe("applyZoneEvent", () => {
         compile: async (zone, zoneText) => {
           calls.push(zoneText.length);
           const { compileZone, parseSignedZoneRecords } = await import("@pdns-distribute/secondary-syncer");
-          const records = parseSignedZoneRecords({ zone, zoneText } as SignedZone);
+          const records = parseSignedZoneRecords({ zone, zoneText });
           return { compiled: compileZone(zone, records), records: records.length };
         },
       };

@@ -59,6 +59,11 @@ export function compileNsec3Index(zone: ZoneData): Nsec3Index | null {
     if (hash !== null) entries.push({ hash, id });
   }
   entries.sort((a, b) => Buffer.compare(a.hash, b.hash));
+  return nsec3IndexOf(params, entries);
+}
+
+/** The NSEC3 index over `entries` already sorted by hash (also when a compiled zone is rebuilt from its parts). */
+export function nsec3IndexOf(params: Nsec3Params, entries: Nsec3Entry[]): Nsec3Index {
   return { params, entries, byHash: new Map(entries.map((e) => [e.hash.toString("hex"), e])) };
 }
 

@@ -12,7 +12,7 @@ import { soaNumbers, TARGET_OFFSET } from "./rdata-fields";
 import { SIG_BIT } from "./types";
 import type { CompiledZone } from "./types";
 import { copyBytes, WireName } from "./wire-name";
-import { nameOf, nodeOf, zoneNodes } from "./zone-view";
+import { nameOf, sealZone } from "./zone-view";
 
 export { createZoneSet } from "./zone-set";
 export type { ZoneSet } from "./zone-set";
@@ -115,9 +115,7 @@ export function compileZone(origin: string, records: readonly (ZoneRecord | Zone
   const soaData = zone.arena.subarray(zone.rrData[soa] as number);
   const { serial, minimum } = soaNumbers(soaData.subarray(2, 2 + soaData.readUInt16BE(0)));
   const partial = { ...zone, soa, serial, negativeTtl: Math.min(zone.rrTtl[soa] as number, minimum), recordCount: list.n };
-  const denial = { nsec: compileNsecChain(partial), nsec3: compileNsec3Index(partial) };
-  const compiled: CompiledZone = { ...partial, denial, nodes: undefined as never, apex: nodeOf(partial, 0) };
-  return Object.freeze({ ...compiled, nodes: zoneNodes(compiled) });
+  return sealZone(partial, { nsec: compileNsecChain(partial), nsec3: compileNsec3Index(partial) });
 }
 
 /** Type number and wire RDATA of one record, or a {@link ZoneCompileError} naming the record. */

@@ -1,10 +1,11 @@
 // Moves a compiled zone between threads: its packed arrays out (transferable, not copied), the same zone back in.
 
+import { nsec3IndexOf } from "./denial-nsec3";
 import { NameTable } from "./name-table";
 import type { NameTableParts } from "./name-table";
 import { nameKey, nameToWire, parseName } from "./names";
 import type { CompiledZone, Nsec3Entry, Nsec3Index } from "./types";
-import { nodeOf, zoneNodes } from "./zone-view";
+import { sealZone } from "./zone-view";
 
 /** A compiled zone as plain data: typed arrays and numbers only, so `postMessage` can move it. */
 export interface CompiledZoneParts {
@@ -119,7 +120,7 @@ export function compiledZoneFromParts(parts: CompiledZoneParts): CompiledZone {
     const all = asBuffer(hashes);
     const entries: Nsec3Entry[] = [];
     for (let i = 0; i < ids.length; i++) entries.push({ id: ids[i] as number, hash: all.subarray(i === 0 ? 0 : (hashEnds[i - 1] as number), hashEnds[i] as number) });
-    nsec3 = { params: { ...params, salt: asBuffer(params.salt) }, entries, byHash: new Map(entries.map((e) => [e.hash.toString("hex"), e])) };
+    nsec3 = nsec3IndexOf({ ...params, salt: asBuffer(params.salt) }, entries);
   }
   const partial = {
     origin,
@@ -137,6 +138,5 @@ export function compiledZoneFromParts(parts: CompiledZoneParts): CompiledZone {
     negativeTtl: parts.negativeTtl,
     recordCount: parts.recordCount,
   };
-  const compiled: CompiledZone = { ...partial, denial: { nsec: parts.nsec, nsec3 }, nodes: undefined as never, apex: nodeOf(partial, 0) };
-  return Object.freeze({ ...compiled, nodes: zoneNodes(compiled) });
+  return sealZone(partial, { nsec: parts.nsec, nsec3 });
 }

@@ -6,7 +6,7 @@ import { nameFromLabels, parseName } from "./names";
 import type { DnsName } from "./names";
 import { rdataTargets } from "./rdata-fields";
 import { SIG_BIT } from "./types";
-import type { CompiledZone, RRset, ZoneNode, ZoneNodes } from "./types";
+import type { CompiledZone, DenialIndex, RRset, ZoneNode, ZoneNodes } from "./types";
 import { WireName } from "./wire-name";
 
 /** The label "*" in wire form. */
@@ -103,4 +103,10 @@ export function zoneNodes(zone: CompiledZone): ZoneNodes {
       return size;
     },
   };
+}
+
+/** The frozen compiled zone of `partial` and its denial index: the apex and the name views made over them. */
+export function sealZone(partial: Omit<CompiledZone, "denial" | "apex" | "nodes">, denial: DenialIndex): CompiledZone {
+  const compiled: CompiledZone = { ...partial, denial, nodes: undefined as never, apex: nodeOf(partial, 0) };
+  return Object.freeze({ ...compiled, nodes: zoneNodes(compiled) });
 }
