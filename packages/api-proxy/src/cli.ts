@@ -12,6 +12,7 @@ import type { EventPublisher } from "./proxy";
 import { jetStreamPublisher } from "./publisher";
 import { startOutboxRelay } from "./relay";
 import { resolveProxyTls } from "./tls";
+import { createWriteGate } from "./write-gate";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require("../package.json") as { version: string };
@@ -56,6 +57,8 @@ const program = daemonProgram(
         for await (const s of nc.status()) if (s.type === "reconnect") relay.kick();
       })().catch(() => undefined);
     });
+    const writeGate = createWriteGate({ limit: cfg.powerdns.max_concurrent_writes, maxQueued: cfg.powerdns.max_queued_writes });
+    metrics.watchWriteGate(writeGate);
     const proxy = await startApiProxy(
       {
         listenAddress: cfg.proxy.listen_address,
@@ -66,6 +69,8 @@ const program = daemonProgram(
         tls: (await resolveProxyTls(cfg.proxy, logger)) ?? undefined,
         onResponse: metrics.observeRequest,
         changes,
+        writeGate,
+        onWriteRefused: metrics.writeRefused,
       },
       relay,
       logger,

@@ -36,6 +36,14 @@ export const apiProxyConfigSchema = z
         dns_address: z.union([z.literal(""), z.ipv4(), z.ipv6()]).default(""),
         /** PowerDNS' DNS port (local-port in pdns.conf). */
         dns_port: z.number().int().min(1).max(65535).default(53),
+        /**
+         * Most write requests (POST, PUT, PATCH, DELETE) at PowerDNS at once; the others wait in arrival order.
+         * 1 suits the sqlite backend, which cannot write concurrently (500 "database is locked" otherwise); raise
+         * it for gmysql / gpgsql. 0: no limit.
+         */
+        max_concurrent_writes: z.number().int().min(0).default(1),
+        /** Most write requests waiting for their turn; beyond that (and after timeout_ms of waiting) 503. */
+        max_queued_writes: z.number().int().positive().default(1000),
       })
       .strict()
       .prefault({}),

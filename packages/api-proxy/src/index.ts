@@ -7,6 +7,7 @@ export { openOutbox } from "./outbox";
 export { startApiProxy } from "./proxy";
 export { jetStreamPublisher } from "./publisher";
 export { retryDelay, startOutboxRelay } from "./relay";
+export { WriteGateError, createWriteGate, isWriteMethod } from "./write-gate";
 
 export type { ChangeTracking, ChangeTrackingOptions } from "./changes";
 export type { ZoneChange } from "./classify";
@@ -15,3 +16,4 @@ export type { SoaSerialReader } from "./dns-serial";
 export type { Outbox, OutboxEntry } from "./outbox";
 export type { ApiProxy, ApiProxyOptions, ChangeHooks, EventPublisher, EventSink } from "./proxy";
 export type { OutboxRelay, OutboxRelayOptions } from "./relay";
+export type { WriteGate, WriteGateOptions } from "./write-gate";

@@ -1,7 +1,8 @@
 // Prometheus metrics of the api-proxy: API requests by method and status, their latency, published zone events.
-import { Counter, Histogram, createMetricsRegistry } from "@pdns-distribute/core";
+import { Counter, Gauge, Histogram, createMetricsRegistry } from "@pdns-distribute/core";
 import type { Registry, ZoneEvent } from "@pdns-distribute/core";
 import type { EventPublisher } from "./proxy";
+import type { WriteGate, WriteGateError } from "./write-gate";
 
 /** Default port of the api-proxy's /metrics endpoint. */
 export const API_PROXY_METRICS_PORT = 9201;
@@ -13,6 +14,10 @@ export interface ApiProxyMetrics {
   observeRequest(method: string, status: number, seconds: number): void;
   /** Wraps a publisher so that every JetStream publish is counted by event type and result. */
   countPublishes(publisher: EventPublisher): EventPublisher;
+  /** Exposes the write gate's running and waiting writes. */
+  watchWriteGate(gate: WriteGate): void;
+  /** Counts a write the gate refused (503). */
+  writeRefused(reason: WriteGateError["reason"]): void;
 }
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
@@ -39,8 +44,37 @@ export function createApiProxyMetrics(): ApiProxyMetrics {
     labelNames: ["type", "result"] as const,
     registers: [registry],
   });
+  const refused = new Counter({
+    name: "pdnsd_api_writes_refused_total",
+    help: "Write requests answered 503 without forwarding: queue_full (max_queued_writes waiting) or timeout (no turn within timeout_ms)",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  let gate: WriteGate | undefined;
+  new Gauge({
+    name: "pdnsd_api_writes_in_flight",
+    help: "Write requests at PowerDNS now (at most max_concurrent_writes)",
+    registers: [registry],
+    collect() {
+      this.set(gate?.running ?? 0);
+    },
+  });
+  new Gauge({
+    name: "pdnsd_api_writes_queued",
+    help: "Write requests waiting for their turn at PowerDNS",
+    registers: [registry],
+    collect() {
+      this.set(gate?.queued ?? 0);
+    },
+  });
   return {
     registry,
+    watchWriteGate(g) {
+      gate = g;
+    },
+    writeRefused(reason) {
+      refused.inc({ reason });
+    },
     observeRequest(method, status, seconds) {
       const m = METHODS.has(method) ? method : "other";
       requests.inc({ method: m, status: String(status) });

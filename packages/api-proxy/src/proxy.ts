@@ -6,6 +6,8 @@ import { newZoneEvent } from "@pdns-distribute/core";
 import type { Logger, ZoneEvent } from "@pdns-distribute/core";
 import { isPowerDnsApiPath, redactUrl } from "./api-paths";
 import { classifyRequest, zoneNameFromCreateResponse } from "./classify";
+import { WriteGateError, isWriteMethod } from "./write-gate";
+import type { WriteGate } from "./write-gate";
 
 /** Publishes a zone event; resolves once the broker acknowledged it. */
 export interface EventPublisher {
@@ -35,6 +37,10 @@ export interface ApiProxyOptions {
   onResponse?: (method: string, status: number, seconds: number) => void;
   /** Change tracking (changes.ts): its own routes (GET /changes/{id}) and a hook run before each event is submitted. */
   changes?: ChangeHooks;
+  /** Queues write requests so that at most so many are at PowerDNS at once (write-gate.ts); absent: no limit. */
+  writeGate?: WriteGate;
+  /** Called when a write is refused by the gate (metrics). */
+  onWriteRefused?: (reason: WriteGateError["reason"]) => void;
 }
 
 /** What the proxy needs from change tracking. */
@@ -177,9 +183,23 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
       sendJson(res, 413, { error: (err as Error).message });
       return;
     }
+    let release: (() => void) | undefined;
+    if (opts.writeGate && isWriteMethod(req.method)) {
+      try {
+        // The wait for a turn counts like PowerDNS' own time to answer.
+        release = await opts.writeGate.acquire(opts.upstreamTimeoutMs);
+      } catch (err) {
+        if (!(err instanceof WriteGateError)) throw err;
+        opts.onWriteRefused?.(err.reason);
+        logger.warn({ method: req.method, url: redactUrl(req.url), reason: err.reason }, "write not forwarded: PowerDNS busy with earlier writes");
+        res.setHeader("retry-after", "1");
+        sendJson(res, 503, { error: "PowerDNS busy with earlier writes; not forwarded, nothing changed", detail: err.message });
+        return;
+      }
+    }
     let answer: UpstreamAnswer;
     try {
-      answer = await forward(req, body);
+      answer = await forward(req, body).finally(() => release?.());
     } catch (err) {
       logger.error({ err: (err as Error).message, method: req.method, url: redactUrl(req.url) }, "PowerDNS API unreachable");
       // A change PowerDNS took but did not answer in time (e.g. a PATCH of a huge zone) may well be applied:

@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLogger } from "@pdns-distribute/core";
 import type { ZoneEvent } from "@pdns-distribute/core";
-import { startApiProxy } from "../src";
+import { createWriteGate, startApiProxy } from "../src";
 
 const logger = createLogger("test", "silent");
 
@@ -79,6 +79,67 @@ test("a zone change PowerDNS does not answer in time is answered 502 and still a
       ["zone.modified", "example.org."],
       ["zone.add", "new.example."],
     ]);
+  } finally {
+    await proxy.close();
+    upstream.closeAllConnections();
+    upstream.close();
+  }
+});
+
+test("with a write gate of 1, concurrent writes reach PowerDNS one at a time (reads are not queued); a full queue is 503 and not forwarded", async () => {
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let writes = 0;
+  let maxReadsWithWrites = 0;
+  const upstream = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      if (req.method === "GET") {
+        maxReadsWithWrites = Math.max(maxReadsWithWrites, inFlight);
+        res.end("{}");
+        return;
+      }
+      writes++;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        res.end("{}");
+      }, 20);
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
+  const refused: string[] = [];
+  const proxy = await startApiProxy(
+    {
+      listenAddress: "127.0.0.1",
+      listenPort: 0,
+      upstreamUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+      upstreamTimeoutMs: 5000,
+      maxBodyBytes: 4096,
+      writeGate: createWriteGate({ limit: 1, maxQueued: 8 }),
+      onWriteRefused: (reason) => refused.push(reason),
+    },
+    { submit: async () => true },
+    logger,
+  );
+  try {
+    const base = `http://127.0.0.1:${proxy.address().port}/api/v1/servers/localhost/zones`;
+    const patch = (): Promise<number> => fetch(`${base}/example.org.`, { method: "PATCH", body: JSON.stringify({ rrsets: [] }) }).then((r) => r.status);
+    const [patches, read] = await Promise.all([Promise.all(Array.from({ length: 9 }, patch)), (async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      return (await fetch(base)).status;
+    })()]);
+    expect(read).toBe(200);
+    expect(maxReadsWithWrites).toBe(1); // the read went past the queue
+    expect(maxInFlight).toBe(1);
+    expect(writes).toBe(9);
+    expect(patches.every((s) => s === 200)).toBe(true);
+    // 1 running + 8 queued: the 10th is refused without reaching PowerDNS.
+    const statuses = await Promise.all(Array.from({ length: 10 }, patch));
+    expect(statuses.filter((s) => s === 503)).toHaveLength(1);
+    expect(refused).toEqual(["queue_full"]);
+    expect(writes).toBe(18);
   } finally {
     await proxy.close();
     upstream.closeAllConnections();
