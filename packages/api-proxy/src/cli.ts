@@ -35,6 +35,7 @@ const program = daemonProgram(
       publisher: () => publisher,
       logger,
       waitMs: cfg.events.publish_timeout_ms,
+      ackGraceMs: cfg.outbox.store_after_ms,
       retryMinMs: 250,
       retryMaxMs: cfg.outbox.max_retry_delay_ms,
     });

@@ -60,6 +60,11 @@ export const apiProxyConfigSchema = z
         database: z.string().min(1).default("/var/lib/pdns-distribute/api-proxy-outbox.sqlite3"),
         /** Largest delay between publish retries while NATS is unreachable, ms (doubling from 250 ms). */
         max_retry_delay_ms: z.number().int().min(250).default(5000),
+        /**
+         * An event JetStream has not acknowledged within this many ms (or whose publish failed) is stored here, ms;
+         * acknowledged sooner it never touches the disk (JetStream holds it). 0: every event is stored as well.
+         */
+        store_after_ms: z.number().int().min(0).default(100),
       })
       .strict()
       .prefault({}),

@@ -1,4 +1,5 @@
-// Durable outbox of zone events (SQLite, better-sqlite3): an event is stored before it is published, removed after the ack.
+// Durable outbox of zone events (SQLite, better-sqlite3): an event JetStream did not acknowledge at once is stored here
+// until it is (relay.ts), then removed.
 // Stores are fsync'ed, several events per transaction when they come together (group commit): `add` commits with
 // synchronous = FULL; `addMany` commits without and `synced()` then syncs the log on the thread pool (wal-sync.ts:
 // as durable as FULL, and the proxy keeps forwarding requests meanwhile). Removals and retry counts are not

@@ -1,4 +1,6 @@
-// Publishes the outbox in order: one event at a time, removed only after the broker's ack, retried with backoff.
+// Publishes zone events in order. While NATS answers, an event goes straight to JetStream and is answered on its
+// ack, without touching the disk; one whose ack is late (ackGraceMs) or whose publish failed is stored in the
+// outbox, then published from there one at a time, removed only after the broker's ack, retried with backoff.
 // Events submitted together (same turn of the event loop) are stored in one transaction: one fsync per group.
 import type { Logger, ZoneEvent } from "@pdns-distribute/core";
 import type { Outbox, OutboxEntry } from "./outbox";
@@ -15,6 +17,11 @@ export interface OutboxRelayOptions {
   /** First and largest delay between retries after a failed publish, ms. */
   retryMinMs: number;
   retryMaxMs: number;
+  /**
+   * While nothing waits in the outbox, an event is published at once and written to the outbox only when its
+   * ack has not come within this many ms (or the publish failed), ms.
+   */
+  ackGraceMs: number;
   /** Called after each publish attempt (for metrics). */
   onPublish?: (result: "published" | "failed", pending: number) => void;
 }
@@ -141,43 +148,86 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   };
 
   /**
-   * Fast path while nothing else waits to be published (so the order is kept): the group is handed to NATS
-   * first and stored right after (setImmediate: the client flushes its buffer on a microtask), so the broker
-   * stores and delivers the events while the outbox fsyncs; the fsync is off the propagation path. Each
-   * response still waits for the fsync. A crash in between loses nothing more than before: a change whose event
-   * is not stored yet has not been answered either, and this event may even be out already.
+   * Fast path while nothing else waits to be published (so the order is kept): the group is handed to NATS at
+   * once, and written to the outbox only when its ack has not come within `ackGraceMs` (or the publish failed).
+   * An event JetStream acknowledged is stored there (replicated), so the common case costs no disk write and no
+   * fsync. Either way a request is answered only once its event is acknowledged or stored durably: a crash
+   * before that loses nothing more than before (the change's request has not been answered either).
+   * Groups submitted meanwhile wait behind it in memory, in order, until its ack came (then they take this
+   * path too) or until it is stored (then they are stored right after it).
    */
-  const publishThenStore = (publisher: EventPublisher, current: Submitted[]): Promise<boolean> =>
-    new Promise<boolean>((done) => {
-      const acked = publishInOrder(publisher, current.map((g) => g.event));
-      setImmediate(() => {
-        const stored = storeAll(current);
-        void acked.then((n) => {
-          if (stored) {
-            stored.entries.forEach((entry, i) => {
-              if (i >= n) return afterSync(stored.durable, current[i] as Submitted, false); // the relay publishes it later
-              opts.outbox.remove(entry.seq);
-              opts.onPublish?.("published", opts.outbox.count());
-              afterSync(stored.durable, current[i] as Submitted, true);
-            });
-          }
-          done(stored !== undefined && n < stored.entries.length); // some are left in the outbox for the relay
-        });
-      });
+  let behindDirect: Submitted[] = [];
+  let directStored = false;
+  const publishFirst = async (publisher: EventPublisher, current: Submitted[]): Promise<boolean> => {
+    directStored = false;
+    let stored: ReturnType<typeof storeAll> | null = null; // null: not stored (yet)
+    let storedFrom = 0; // index in `current` of the first stored event
+    /** Stores current[from…] and every group waiting behind it, in this order. */
+    const store = (from: number): void => {
+      directStored = true;
+      storedFrom = from;
+      const behind = behindDirect;
+      behindDirect = [];
+      stored = storeAll([...current.slice(from), ...behind]);
+      const own = current.length - from;
+      // The groups behind are now ordinary outbox entries: the relay publishes them after this group.
+      stored?.entries.slice(own).forEach((entry, i) => awaitPublish(entry, (published) => afterSync(stored!.durable, behind[i] as Submitted, published)));
+    };
+    const timer = setTimeout(() => store(0), opts.ackGraceMs);
+    const n = await publishInOrder(
+      publisher,
+      current.map((g) => g.event),
+    );
+    clearTimeout(timer);
+    if (stored === null && !directStored) {
+      for (const g of current.slice(0, n)) g.resolve(true);
+      if (n === current.length) return false;
+      store(n); // the publish failed: the rest (and whatever waits behind) goes to the outbox, in order
+    }
+    const s = stored as ReturnType<typeof storeAll> | null;
+    if (!s) return false; // could not be stored: each submit was rejected
+    current.slice(storedFrom).forEach((g, k) => {
+      const entry = s.entries[k] as OutboxEntry;
+      const published = storedFrom + k < n;
+      if (published) {
+        opts.outbox.remove(entry.seq);
+        opts.onPublish?.("published", opts.outbox.count());
+      }
+      afterSync(s.durable, g, published);
     });
+    return true; // entries may be left in the outbox for the relay
+  };
 
   const storeGroup = (): void => {
     const current = group;
     group = [];
-    const publisher = opts.publisher();
-    if (publisher && failures === 0 && !draining && direct === undefined && !stopped && opts.outbox.count() === 0) {
-      // Groups stored meanwhile kicked the relay themselves; it waits for this one first (order).
-      direct = publishThenStore(publisher, current).then((leftover) => {
-        direct = undefined;
-        if (leftover) kick();
-      });
+    if (direct !== undefined && !directStored) {
+      behindDirect.push(...current); // kept in order behind the group being published
       return;
     }
+    const publisher = opts.publisher();
+    if (publisher && failures === 0 && !draining && direct === undefined && !stopped && opts.outbox.count() === 0) {
+      const run = (batch: Submitted[]): void => {
+        direct = publishFirst(publisher, batch).then((leftover) => {
+          direct = undefined;
+          if (leftover) kick();
+          if (behindDirect.length > 0) {
+            // Acknowledged in time: what waited behind goes the same way (or to the outbox if things changed).
+            const next = behindDirect;
+            behindDirect = [];
+            if (failures === 0 && !draining && !stopped && opts.outbox.count() === 0 && opts.publisher() === publisher) run(next);
+            else storeInOutbox(next);
+          }
+        });
+      };
+      run(current);
+      return;
+    }
+    storeInOutbox(current);
+  };
+
+  /** Stores a group in the outbox; the relay publishes it. */
+  const storeInOutbox = (current: Submitted[]): void => {
     const stored = storeAll(current);
     stored?.entries.forEach((entry, i) => awaitPublish(entry, (published) => afterSync(stored.durable, current[i] as Submitted, published)));
   };

@@ -38,7 +38,7 @@ describe("outbox", () => {
         published.push(e);
       },
     };
-    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 500, retryMinMs: 10, retryMaxMs: 20 });
+    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 500, retryMinMs: 10, retryMaxMs: 20, ackGraceMs: 10 });
     const events = [1, 2, 3].map((i) => newZoneEvent("zone.modified", `z${i}.test.`));
     const results = await Promise.all(events.map((e) => relay.submit(e)));
     expect(results).toEqual([false, false, false]);
@@ -55,7 +55,7 @@ describe("outbox", () => {
   test("relay waits for a publisher (NATS not connected yet)", async () => {
     const outbox = openOutbox(":memory:");
     let publisher: EventPublisher | undefined;
-    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 500, retryMinMs: 10, retryMaxMs: 20 });
+    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 500, retryMinMs: 10, retryMaxMs: 20, ackGraceMs: 10 });
     expect(await relay.submit(newZoneEvent("zone.add", "a.test."))).toBe(false);
     const seen: string[] = [];
     publisher = { publish: async (e) => void seen.push(e.zone) };
@@ -80,7 +80,7 @@ describe("outbox", () => {
     b.close();
   });
 
-  test("submits made together are stored as one group before any of them resolves, published in order", async () => {
+  test("submits made together whose ack is late are stored as one group before any of them resolves, published in order", async () => {
     const outbox = openOutbox(":memory:");
     const groups: number[] = [];
     const addMany = outbox.addMany.bind(outbox);
@@ -89,8 +89,13 @@ describe("outbox", () => {
       return addMany(events);
     };
     const published: string[] = [];
-    const publisher: EventPublisher = { publish: async (e) => void published.push(e.zone) };
-    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 2000, retryMinMs: 10, retryMaxMs: 20 });
+    const publisher: EventPublisher = {
+      publish: async (e) => {
+        await new Promise((r) => setTimeout(r, 20)); // later than ackGraceMs
+        published.push(e.zone);
+      },
+    };
+    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 2000, retryMinMs: 10, retryMaxMs: 20, ackGraceMs: 10 });
     const events = [1, 2, 3, 4].map((i) => newZoneEvent("zone.modified", `z${i}.test.`));
     expect(await Promise.all(events.map((e) => relay.submit(e)))).toEqual([true, true, true, true]);
     expect(await relay.submit(newZoneEvent("zone.add", "z5.test."))).toBe(true);
@@ -101,32 +106,90 @@ describe("outbox", () => {
     outbox.close();
   });
 
-  test("an idle relay hands an event to NATS before its fsync, answers after both, and keeps the order behind it", async () => {
+  test("an idle relay publishes at once and stores nothing when the ack comes in time; a late ack is stored, and the order kept behind it", async () => {
     const outbox = openOutbox(":memory:");
-    const storedAtPublish: number[] = [];
+    const writes: string[] = [];
+    const addMany = outbox.addMany.bind(outbox);
+    outbox.addMany = (events) => (writes.push(...events.map((e) => e.zone)), addMany(events));
     const published: string[] = [];
     let release: (() => void) | undefined;
     const publisher: EventPublisher = {
       publish: async (e) => {
-        storedAtPublish.push(outbox.count());
         if (e.zone === "slow.test.") await new Promise<void>((r) => (release = r));
         published.push(e.zone);
       },
     };
-    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 5000, retryMinMs: 10, retryMaxMs: 20 });
+    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 5000, retryMinMs: 10, retryMaxMs: 20, ackGraceMs: 10 });
     expect(await relay.submit(newZoneEvent("zone.add", "a.test."))).toBe(true);
-    expect(storedAtPublish).toEqual([0]); // published before it was written to the outbox
-    expect(relay.pending()).toBe(0);
-    // While a direct publish waits for its ack, later events are stored and published after it, in order.
+    expect(writes).toEqual([]); // acknowledged within ackGraceMs: never written to the outbox
+    // An ack later than ackGraceMs: the event is stored; later events are stored and published after it, in order.
     const slow = relay.submit(newZoneEvent("zone.modified", "slow.test."));
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(relay.pending()).toBe(1);
     const later = relay.submit(newZoneEvent("zone.modified", "later.test."));
     await new Promise((r) => setTimeout(r, 20));
     expect(relay.pending()).toBe(2);
     release?.();
     expect(await Promise.all([slow, later])).toEqual([true, true]);
     expect(published).toEqual(["a.test.", "slow.test.", "later.test."]);
+    expect(writes).toEqual(["slow.test.", "later.test."]);
     expect(relay.pending()).toBe(0);
+    await relay.stop();
+    outbox.close();
+  });
+
+  test("events submitted while a publish waits for its ack wait behind it in memory, then go the same way, in order", async () => {
+    const outbox = openOutbox(":memory:");
+    const writes: string[] = [];
+    const addMany = outbox.addMany.bind(outbox);
+    outbox.addMany = (events) => (writes.push(...events.map((e) => e.zone)), addMany(events));
+    const published: string[] = [];
+    const publisher: EventPublisher = {
+      publish: async (e) => {
+        await new Promise((r) => setTimeout(r, 5));
+        published.push(e.zone);
+      },
+    };
+    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 5000, retryMinMs: 10, retryMaxMs: 20, ackGraceMs: 1000 });
+    const results: Array<Promise<boolean>> = [];
+    for (let i = 0; i < 5; i++) {
+      results.push(relay.submit(newZoneEvent("zone.modified", `z${i}.test.`)));
+      await new Promise((r) => setImmediate(r)); // separate groups, each arriving while the one before waits
+    }
+    expect(await Promise.all(results)).toEqual([true, true, true, true, true]);
+    expect(published).toEqual(["z0.test.", "z1.test.", "z2.test.", "z3.test.", "z4.test."]);
+    expect(writes).toEqual([]);
+    await relay.stop();
+    outbox.close();
+  });
+
+  test("a publish that fails stores the event and what waits behind it, in order, for the relay", async () => {
+    const outbox = openOutbox(":memory:");
+    let fail = true;
+    let release: (() => void) | undefined;
+    const published: string[] = [];
+    const publisher: EventPublisher = {
+      publish: async (e) => {
+        if (fail && e.zone === "a.test.") {
+          await new Promise<void>((r) => (release = r));
+          fail = false;
+          throw new Error("no responders");
+        }
+        published.push(e.zone);
+      },
+    };
+    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 5000, retryMinMs: 10, retryMaxMs: 20, ackGraceMs: 1000 });
+    const a = relay.submit(newZoneEvent("zone.modified", "a.test."));
+    await new Promise((r) => setTimeout(r, 5));
+    const b = relay.submit(newZoneEvent("zone.modified", "b.test."));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(relay.pending()).toBe(0); // b waits in memory behind a
+    release?.();
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra).toBe(false); // stored, published later by the relay
+    expect(typeof rb).toBe("boolean");
+    for (let i = 0; i < 100 && relay.pending() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(published).toEqual(["a.test.", "b.test."]);
     await relay.stop();
     outbox.close();
   });
@@ -141,7 +204,7 @@ describe("outbox", () => {
         published.push(e.zone);
       },
     };
-    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 2000, retryMinMs: 10, retryMaxMs: 20 });
+    const relay = startOutboxRelay({ outbox, publisher: () => publisher, logger, waitMs: 2000, retryMinMs: 10, retryMaxMs: 20, ackGraceMs: 10 });
     const first = await relay.submit(newZoneEvent("zone.add", "a.test."));
     const deadline = Date.now() + 5000;
     while (relay.pending() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
@@ -156,7 +219,7 @@ describe("outbox", () => {
     outbox.addMany = () => {
       throw new Error("disk full");
     };
-    const relay = startOutboxRelay({ outbox, publisher: () => undefined, logger, waitMs: 100, retryMinMs: 10, retryMaxMs: 20 });
+    const relay = startOutboxRelay({ outbox, publisher: () => undefined, logger, waitMs: 100, retryMinMs: 10, retryMaxMs: 20, ackGraceMs: 10 });
     const results = await Promise.allSettled([relay.submit(newZoneEvent("zone.add", "a.test.")), relay.submit(newZoneEvent("zone.add", "b.test."))]);
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
     await relay.stop();
