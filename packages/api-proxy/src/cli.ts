@@ -72,6 +72,8 @@ const program = daemonProgram(
         changes,
         writeGate,
         onWriteRefused: metrics.writeRefused,
+        maxCombinedPatches: cfg.powerdns.max_concurrent_writes > 0 ? cfg.powerdns.max_combined_patches : 1,
+        onCombined: metrics.patchesCombined,
       },
       relay,
       logger,

@@ -44,6 +44,12 @@ export const apiProxyConfigSchema = z
         max_concurrent_writes: z.number().int().min(0).default(1),
         /** Most write requests waiting for their turn; beyond that (and after timeout_ms of waiting) 503. */
         max_queued_writes: z.number().int().positive().default(1000),
+        /**
+         * PATCHes of one zone waiting for their turn together (different RRsets, same credentials) go to PowerDNS
+         * as one PATCH of at most this many requests: one transaction and one zone event for all of them. If
+         * PowerDNS refuses it, they are sent one by one for their own answers. 1: never combined.
+         */
+        max_combined_patches: z.number().int().positive().default(100),
       })
       .strict()
       .prefault({}),

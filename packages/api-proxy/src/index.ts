@@ -4,6 +4,7 @@ export { classifyRequest, decodeZoneId, zoneNameFromCreateResponse } from "./cla
 export { apiProxyConfigSchema, loadApiProxyConfig } from "./config";
 export { createSoaSerialReader, encodeSoaQuery, soaSerialFromResponse } from "./dns-serial";
 export { openOutbox } from "./outbox";
+export { PatchBatcher, combinablePatch, combinedPatchBody, writeZoneKey } from "./patch-batch";
 export { startApiProxy } from "./proxy";
 export { jetStreamPublisher } from "./publisher";
 export { retryDelay, startOutboxRelay } from "./relay";
@@ -14,6 +15,7 @@ export type { ZoneChange } from "./classify";
 export type { ApiProxyConfig } from "./config";
 export type { SoaSerialReader } from "./dns-serial";
 export type { Outbox, OutboxEntry } from "./outbox";
+export type { CombinablePatch, PatchBatch, PatchBatcherOptions } from "./patch-batch";
 export type { ApiProxy, ApiProxyOptions, ChangeHooks, EventPublisher, EventSink } from "./proxy";
 export type { OutboxRelay, OutboxRelayOptions } from "./relay";
 export type { WriteGate, WriteGateOptions } from "./write-gate";

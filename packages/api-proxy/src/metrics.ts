@@ -18,6 +18,8 @@ export interface ApiProxyMetrics {
   watchWriteGate(gate: WriteGate): void;
   /** Counts a write the gate refused (503). */
   writeRefused(reason: WriteGateError["reason"]): void;
+  /** Counts a PATCH made of `requests` combined requests: taken by PowerDNS, or refused and sent one by one. */
+  patchesCombined(requests: number, outcome: "combined" | "split"): void;
 }
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
@@ -50,6 +52,18 @@ export function createApiProxyMetrics(): ApiProxyMetrics {
     labelNames: ["reason"] as const,
     registers: [registry],
   });
+  const combinedRequests = new Counter({
+    name: "pdnsd_api_patches_combined_total",
+    help: "PATCH requests sent to PowerDNS combined with others of their zone, by outcome (combined: taken as one; split: refused as one, then sent one by one)",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  const combinedPatches = new Counter({
+    name: "pdnsd_api_combined_patches_total",
+    help: "Combined PATCHes (two or more requests each) sent to PowerDNS, by outcome",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
   let gate: WriteGate | undefined;
   new Gauge({
     name: "pdnsd_api_writes_in_flight",
@@ -74,6 +88,10 @@ export function createApiProxyMetrics(): ApiProxyMetrics {
     },
     writeRefused(reason) {
       refused.inc({ reason });
+    },
+    patchesCombined(requests, outcome) {
+      combinedRequests.inc({ outcome }, requests);
+      combinedPatches.inc({ outcome });
     },
     observeRequest(method, status, seconds) {
       const m = METHODS.has(method) ? method : "other";

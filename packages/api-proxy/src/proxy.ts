@@ -6,6 +6,8 @@ import { newZoneEvent } from "@pdns-distribute/core";
 import type { Logger, ZoneEvent } from "@pdns-distribute/core";
 import { isPowerDnsApiPath, redactUrl } from "./api-paths";
 import { classifyRequest, zoneNameFromCreateResponse } from "./classify";
+import { PatchBatcher, combinablePatch, combinedPatchBody, writeZoneKey } from "./patch-batch";
+import type { PatchBatch } from "./patch-batch";
 import { WriteGateError, isWriteMethod } from "./write-gate";
 import type { WriteGate } from "./write-gate";
 
@@ -41,7 +43,17 @@ export interface ApiProxyOptions {
   writeGate?: WriteGate;
   /** Called when a write is refused by the gate (metrics). */
   onWriteRefused?: (reason: WriteGateError["reason"]) => void;
+  /**
+   * Most PATCHes of one zone waiting at the gate together that go to PowerDNS as one PATCH (patch-batch.ts);
+   * 1 or absent: each alone. Needs `writeGate`.
+   */
+  maxCombinedPatches?: number;
+  /** Called for each combined PATCH of 2 or more requests: "combined" (PowerDNS took it) or "split" (sent one by one). */
+  onCombined?: (requests: number, outcome: "combined" | "split") => void;
 }
+
+/** Most bytes of request bodies combined into one PATCH (PowerDNS' webserver-max-bodysize is 2 MB by default). */
+const COMBINED_BODY_MAX_BYTES = 1024 * 1024;
 
 /** What the proxy needs from change tracking. */
 export interface ChangeHooks {
@@ -168,6 +180,158 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
       up.end(body);
     });
 
+  /** What a forwarded write (or read) comes to, for the client. */
+  type Outcome =
+    | { kind: "answer"; answer: UpstreamAnswer; changeId?: string }
+    | { kind: "refused"; err: WriteGateError }
+    | { kind: "unreachable"; err: Error; uncertain: boolean };
+
+  /** PowerDNS could not be reached or did not answer: logged, and an event published when the change may be applied. */
+  const unreachable = async (req: http.IncomingMessage, body: Buffer, err: Error): Promise<Outcome> => {
+    logger.error({ err: err.message, method: req.method, url: redactUrl(req.url) }, "PowerDNS API unreachable");
+    // A change PowerDNS took but did not answer in time (e.g. a PATCH of a huge zone) may well be applied:
+    // announce the zone so the secondaries look (they fetch what PowerDNS has; nothing changes if it is not).
+    const uncertain = (err as { upstreamTimeout?: boolean }).upstreamTimeout === true ? uncertainChange(req, body) : undefined;
+    if (uncertain) {
+      const event = newZoneEvent(uncertain.type, uncertain.zone, "api-proxy");
+      try {
+        await events.submit(event);
+        logger.warn({ event: event.type, zone: uncertain.zone, id: event.id }, "PowerDNS did not answer a zone change in time; zone event published in case it was applied");
+      } catch (e) {
+        logger.error({ err: (e as Error).message, event }, "zone event could not be stored or published");
+      }
+    }
+    return { kind: "unreachable", err, uncertain: uncertain !== undefined };
+  };
+
+  /** After PowerDNS' answer to `req`: the zone event of a successful change, submitted; returns its id. */
+  const announce = async (req: http.IncomingMessage, answer: UpstreamAnswer, requests = 1): Promise<string | undefined> => {
+    const change = answer.status >= 200 && answer.status < 300 ? classifyRequest(req.method ?? "GET", req.url ?? "/") : null;
+    if (!change) return undefined;
+    const zone = change.zone ?? zoneNameFromCreateResponse(answer.body);
+    if (zone === undefined) {
+      logger.error({ url: redactUrl(req.url) }, "zone created but its name is not in PowerDNS' answer; no event published");
+      return undefined;
+    }
+    const event = newZoneEvent(change.type, zone, "api-proxy");
+    try {
+      await opts.changes?.prepare(event, req);
+      const published = await events.submit(event);
+      const fields = requests > 1 ? { event: event.type, zone, id: event.id, requests } : { event: event.type, zone, id: event.id };
+      if (published) logger.info(fields, "zone event published");
+      else logger.warn(fields, "zone event stored in the outbox, published once NATS is back");
+      return event.id;
+    } catch (err) {
+      // The outbox itself failed (disk full, …): the change is done on PowerDNS but no event exists.
+      logger.error({ err: (err as Error).message, event }, "zone event could not be stored or published");
+      return undefined;
+    }
+  };
+
+  /** Forwards `req` (its turn at the gate come, `release` called once PowerDNS answered) and announces the change. */
+  const exchange = async (req: http.IncomingMessage, body: Buffer, release?: () => void): Promise<Outcome> => {
+    let answer: UpstreamAnswer;
+    try {
+      answer = await forward(req, body).finally(() => release?.());
+    } catch (err) {
+      return unreachable(req, body, err as Error);
+    }
+    return { kind: "answer", answer, changeId: await announce(req, answer) };
+  };
+
+  interface BatchMember {
+    req: http.IncomingMessage;
+    body: Buffer;
+    done: (outcome: Outcome) => void;
+  }
+
+  /** A batch of PATCHes of one zone (patch-batch.ts): its turn at the gate, then one PATCH, or one by one if refused. */
+  const runBatch = async (batch: PatchBatch<BatchMember>, gate: WriteGate): Promise<void> => {
+    let release: () => void;
+    try {
+      release = await gate.acquire(opts.upstreamTimeoutMs);
+    } catch (err) {
+      batcher?.close(batch);
+      for (const { member } of batch.members) member.done(err instanceof WriteGateError ? { kind: "refused", err } : { kind: "unreachable", err: err as Error, uncertain: false });
+      return;
+    }
+    batcher?.close(batch);
+    const members = batch.members.map((m) => m.member);
+    const [first] = members;
+    if (!first) return release();
+    if (members.length === 1) {
+      first.done(await exchange(first.req, first.body, release));
+      return;
+    }
+    const body = combinedPatchBody(batch.members.map((m) => m.patch));
+    let answer: UpstreamAnswer;
+    try {
+      answer = await forward(first.req, body);
+    } catch (err) {
+      release();
+      const outcome = await unreachable(first.req, body, err as Error);
+      for (const m of members) m.done(outcome);
+      return;
+    }
+    if (answer.status >= 200 && answer.status < 300) {
+      release();
+      opts.onCombined?.(members.length, "combined");
+      const changeId = await announce(first.req, answer, members.length);
+      for (const m of members) m.done({ kind: "answer", answer, changeId });
+      return;
+    }
+    // Refused as a whole (nothing applied): each on its own, in order, for its own answer.
+    opts.onCombined?.(members.length, "split");
+    logger.info({ zone: batch.zoneKey, requests: members.length, status: answer.status }, "combined PATCH refused by PowerDNS; sending its requests one by one");
+    const answers: Array<UpstreamAnswer | Error> = [];
+    try {
+      for (const m of members) answers.push(await forward(m.req, m.body).catch((err: Error) => err));
+    } finally {
+      release();
+    }
+    await Promise.all(
+      members.map(async (m, k) => {
+        const a = answers[k] as UpstreamAnswer | Error;
+        m.done(a instanceof Error ? await unreachable(m.req, m.body, a) : { kind: "answer", answer: a, changeId: await announce(m.req, a) });
+      }),
+    );
+  };
+
+  const batcher =
+    opts.writeGate && (opts.maxCombinedPatches ?? 1) > 1
+      ? new PatchBatcher<BatchMember>({ maxRequests: opts.maxCombinedPatches ?? 1, maxBytes: COMBINED_BODY_MAX_BYTES }, (batch) => {
+          const gate = opts.writeGate as WriteGate;
+          runBatch(batch, gate).catch((err: unknown) => {
+            logger.error({ err }, "unexpected error in a combined PATCH");
+            for (const { member } of batch.members) member.done({ kind: "unreachable", err: err as Error, uncertain: false });
+          });
+        })
+      : undefined;
+
+  /** Sends `outcome` to the client. */
+  const respond = (req: http.IncomingMessage, res: http.ServerResponse, outcome: Outcome, started: number): void => {
+    if (outcome.kind === "refused") {
+      opts.onWriteRefused?.(outcome.err.reason);
+      logger.warn({ method: req.method, url: redactUrl(req.url), reason: outcome.err.reason }, "write not forwarded: PowerDNS busy with earlier writes");
+      res.setHeader("retry-after", "1");
+      sendJson(res, 503, { error: "PowerDNS busy with earlier writes; not forwarded, nothing changed", detail: outcome.err.message });
+      return;
+    }
+    if (outcome.kind === "unreachable") {
+      sendJson(res, 502, {
+        error: "PowerDNS API unreachable",
+        detail: outcome.err.message,
+        ...(outcome.uncertain ? { note: "the change may have been applied; the secondaries were told to check the zone" } : {}),
+      });
+      return;
+    }
+    const headers = forwardableHeaders(outcome.answer.headers);
+    if (outcome.changeId !== undefined) headers["x-change-id"] = outcome.changeId;
+    res.writeHead(outcome.answer.status, headers);
+    res.end(outcome.answer.body);
+    logger.debug({ method: req.method, url: redactUrl(req.url), status: outcome.answer.status, ms: Date.now() - started }, "proxied");
+  };
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();
     if (opts.changes && (await opts.changes.route(req, res))) return;
@@ -183,69 +347,29 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
       sendJson(res, 413, { error: (err as Error).message });
       return;
     }
-    let release: (() => void) | undefined;
-    if (opts.writeGate && isWriteMethod(req.method)) {
-      try {
-        // The wait for a turn counts like PowerDNS' own time to answer.
-        release = await opts.writeGate.acquire(opts.upstreamTimeoutMs);
-      } catch (err) {
-        if (!(err instanceof WriteGateError)) throw err;
-        opts.onWriteRefused?.(err.reason);
-        logger.warn({ method: req.method, url: redactUrl(req.url), reason: err.reason }, "write not forwarded: PowerDNS busy with earlier writes");
-        res.setHeader("retry-after", "1");
-        sendJson(res, 503, { error: "PowerDNS busy with earlier writes; not forwarded, nothing changed", detail: err.message });
-        return;
-      }
-    }
-    let answer: UpstreamAnswer;
-    try {
-      answer = await forward(req, body).finally(() => release?.());
-    } catch (err) {
-      logger.error({ err: (err as Error).message, method: req.method, url: redactUrl(req.url) }, "PowerDNS API unreachable");
-      // A change PowerDNS took but did not answer in time (e.g. a PATCH of a huge zone) may well be applied:
-      // announce the zone so the secondaries look (they fetch what PowerDNS has; nothing changes if it is not).
-      const uncertain = (err as { upstreamTimeout?: boolean }).upstreamTimeout === true ? uncertainChange(req, body) : undefined;
-      if (uncertain) {
-        const event = newZoneEvent(uncertain.type, uncertain.zone, "api-proxy");
-        try {
-          await events.submit(event);
-          logger.warn({ event: event.type, zone: uncertain.zone, id: event.id }, "PowerDNS did not answer a zone change in time; zone event published in case it was applied");
-        } catch (e) {
-          logger.error({ err: (e as Error).message, event }, "zone event could not be stored or published");
-        }
-      }
-      sendJson(res, 502, {
-        error: "PowerDNS API unreachable",
-        detail: (err as Error).message,
-        ...(uncertain ? { note: "the change may have been applied; the secondaries were told to check the zone" } : {}),
-      });
+    if (!opts.writeGate || !isWriteMethod(req.method)) {
+      respond(req, res, await exchange(req, body), started);
       return;
     }
-    const change = answer.status >= 200 && answer.status < 300 ? classifyRequest(req.method ?? "GET", req.url ?? "/") : null;
-    let changeId: string | undefined; // the event id, returned as X-Change-Id once the event is stored
-    if (change) {
-      const zone = change.zone ?? zoneNameFromCreateResponse(answer.body);
-      if (zone === undefined) {
-        logger.error({ url: redactUrl(req.url) }, "zone created but its name is not in PowerDNS' answer; no event published");
-      } else {
-        const event = newZoneEvent(change.type, zone, "api-proxy");
-        try {
-          await opts.changes?.prepare(event, req);
-          const published = await events.submit(event);
-          changeId = event.id;
-          if (published) logger.info({ event: event.type, zone, id: event.id }, "zone event published");
-          else logger.warn({ event: event.type, zone, id: event.id }, "zone event stored in the outbox, published once NATS is back");
-        } catch (err) {
-          // The outbox itself failed (disk full, …): the change is done on PowerDNS but no event exists.
-          logger.error({ err: (err as Error).message, event }, "zone event could not be stored or published");
-        }
+    if (batcher) {
+      const patch = combinablePatch(req.method, req.url, req.headers, body);
+      if (patch) {
+        const outcome = await new Promise<Outcome>((done) => batcher.add(patch, body.length, { req, body, done }));
+        respond(req, res, outcome, started);
+        return;
       }
+      batcher.barrier(writeZoneKey(req.url));
     }
-    const headers = forwardableHeaders(answer.headers);
-    if (changeId !== undefined) headers["x-change-id"] = changeId;
-    res.writeHead(answer.status, headers);
-    res.end(answer.body);
-    logger.debug({ method: req.method, url: redactUrl(req.url), status: answer.status, ms: Date.now() - started }, "proxied");
+    let release: () => void;
+    try {
+      // The wait for a turn counts like PowerDNS' own time to answer.
+      release = await opts.writeGate.acquire(opts.upstreamTimeoutMs);
+    } catch (err) {
+      if (!(err instanceof WriteGateError)) throw err;
+      respond(req, res, { kind: "refused", err }, started);
+      return;
+    }
+    respond(req, res, await exchange(req, body, release), started);
   };
 
   /**

@@ -146,3 +146,148 @@ test("with a write gate of 1, concurrent writes reach PowerDNS one at a time (re
     upstream.close();
   }
 });
+
+describe("combined PATCHes", () => {
+  // A fake PowerDNS: each write takes `ms`; a PATCH with an RRset named bad.* is refused as a whole (422).
+  const startUpstream = async (ms = 20) => {
+    const seen: Array<{ method: string; url: string; names: string[] }> = [];
+    const upstream = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        let names: string[] = [];
+        try {
+          names = ((JSON.parse(Buffer.concat(chunks).toString()) as { rrsets?: Array<{ name: string }> }).rrsets ?? []).map((r) => r.name);
+        } catch {
+          /* not JSON */
+        }
+        seen.push({ method: req.method ?? "", url: req.url ?? "", names });
+        setTimeout(() => {
+          if (names.some((n) => n.startsWith("bad."))) {
+            res.writeHead(422, { "content-type": "application/json" });
+            res.end(JSON.stringify({ error: "bad RRset" }));
+            return;
+          }
+          res.writeHead(204);
+          res.end();
+        }, ms);
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
+    return { upstream, seen, port: (upstream.address() as AddressInfo).port };
+  };
+  const startProxy = async (port: number, submitted: ZoneEvent[], combined: Array<[number, string]>) =>
+    startApiProxy(
+      {
+        listenAddress: "127.0.0.1",
+        listenPort: 0,
+        upstreamUrl: `http://127.0.0.1:${port}`,
+        upstreamTimeoutMs: 5000,
+        maxBodyBytes: 4096,
+        writeGate: createWriteGate({ limit: 1, maxQueued: 100 }),
+        maxCombinedPatches: 50,
+        onCombined: (n, outcome) => combined.push([n, outcome]),
+      },
+      { submit: async (e) => (submitted.push(e), true) },
+      logger,
+    );
+  const rrset = (name: string) => ({ name, type: "A", ttl: 60, changetype: "REPLACE", records: [{ content: "192.0.2.1", disabled: false }] });
+
+  test("PATCHes of one zone waiting together reach PowerDNS as one, in order; each client gets its answer and the one change id", async () => {
+    const { upstream, seen, port } = await startUpstream();
+    const submitted: ZoneEvent[] = [];
+    const combined: Array<[number, string]> = [];
+    const proxy = await startProxy(port, submitted, combined);
+    try {
+      const base = `http://127.0.0.1:${proxy.address().port}/api/v1/servers/localhost/zones`;
+      const patch = (zone: string, name: string) =>
+        fetch(`${base}/${zone}`, { method: "PATCH", headers: { "x-api-key": "k" }, body: JSON.stringify({ rrsets: [rrset(name)] }) });
+      const first = patch("example.org.", "h0.example.org."); // takes the gate; the next ones wait together
+      await new Promise((r) => setTimeout(r, 5));
+      const rest = Array.from({ length: 9 }, (_, i) => patch("example.org.", `h${i + 1}.example.org.`));
+      const other = patch("other.org.", "x.other.org.");
+      const answers = await Promise.all([first, ...rest, other]);
+      expect(answers.map((r) => r.status)).toEqual(Array(11).fill(204));
+      expect(seen.map((s) => [s.url, s.names.length])).toEqual([
+        ["/api/v1/servers/localhost/zones/example.org.", 1],
+        ["/api/v1/servers/localhost/zones/example.org.", 9],
+        ["/api/v1/servers/localhost/zones/other.org.", 1],
+      ]);
+      expect(seen[1]?.names).toEqual(Array.from({ length: 9 }, (_, i) => `h${i + 1}.example.org.`));
+      expect(submitted.map((e) => [e.type, e.zone])).toEqual([
+        ["zone.modified", "example.org."],
+        ["zone.modified", "example.org."],
+        ["zone.modified", "other.org."],
+      ]);
+      const ids = answers.slice(1, 10).map((r) => r.headers.get("x-change-id"));
+      expect(new Set(ids)).toEqual(new Set([submitted[1]?.id]));
+      expect(combined).toEqual([[9, "combined"]]);
+    } finally {
+      await proxy.close();
+      upstream.closeAllConnections();
+      upstream.close();
+    }
+  });
+
+  test("a combined PATCH PowerDNS refuses is sent again one by one: each request gets its own answer", async () => {
+    const { upstream, seen, port } = await startUpstream();
+    const submitted: ZoneEvent[] = [];
+    const combined: Array<[number, string]> = [];
+    const proxy = await startProxy(port, submitted, combined);
+    try {
+      const base = `http://127.0.0.1:${proxy.address().port}/api/v1/servers/localhost/zones/example.org.`;
+      const patch = (name: string) => fetch(base, { method: "PATCH", body: JSON.stringify({ rrsets: [rrset(name)] }) });
+      const first = patch("h0.example.org.");
+      await new Promise((r) => setTimeout(r, 5));
+      const answers = await Promise.all([first, patch("h1.example.org."), patch("bad.example.org."), patch("h2.example.org.")]);
+      expect(answers.map((r) => r.status)).toEqual([204, 204, 422, 204]);
+      expect(await answers[2]?.json()).toEqual({ error: "bad RRset" });
+      expect(seen.map((s) => s.names)).toEqual([
+        ["h0.example.org."],
+        ["h1.example.org.", "bad.example.org.", "h2.example.org."],
+        ["h1.example.org."],
+        ["bad.example.org."],
+        ["h2.example.org."],
+      ]);
+      expect(submitted).toHaveLength(3); // h0, h1, h2: one event per change PowerDNS took
+      expect(answers[2]?.headers.get("x-change-id")).toBeNull();
+      expect(combined).toEqual([[3, "split"]]);
+    } finally {
+      await proxy.close();
+      upstream.closeAllConnections();
+      upstream.close();
+    }
+  });
+
+  test("a PATCH never overtakes another write of its zone that arrived before it", async () => {
+    const { upstream, seen, port } = await startUpstream(100);
+    const proxy = await startProxy(port, [], []);
+    try {
+      const base = `http://127.0.0.1:${proxy.address().port}/api/v1/servers/localhost/zones/example.org.`;
+      const patch = (name: string) => fetch(base, { method: "PATCH", body: JSON.stringify({ rrsets: [rrset(name)] }) });
+      const send = async (p: () => Promise<Response>) => {
+        const r = p();
+        await new Promise((res) => setTimeout(res, 10)); // arrival order
+        return { r };
+      };
+      const all = [
+        await send(() => patch("h0.example.org.")),
+        await send(() => patch("h1.example.org.")),
+        await send(() => fetch(`${base}/metadata/X-TEST`, { method: "PUT", body: JSON.stringify({ metadata: ["1"] }) })),
+        await send(() => patch("h2.example.org.")),
+        await send(() => patch("h1.example.org.")), // the same RRset as h1: after it, never with it
+      ];
+      await Promise.all(all.map((x) => x.r));
+      expect(seen.map((s) => [s.method, s.names.join(",")])).toEqual([
+        ["PATCH", "h0.example.org."],
+        ["PATCH", "h1.example.org."],
+        ["PUT", ""],
+        ["PATCH", "h2.example.org.,h1.example.org."],
+      ]);
+    } finally {
+      await proxy.close();
+      upstream.closeAllConnections();
+      upstream.close();
+    }
+  });
+});
