@@ -105,6 +105,8 @@ export interface PatchBatcherOptions {
   maxRequests: number;
   /** Most bytes of the requests' bodies in one batch (a request alone may be larger). */
   maxBytes: number;
+  /** Asked before a request joins a batch: false → it starts a batch of its own instead (e.g. the queue is full). */
+  admit?: () => boolean;
 }
 
 /**
@@ -127,7 +129,8 @@ export class PatchBatcher<M> {
       batch.authKey === patch.authKey &&
       batch.members.length < this.opts.maxRequests &&
       batch.bytes + bytes <= this.opts.maxBytes &&
-      !patch.keys.some((k) => batch.keys.has(k))
+      !patch.keys.some((k) => batch.keys.has(k)) &&
+      (this.opts.admit?.() ?? true)
     ) {
       batch.members.push({ patch, member });
       for (const k of patch.keys) batch.keys.add(k);

@@ -252,10 +252,12 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
       release = await gate.acquire(opts.upstreamTimeoutMs);
     } catch (err) {
       batcher?.close(batch);
+      gate.left(batch.members.length - 1);
       for (const { member } of batch.members) member.done(err instanceof WriteGateError ? { kind: "refused", err } : { kind: "unreachable", err: err as Error, uncertain: false });
       return;
     }
     batcher?.close(batch);
+    gate.left(batch.members.length - 1);
     const members = batch.members.map((m) => m.member);
     const [first] = members;
     if (!first) return release();
@@ -299,7 +301,7 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
 
   const batcher =
     opts.writeGate && (opts.maxCombinedPatches ?? 1) > 1
-      ? new PatchBatcher<BatchMember>({ maxRequests: opts.maxCombinedPatches ?? 1, maxBytes: COMBINED_BODY_MAX_BYTES }, (batch) => {
+      ? new PatchBatcher<BatchMember>({ maxRequests: opts.maxCombinedPatches ?? 1, maxBytes: COMBINED_BODY_MAX_BYTES, admit: () => (opts.writeGate as WriteGate).join() }, (batch) => {
           const gate = opts.writeGate as WriteGate;
           runBatch(batch, gate).catch((err: unknown) => {
             logger.error({ err }, "unexpected error in a combined PATCH");

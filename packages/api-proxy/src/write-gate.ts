@@ -24,8 +24,15 @@ export interface WriteGate {
   acquire(timeoutMs: number): Promise<() => void>;
   /** Writes at PowerDNS now. */
   readonly running: number;
-  /** Writes waiting for their turn. */
+  /** Writes waiting for their turn (with those riding on a queued one, see {@link join}). */
   readonly queued: number;
+  /**
+   * Counts one more write waiting that rides on a queued one (a PATCH combined with another, patch-batch.ts),
+   * so that `maxQueued` bounds every waiting request; false (not counted) when `maxQueued` already wait.
+   */
+  join(): boolean;
+  /** `n` writes counted by {@link join} no longer wait (their turn came, or they were refused). */
+  left(n: number): void;
 }
 
 /** Options of {@link createWriteGate}. */
@@ -39,6 +46,7 @@ export interface WriteGateOptions {
 /** Creates a gate; with `limit` 0 it lets everything through. */
 export function createWriteGate(opts: WriteGateOptions): WriteGate {
   let running = 0;
+  let riders = 0; // writes counted by join()
   // Waiters in arrival order; a waiter that timed out is removed from the set, so it is skipped.
   const queue = new Set<() => void>();
   const release = (): (() => void) => {
@@ -62,7 +70,7 @@ export function createWriteGate(opts: WriteGateOptions): WriteGate {
         running++;
         return Promise.resolve(release());
       }
-      if (queue.size >= opts.maxQueued) {
+      if (queue.size + riders >= opts.maxQueued) {
         return Promise.reject(new WriteGateError(`${opts.maxQueued} writes already wait for PowerDNS; try again later`, "queue_full"));
       }
       return new Promise((resolve, reject) => {
@@ -81,7 +89,15 @@ export function createWriteGate(opts: WriteGateOptions): WriteGate {
       return opts.limit <= 0 ? 0 : running;
     },
     get queued() {
-      return queue.size;
+      return queue.size + riders;
+    },
+    join() {
+      if (queue.size + riders >= opts.maxQueued) return false;
+      riders++;
+      return true;
+    },
+    left(n) {
+      riders = Math.max(0, riders - n);
     },
   };
 }

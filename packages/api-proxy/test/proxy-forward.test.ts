@@ -290,4 +290,38 @@ describe("combined PATCHes", () => {
       upstream.close();
     }
   });
+  test("requests riding on a combined PATCH count towards max_queued_writes: beyond it 503, not forwarded", async () => {
+    const { upstream, seen, port } = await startUpstream(100);
+    const refused: string[] = [];
+    const proxy = await startApiProxy(
+      {
+        listenAddress: "127.0.0.1",
+        listenPort: 0,
+        upstreamUrl: `http://127.0.0.1:${port}`,
+        upstreamTimeoutMs: 5000,
+        maxBodyBytes: 4096,
+        writeGate: createWriteGate({ limit: 1, maxQueued: 4 }),
+        onWriteRefused: (reason) => refused.push(reason),
+        maxCombinedPatches: 50,
+      },
+      { submit: async () => true },
+      logger,
+    );
+    try {
+      const base = `http://127.0.0.1:${proxy.address().port}/api/v1/servers/localhost/zones/example.org.`;
+      const patch = (name: string) => fetch(base, { method: "PATCH", body: JSON.stringify({ rrsets: [rrset(name)] }) }).then((r) => r.status);
+      const first = patch("h0.example.org."); // running
+      await new Promise((r) => setTimeout(r, 20));
+      const statuses = await Promise.all([first, ...Array.from({ length: 6 }, (_, i) => patch(`h${i + 1}.example.org.`))]);
+      // 1 running, 4 waiting (one batch and 3 riding on it); the other 2 refused.
+      expect(statuses.filter((s) => s === 204)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 503)).toHaveLength(2);
+      expect(refused).toEqual(["queue_full", "queue_full"]);
+      expect(seen.map((s) => s.names.length)).toEqual([1, 4]);
+    } finally {
+      await proxy.close();
+      upstream.closeAllConnections();
+      upstream.close();
+    }
+  });
 });

@@ -57,3 +57,19 @@ test("only GET, HEAD and OPTIONS are not writes", () => {
   expect(["GET", "HEAD", "OPTIONS"].some(isWriteMethod)).toBe(false);
   expect(isWriteMethod(undefined)).toBe(false);
 });
+
+test("writes riding on a queued one (combined PATCHes) count towards maxQueued", async () => {
+  const gate = createWriteGate({ limit: 1, maxQueued: 3 });
+  const release = await gate.acquire(1000);
+  const waiting = gate.acquire(1000);
+  expect(gate.join()).toBe(true);
+  expect(gate.join()).toBe(true);
+  expect(gate.queued).toBe(3);
+  expect(gate.join()).toBe(false); // full: not counted
+  await expect(gate.acquire(1000)).rejects.toMatchObject({ reason: "queue_full" });
+  gate.left(2);
+  expect(gate.queued).toBe(1);
+  release();
+  (await waiting)();
+  expect([gate.running, gate.queued]).toEqual([0, 0]);
+});
