@@ -259,8 +259,7 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
     batcher?.close(batch);
     gate.left(batch.members.length - 1);
     const members = batch.members.map((m) => m.member);
-    const [first] = members;
-    if (!first) return release();
+    const first = members[0] as BatchMember; // a batch starts with one member
     if (members.length === 1) {
       first.done(await exchange(first.req, first.body, release));
       return;
@@ -299,10 +298,11 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
     );
   };
 
+  const gate = opts.writeGate;
+  const maxCombined = opts.maxCombinedPatches ?? 1;
   const batcher =
-    opts.writeGate && (opts.maxCombinedPatches ?? 1) > 1
-      ? new PatchBatcher<BatchMember>({ maxRequests: opts.maxCombinedPatches ?? 1, maxBytes: COMBINED_BODY_MAX_BYTES, admit: () => (opts.writeGate as WriteGate).join() }, (batch) => {
-          const gate = opts.writeGate as WriteGate;
+    gate && maxCombined > 1
+      ? new PatchBatcher<BatchMember>({ maxRequests: maxCombined, maxBytes: COMBINED_BODY_MAX_BYTES, admit: () => gate.join() }, (batch) => {
           runBatch(batch, gate).catch((err: unknown) => {
             logger.error({ err }, "unexpected error in a combined PATCH");
             for (const { member } of batch.members) member.done({ kind: "unreachable", err: err as Error, uncertain: false });

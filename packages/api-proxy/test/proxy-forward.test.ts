@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { createLogger } from "@pdns-distribute/core";
 import type { ZoneEvent } from "@pdns-distribute/core";
 import { createWriteGate, startApiProxy } from "../src";
+import type { ApiProxyOptions } from "../src";
 
 const logger = createLogger("test", "silent");
 
@@ -176,7 +177,7 @@ describe("combined PATCHes", () => {
     await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
     return { upstream, seen, port: (upstream.address() as AddressInfo).port };
   };
-  const startProxy = async (port: number, submitted: ZoneEvent[], combined: Array<[number, string]>) =>
+  const startProxy = async (port: number, submitted: ZoneEvent[], combined: Array<[number, string]>, more: Partial<ApiProxyOptions> = {}) =>
     startApiProxy(
       {
         listenAddress: "127.0.0.1",
@@ -187,6 +188,7 @@ describe("combined PATCHes", () => {
         writeGate: createWriteGate({ limit: 1, maxQueued: 100 }),
         maxCombinedPatches: 50,
         onCombined: (n, outcome) => combined.push([n, outcome]),
+        ...more,
       },
       { submit: async (e) => (submitted.push(e), true) },
       logger,
@@ -293,20 +295,7 @@ describe("combined PATCHes", () => {
   test("requests riding on a combined PATCH count towards max_queued_writes: beyond it 503, not forwarded", async () => {
     const { upstream, seen, port } = await startUpstream(100);
     const refused: string[] = [];
-    const proxy = await startApiProxy(
-      {
-        listenAddress: "127.0.0.1",
-        listenPort: 0,
-        upstreamUrl: `http://127.0.0.1:${port}`,
-        upstreamTimeoutMs: 5000,
-        maxBodyBytes: 4096,
-        writeGate: createWriteGate({ limit: 1, maxQueued: 4 }),
-        onWriteRefused: (reason) => refused.push(reason),
-        maxCombinedPatches: 50,
-      },
-      { submit: async () => true },
-      logger,
-    );
+    const proxy = await startProxy(port, [], [], { writeGate: createWriteGate({ limit: 1, maxQueued: 4 }), onWriteRefused: (reason) => refused.push(reason) });
     try {
       const base = `http://127.0.0.1:${proxy.address().port}/api/v1/servers/localhost/zones/example.org.`;
       const patch = (name: string) => fetch(base, { method: "PATCH", body: JSON.stringify({ rrsets: [rrset(name)] }) }).then((r) => r.status);
