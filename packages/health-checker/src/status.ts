@@ -1,5 +1,5 @@
 // Status report: built from the registry (pure), printed as a table, served on pdns.health.status and GET /status.
-import { SUBJECTS, decodeMessage, encodeMessage, healthStatusReplySchema, healthStatusRequestSchema, errorReply } from "@pdns-distribute/core";
+import { PROTOCOL_ERROR_CODES, SUBJECTS, decodeMessage, encodeMessage, healthStatusReplySchema, healthStatusRequestSchema, errorReply } from "@pdns-distribute/core";
 import type { HealthStatus, Logger, NatsConnection, SecondaryRegistry } from "@pdns-distribute/core";
 import { StatusUnavailableError } from "./errors";
 
@@ -70,7 +70,7 @@ export function startStatusResponder(nc: NatsConnection, report: () => HealthSta
       try {
         decodeMessage(healthStatusRequestSchema, msg.data, "status request");
       } catch (e) {
-        msg.respond(encodeMessage(errorReply("PDNSD_MESSAGE_INVALID", (e as Error).message)));
+        msg.respond(encodeMessage(errorReply(PROTOCOL_ERROR_CODES.messageInvalid, (e as Error).message)));
         return;
       }
       const status = report();
