@@ -1,4 +1,5 @@
 // Error hierarchy shared by all pdns-distribute packages: each error has a stable PDNSD_ code.
+import { PROTOCOL_ERROR_CODES } from "./protocol-codes";
 
 /** Base class of every pdns-distribute error; `code` is stable and machine-readable. */
 export class PdnsdError extends Error {
@@ -22,7 +23,7 @@ export class ConfigError extends PdnsdError {
 /** A NATS message whose payload is not valid JSON or does not match its schema. */
 export class MessageDecodeError extends PdnsdError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super("PDNSD_MESSAGE_INVALID", message, options);
+    super(PROTOCOL_ERROR_CODES.messageInvalid, message, options);
     this.name = "MessageDecodeError";
   }
 }

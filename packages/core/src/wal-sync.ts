@@ -102,14 +102,15 @@ export interface PragmaDatabase {
  * rare writes that must be durable when they return (no promise to wait for).
  */
 export function fullSyncCommits(db: PragmaDatabase): <T>(fn: () => T) => T {
-  const full = db.prepare("PRAGMA synchronous = FULL");
-  const normal = db.prepare("PRAGMA synchronous = NORMAL");
+  // Prepared afresh each time: SQLite applies `PRAGMA synchronous = …` when it compiles the statement, so a
+  // statement prepared once and run again only takes effect when SQLite happens to re-prepare it (not on its
+  // first run after opening: that commit would not have been synced).
   return (fn) => {
-    full.run();
+    db.prepare("PRAGMA synchronous = FULL").run();
     try {
       return fn();
     } finally {
-      normal.run();
+      db.prepare("PRAGMA synchronous = NORMAL").run();
     }
   };
 }

@@ -1,5 +1,7 @@
 import {
   MessageDecodeError,
+  PROTOCOL_ERROR_CODES,
+  errorReply,
   decodeMessage,
   encodeMessage,
   newZoneEvent,
@@ -50,5 +52,18 @@ describe("zone-data request events", () => {
     expect(zoneDataRequestSchema.safeParse({ ...base, events: ids(ZONE_DATA_REQUEST_MAX_EVENTS + 1) }).success).toBe(false);
     expect(zoneDataRequestSchema.safeParse({ ...base, events: [""] }).success).toBe(false);
     expect(zoneDataRequestSchema.parse(base).events).toBeUndefined();
+  });
+});
+
+describe("PROTOCOL_ERROR_CODES", () => {
+  test("are the stable PDNSD_ codes the daemons exchange in error replies", () => {
+    expect(PROTOCOL_ERROR_CODES).toEqual({
+      zoneNotFound: "PDNSD_ZONE_NOT_FOUND",
+      zoneDataFailed: "PDNSD_ZONE_DATA_FAILED",
+      messageInvalid: "PDNSD_MESSAGE_INVALID",
+      zoneStateFailed: "PDNSD_ZONE_STATE_FAILED",
+    });
+    expect(new MessageDecodeError("x").code).toBe(PROTOCOL_ERROR_CODES.messageInvalid);
+    expect(errorReply(PROTOCOL_ERROR_CODES.zoneNotFound, "m")).toEqual({ type: "error", version: 1, code: "PDNSD_ZONE_NOT_FOUND", message: "m" });
   });
 });

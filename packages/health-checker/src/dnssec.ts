@@ -74,8 +74,10 @@ export async function runDnssecUpkeep(deps: DnssecDeps, nowS = Math.floor(Date.n
   const byZone = new Map(windows.map((w) => [w.zone, w]));
   const resynced: string[] = [];
   for (const zone of plan.due) {
+    const window = byZone.get(zone);
+    if (!window) continue; // planned from `windows`: always there
     await deps.publish("zone.modified", zone);
-    deps.synced.set(zone, { expiration: (byZone.get(zone) as SignatureWindow).expiration });
+    deps.synced.set(zone, { expiration: window.expiration });
     resynced.push(zone);
   }
   deps.metrics?.dnssecResyncs.inc(resynced.length);

@@ -1,5 +1,7 @@
 // Public entry of @pdns-distribute/health-checker.
 export { runEventCheck, runPeriodicCheck } from "./checks";
+export { serialJob, startCheckLoop } from "./check-loop";
+export { countStateBytes, dnssecUpkeepJob, eventCheckJob, periodicCheckJob, recordPeriodicResult } from "./check-jobs";
 export { startHealthChecker } from "./checker";
 export { healthCheckerConfigSchema, instanceIdOf, loadHealthCheckerConfig } from "./config";
 export { diffCounts, diffZoneMaps, resyncFor, resyncsOf } from "./diff";
@@ -21,6 +23,8 @@ export { buildStatusPage } from "./status-page-model";
 export { mapLimit } from "./util";
 
 export type { CheckDeps, EventCheckResult, PeriodicCheckResult, SecondaryCheckResult } from "./checks";
+export type { CheckLoop, CheckLoopOptions, LoopJob } from "./check-loop";
+export type { MeteredCheckDeps, MeteredDnssecDeps } from "./check-jobs";
 export type { HealthChecker } from "./checker";
 export type { HealthCheckerConfig } from "./config";
 export type { Resync, ZoneDiff } from "./diff";

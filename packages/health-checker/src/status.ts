@@ -1,5 +1,5 @@
 // Status report: built from the registry (pure), printed as a table, served on pdns.health.status and GET /status.
-import { SUBJECTS, decodeMessage, encodeMessage, healthStatusReplySchema, healthStatusRequestSchema, errorReply } from "@pdns-distribute/core";
+import { PROTOCOL_ERROR_CODES, SUBJECTS, decodeMessage, encodeMessage, healthStatusReplySchema, healthStatusRequestSchema, errorReply } from "@pdns-distribute/core";
 import type { HealthStatus, Logger, NatsConnection, SecondaryRegistry } from "@pdns-distribute/core";
 import { StatusUnavailableError } from "./errors";
 
@@ -50,11 +50,11 @@ export function formatStatusTable(status: HealthStatus, now = Date.now()): strin
   for (const s of status.secondaries) {
     rows.push([s.id, s.active ? "yes" : "no", ago(s.lastHeartbeat), String(s.zoneCount), n(s.inSync), n(s.outdated), n(s.missing), n(s.extra), String(s.resyncs), ago(s.lastChecked)]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   const lines = [
     `checker ${status.checker} (${status.leader ? "active" : "stand-by"}); primary: ${n(status.primary.zones)} zones, ${n(status.primary.signedZones)} signed, last check ${ago(status.primary.lastCheck)}` +
       (status.primary.lastError ? `, last error: ${status.primary.lastError}` : ""),
-    ...rows.map((r) => r.map((c, i) => c.padEnd(widths[i] as number)).join("  ").trimEnd()),
+    ...rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()),
   ];
   return lines.join("\n") + "\n";
 }
@@ -70,7 +70,7 @@ export function startStatusResponder(nc: NatsConnection, report: () => HealthSta
       try {
         decodeMessage(healthStatusRequestSchema, msg.data, "status request");
       } catch (e) {
-        msg.respond(encodeMessage(errorReply("PDNSD_MESSAGE_INVALID", (e as Error).message)));
+        msg.respond(encodeMessage(errorReply(PROTOCOL_ERROR_CODES.messageInvalid, (e as Error).message)));
         return;
       }
       const status = report();

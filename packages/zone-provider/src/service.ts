@@ -1,5 +1,6 @@
 // NATS request/reply worker: answers zone-data requests in a queue group with signed zone data.
 import {
+  PROTOCOL_ERROR_CODES,
   QUEUE_GROUPS,
   SUBJECTS,
   decodeMessage,
@@ -81,17 +82,17 @@ async function answer(msg: Msg, opts: ZoneDataServiceOptions): Promise<void> {
   } catch (err) {
     if (err instanceof AxfrError && err.notFound) {
       opts.logger.warn({ zone }, "zone-data request for a zone the primary does not have");
-      respond(msg, errorReply("PDNSD_ZONE_NOT_FOUND", `zone ${zone} not found on the primary`), opts.logger);
+      respond(msg, errorReply(PROTOCOL_ERROR_CODES.zoneNotFound, `zone ${zone} not found on the primary`), opts.logger);
       opts.onRequest?.("not_found", (Date.now() - started) / 1000);
       return;
     }
     const e = err as Error & { code?: string };
-    const code = e.code ?? "PDNSD_ZONE_DATA_FAILED";
+    const code = e.code ?? PROTOCOL_ERROR_CODES.zoneDataFailed;
     // PowerDNS down or the transfer broken: say so plainly; the secondary retries with backoff.
     const message = err instanceof AxfrError ? `zone ${zone}: cannot read it from the primary: ${e.message}` : e.message;
     opts.logger.error({ zone, err: message, code }, "zone-data request failed");
     respond(msg, errorReply(code, message), opts.logger);
-    opts.onRequest?.(code === "PDNSD_MESSAGE_INVALID" ? "invalid" : "failed", (Date.now() - started) / 1000);
+    opts.onRequest?.(code === PROTOCOL_ERROR_CODES.messageInvalid ? "invalid" : "failed", (Date.now() - started) / 1000);
   }
 }
 
