@@ -1,4 +1,4 @@
-// Applies one zone event on a secondary: fetch, verify signature, check serial, parse and compile, store, then serve.
+// Applies one zone event on a secondary: fetch, verify signature, check serial, parse and compile, serve, then store.
 import { PdnsdError, SignatureError, ZoneBindingError, checkZoneBinding, newRequestBinding, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
 import type { Logger, SignedZone, ZoneDataReply, ZoneEvent, ZoneRequestBinding } from "@pdns-distribute/core";
 import { isCanonicalSubdomainOf, normalizeName, parseZoneTextWire } from "@pdns-distribute/dns";

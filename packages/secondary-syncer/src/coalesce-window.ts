@@ -107,3 +107,62 @@ export class RecentZones {
   }
 }
 
+
+/** Options of {@link BatchPacer}, ms. */
+export interface BatchPacerOptions {
+  /** `sync.coalesce_window_ms`: the window after an idle period. */
+  minMs: number;
+  /** `sync.coalesce_max_window_ms`: the largest window, and how long an applied zone counts as recent. */
+  maxMs: number;
+}
+
+/**
+ * Paces the consumer's batches (pure; the caller passes the time and waits): the adaptive window, and whether
+ * the last batch was part of a burst, told by the zones waiting after it (RecentZones).
+ */
+export class BatchPacer {
+  private readonly window: AdaptiveCoalesceWindow;
+  private readonly recent: RecentZones;
+  /** Events for zones applied within the largest window arrived while the last batch ran. */
+  private repeats = false;
+
+  constructor(opts: BatchPacerOptions) {
+    this.window = new AdaptiveCoalesceWindow({ minMs: opts.minMs, maxMs: opts.maxMs });
+    this.recent = new RecentZones(Math.max(opts.maxMs, opts.minMs));
+  }
+
+  /** The current window, ms. */
+  get windowMs(): number {
+    return this.window.ms;
+  }
+
+  /** The queue ran empty at `now` (ms, monotonic); the consumer sleeps until the next event. */
+  idle(now: number): void {
+    this.window.idle(now);
+  }
+
+  /**
+   * How long to collect events before the next batch, ms: after waking from idle (`woke`), the window the wake
+   * decides; while the last batch's zones keep changing, the current window (their next events join the batch);
+   * else none.
+   */
+  waitBeforeBatch(woke: boolean, now: number): number {
+    if (woke) return this.window.wake(now);
+    return this.repeats ? this.window.ms : 0;
+  }
+
+  /**
+   * After a batch that applied `applied` at `now`: it was part of a burst when most zones waiting now were
+   * applied moments ago. A fresh secondary replaying a backlog of many different zones (a few of them recently
+   * applied, e.g. by a resync) is not in one: waiting would only slow it. `drained`: nothing at all is queued.
+   * Returns whether it was.
+   */
+  afterBatch(applied: ReadonlySet<string>, waiting: ReadonlyMap<string, unknown>, drained: boolean, now: number): boolean {
+    this.recent.applied(applied, now);
+    let hot = 0;
+    for (const zone of waiting.keys()) if (this.recent.has(zone, now)) hot++;
+    this.repeats = applied.size > 0 && hot > 0 && hot * 2 >= waiting.size;
+    this.window.afterBatch(this.repeats, drained);
+    return this.repeats;
+  }
+}

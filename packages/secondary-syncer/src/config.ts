@@ -174,5 +174,7 @@ export function trustedPublicKeys(cfg: SecondarySyncerConfig): Uint8Array[] {
 
 /** The first trusted zone-provider public key (see {@link trustedPublicKeys}). */
 export function publicKeyOf(cfg: SecondarySyncerConfig): Uint8Array {
-  return trustedPublicKeys(cfg)[0] as Uint8Array;
+  const [first] = trustedPublicKeys(cfg);
+  if (!first) throw new ConfigError("signing: no trusted zone-provider public key configured");
+  return first;
 }

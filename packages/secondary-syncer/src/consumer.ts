@@ -1,28 +1,16 @@
-// This secondary's durable JetStream consumer of zone events: coalesce per zone, apply, ack after storing, retry with backoff.
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, jetstream, jetstreamManager } from "@nats-io/jetstream";
+// This secondary's zone-event consumer: queue delivered events, coalesce them per zone, apply, then ack (or retry).
 import type { JsMsg } from "@nats-io/jetstream";
-import { nanos } from "@nats-io/nats-core";
-import {
-  MessageDecodeError,
-  SUBJECTS,
-  decodeMessage,
-  ensureZoneEventStream,
-  isJetStreamError,
-  secondaryConsumerName,
-  zoneEventSchema,
-} from "@pdns-distribute/core";
-import type { Logger, NatsConfig, NatsConnection } from "@pdns-distribute/core";
-import { normalizeName } from "@pdns-distribute/dns";
-import { RejectedZoneError, TransientSyncError, applyZonePlan } from "./apply";
+import type { Logger } from "@pdns-distribute/core";
+import { applyZonePlan } from "./apply";
 import type { ApplyDeps, ApplyOutcome } from "./apply";
-import { AdaptiveCoalesceWindow, RecentZones, msToWindowBoundary } from "./coalesce-window";
-import { coalesceEvents } from "./decide";
+import { BatchPacer, msToWindowBoundary } from "./coalesce-window";
+import { startEventPump } from "./consumer-pump";
+import type { EventPumpOptions } from "./consumer-pump";
 import type { PendingZoneEvent, ZonePlan } from "./decide";
-
-/** Largest zone event accepted, bytes: real events are ~200 bytes, anything this big is garbage. */
-export const MAX_EVENT_BYTES = 64 * 1024;
-/** Unexpected errors (not known to be transient) are retried this many deliveries, then the event is terminated. */
-export const MAX_UNEXPECTED_DELIVERIES = 5;
+import { admitEvent, zoneOfEventData } from "./event-admission";
+import { planBatch, runBounded } from "./event-batch";
+import { EventQueue } from "./event-queue";
+import { settlementOf } from "./event-settlement";
 
 /** What happened to one event (or a coalesced run of events for one zone). */
 export type ConsumerOutcome =
@@ -31,11 +19,8 @@ export type ConsumerOutcome =
   | { result: "rejected"; zone: string; error: string; code: string; events?: number };
 
 /** Options of the event consumer. */
-export interface EventConsumerOptions {
-  nc: NatsConnection;
-  nats: NatsConfig;
-  secondaryId: string;
-  ackWaitMs: number;
+export interface EventConsumerOptions extends EventPumpOptions {
+  /** Largest redelivery delay after a failed apply, and largest wait before setting the consumer up again, ms. */
   maxRetryDelayMs: number;
   deps: ApplyDeps;
   logger: Logger;
@@ -62,76 +47,26 @@ export interface EventConsumer {
   hasPending(zone: string): boolean;
 }
 
-/** Runs `fn` on every item with at most `limit` at a time; resolves when all are done (fn must not throw). */
-export async function runBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-}
-
 /** While a backlog remains, a "sync progress" line is logged at most this often, ms. */
 const PROGRESS_INTERVAL_MS = 5000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Redelivery delay after a transient failure: 0.5 s doubling per delivery, capped. */
-export function retryDelayMs(deliveryCount: number, maxMs: number): number {
-  return Math.min(maxMs, 500 * 2 ** Math.min(10, Math.max(0, deliveryCount - 1)));
-}
-
-/** Creates this secondary's durable consumer if it does not exist. */
-async function ensureConsumer(opts: EventConsumerOptions): Promise<string> {
-  const jsm = await jetstreamManager(opts.nc);
-  const durable = secondaryConsumerName(opts.secondaryId);
-  try {
-    await jsm.consumers.info(opts.nats.stream, durable);
-  } catch (err) {
-    if (!isJetStreamError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
-    await jsm.consumers.add(opts.nats.stream, {
-      durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: SUBJECTS.zoneEventsWildcard,
-      ack_wait: nanos(opts.ackWaitMs),
-      max_ack_pending: 1000,
-    });
-    opts.logger.info({ durable }, "created durable consumer");
-  }
-  return durable;
-}
-
-/** Decodes one message; acks/terms it right away when it needs no apply. Returns the event to apply, if any. */
+/** Decodes one message; acks or terms right away one that needs no apply. Returns the event to apply, if any. */
 function admit(msg: JsMsg, opts: EventConsumerOptions): PendingZoneEvent | undefined {
-  try {
-    if (msg.data.byteLength > MAX_EVENT_BYTES) {
-      throw new MessageDecodeError(`event ${msg.subject}#${msg.seq}: ${msg.data.byteLength} bytes exceeds ${MAX_EVENT_BYTES}`);
-    }
-    const event = decodeMessage(zoneEventSchema, msg.data, `event ${msg.subject}#${msg.seq}`);
-    let zone: string;
-    try {
-      zone = normalizeName(event.zone);
-    } catch (err) {
-      throw new MessageDecodeError(`event ${msg.subject}#${msg.seq}: zone: ${(err as Error).message}`, { cause: err });
-    }
-    if (event.target !== undefined && event.target !== opts.secondaryId) {
-      msg.ack(); // a targeted resync for another secondary
-      return undefined;
-    }
-    return { seq: msg.seq, id: event.id, type: event.type, zone };
-  } catch (err) {
-    // Malformed, oversized or unknown: never applied, never blocks the consumer.
-    msg.term();
-    const e = err as Error & { code?: string };
-    const code = e.code ?? "PDNSD_MESSAGE_INVALID";
-    opts.logger.error({ err: e.message, code, seq: msg.seq, subject: msg.subject }, "zone event rejected");
-    opts.onOutcome?.({ result: "rejected", zone: "?", error: e.message, code });
+  const admission = admitEvent(msg.data, msg, opts.secondaryId);
+  if (admission.action === "apply") return admission.event;
+  if (admission.action === "ack") {
+    msg.ack(); // a targeted resync for another secondary
     return undefined;
   }
+  msg.term();
+  opts.logger.error({ err: admission.error, code: admission.code, seq: msg.seq, subject: msg.subject }, "zone event rejected");
+  opts.onOutcome?.({ result: "rejected", zone: "?", error: admission.error, code: admission.code });
+  return undefined;
 }
 
-/** Applies one coalesced plan and settles all its messages: ack, nak with backoff, or term. */
+/** Applies one coalesced plan and settles all its messages: ack, nak with backoff, or term (event-settlement.ts). */
 async function settlePlan(plan: ZonePlan, msgs: JsMsg[], opts: EventConsumerOptions): Promise<void> {
   const events = msgs.length;
   const started = performance.now();
@@ -143,80 +78,51 @@ async function settlePlan(plan: ZonePlan, msgs: JsMsg[], opts: EventConsumerOpti
   } catch (err) {
     const e = err as Error & { code?: string };
     const deliveries = Math.max(...msgs.map((m) => m.info.deliveryCount));
-    const transient = err instanceof TransientSyncError;
-    const known = transient || err instanceof RejectedZoneError;
-    if (transient || (!known && deliveries < MAX_UNEXPECTED_DELIVERIES)) {
-      const delay = retryDelayMs(deliveries, opts.maxRetryDelayMs);
-      for (const m of msgs) m.nak(delay);
-      opts.logger.warn({ zone: plan.zone, err: e.message, code: e.code, retryInMs: delay, attempt: deliveries, events }, "zone sync failed, will retry");
+    const settlement = settlementOf(err, deliveries, opts.maxRetryDelayMs);
+    if (settlement.action === "nak") {
+      for (const m of msgs) m.nak(settlement.delayMs);
+      opts.logger.warn({ zone: plan.zone, err: e.message, code: e.code, retryInMs: settlement.delayMs, attempt: deliveries, events }, "zone sync failed, will retry");
       opts.onOutcome?.({ result: "retry", zone: plan.zone, error: e.message, code: e.code, events });
       return;
     }
-    // Forged, unparsable or persistently failing: never applied, never blocks the consumer.
     for (const m of msgs) m.term();
-    const code = e.code ?? "PDNSD_SYNC_FAILED";
+    const { code, known } = settlement;
     opts.logger.error({ zone: plan.zone, err: e.message, code, seq: msgs[0]?.seq, events }, known ? "zone event rejected" : "zone event failed unexpectedly");
     opts.onOutcome?.({ result: "rejected", zone: plan.zone, error: e.message, code, events });
   }
 }
 
-/** The zone a queued message is for (normalized), or undefined when it does not decode; for the window only. */
-function zoneOfMessage(msg: JsMsg): string | undefined {
-  try {
-    const zone = (msg.json() as { zone?: unknown }).zone;
-    return typeof zone === "string" ? normalizeName(zone) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Coalesces a batch per zone and applies each zone in turn; returns the zones applied. */
+/** Coalesces a batch per zone and applies the zones (`parallelTransfers` at a time); returns the zones applied. */
 async function processBatch(batch: JsMsg[], opts: EventConsumerOptions, isStopped: () => boolean): Promise<Set<string>> {
-  const bySeq = new Map<number, JsMsg[]>();
-  const pending: PendingZoneEvent[] = [];
-  for (const msg of batch) {
-    const seen = bySeq.get(msg.seq);
-    if (seen) {
-      seen.push(msg); // a redelivery of a message still queued: settle both deliveries together
-      continue;
-    }
-    const event = admit(msg, opts);
-    if (!event) continue;
-    bySeq.set(msg.seq, [msg]);
-    pending.push(event);
-  }
   // One plan per zone in a batch, and batches one after another: parallel plans never reorder a zone's events.
-  const plans = coalesceEvents(pending);
-  await runBounded(plans, opts.parallelTransfers ?? 1, async (plan) => {
-    const msgs = plan.seqs.flatMap((seq) => bySeq.get(seq) ?? []);
+  const planned = planBatch(batch, (msg) => admit(msg, opts));
+  await runBounded(planned, opts.parallelTransfers ?? 1, async ({ plan, msgs }) => {
     if (isStopped()) {
       for (const m of msgs) m.nak();
       return;
     }
     await settlePlan(plan, msgs, opts);
   });
-  return new Set(plans.map((p) => p.zone));
+  return new Set(planned.map((p) => p.plan.zone));
+}
+
+/** Applies one batch; a batch that fails as a whole is nak'ed for redelivery in 1 s. Returns the zones applied. */
+async function runBatch(batch: JsMsg[], opts: EventConsumerOptions, isStopped: () => boolean): Promise<Set<string>> {
+  if (batch.length === 0) return new Set();
+  try {
+    return await processBatch(batch, opts, isStopped);
+  } catch (err) {
+    opts.logger.error({ err: (err as Error).message }, "event batch failed");
+    for (const m of batch) m.nak(1000);
+    return new Set();
+  }
 }
 
 /** Starts consuming (re-establishing the consumer after broker trouble) until stop(). */
 export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
   let stopped = false;
-  let stopMessages: (() => void) | undefined;
-  const queue: JsMsg[] = [];
-  let inBatch = 0;
-  let batchZones = new Set<string>();
-  // Zones of the queued messages (decoded once, when queued): hasPending must stay cheap, the health-checker may
-  // ask about thousands of zones while thousands of events wait.
-  const queuedZones = new Map<string, number>();
-  const queueZone = (zone: string | undefined, delta: number): void => {
-    if (zone === undefined) return;
-    const n = (queuedZones.get(zone) ?? 0) + delta;
-    if (n > 0) queuedZones.set(zone, n);
-    else queuedZones.delete(zone);
-  };
-  const zoneOf = new WeakMap<JsMsg, string | undefined>();
-  let settled = 0;
-  let lastProgress = Date.now();
+  const queue = new EventQueue<JsMsg>();
+  const pacer = new BatchPacer({ minMs: opts.coalesceWindowMs ?? 0, maxMs: opts.coalesceMaxWindowMs ?? 1000 });
   let wakeWorker: (() => void) | undefined;
   const wake = (): void => {
     const w = wakeWorker;
@@ -227,111 +133,59 @@ export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
   const stopSignal = new Promise<void>((resolve) => {
     onStop = resolve;
   });
-  /** Waits for more events to coalesce, until the next wall-clock multiple of `ms`; a stop ends the wait at once. */
-  const collect = (ms: number): Promise<void> | undefined => {
+  /** Waits `ms` for more events to coalesce, until a wall-clock multiple of it; a stop ends the wait at once. */
+  const collect = async (ms: number): Promise<void> => {
     const wait = msToWindowBoundary(Date.now(), ms);
-    return wait > 0 ? Promise.race([sleep(wait), stopSignal]) : undefined;
+    if (wait > 0) await Promise.race([sleep(wait), stopSignal]);
   };
-  const window = new AdaptiveCoalesceWindow({ minMs: opts.coalesceWindowMs ?? 0, maxMs: opts.coalesceMaxWindowMs ?? 1000 });
-  const recent = new RecentZones(Math.max(opts.coalesceMaxWindowMs ?? 1000, opts.coalesceWindowMs ?? 0));
-  let repeats = false; // events for zones applied within the largest window arrived while the last batch ran
+  /** Sleeps while nothing is queued; returns whether it slept (the worker woke from idle). */
+  const waitForEvents = async (): Promise<boolean> => {
+    if (queue.length > 0) return false;
+    pacer.idle(performance.now());
+    await new Promise<void>((resolve) => {
+      wakeWorker = resolve;
+    });
+    return true;
+  };
 
   // Worker: takes everything queued, coalesces it per zone, applies; one batch at a time.
   const worker = (async () => {
+    let settled = 0;
+    let lastProgress = Date.now();
     while (!stopped) {
-      if (queue.length === 0) {
-        window.idle(performance.now());
-        await new Promise<void>((resolve) => {
-          wakeWorker = resolve;
-        });
-        if (stopped) break;
-        await collect(window.wake(performance.now()));
-      } else if (repeats) {
-        await collect(window.ms); // these zones keep changing: let their next events join this batch
-      }
+      const woke = await waitForEvents();
       if (stopped) break;
-      const batch = queue.splice(0, queue.length);
-      inBatch = batch.length;
-      batchZones = new Set();
-      for (const m of batch) {
-        const zone = zoneOf.get(m);
-        queueZone(zone, -1);
-        if (zone !== undefined) batchZones.add(zone);
-      }
-      const zones =
-        batch.length > 0
-          ? await processBatch(batch, opts, () => stopped).catch((err: unknown) => {
-              opts.logger.error({ err: (err as Error).message }, "event batch failed");
-              for (const m of batch) m.nak(1000);
-              return new Set<string>();
-            })
-          : new Set<string>();
-      inBatch = 0;
-      batchZones = new Set();
+      await collect(pacer.waitBeforeBatch(woke, performance.now()));
+      if (stopped) break;
+      const batch = queue.takeBatch();
+      const zones = await runBatch(batch, opts, () => stopped);
+      queue.batchDone();
       settled += batch.length;
-      const now = performance.now();
-      recent.applied(zones, now);
-      // A burst: most zones waiting now were applied moments ago. A fresh secondary replaying a backlog of many
-      // different zones (a few of them recently applied, e.g. by a resync) is not one: waiting would only slow it.
-      let hot = 0;
-      for (const zone of queuedZones.keys()) if (recent.has(zone, now)) hot++;
-      repeats = zones.size > 0 && hot > 0 && hot * 2 >= queuedZones.size;
-      window.afterBatch(repeats, queue.length === 0);
+      pacer.afterBatch(zones, queue.waitingZones(), queue.length === 0, performance.now());
       if (queue.length > 0 && Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
         lastProgress = Date.now();
-        opts.logger.info({ settled, backlog: queue.length, coalesceWindowMs: window.ms }, "sync progress");
+        opts.logger.info({ settled, backlog: queue.length, coalesceWindowMs: pacer.windowMs }, "sync progress");
       }
     }
-    for (const m of queue.splice(0, queue.length)) m.nak();
+    for (const m of queue.drain()) m.nak();
   })();
 
-  // Pump: moves delivered messages into the queue (re-establishing the consumer after broker trouble).
-  const pump = (async () => {
-    let failures = 0;
-    while (!stopped) {
-      try {
-        await ensureZoneEventStream(opts.nc, opts.nats);
-        const durable = await ensureConsumer(opts);
-        const consumer = await jetstream(opts.nc).consumers.get(opts.nats.stream, durable);
-        // Short pulls and 1 s idle heartbeats: a pull request lost with a NATS node (e.g. the consumer leader), or
-        // one the client's count of outstanding messages no longer matches, is noticed after two missed heartbeats
-        // (2 s) instead of the default 2 × 15 s. An event once reached one secondary ~5 s late (2 × 2.5 s, the
-        // heartbeat that went with expires = 5 s): cause not found, this bounds it.
-        const messages = await consumer.consume({ max_messages: 256, expires: 5000, idle_heartbeat: 1000 });
-        stopMessages = () => void messages.stop();
-        failures = 0;
-        for await (const msg of messages) {
-          if (stopped) {
-            msg.nak();
-            continue;
-          }
-          const zone = zoneOfMessage(msg);
-          zoneOf.set(msg, zone);
-          queueZone(zone, 1);
-          queue.push(msg);
-          wake();
-        }
-        if (!stopped) await sleep(250); // the consumer ended without an error: set it up again
-      } catch (err) {
-        if (stopped) break;
-        failures++;
-        const delay = Math.min(opts.maxRetryDelayMs, 250 * 2 ** Math.min(failures, 8));
-        opts.logger.warn({ err: (err as Error).message, retryInMs: delay }, "event consumer interrupted");
-        await sleep(delay);
-      }
-    }
-  })();
+  // Pump: moves delivered messages into the queue.
+  const pump = startEventPump(opts, (msg) => {
+    queue.push(msg, zoneOfEventData(msg.data));
+    wake();
+  });
 
   return {
     async stop() {
       stopped = true;
       onStop();
-      stopMessages?.();
+      const pumpDone = pump.stop();
       wake();
       await worker;
-      await Promise.race([pump, sleep(2000)]);
+      await Promise.race([pumpDone, sleep(2000)]);
     },
-    backlog: () => queue.length + inBatch,
-    hasPending: (zone) => batchZones.has(zone) || queuedZones.has(zone),
+    backlog: () => queue.backlog(),
+    hasPending: (zone) => queue.hasPending(zone),
   };
 }

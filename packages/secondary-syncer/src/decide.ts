@@ -3,7 +3,7 @@ import { compareSerial } from "@pdns-distribute/core";
 
 /** What to do with incoming zone data. */
 export const APPLY_DECISION = {
-  /** Store and serve it. */
+  /** Serve and store it. */
   apply: "apply",
   /** Same version as held: nothing to do. */
   same: "same",

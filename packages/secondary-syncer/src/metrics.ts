@@ -83,7 +83,7 @@ function queryTypeNumber(msg: Buffer): number {
   let offset = 12;
   for (;;) {
     if (offset >= msg.length) return -1;
-    const len = msg[offset] as number;
+    const len = msg[offset];
     if (len === 0) break;
     if ((len & 0xc0) !== 0) return -1; // no compression in a question name
     offset += len + 1;
@@ -101,7 +101,7 @@ export function queryType(msg: Buffer): string | undefined {
 /** RCODE mnemonic of a response, "dropped" when none was sent. */
 export function responseCode(response: Buffer | null): string {
   if (response === null || response.length < 4) return "dropped";
-  return RCODES[(response[3] as number) & 0x0f] ?? "other";
+  return RCODES[response[3] & 0x0f] ?? "other";
 }
 
 // The DNS query counter's label space, numbered once: qtype slots (the known types, "other", "invalid") ×
@@ -127,7 +127,7 @@ export interface QueryLabels {
 export function querySlot(query: Buffer, response: Buffer | null, transport: "udp" | "tcp"): number {
   const n = queryTypeNumber(query);
   const q = n < 0 ? QTYPE_LABELS.length - 1 : (QTYPE_SLOT.get(n) ?? QTYPE_LABELS.length - 2);
-  const r = response === null || response.length < 4 ? RCODE_LABELS.length - 1 : Math.min((response[3] as number) & 0x0f, RCODES.length);
+  const r = response === null || response.length < 4 ? RCODE_LABELS.length - 1 : Math.min(response[3] & 0x0f, RCODES.length);
   return (q * RCODE_LABELS.length + r) * 2 + (transport === "udp" ? 0 : 1);
 }
 
@@ -136,7 +136,7 @@ export function querySlotLabels(slot: number): QueryLabels {
   const t = slot % 2;
   const r = Math.floor(slot / 2) % RCODE_LABELS.length;
   const q = Math.floor(slot / 2 / RCODE_LABELS.length);
-  return { qtype: QTYPE_LABELS[q] as string, rcode: RCODE_LABELS[r] as string, transport: TRANSPORTS[t] as string };
+  return { qtype: QTYPE_LABELS[q], rcode: RCODE_LABELS[r], transport: TRANSPORTS[t] };
 }
 
 /**
@@ -146,7 +146,7 @@ export function querySlotLabels(slot: number): QueryLabels {
 export function takeQueryTallyDelta(tally: Float64Array): number[] {
   const delta: number[] = [];
   for (let slot = 0; slot < tally.length; slot++) {
-    const n = tally[slot] as number;
+    const n = tally[slot];
     if (n === 0) continue;
     delta.push(slot, n);
     tally[slot] = 0;
@@ -164,11 +164,11 @@ export function mergeQueryTallyDelta(tally: Float64Array, delta: unknown): numbe
   for (let i = 0; i + 1 < delta.length; i += 2) {
     const slot: unknown = delta[i];
     const n: unknown = delta[i + 1];
-    if (!Number.isInteger(slot) || (slot as number) < 0 || (slot as number) >= tally.length || typeof n !== "number" || !(n > 0) || !Number.isFinite(n)) {
+    if (typeof slot !== "number" || !Number.isInteger(slot) || slot < 0 || slot >= tally.length || typeof n !== "number" || !(n > 0) || !Number.isFinite(n)) {
       skipped++;
       continue;
     }
-    tally[slot as number] = (tally[slot as number] as number) + n;
+    tally[slot] += n;
   }
   return skipped;
 }
@@ -222,7 +222,7 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
     async collect() {
       if (workers) await workers.flushQueryTallies();
       const delta = takeQueryTallyDelta(tally);
-      for (let i = 0; i < delta.length; i += 2) this.inc(querySlotLabels(delta[i] as number), delta[i + 1] as number);
+      for (let i = 0; i < delta.length; i += 2) this.inc(querySlotLabels(delta[i]), delta[i + 1]);
     },
   });
   new Gauge({

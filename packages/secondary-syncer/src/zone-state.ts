@@ -40,7 +40,7 @@ export function createZoneStateTracker(zoneSet: ZoneSet): ZoneStateTracker {
   const snapshot = (): ZoneStateSnapshot => {
     const zones = zoneSet.list();
     if (zones.length === lastZones.length && zones.every((z, i) => z === lastZones[i])) return last;
-    const entries = zones.map((z): [string, number] => [z.origin.keys[0] as string, z.serial]);
+    const entries = zones.map((z): [string, number] => [z.origin.keys[0], z.serial]);
     entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     lastZones = zones;
     last = { entries, digest: zoneSetDigest(entries) };
@@ -55,7 +55,7 @@ function indexAfter(entries: ReadonlyArray<[string, number]>, after: string): nu
   let hi = entries.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((entries[mid] as [string, number])[0] <= after) lo = mid + 1;
+    if (entries[mid][0] <= after) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -80,13 +80,13 @@ export function buildZoneState(id: string, snap: ZoneStateSnapshot, req: ZoneSta
   let i = req.after === undefined ? 0 : indexAfter(snap.entries, req.after);
   let bytes = 200 + id.length;
   while (i < snap.entries.length && base.zones.length < limit) {
-    const e = snap.entries[i] as [string, number];
+    const e = snap.entries[i];
     bytes += e[0].length * 2 + 16; // JSON escapes at most double a name; serial ≤ 10 digits plus punctuation
     if (bytes > ZONE_STATE_PAGE_BYTES && base.zones.length > 0) break;
     base.zones.push([e[0], e[1]]);
     i++;
   }
-  if (i < snap.entries.length && base.zones.length > 0) base.next = (base.zones[base.zones.length - 1] as [string, number])[0];
+  if (i < snap.entries.length && base.zones.length > 0) base.next = base.zones[base.zones.length - 1][0];
   return base;
 }
 

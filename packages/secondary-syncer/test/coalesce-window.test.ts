@@ -1,5 +1,5 @@
 // The adaptive coalescing window: a few ms for isolated changes, growing only while a zone's events keep arriving.
-import { AdaptiveCoalesceWindow, RecentZones, msToWindowBoundary } from "../src";
+import { AdaptiveCoalesceWindow, BatchPacer, RecentZones, msToWindowBoundary } from "../src";
 
 describe("AdaptiveCoalesceWindow", () => {
   test("an isolated change waits only the minimum, however often it happens", () => {
@@ -93,3 +93,30 @@ describe("RecentZones", () => {
   });
 });
 
+
+describe("BatchPacer", () => {
+  const zones = (...z: string[]) => new Map(z.map((name) => [name, 1]));
+
+  test("an isolated change: waits the minimum after waking, nothing between batches", () => {
+    const p = new BatchPacer({ minMs: 5, maxMs: 200 });
+    p.idle(0);
+    expect(p.waitBeforeBatch(true, 20)).toBe(5);
+    expect(p.afterBatch(new Set(["a."]), zones(), true, 30)).toBe(false);
+    expect(p.waitBeforeBatch(false, 31)).toBe(0);
+  });
+
+  test("zones applied moments ago waiting again: a burst, the window grows and the next batch waits for it", () => {
+    const p = new BatchPacer({ minMs: 0, maxMs: 1000 });
+    expect(p.afterBatch(new Set(["a.", "b."]), zones("a.", "c."), false, 10)).toBe(true); // half of the waiting zones
+    expect(p.waitBeforeBatch(false, 11)).toBe(1);
+    expect(p.afterBatch(new Set(["a."]), zones("a."), false, 20)).toBe(true);
+    expect(p.windowMs).toBe(2);
+  });
+
+  test("a backlog of many different zones (a replay) is not a burst; zones applied longer ago do not count", () => {
+    const p = new BatchPacer({ minMs: 0, maxMs: 100 });
+    expect(p.afterBatch(new Set(["a."]), zones("a.", "b.", "c."), false, 0)).toBe(false);
+    expect(p.afterBatch(new Set(["b."]), zones("a."), false, 500)).toBe(false); // a. was applied 500 ms ago
+    expect(p.waitBeforeBatch(false, 501)).toBe(0);
+  });
+});

@@ -79,7 +79,7 @@ describe("secondary DNS query metrics", () => {
     expect(delta).toEqual([querySlot(query(1), response(0), "udp"), 5, querySlot(query(28), response(3), "tcp"), 1]);
     expect(worker.take()).toEqual([]);
     const primary = new Float64Array(QUERY_TALLY_SLOTS);
-    primary[delta[0] as number] = 2;
+    primary[delta[0]] = 2;
     expect(mergeQueryTallyDelta(primary, delta)).toBe(0);
     expect(mergeQueryTallyDelta(primary, JSON.parse(JSON.stringify(delta)))).toBe(0); // as it crosses IPC
     expect(takeQueryTallyDelta(primary)).toEqual([delta[0], 12, delta[2], 2]);
