@@ -24,8 +24,15 @@ const PACKAGES = DAEMONS.map((d) => `pdns-distribute-${d}`);
 /** Left behind by nothing once every package is purged. */
 const LEFTOVERS = ["/etc/pdns-distribute", "/var/lib/pdns-distribute", "/usr/lib/pdns-distribute"];
 
-const canInstall = process.getuid?.() === 0 && existsSync("/usr/bin/dpkg-deb");
-const describeIfRoot = canInstall ? describe : describe.skip;
+/** Why this file cannot run here ("" when it can): dpkg -i/--purge and setpriv to the daemons' user need root. */
+const skipReason =
+  process.getuid?.() !== 0
+    ? "not root: it installs and purges the .debs with dpkg and runs the daemons as their system user (run it as root, e.g. sudo scripts/test test/packaging.test.ts)"
+    : !existsSync("/usr/bin/dpkg-deb")
+      ? "dpkg-deb is missing (apt-get install dpkg)"
+      : "";
+if (skipReason) process.stderr.write(`\n*** SKIPPED test/packaging.test.ts: ${skipReason} ***\n\n`);
+const describeIfRoot = skipReason ? (name: string, fn: () => void) => describe.skip(`${name} — SKIPPED: ${skipReason}`, fn) : describe;
 
 /** Newest modification time of any file below `dir` (0 when missing). */
 function newest(dir: string): number {

@@ -107,6 +107,8 @@ export interface LocalCluster {
   healthCheckerUrl: string;
   /** Base URL of the zone-provider's Prometheus endpoint (`<zoneProviderMetricsUrl>/metrics`). */
   zoneProviderMetricsUrl: string;
+  /** Base URL of the api-proxy's Prometheus endpoint (`<apiProxyMetricsUrl>/metrics`). */
+  apiProxyMetricsUrl: string;
   secondaries: LocalSecondary[];
   /** Adds and starts one more secondary on `address`. */
   addSecondary(address: string): Promise<LocalSecondary>;
@@ -143,12 +145,13 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
     `[metrics]\nlisten_address = "127.0.0.1"\nlisten_port = ${port ?? (await freePort("127.0.0.1"))}\n\n`;
   const proxyPort = await freePort("127.0.0.1");
   const proxyConf = join(dir, "api-proxy.toml");
+  const proxyMetricsPort = await freePort("127.0.0.1");
   await writeFile(
     proxyConf,
     `[proxy]\nlisten_address = "127.0.0.1"\nlisten_port = ${proxyPort}\n\n` +
       `[powerdns]\napi_url = "${pdns.apiUrl}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n` +
       `[outbox]\ndatabase = "${join(dir, "api-proxy-outbox.sqlite3")}"\nmax_retry_delay_ms = 1000\n\n` +
-      `${await metricsToml()}${commonOf("api-proxy")}${extra("api-proxy")}`,
+      `${await metricsToml(proxyMetricsPort)}${commonOf("api-proxy")}${extra("api-proxy")}`,
   );
   const providerConf = join(dir, "zone-provider.toml");
   const providerMetricsPort = await freePort("127.0.0.1");
@@ -228,6 +231,7 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
     healthCheckerConfigFile: checkerConf,
     healthCheckerUrl: `http://127.0.0.1:${checkerHttpPort}`,
     zoneProviderMetricsUrl: `http://127.0.0.1:${providerMetricsPort}`,
+    apiProxyMetricsUrl: `http://127.0.0.1:${proxyMetricsPort}`,
     secondaries,
     addSecondary,
     async restartDaemon(which) {

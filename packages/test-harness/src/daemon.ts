@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { HarnessError, HarnessErrorCode, HarnessTimeoutError } from "./errors";
+import { programNotFoundHint, resolveProgram } from "./programs";
 import { registerChild } from "./registry";
 
 /** Options of {@link spawnDaemon}. */
@@ -90,12 +91,16 @@ function toTest(matcher: LogMatcher): (line: string) => boolean {
   };
 }
 
-/** Spawns `command` with captured output, registered for kill at process exit. */
+/**
+ * Spawns `command` with captured output, registered for kill at process exit. A bare program name is looked
+ * up on PATH and in the sbin directories ({@link resolveProgram}).
+ */
 export function spawnDaemon(opts: Partial<DaemonOptions> & Pick<DaemonOptions, "name" | "command">): Daemon {
   const o: DaemonOptions = { ...defaultDaemonOptions(), ...opts };
   const [file, ...args] = o.command;
   if (!file) throw new HarnessError(HarnessErrorCode.StartFailed, `${o.name}: empty command`);
-  const child = spawn(file, args, {
+  const program = resolveProgram(file);
+  const child = spawn(program, args, {
     cwd: o.cwd,
     env: { ...process.env, ...o.env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -105,7 +110,8 @@ export function spawnDaemon(opts: Partial<DaemonOptions> & Pick<DaemonOptions, "
     spawnError = err;
   });
   if (child.pid === undefined) {
-    throw new HarnessError(HarnessErrorCode.StartFailed, `${o.name}: cannot spawn ${file}`, { cause: spawnError });
+    const why = program.includes("/") ? "" : `: ${programNotFoundHint(file)}`;
+    throw new HarnessError(HarnessErrorCode.StartFailed, `${o.name}: cannot spawn ${file}${why}`, { cause: spawnError });
   }
   registerChild(child);
 

@@ -10,6 +10,7 @@ export { defaultNatsServerOptions, renderNatsConfig, startNatsServer } from "./n
 export { defaultPdnsOptions, pdnsSettings, startPdns } from "./pdns";
 export { absoluteName, defaultPdnsApiOptions, pdnsApi, zoneId } from "./pdns-api";
 export { freePort } from "./ports";
+export { SBIN_DIRS, programNotFoundHint, resolveProgram } from "./programs";
 export { httpGetJson, probeTcp } from "./probes";
 export { defaultKnotOptions, renderKnotConfig, startKnot } from "./knot";
 export { killAllChildren, listChildPids, runningChildren } from "./registry";
