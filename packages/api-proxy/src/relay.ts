@@ -4,7 +4,7 @@
 // Events submitted together (same turn of the event loop) are stored in one transaction: one fsync per group.
 import type { Logger, ZoneEvent } from "@pdns-distribute/core";
 import type { Outbox, OutboxEntry } from "./outbox";
-import type { EventPublisher } from "./proxy";
+import type { EventPublisher } from "./announce";
 
 /** Options of {@link startOutboxRelay}. */
 export interface OutboxRelayOptions {
