@@ -71,7 +71,12 @@ export function openOutbox(path: string): Outbox {
     return events.map((event) => ({ seq: Number(insert.run(JSON.stringify(event), now).lastInsertRowid), event, attempts: 0 }));
   });
   return {
-    add: (event) => durably(() => insertAll([event])[0] as OutboxEntry),
+    add: (event) =>
+      durably(() => {
+        const [entry] = insertAll([event]);
+        if (!entry) throw new Error("outbox: the insert returned no row");
+        return entry;
+      }),
     addMany: (events) => (events.length === 0 ? [] : insertAll(events)),
     synced: () => wal.sync(),
     oldest(limit) {
