@@ -7,7 +7,7 @@ export { openOutbox } from "./outbox";
 export { PatchBatcher, combinablePatch, combinedPatchBody, writeZoneKey } from "./patch-batch";
 export { startApiProxy } from "./proxy";
 export { jetStreamPublisher } from "./publisher";
-export { retryDelay, startOutboxRelay } from "./relay";
+export { startOutboxRelay } from "./relay";
 export { WriteGateError, createWriteGate, isWriteMethod } from "./write-gate";
 
 export type { ChangeTracking, ChangeTrackingOptions } from "./changes";

@@ -1,10 +1,6 @@
 // The outbox relay's state machine (pure): idle, direct (a group published straight to JetStream, later groups
 // waiting behind it in memory) or draining (publishing from the outbox); which way each group of events goes.
-
-/** Delay before retry number `failures` (1-based): doubling from `min`, capped at `max`. */
-export function retryDelay(failures: number, min: number, max: number): number {
-  return Math.min(max, min * 2 ** Math.min(20, Math.max(0, failures - 1)));
-}
+import { backoffDelayMs } from "@pdns-distribute/core";
 
 /** idle: nothing being published; direct: a group handed straight to JetStream; draining: publishing from the outbox. */
 export type RelayMode = "idle" | "direct" | "draining";
@@ -95,7 +91,7 @@ export function relayStep<T>(s: RelayState<T>, input: RelayInput<T>, facts: Rela
       return { state: { ...s, failures: 0 }, action: nothing };
     case "drain-done": {
       const failures = input.ok ? s.failures : s.failures + 1;
-      const ms = input.ok ? timing.idleMs : retryDelay(failures, timing.retryMinMs, timing.retryMaxMs);
+      const ms = input.ok ? timing.idleMs : backoffDelayMs(failures, { baseMs: timing.retryMinMs, maxMs: timing.retryMaxMs, maxExponent: 20 });
       return { state: { ...s, mode: "idle", failures }, action: { do: "pause", ms } };
     }
     case "stop":

@@ -9,8 +9,6 @@ import type { Outbox, OutboxEntry } from "./outbox";
 import { initialRelayState, relayStep, waitsForAck } from "./relay-state";
 import type { RelayAction, RelayFacts, RelayInput } from "./relay-state";
 
-export { retryDelay } from "./relay-state";
-
 /** Options of {@link startOutboxRelay}. */
 export interface OutboxRelayOptions {
   outbox: Outbox;

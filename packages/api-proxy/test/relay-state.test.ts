@@ -1,5 +1,5 @@
 // The outbox relay's state machine: which way each group goes in each mode, and the retry timing.
-import { initialRelayState, relayStep, retryDelay, waitsForAck } from "../src/relay-state";
+import { initialRelayState, relayStep, waitsForAck } from "../src/relay-state";
 import type { RelayFacts, RelayInput, RelayState } from "../src/relay-state";
 
 const timing = { retryMinMs: 250, retryMaxMs: 1000, idleMs: 60_000 };
@@ -81,6 +81,7 @@ describe("draining", () => {
   });
 });
 
-test("retryDelay doubles and caps", () => {
-  expect([1, 2, 3, 8].map((n) => retryDelay(n, 250, 1000))).toEqual([250, 500, 1000, 1000]);
+test("the retry pause doubles and caps (moved here from outbox.test.ts with the formula, now core's backoffDelayMs)", () => {
+  const pauseAfter = (failures: number) => (step(state({ mode: "draining", failures: failures - 1 }), { type: "drain-done", ok: false }).action as { ms: number }).ms;
+  expect([1, 2, 3, 8, 40].map(pauseAfter)).toEqual([250, 500, 1000, 1000, 1000]);
 });
