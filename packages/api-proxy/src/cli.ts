@@ -8,7 +8,7 @@ import { createApiProxyMetrics } from "./metrics";
 import { createSoaSerialReader } from "./dns-serial";
 import { openOutbox } from "./outbox";
 import { startApiProxy } from "./proxy";
-import type { EventPublisher } from "./proxy";
+import type { EventPublisher } from "./announce";
 import { jetStreamPublisher } from "./publisher";
 import { startOutboxRelay } from "./relay";
 import { resolveProxyTls } from "./tls";

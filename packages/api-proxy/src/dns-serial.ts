@@ -1,64 +1,52 @@
 // Reads a zone's SOA serial from PowerDNS over UDP DNS (RFC 1035): far cheaper than an API request, and the
 // serial a DNS query or AXFR gives (after SOA-EDIT), which is what secondaries end up serving.
 import dgram from "node:dgram";
+import { nameToWire, readMessageAnswers } from "@pdns-distribute/dns";
 
-/** DNS wire form of an SOA query for `zone` with message id `id`; undefined for names this encoder does not take (escapes). */
+const SOA = 6;
+const CLASS_IN = 1;
+
+/** DNS wire form of an SOA query for `zone` (absolute, presentation form) with message id `id`; undefined for a name that is not valid. */
 export function encodeSoaQuery(zone: string, id: number): Buffer | undefined {
-  if (zone.includes("\\")) return undefined;
-  const labels = zone.replace(/\.$/, "").split(".").filter((l) => l.length > 0);
-  const parts: Buffer[] = [];
-  const header = Buffer.alloc(12);
-  header.writeUInt16BE(id, 0);
-  header.writeUInt16BE(0x0000, 2); // QUERY, no recursion desired (RFC 1035 §4.1.1)
-  header.writeUInt16BE(1, 4); // QDCOUNT
-  parts.push(header);
-  for (const label of labels) {
-    const bytes = Buffer.from(label, "ascii");
-    if (bytes.length === 0 || bytes.length > 63) return undefined;
-    parts.push(Buffer.from([bytes.length]), bytes);
-  }
-  parts.push(Buffer.from([0, 0, 6, 0, 1])); // root, QTYPE SOA, QCLASS IN
-  return Buffer.concat(parts);
-}
-
-/** Offset just past the (possibly compressed, RFC 1035 §4.1.4) name at `off`; throws past the end. */
-function skipName(msg: Buffer, off: number): number {
-  for (let guard = 0; guard < 128; guard++) {
-    const len = msg.readUInt8(off);
-    if (len === 0) return off + 1;
-    if ((len & 0xc0) === 0xc0) return off + 2;
-    off += 1 + len;
-  }
-  throw new RangeError("name too long");
-}
-
-/**
- * The SOA serial in a response to {@link encodeSoaQuery}(…, `id`): undefined unless it is a NOERROR answer with
- * the same id and question and an SOA record in the answer section.
- */
-export function soaSerialFromResponse(msg: Buffer, query: Buffer): number | undefined {
+  let name: Buffer;
   try {
-    if (msg.length < 12 || msg.readUInt16BE(0) !== query.readUInt16BE(0)) return undefined;
-    const flags = msg.readUInt16BE(2);
-    if ((flags & 0x8000) === 0 || (flags & 0x000f) !== 0 || (flags & 0x0200) !== 0) return undefined; // QR, RCODE, TC
-    if (msg.readUInt16BE(4) !== 1) return undefined;
-    const question = query.subarray(12);
-    if (!msg.subarray(12, 12 + question.length).toString("latin1").toLowerCase().startsWith(question.toString("latin1").toLowerCase())) return undefined;
-    let off = 12 + question.length;
-    const answers = msg.readUInt16BE(6);
-    for (let i = 0; i < answers; i++) {
-      off = skipName(msg, off);
-      const type = msg.readUInt16BE(off);
-      const rdlength = msg.readUInt16BE(off + 8);
-      const rdata = off + 10;
-      if (rdata + rdlength > msg.length) return undefined; // truncated
-      if (type === 6) return msg.readUInt32BE(skipName(msg, skipName(msg, rdata))); // MNAME, RNAME, SERIAL
-      off = rdata + rdlength;
-    }
-    return undefined;
+    name = nameToWire(zone.endsWith(".") ? zone : `${zone}.`);
   } catch {
     return undefined;
   }
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(id, 0); // flags 0: QUERY, no recursion desired (RFC 1035 §4.1.1)
+  header.writeUInt16BE(1, 4); // QDCOUNT
+  const question = Buffer.alloc(4);
+  question.writeUInt16BE(SOA, 0);
+  question.writeUInt16BE(CLASS_IN, 2);
+  return Buffer.concat([header, name, question]);
+}
+
+/** Wire form of `labels` (lower case, from readMessageAnswers) as a name. */
+function labelsWire(labels: readonly Buffer[]): Buffer {
+  return Buffer.concat([...labels.flatMap((l) => [Buffer.from([l.length]), l]), Buffer.from([0])]);
+}
+
+/**
+ * The SOA serial in a response to {@link encodeSoaQuery}(…, `id`): undefined unless it is a NOERROR, untruncated
+ * answer with the same id, holding the SOA record of the queried name (RFC 1035 §4.1).
+ */
+export function soaSerialFromResponse(msg: Buffer, query: Buffer): number | undefined {
+  if (msg.length < 12 || msg.readUInt16BE(0) !== query.readUInt16BE(0)) return undefined;
+  const flags = msg.readUInt16BE(2);
+  if ((flags & 0x8000) === 0 || (flags & 0x0200) !== 0) return undefined; // QR, TC
+  let answers;
+  try {
+    answers = readMessageAnswers(msg);
+  } catch {
+    return undefined;
+  }
+  if (answers.rcode !== 0) return undefined;
+  const owner = query.subarray(12, query.length - 4).toString("latin1").toLowerCase();
+  // SOA RDATA (decompressed): MNAME, RNAME, then SERIAL and four more 32-bit fields.
+  const soa = answers.answers.find((r) => r.type === SOA && labelsWire(r.owner).toString("latin1") === owner && r.rdata.length >= 20);
+  return soa?.rdata.readUInt32BE(soa.rdata.length - 20);
 }
 
 /** Asks one DNS server for SOA serials. */

@@ -7,7 +7,7 @@ export { openOutbox } from "./outbox";
 export { PatchBatcher, combinablePatch, combinedPatchBody, writeZoneKey } from "./patch-batch";
 export { startApiProxy } from "./proxy";
 export { jetStreamPublisher } from "./publisher";
-export { retryDelay, startOutboxRelay } from "./relay";
+export { startOutboxRelay } from "./relay";
 export { WriteGateError, createWriteGate, isWriteMethod } from "./write-gate";
 
 export type { ChangeTracking, ChangeTrackingOptions } from "./changes";
@@ -16,6 +16,7 @@ export type { ApiProxyConfig } from "./config";
 export type { SoaSerialReader } from "./dns-serial";
 export type { Outbox, OutboxEntry } from "./outbox";
 export type { CombinablePatch, PatchBatch, PatchBatcherOptions } from "./patch-batch";
-export type { ApiProxy, ApiProxyOptions, ChangeHooks, EventPublisher, EventSink } from "./proxy";
+export type { AnnouncedChange, Announcer, AnnouncerOptions, EventPreparer, EventPublisher, EventSink, Outcome } from "./announce";
+export type { ApiProxy, ApiProxyOptions, ChangeHooks } from "./proxy";
 export type { OutboxRelay, OutboxRelayOptions } from "./relay";
 export type { WriteGate, WriteGateOptions } from "./write-gate";

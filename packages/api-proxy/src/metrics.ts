@@ -1,7 +1,7 @@
 // Prometheus metrics of the api-proxy: API requests by method and status, their latency, published zone events.
 import { Counter, Gauge, Histogram, createMetricsRegistry } from "@pdns-distribute/core";
 import type { Registry, ZoneEvent } from "@pdns-distribute/core";
-import type { EventPublisher } from "./proxy";
+import type { EventPublisher } from "./announce";
 import type { WriteGate, WriteGateError } from "./write-gate";
 
 /** Default port of the api-proxy's /metrics endpoint. */

@@ -4,10 +4,8 @@
 // synchronous = FULL; `addMany` commits without and `synced()` then syncs the log on the thread pool (wal-sync.ts:
 // as durable as FULL, and the proxy keeps forwarding requests meanwhile). Removals and retry counts are not
 // fsync'ed (NORMAL): one lost in a crash only means the event is published once more.
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { fullSyncCommits, walSync, zoneEventSchema } from "@pdns-distribute/core";
+import { openDurableSqlite, zoneEventSchema } from "@pdns-distribute/core";
 import type { ZoneEvent } from "@pdns-distribute/core";
 
 /** One stored event with its position in the outbox (publishing order). */
@@ -53,25 +51,26 @@ interface Row {
 
 /** Opens (creating if needed) the outbox database at `path` (":memory:" for tests). */
 export function openOutbox(path: string): Outbox {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
-  const wal = walSync(path);
+  // WAL: a FULL commit (`durably`, or a sync of the log) makes every NORMAL commit before it durable too, in order.
+  const sqlite = openDurableSqlite(path, (p) => new Database(p));
+  const { db, wal, durably } = sqlite;
   db.exec(SCHEMA);
   const insert = db.prepare<[string, number]>("INSERT INTO outbox (event, created_at) VALUES (?, ?)");
   const select = db.prepare<[number], Row>("SELECT seq, event, attempts FROM outbox ORDER BY seq LIMIT ?");
   const del = db.prepare<[number]>("DELETE FROM outbox WHERE seq = ?");
   const bump = db.prepare<[number]>("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?");
   const countStmt = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox");
-  // WAL: a FULL commit (or a sync of the log) makes every NORMAL commit before it durable too, in order.
-  const durably = fullSyncCommits(db);
   const insertAll = db.transaction((events: readonly ZoneEvent[]): OutboxEntry[] => {
     const now = Date.now();
     return events.map((event) => ({ seq: Number(insert.run(JSON.stringify(event), now).lastInsertRowid), event, attempts: 0 }));
   });
   return {
-    add: (event) => durably(() => insertAll([event])[0] as OutboxEntry),
+    add: (event) =>
+      durably(() => {
+        const [entry] = insertAll([event]);
+        if (!entry) throw new Error("outbox: the insert returned no row");
+        return entry;
+      }),
     addMany: (events) => (events.length === 0 ? [] : insertAll(events)),
     synced: () => wal.sync(),
     oldest(limit) {
@@ -93,9 +92,6 @@ export function openOutbox(path: string): Outbox {
     remove: (seq) => void del.run(seq),
     failed: (seq) => void bump.run(seq),
     count: () => countStmt.get()?.n ?? 0,
-    close: () => {
-      db.close();
-      wal.close();
-    },
+    close: () => sqlite.close(),
   };
 }

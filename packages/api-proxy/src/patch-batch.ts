@@ -66,10 +66,11 @@ export function combinablePatch(method: string | undefined, url: string | undefi
     keys.push(`${name.toLowerCase()}/${t}`);
   }
   if (new Set(keys).size !== keys.length) return undefined;
-  return { zoneKey: zoneKeyOf(m[1] as string, m[2] as string), authKey: credentials(headers), rrsets, keys };
+  return { zoneKey: zoneKeyOf(m), authKey: credentials(headers), rrsets, keys };
 }
 
-function zoneKeyOf(server: string, idSegment: string): string {
+/** `server/zone` from a match of ZONE_PATH or ANY_ZONE_PATH (both groups always take part in a match). */
+function zoneKeyOf([, server = "", idSegment = ""]: RegExpExecArray): string {
   return `${server}/${decodeZoneId(idSegment).toLowerCase()}`;
 }
 
@@ -79,7 +80,7 @@ function zoneKeyOf(server: string, idSegment: string): string {
  */
 export function writeZoneKey(url: string | undefined): string | undefined {
   const m = ANY_ZONE_PATH.exec(url ?? "");
-  return m ? zoneKeyOf(m[1] as string, m[2] as string) : undefined;
+  return m ? zoneKeyOf(m) : undefined;
 }
 
 /** The body of one PATCH with the RRsets of all `patches`, in their order. */

@@ -2,7 +2,7 @@
 import { jetstream } from "@nats-io/jetstream";
 import { encodeMessage, ensureZoneEventStream, subjectForZoneEvent } from "@pdns-distribute/core";
 import type { NatsConfig, NatsConnection, ZoneEvent } from "@pdns-distribute/core";
-import type { EventPublisher } from "./proxy";
+import type { EventPublisher } from "./announce";
 
 /**
  * A publisher that uses JetStream with the event id as Nats-Msg-Id (broker-side de-duplication, so a

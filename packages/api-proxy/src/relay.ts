@@ -2,9 +2,12 @@
 // ack, without touching the disk; one whose ack is late (ackGraceMs) or whose publish failed is stored in the
 // outbox, then published from there one at a time, removed only after the broker's ack, retried with backoff.
 // Events submitted together (same turn of the event loop) are stored in one transaction: one fsync per group.
+// The decisions are relay-state.ts (pure); this file does the I/O: the outbox, the publisher, timers.
 import type { Logger, ZoneEvent } from "@pdns-distribute/core";
+import type { EventPublisher } from "./announce";
 import type { Outbox, OutboxEntry } from "./outbox";
-import type { EventPublisher } from "./proxy";
+import { initialRelayState, relayStep, waitsForAck } from "./relay-state";
+import type { RelayAction, RelayFacts, RelayInput } from "./relay-state";
 
 /** Options of {@link startOutboxRelay}. */
 export interface OutboxRelayOptions {
@@ -41,110 +44,138 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-/** Delay before retry number `failures` (1-based): doubling from `min`, capped at `max`. */
-export function retryDelay(failures: number, min: number, max: number): number {
-  return Math.min(max, min * 2 ** Math.min(20, Math.max(0, failures - 1)));
+/** How long an idle relay sleeps when no submit or reconnect wakes it, ms. */
+const IDLE_MS = 60_000;
+
+/** A submitted event and the answer to its submitter. */
+interface Submitted {
+  event: ZoneEvent;
+  resolve: (published: boolean) => void;
+  reject: (err: Error) => void;
 }
 
-/** Starts publishing whatever is in the outbox (including what a previous run left). */
-export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
-  const waiters = new Map<number, (published: boolean) => void>();
-  let stopped = false;
-  let failures = 0;
+/** A group stored in one transaction, and its fsync. */
+interface Stored {
+  entries: OutboxEntry[];
+  durable: Promise<void>;
+}
+
+/** A sleep that {@link kick} ends early; a kick while awake makes the next sleep return at once. */
+function createWaker(): { pause(ms: number): Promise<void>; kick(): void } {
   let wake: (() => void) | undefined;
-  let kicked = false; // a kick that came while not paused: the next pause returns at once
-  const kick = (): void => {
-    const w = wake;
-    wake = undefined;
-    if (w) w();
-    else kicked = true;
+  let kicked = false;
+  return {
+    pause: (ms) =>
+      new Promise((resolve) => {
+        if (kicked) {
+          kicked = false;
+          resolve();
+          return;
+        }
+        const timer = setTimeout(() => {
+          wake = undefined;
+          resolve();
+        }, ms);
+        timer.unref();
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }),
+    kick() {
+      const w = wake;
+      wake = undefined;
+      if (w) w();
+      else kicked = true;
+    },
   };
-  const pause = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      if (kicked) {
-        kicked = false;
-        resolve();
-        return;
-      }
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      timer.unref();
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+}
+
+/** Requests waiting for the broker's ack of their outbox entry (by seq), each for at most `ms`. */
+function createAckWaiters(): { add(seq: number, ms: number, resolve: (published: boolean) => void): void; settle(seq: number, published: boolean): void; releaseAll(): void } {
+  const waiters = new Map<number, (published: boolean) => void>();
   const settle = (seq: number, published: boolean): void => {
     const w = waiters.get(seq);
     waiters.delete(seq);
     w?.(published);
   };
-  const releaseAll = (): void => {
-    for (const seq of [...waiters.keys()]) settle(seq, false);
+  return {
+    add(seq, ms, resolve) {
+      const timer = setTimeout(() => settle(seq, false), ms);
+      waiters.set(seq, (published) => {
+        clearTimeout(timer);
+        resolve(published);
+      });
+    },
+    settle,
+    releaseAll() {
+      for (const seq of [...waiters.keys()]) settle(seq, false);
+    },
   };
+}
 
-  /** Settles `resolve` once the stored entry's broker ack came (true), or false when it is left for later. */
-  const awaitPublish = (entry: OutboxEntry, resolve: (published: boolean) => void): void => {
-    // While NATS is down the event just waits in the outbox; the backoff (or a reconnect) retries it.
-    if (failures > 0 || !opts.publisher()) {
-      resolve(false);
-      return;
-    }
-    const timer = setTimeout(() => settle(entry.seq, false), opts.waitMs);
-    waiters.set(entry.seq, (published) => {
-      clearTimeout(timer);
-      resolve(published);
-    });
-    kick();
-  };
-
-  // Group commit: submits wait for the end of this turn of the event loop (setImmediate), then all of them
-  // are stored in one transaction. Its fsync runs on the thread pool (Outbox.synced); groups stored while one
-  // runs share the next fsync.
-  interface Submitted {
-    event: ZoneEvent;
-    resolve: (published: boolean) => void;
-    reject: (err: Error) => void;
+/** Stores a group in one transaction and starts its fsync; undefined (each submit rejected) when the write fails. */
+function storeAll(outbox: Outbox, group: readonly Submitted[]): Stored | undefined {
+  try {
+    const entries = outbox.addMany(group.map((g) => g.event));
+    return { entries, durable: outbox.synced() };
+  } catch (err) {
+    for (const g of group) g.reject(err as Error); // not stored: the proxy logs it
+    return undefined;
   }
-  let group: Submitted[] = [];
-  let draining = false; // the relay loop is publishing from the outbox
-  let direct: Promise<void> | undefined; // a group published straight away (below); the relay waits for it
+}
 
-  /**
-   * Stores a group in one transaction and starts its fsync (`durable`); undefined (each submit rejected) when
-   * the write fails.
-   */
-  const storeAll = (current: Submitted[]): { entries: OutboxEntry[]; durable: Promise<void> } | undefined => {
+/** `g` resolves once `durable` did, or is rejected when the fsync failed. */
+function afterSync(durable: Promise<void>, g: Submitted, published: boolean): void {
+  durable.then(
+    () => g.resolve(published),
+    (err: unknown) => g.reject(err as Error),
+  );
+}
+
+/** Publishes `events` in order, stopping at the first failure; resolves with how many were acknowledged. */
+async function publishInOrder(publisher: EventPublisher, events: readonly ZoneEvent[]): Promise<number> {
+  let n = 0;
+  for (const event of events) {
     try {
-      const entries = opts.outbox.addMany(current.map((g) => g.event));
-      return { entries, durable: opts.outbox.synced() };
-    } catch (err) {
-      for (const g of current) g.reject(err as Error); // not stored: the proxy logs it
-      return undefined;
+      await publisher.publish(event);
+    } catch {
+      return n; // the rest stays in the outbox for the relay, in order
     }
-  };
-  /** Each submit of the group resolves once `durable` did, or is rejected when the fsync failed. */
-  const afterSync = (durable: Promise<void>, g: Submitted, published: boolean): void => {
-    durable.then(
-      () => g.resolve(published),
-      (err: unknown) => g.reject(err as Error),
-    );
-  };
+    n++;
+  }
+  return n;
+}
 
-  /** Publishes `events` in order, stopping at the first failure; resolves with how many were acknowledged. */
-  const publishInOrder = async (publisher: EventPublisher, events: ZoneEvent[]): Promise<number> => {
-    let n = 0;
-    for (const event of events) {
-      try {
-        await publisher.publish(event);
-      } catch {
-        return n; // the rest stays in the outbox for the relay, in order
-      }
-      n++;
-    }
-    return n;
+/** Starts publishing whatever is in the outbox (including what a previous run left). */
+export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
+  let state = initialRelayState<Submitted>();
+  const timing = { retryMinMs: opts.retryMinMs, retryMaxMs: opts.retryMaxMs, idleMs: IDLE_MS };
+  const facts = (): RelayFacts => ({ publisher: opts.publisher() !== undefined, backlog: opts.outbox.count() });
+  const step = (input: RelayInput<Submitted>): RelayAction<Submitted> => {
+    const next = relayStep(state, input, facts(), timing);
+    state = next.state;
+    return next.action;
+  };
+  const acks = createAckWaiters();
+  const waker = createWaker();
+  let turn: Submitted[] = []; // submits of this turn of the event loop (group commit)
+  let directRun: Promise<void> = Promise.resolve(); // the direct publish running (mode direct)
+
+  /** Each stored event's submit resolves once durable: with the broker's ack when NATS answers (within waitMs). */
+  const awaitPublish = (entries: readonly OutboxEntry[], group: readonly Submitted[], durable: Promise<void>): void => {
+    entries.forEach((entry, i) => {
+      const g = group[i];
+      if (!g) return;
+      // While NATS is down the event just waits in the outbox; the backoff (or a reconnect) retries it.
+      if (!waitsForAck(state, facts())) return afterSync(durable, g, false);
+      acks.add(entry.seq, opts.waitMs, (published) => afterSync(durable, g, published));
+      waker.kick();
+    });
+  };
+  const storeInOutbox = (group: readonly Submitted[]): void => {
+    const stored = storeAll(opts.outbox, group);
+    if (stored) awaitPublish(stored.entries, group, stored.durable);
   };
 
   /**
@@ -154,82 +185,66 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
    * fsync. Either way a request is answered only once its event is acknowledged or stored durably: a crash
    * before that loses nothing more than before (the change's request has not been answered either).
    * Groups submitted meanwhile wait behind it in memory, in order, until its ack came (then they take this
-   * path too) or until it is stored (then they are stored right after it).
+   * path too) or until it is stored (then they are stored right after it). Resolves true when entries may be
+   * left in the outbox for the drain.
    */
-  let behindDirect: Submitted[] = [];
-  let directStored = false;
-  const publishFirst = async (publisher: EventPublisher, current: Submitted[]): Promise<boolean> => {
-    directStored = false;
-    let stored: ReturnType<typeof storeAll> | null = null; // null: not stored (yet)
-    let storedFrom = 0; // index in `current` of the first stored event
-    /** Stores current[from…] and every group waiting behind it, in this order. */
-    const store = (from: number): void => {
-      directStored = true;
-      storedFrom = from;
-      const behind = behindDirect;
-      behindDirect = [];
-      stored = storeAll([...current.slice(from), ...behind]);
-      const own = current.length - from;
-      // The groups behind are now ordinary outbox entries: the relay publishes them after this group.
-      stored?.entries.slice(own).forEach((entry, i) => awaitPublish(entry, (published) => afterSync(stored!.durable, behind[i] as Submitted, published)));
+  const publishDirect = async (publisher: EventPublisher, group: readonly Submitted[]): Promise<boolean> => {
+    const spilled: { stored?: Stored; from: number } = { from: -1 };
+    /** Stores group[from…] and every event waiting behind it, in this order. */
+    const spill = (from: number): void => {
+      const action = step({ type: "spill" });
+      const behind = action.do === "store" ? action.events : [];
+      const own = group.slice(from);
+      spilled.from = from;
+      spilled.stored = storeAll(opts.outbox, [...own, ...behind]);
+      if (spilled.stored) awaitPublish(spilled.stored.entries.slice(own.length), behind, spilled.stored.durable);
     };
-    const timer = setTimeout(() => store(0), opts.ackGraceMs);
+    const timer = setTimeout(() => spill(0), opts.ackGraceMs);
     const n = await publishInOrder(
       publisher,
-      current.map((g) => g.event),
+      group.map((g) => g.event),
     );
     clearTimeout(timer);
-    if (stored === null && !directStored) {
-      for (const g of current.slice(0, n)) g.resolve(true);
-      if (n === current.length) return false;
-      store(n); // the publish failed: the rest (and whatever waits behind) goes to the outbox, in order
+    if (spilled.from < 0) {
+      for (const g of group.slice(0, n)) g.resolve(true);
+      if (n === group.length) return false;
+      spill(n); // the publish failed: the rest (and whatever waits behind) goes to the outbox, in order
     }
-    const s = stored as ReturnType<typeof storeAll> | null;
-    if (!s) return false; // could not be stored: each submit was rejected
-    current.slice(storedFrom).forEach((g, k) => {
-      const entry = s.entries[k] as OutboxEntry;
-      const published = storedFrom + k < n;
-      if (published) {
+    const { stored, from } = spilled;
+    if (!stored) return false; // could not be stored: each submit was rejected
+    group.slice(from).forEach((g, k) => {
+      const entry = stored.entries[k];
+      const published = from + k < n;
+      if (published && entry) {
         opts.outbox.remove(entry.seq);
         opts.onPublish?.("published", opts.outbox.count());
       }
-      afterSync(s.durable, g, published);
+      afterSync(stored.durable, g, published);
     });
-    return true; // entries may be left in the outbox for the relay
+    return true;
   };
 
-  const storeGroup = (): void => {
-    const current = group;
-    group = [];
-    if (direct !== undefined && !directStored) {
-      behindDirect.push(...current); // kept in order behind the group being published
-      return;
-    }
+  const runDirect = (publisher: EventPublisher, group: readonly Submitted[]): void => {
+    directRun = publishDirect(publisher, group)
+      .catch((err: unknown) => {
+        opts.logger.error({ err: (err as Error).message }, "outbox relay error");
+        return true;
+      })
+      .then((leftover) => {
+        if (leftover) waker.kick();
+        // Acknowledged in time: what waited behind goes the same way (or to the outbox if things changed).
+        follow(step({ type: "direct-done", samePublisher: opts.publisher() === publisher }), publisher);
+      });
+  };
+  const follow = (action: RelayAction<Submitted>, publisher: EventPublisher | undefined): void => {
+    if (action.do === "publish" && publisher) runDirect(publisher, action.events);
+    else if (action.do === "store") storeInOutbox(action.events);
+  };
+  const endOfTurn = (): void => {
+    const group = turn;
+    turn = [];
     const publisher = opts.publisher();
-    if (publisher && failures === 0 && !draining && direct === undefined && !stopped && opts.outbox.count() === 0) {
-      const run = (batch: Submitted[]): void => {
-        direct = publishFirst(publisher, batch).then((leftover) => {
-          direct = undefined;
-          if (leftover) kick();
-          if (behindDirect.length > 0) {
-            // Acknowledged in time: what waited behind goes the same way (or to the outbox if things changed).
-            const next = behindDirect;
-            behindDirect = [];
-            if (failures === 0 && !draining && !stopped && opts.outbox.count() === 0 && opts.publisher() === publisher) run(next);
-            else storeInOutbox(next);
-          }
-        });
-      };
-      run(current);
-      return;
-    }
-    storeInOutbox(current);
-  };
-
-  /** Stores a group in the outbox; the relay publishes it. */
-  const storeInOutbox = (current: Submitted[]): void => {
-    const stored = storeAll(current);
-    stored?.entries.forEach((entry, i) => awaitPublish(entry, (published) => afterSync(stored.durable, current[i] as Submitted, published)));
+    follow(step({ type: "submitted", events: group }), publisher);
   };
 
   /** Publishes the oldest entries in order; returns false at the first failure. */
@@ -238,24 +253,24 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       const batch = opts.outbox.oldest(100);
       if (batch.length === 0) return true;
       for (const entry of batch) {
-        if (stopped) return true;
+        if (state.stopped) return true;
         try {
           await publisher.publish(entry.event);
         } catch (err) {
           opts.outbox.failed(entry.seq);
           opts.onPublish?.("failed", opts.outbox.count());
-          if (failures === 0 || entry.attempts % 20 === 0) {
+          if (state.failures === 0 || entry.attempts % 20 === 0) {
             opts.logger.warn({ err: (err as Error).message, id: entry.event.id, zone: entry.event.zone, pending: opts.outbox.count() }, "zone event kept in the outbox, will retry");
           }
           return false;
         }
         opts.outbox.remove(entry.seq);
         opts.onPublish?.("published", opts.outbox.count());
-        if (failures > 0 || entry.attempts > 0) {
+        if (state.failures > 0 || entry.attempts > 0) {
           opts.logger.info({ id: entry.event.id, zone: entry.event.zone, attempts: entry.attempts + 1 }, "zone event published from the outbox");
         }
-        failures = 0;
-        settle(entry.seq, true);
+        step({ type: "published" });
+        acks.settle(entry.seq, true);
       }
     }
   };
@@ -263,45 +278,43 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const loop = (async () => {
     const backlog = opts.outbox.count();
     if (backlog > 0) opts.logger.info({ pending: backlog }, "outbox holds events from before, publishing them first");
-    while (!stopped) {
+    while (!state.stopped) {
       const publisher = opts.publisher();
       if (!publisher) {
-        releaseAll();
-        await pause(opts.retryMinMs);
+        acks.releaseAll();
+        await waker.pause(opts.retryMinMs);
         continue;
       }
-      while (direct) await direct;
-      draining = true;
+      let action = step({ type: "drain-start" });
+      while (action.do === "wait-direct") {
+        await directRun;
+        action = step({ type: "drain-start" });
+      }
       const ok = await drain(publisher).catch((err: unknown) => {
         opts.logger.error({ err: (err as Error).message }, "outbox relay error");
         return false;
       });
-      draining = false;
-      if (ok) {
-        await pause(60_000); // idle until the next submit
-      } else {
-        failures++;
-        releaseAll();
-        await pause(retryDelay(failures, opts.retryMinMs, opts.retryMaxMs));
-      }
+      const next = step({ type: "drain-done", ok });
+      if (!ok) acks.releaseAll();
+      if (next.do === "pause") await waker.pause(next.ms);
     }
   })();
 
   return {
     submit(event) {
       return new Promise<boolean>((resolve, reject) => {
-        if (group.length === 0) setImmediate(storeGroup);
-        group.push({ event, resolve, reject });
+        if (turn.length === 0) setImmediate(endOfTurn);
+        turn.push({ event, resolve, reject });
       });
     },
     pending: () => opts.outbox.count(),
-    kick,
+    kick: () => waker.kick(),
     async stop() {
-      stopped = true;
-      kick();
+      step({ type: "stop" });
+      waker.kick();
       await loop;
-      while (direct) await direct;
-      releaseAll();
+      while (state.mode === "direct") await directRun;
+      acks.releaseAll();
     },
   };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, newZoneEvent } from "@pdns-distribute/core";
 import type { ZoneEvent } from "@pdns-distribute/core";
-import { openOutbox, retryDelay, startOutboxRelay } from "../src";
+import { openOutbox, startOutboxRelay } from "../src";
 import type { EventPublisher } from "../src";
 
 const logger = createLogger("test", "silent");
@@ -224,9 +224,5 @@ describe("outbox", () => {
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
     await relay.stop();
     outbox.close();
-  });
-
-  test("retryDelay doubles and caps", () => {
-    expect([1, 2, 3, 8].map((n) => retryDelay(n, 250, 1000))).toEqual([250, 500, 1000, 1000]);
   });
 });
