@@ -5,6 +5,7 @@ import {
   SUBJECTS,
   decodeMessage,
   parseDuration,
+  pdnsZoneId,
   secondaryAppliedSchema,
 } from "@pdns-distribute/core";
 import type { ChangeStatus, Logger, NatsConnection, ZoneEvent } from "@pdns-distribute/core";
@@ -52,11 +53,6 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
-/** The API's zone id for a zone name (`/` escaped as `=2F`, then percent-encoded). */
-function zoneId(zone: string): string {
-  return encodeURIComponent(zone.replace(/\//g, "=2F"));
-}
-
 /** Starts change tracking; NATS comes later through `attach`. */
 export function startChangeTracking(opts: ChangeTrackingOptions): ChangeTracking {
   const tracker = new ChangeTracker({ maxChanges: opts.maxChanges, retentionMs: opts.retentionMs });
@@ -86,7 +82,7 @@ export function startChangeTracking(opts: ChangeTrackingOptions): ChangeTracking
       if (typeof v === "string") headers[h] = v;
     }
     try {
-      const r = await fetch(`${upstream}/api/v1/servers/${server}/zones/${zoneId(zone)}?rrsets=false`, {
+      const r = await fetch(`${upstream}/api/v1/servers/${server}/zones/${pdnsZoneId(zone)}?rrsets=false`, {
         headers,
         signal: AbortSignal.timeout(opts.upstreamTimeoutMs),
       });
