@@ -58,6 +58,14 @@ describe("keygen", () => {
     expect(again.stderr).toMatch(/refusing to overwrite/);
   });
 
+  test("creates missing parent directories (mode 0750), as for /etc/pdns-distribute on a fresh machine", async () => {
+    const base = join(dir, "fresh", "etc", "pdns-distribute", "zone-signing");
+    const r = await runCommand("node", [daemonCli("zone-provider"), "keygen", "--out", base]);
+    expect(`${r.code} ${r.stderr}`).toBe("0 ");
+    expect(statSync(join(dir, "fresh", "etc", "pdns-distribute")).mode & 0o777).toBe(0o750 & ~process.umask());
+    expect(statSync(`${base}.key`).mode & 0o777).toBe(0o600);
+  });
+
   test("a secret key file readable by others stops the zone-provider with a clear error", async () => {
     const base = join(dir, "open");
     const cli = daemonCli("zone-provider");

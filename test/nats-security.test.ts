@@ -1,10 +1,10 @@
 // The whole cluster runs on a nats-server that requires TLS and user/password authentication.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dig, startLocalCluster, waitFor } from "@pdns-distribute/test-harness";
+import { dig, runCommand, spawnDaemon, startLocalCluster, waitFor } from "@pdns-distribute/test-harness";
 import type { LocalCluster } from "@pdns-distribute/test-harness";
 
 /**
@@ -23,6 +23,20 @@ function makeCerts(dir: string): { ca: string; cert: string; key: string } {
   return { ca: join(dir, "ca.pem"), cert: join(dir, "server.pem"), key: join(dir, "server-key.pem") };
 }
 
+const CTL = join(__dirname, "..", "packages", "ctl", "dist", "cli.js");
+
+/** A fresh NATS user NKey: its seed (what the client keeps, mode 0600) and its public key (for the server). */
+function makeUserNkey(): { seed: string; publicKey: string } {
+  // @nats-io/nkeys comes with the NATS client in packages/core.
+  const client = require.resolve("@nats-io/nats-core", { paths: [join(__dirname, "..", "packages", "core")] });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nkeys = require(require.resolve("@nats-io/nkeys", { paths: [client] })) as {
+    createUser(): { getSeed(): Uint8Array; getPublicKey(): string };
+  };
+  const user = nkeys.createUser();
+  return { seed: new TextDecoder().decode(user.getSeed()), publicKey: user.getPublicKey() };
+}
+
 /** The INFO line a NATS server sends first, parsed. */
 function serverInfo(port: number): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
@@ -39,13 +53,14 @@ describe("NATS with TLS and authentication", () => {
   let cluster: LocalCluster;
   const dir = mkdtempSync(join(tmpdir(), "pdnsd-tls-"));
   const certs = makeCerts(dir);
+  const operatorNkey = makeUserNkey();
 
   beforeAll(async () => {
     cluster = await startLocalCluster({
       natsServer: {
         extraConfig:
           `tls {\n  cert_file: "${certs.cert}"\n  key_file: "${certs.key}"\n  timeout: 3\n}\n` +
-          `authorization {\n  users = [ { user: "pdnsd", password: "s3cret-pass" } ]\n}\n`,
+          `authorization {\n  users = [ { user: "pdnsd", password: "s3cret-pass" }, { nkey: "${operatorNkey.publicKey}" } ]\n}\n`,
       },
       natsExtraToml: `user = "pdnsd"\npassword = "s3cret-pass"\ntls_ca_file = "${certs.ca}"`,
     });
@@ -71,5 +86,34 @@ describe("NATS with TLS and authentication", () => {
         { timeoutMs: 15_000, what: `${sec.id} answering over a TLS+auth broker` },
       );
     }
+  });
+
+  test("pdns-distribute events tail and status over TLS: --tlsca with --user/--password, or with --nkey", async () => {
+    const tls = ["-s", cluster.nats.url, "--tlsca", certs.ca];
+    const tail = spawnDaemon({ name: "events-tail", command: ["node", CTL, ...tls, "--user", "pdnsd", "--password", "s3cret-pass", "events", "tail"] });
+    try {
+      // The tail is subscribed once it has drained its connect; a zone created until an event line shows up.
+      await waitFor(
+        async () => {
+          await cluster.api.createZone(`tail${Date.now()}.tls.example.`, { nameservers: ["ns1.tls.example."] });
+          return tail.logLines().some((l) => /"type":"zone\.add".*"zone":"tail\d+\.tls\.example\."/.test(l));
+        },
+        { timeoutMs: 20_000, intervalMs: 1000, what: "events tail printing a zone.add over TLS" },
+      );
+    } finally {
+      await tail.stop("SIGINT");
+    }
+
+    const seedFile = join(dir, "operator.nk");
+    writeFileSync(seedFile, `${operatorNkey.seed}\n`, { mode: 0o600 });
+    const status = await runCommand("node", [CTL, ...tls, "--nkey", seedFile, "status", "--json"], 20_000);
+    expect(`${status.code} ${status.stderr}`).toBe("0 ");
+    expect(JSON.parse(status.stdout)).toMatchObject({ type: "health.status" });
+
+    // A seed file others can read is refused, as by the daemons.
+    chmodSync(seedFile, 0o644);
+    const open = await runCommand("node", [CTL, ...tls, "--nkey", seedFile, "status"], 20_000);
+    expect(open.code).toBe(1);
+    expect(open.stderr).toMatch(/nats\.nkey_seed_file .*operator\.nk is accessible by group or others \(mode 0644\)/);
   });
 });

@@ -1,4 +1,5 @@
 // Decides which PowerDNS API requests change a zone, and which zone event a successful one produces.
+import { zoneNameFromPdnsId } from "@pdns-distribute/core";
 import type { ZoneEventType } from "@pdns-distribute/core";
 
 /** A zone-changing request: the event type and how to find the zone name. */
@@ -10,20 +11,8 @@ export interface ZoneChange {
 
 const ZONES_PATH = /^\/api\/v1\/servers\/[^/]+\/zones(?:\/([^/]+)(?:\/([^/]+)(?:\/.*)?)?)?\/?$/;
 
-/**
- * Decodes a PowerDNS zone id from a URL path segment: percent-decoding, then PowerDNS' own
- * `=XX` escaping (e.g. `=2F` for `/`), then makes it absolute.
- */
-export function decodeZoneId(segment: string): string {
-  let id: string;
-  try {
-    id = decodeURIComponent(segment);
-  } catch {
-    id = segment;
-  }
-  id = id.replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  return id.endsWith(".") ? id : `${id}.`;
-}
+/** Decodes a PowerDNS zone id from a URL path segment (see {@link zoneNameFromPdnsId}). */
+export const decodeZoneId: (segment: string) => string = zoneNameFromPdnsId;
 
 /**
  * Classifies a PowerDNS API request (method + URL path, query ignored). Returns the zone event a

@@ -67,6 +67,7 @@ const program = daemonProgram(
         upstreamUrl: cfg.powerdns.api_url,
         upstreamTimeoutMs: cfg.powerdns.timeout_ms,
         maxBodyBytes: cfg.proxy.max_body_bytes,
+        forwardAllPaths: cfg.proxy.forward_all_paths,
         tls: (await resolveProxyTls(cfg.proxy, logger)) ?? undefined,
         onResponse: metrics.observeRequest,
         changes,

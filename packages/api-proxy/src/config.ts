@@ -13,6 +13,11 @@ export const apiProxyConfigSchema = z
         listen_port: z.number().int().min(0).max(65535).default(8082),
         /** Largest request body accepted, bytes. */
         max_body_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+        /**
+         * Forward every path to PowerDNS, its own web page (`/`, with the top queried names and client addresses)
+         * and `/metrics` included; false: only the API paths, others 404. See docs/security.md before turning it on.
+         */
+        forward_all_paths: z.boolean().default(false),
         /** HTTPS: true, false, or "auto" (HTTPS unless listen_address is loopback, or when a certificate is set). */
         tls: z.union([z.boolean(), z.literal("auto")]).default("auto"),
         /** PEM certificate (chain) and key for HTTPS; both empty: a self-signed one is created in self_signed_dir. */

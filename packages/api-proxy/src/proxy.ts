@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "@pdns-distribute/core";
 import { createAnnouncer, exchange } from "./announce";
 import type { EventPreparer, EventSink, Outcome } from "./announce";
-import { isPowerDnsApiPath, redactUrl } from "./api-paths";
+import { isForwardedPath, redactUrl } from "./api-paths";
 import { createForwarder, forwardableHeaders } from "./forward";
 import { sendJson } from "./json-reply";
 import { isWriteMethod } from "./write-gate";
@@ -21,6 +21,8 @@ export interface ApiProxyOptions {
   upstreamUrl: string;
   upstreamTimeoutMs: number;
   maxBodyBytes: number;
+  /** Forward every path (PowerDNS' web page, /metrics …), not only the API paths (api-paths.ts); default false. */
+  forwardAllPaths?: boolean;
   /** Serve HTTPS with this PEM certificate and key (tls.ts); absent: plain HTTP. */
   tls?: { cert: Buffer; key: Buffer };
   /** Called when a response has been sent: method, HTTP status, seconds since the request arrived (metrics). */
@@ -110,8 +112,9 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const started = Date.now();
     if (opts.changes && (await opts.changes.route(req, res))) return;
-    if (!isPowerDnsApiPath(req.url ?? "/")) {
-      sendJson(res, 404, { error: "not found: only the PowerDNS API (/api/v1/...) is served here" });
+    if (!isForwardedPath(req.url ?? "/", opts.forwardAllPaths === true)) {
+      const what = opts.forwardAllPaths ? "paths with dot segments or encoded slashes are not" : "only the PowerDNS API (/api/v1/...) is";
+      sendJson(res, 404, { error: `not found: ${what} served here` });
       return;
     }
     let body: Buffer;

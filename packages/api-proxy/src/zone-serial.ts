@@ -1,5 +1,6 @@
 // The serial PowerDNS serves for a changed zone: over DNS when configured (dns-serial.ts), else (or when that
 // fails) from the API's zone endpoint with the client's own credentials.
+import { pdnsZoneId } from "@pdns-distribute/core";
 import type { Logger } from "@pdns-distribute/core";
 import type { SoaSerialReader } from "./dns-serial";
 import type { RequestHead } from "./forward";
@@ -23,10 +24,6 @@ export interface ZoneSerialReaderOptions {
 
 const SERVER_PATH = /^\/api\/v1\/servers\/([^/?]+)\//;
 
-/** The API's zone id for a zone name (`/` escaped as `=2F`, then percent-encoded). */
-export function zoneId(zone: string): string {
-  return encodeURIComponent(zone.replace(/\//g, "=2F"));
-}
 
 /** The serial in PowerDNS' zone JSON: edited_serial when set, else serial; null when neither is a number. */
 export function serialOfZoneJson(z: { serial?: unknown; edited_serial?: unknown }): number | null {
@@ -44,7 +41,7 @@ export function createZoneSerialReader(opts: ZoneSerialReaderOptions): ZoneSeria
       const v = head.headers[h];
       if (typeof v === "string") headers[h] = v;
     }
-    const r = await fetch(`${upstream}/api/v1/servers/${server}/zones/${zoneId(zone)}?rrsets=false`, { headers, signal: AbortSignal.timeout(opts.upstreamTimeoutMs) });
+    const r = await fetch(`${upstream}/api/v1/servers/${server}/zones/${pdnsZoneId(zone)}?rrsets=false`, { headers, signal: AbortSignal.timeout(opts.upstreamTimeoutMs) });
     if (!r.ok) throw new Error(`HTTP ${r.status}`);
     return serialOfZoneJson((await r.json()) as { serial?: unknown; edited_serial?: unknown });
   };

@@ -1,5 +1,5 @@
-// The api-proxy forwards only PowerDNS API paths and never logs an API key given in the URL.
-import { isPowerDnsApiPath, redactUrl } from "../src/api-paths";
+// The api-proxy forwards PowerDNS API paths (every plain path with forward_all_paths) and never logs an API key given in the URL.
+import { isForwardedPath, isPowerDnsApiPath, redactUrl } from "../src/api-paths";
 
 describe("api-proxy paths", () => {
   test.each([
@@ -19,6 +19,20 @@ describe("api-proxy paths", () => {
     ["api/v1/servers", false],
   ])("%s → %s", (url, proxied) => {
     expect(isPowerDnsApiPath(url)).toBe(proxied);
+  });
+
+  test.each([
+    ["/", false, true],
+    ["/style.css", false, true],
+    ["/metrics", false, true],
+    ["/api/v1/servers", true, true],
+    ["/api/v1/../../metrics", false, false],
+    ["/%2e%2e/etc/passwd", false, false],
+    ["/a%2Fb", false, false],
+    ["style.css", false, false],
+  ])("%s forwarded: %s by default, %s with forward_all_paths", (url, byDefault, withAll) => {
+    expect(isForwardedPath(url, false)).toBe(byDefault);
+    expect(isForwardedPath(url, true)).toBe(withAll);
   });
 
   test("an api-key query parameter is redacted for logs", () => {

@@ -5,7 +5,8 @@ import { EventEmitter } from "node:events";
 import { createLogger } from "@pdns-distribute/core";
 import { parseChangeRequest } from "../src/change-request";
 import { createChangeWaiters } from "../src/change-waiters";
-import { createZoneSerialReader, serialOfZoneJson, zoneId } from "../src/zone-serial";
+import { pdnsZoneId } from "@pdns-distribute/core";
+import { createZoneSerialReader, serialOfZoneJson } from "../src/zone-serial";
 
 const logger = createLogger("test", "silent");
 
@@ -61,8 +62,9 @@ describe("zone serials", () => {
     expect(serialOfZoneJson(z)).toBe(want);
   });
 
-  test("zone ids escape / as =2F (RFC 2317 zones), then percent-encode", () => {
-    expect(zoneId("0/25.2.0.192.in-addr.arpa.")).toBe("0%3D2F25.2.0.192.in-addr.arpa.");
+  test("zone ids are PowerDNS ids: / as =2F (RFC 2317 zones), the root as =2E", () => {
+    expect(pdnsZoneId("0/25.2.0.192.in-addr.arpa.")).toBe("0=2F25.2.0.192.in-addr.arpa.");
+    expect(pdnsZoneId(".")).toBe("=2E");
   });
 
   test("DNS first; when it fails, the API with the client's credentials on its server; unknown → null", async () => {

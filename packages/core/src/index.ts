@@ -58,6 +58,7 @@ export {
 } from "./signing";
 export { connectNats, connectNatsInBackground, ensureZoneEventStream, isJetStreamError, natsAuthOptions, subscribeZoneEvents } from "./nats";
 export { assertPrivateFile, readSecretFile } from "./secrets";
+export { pdnsZoneId, zoneNameFromPdnsId } from "./pdns-zone-id";
 export { compareSerial } from "./serial";
 export { SecondaryRegistry } from "./secondary-registry";
 export { startHeartbeatMonitor } from "./heartbeat-monitor";

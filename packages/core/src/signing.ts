@@ -5,7 +5,8 @@
 // verify per zone on the 2-core reference machine): that is most of a change's propagation time otherwise.
 import { createHash, createPrivateKey, createPublicKey, randomBytes, sign as cryptoSign, verify as cryptoVerify } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import nacl from "tweetnacl";
 import { KeyFileError, PdnsdError, SignatureError } from "./errors";
 import { assertPrivateFile } from "./secrets";
@@ -195,10 +196,14 @@ export function publicKeyId(publicKey: Uint8Array): string {
   return createHash("sha256").update(publicKey).digest("hex").slice(0, 16);
 }
 
-/** Writes a key pair: `<base>.key` (secret, mode 0600) and `<base>.pub` (public), base64 text. */
+/**
+ * Writes a key pair: `<base>.key` (secret, mode 0600) and `<base>.pub` (public), base64 text. Missing parent
+ * directories are created with mode 0750 (e.g. /etc/pdns-distribute on a machine without the packages).
+ */
 export function writeKeyPair(basePath: string, kp: SigningKeyPair): { secretFile: string; publicFile: string } {
   const secretFile = `${basePath}.key`;
   const publicFile = `${basePath}.pub`;
+  mkdirSync(dirname(basePath), { recursive: true, mode: 0o750 });
   writeFileSync(secretFile, Buffer.from(kp.secretKey).toString("base64") + "\n", { mode: 0o600, flag: "wx" });
   chmodSync(secretFile, 0o600);
   writeFileSync(publicFile, Buffer.from(kp.publicKey).toString("base64") + "\n", { mode: 0o644, flag: "wx" });

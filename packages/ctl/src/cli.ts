@@ -14,6 +14,11 @@ interface GlobalOptions {
   user?: string;
   password?: string;
   token?: string;
+  creds?: string;
+  nkey?: string;
+  tlsca?: string;
+  tlscert?: string;
+  tlskey?: string;
   stream: string;
 }
 
@@ -24,11 +29,16 @@ const program = new Command("pdns-distribute")
   .option("--user <name>", "NATS user", process.env.NATS_USER)
   .option("--password <secret>", "NATS password", process.env.NATS_PASSWORD)
   .option("--token <token>", "NATS token", process.env.NATS_TOKEN)
+  .option("--creds <file>", "NATS credentials file (JWT + NKey seed, mode 0600)", process.env.NATS_CREDS)
+  .option("--nkey <file>", "NATS NKey seed file (mode 0600)", process.env.NATS_NKEY)
+  .option("--tlsca <file>", "CA certificate (PEM) to verify the NATS servers; turns TLS on", process.env.NATS_CA)
+  .option("--tlscert <file>", "client certificate (PEM) for mutual TLS", process.env.NATS_CERT)
+  .option("--tlskey <file>", "client certificate key (PEM, mode 0600)", process.env.NATS_KEY)
   .option("--stream <name>", "JetStream stream of zone events", "PDNS_ZONE_EVENTS");
 
 const out = { out: (l: string) => process.stdout.write(`${l}\n`), err: (l: string) => process.stderr.write(`${l}\n`) };
 
-/** Connects with the global options, runs `fn`, drains the connection. */
+/** Connects with the global options (as the daemons do: core's natsAuthOptions), runs `fn`, drains the connection. */
 async function withNats<T>(fn: (nc: NatsConnection, g: GlobalOptions) => Promise<T>): Promise<T> {
   const g = program.opts<GlobalOptions>();
   const cfg = natsConfigSchema.parse({
@@ -36,6 +46,11 @@ async function withNats<T>(fn: (nc: NatsConnection, g: GlobalOptions) => Promise
     user: g.user ?? "",
     password: g.password ?? "",
     token: g.token ?? "",
+    creds_file: g.creds ?? "",
+    nkey_seed_file: g.nkey ?? "",
+    tls_ca_file: g.tlsca ?? "",
+    tls_cert_file: g.tlscert ?? "",
+    tls_key_file: g.tlskey ?? "",
     stream: g.stream,
   });
   const nc = await connectNats(cfg, `pdns-distribute ctl ${version}`, createLogger("ctl", "silent"));

@@ -2,6 +2,7 @@
 import dgram from "node:dgram";
 import { randomInt } from "node:crypto";
 import dnsPacket from "dns-packet";
+import { pdnsZoneId } from "@pdns-distribute/core";
 import { normalizeName } from "@pdns-distribute/dns";
 import { z } from "zod";
 import { PrimaryStateError } from "./errors";
@@ -47,11 +48,6 @@ export interface PowerDnsClient {
   setNsec3(zone: string, nsec3param: string): Promise<void>;
   /** Validity of the zone's SOA RRSIG as PowerDNS serves it now; undefined when unsigned. */
   soaSignature(zone: string): Promise<SignatureWindow | undefined>;
-}
-
-/** The API's zone id: the absolute name with `/` escaped as `=2F`. */
-function zoneId(zone: string): string {
-  return encodeURIComponent(zone.replace(/\//g, "=2F"));
 }
 
 /** Serial as served (SOA-EDIT applied) when PowerDNS reports it. */
@@ -100,15 +96,15 @@ export function powerDnsClient(t: PowerDnsTarget): PowerDnsClient {
       return state;
     },
     async zone(zone) {
-      const r = await call("GET", `/zones/${zoneId(zone)}?rrsets=false`);
+      const r = await call("GET", `/zones/${pdnsZoneId(zone)}?rrsets=false`);
       if (r.status === 404) return undefined;
       const z = parse(zoneSchema, r.json, `zone ${zone}`);
       return { ...z, serial: servedSerial(z) };
     },
     async setNsec3(zone, nsec3param) {
-      const put = await call("PUT", `/zones/${zoneId(zone)}`, { nsec3param });
+      const put = await call("PUT", `/zones/${pdnsZoneId(zone)}`, { nsec3param });
       if (put.status === 404) throw new PrimaryStateError(`zone ${zone} not found`);
-      await call("PUT", `/zones/${zoneId(zone)}/rectify`);
+      await call("PUT", `/zones/${pdnsZoneId(zone)}/rectify`);
     },
     soaSignature: (zone) => querySoaSignature(t.dnsAddress, t.dnsPort, zone, t.timeoutMs),
   };

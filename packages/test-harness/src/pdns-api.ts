@@ -110,9 +110,13 @@ export function absoluteName(name: string): string {
   return name.endsWith(".") ? name : `${name}.`;
 }
 
-/** The API's zone id for a zone name: the absolute name with `/` escaped as `=2F`. */
+/**
+ * The API's zone id for a zone name, for test requests: the absolute name with `/` escaped as `=2F` and the
+ * root zone as `=2E`, as PowerDNS accepts them (the daemons use core's pdnsZoneId; tests stay independent of it).
+ */
 export function zoneId(name: string): string {
-  return encodeURIComponent(absoluteName(name).replace(/\//g, "=2F"));
+  const abs = absoluteName(name);
+  return abs === "." ? "=2E" : encodeURIComponent(abs.replace(/\//g, "=2F"));
 }
 
 function toApiRRset(r: RRsetInput): PdnsRRset {
