@@ -196,7 +196,8 @@ describe("combined PATCHes", () => {
   const rrset = (name: string) => ({ name, type: "A", ttl: 60, changetype: "REPLACE", records: [{ content: "192.0.2.1", disabled: false }] });
 
   test("PATCHes of one zone waiting together reach PowerDNS as one, in order; each client gets its answer and the one change id", async () => {
-    const { upstream, seen, port } = await startUpstream();
+    // The first write takes 200 ms at the fake PowerDNS, so the other nine surely arrive while it is held, even on a busy machine.
+    const { upstream, seen, port } = await startUpstream(200);
     const submitted: ZoneEvent[] = [];
     const combined: Array<[number, string]> = [];
     const proxy = await startProxy(port, submitted, combined);
