@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // pdns-distribute: the operator CLI (keygen, status, events tail, resync over NATS; wait-sync over the api-proxy's HTTP).
 import { Command } from "commander";
-import { connectNats, createLogger, natsConfigSchema } from "@pdns-distribute/core";
+import { ZONE_EVENT_STREAM, connectNats, createLogger, natsConfigSchema } from "@pdns-distribute/core";
 import type { NatsConnection } from "@pdns-distribute/core";
 import { askHealthChecker, collectHeartbeats, formatHeartbeats, formatStatus, keygen, resync, tailEvents } from "./commands";
 import { formatChangeStatus, parseTimeout, waitSync } from "./wait-sync";
@@ -14,7 +14,6 @@ interface GlobalOptions {
   user?: string;
   password?: string;
   token?: string;
-  stream: string;
 }
 
 const program = new Command("pdns-distribute")
@@ -23,8 +22,7 @@ const program = new Command("pdns-distribute")
   .option("-s, --server <urls>", "NATS server URLs, comma separated", process.env.NATS_URL ?? "nats://127.0.0.1:4222")
   .option("--user <name>", "NATS user", process.env.NATS_USER)
   .option("--password <secret>", "NATS password", process.env.NATS_PASSWORD)
-  .option("--token <token>", "NATS token", process.env.NATS_TOKEN)
-  .option("--stream <name>", "JetStream stream of zone events", "PDNS_ZONE_EVENTS");
+  .option("--token <token>", "NATS token", process.env.NATS_TOKEN);
 
 const out = { out: (l: string) => process.stdout.write(`${l}\n`), err: (l: string) => process.stderr.write(`${l}\n`) };
 
@@ -36,7 +34,6 @@ async function withNats<T>(fn: (nc: NatsConnection, g: GlobalOptions) => Promise
     user: g.user ?? "",
     password: g.password ?? "",
     token: g.token ?? "",
-    stream: g.stream,
   });
   const nc = await connectNats(cfg, `pdns-distribute ctl ${version}`, createLogger("ctl", "silent"));
   try {
@@ -80,11 +77,11 @@ program
   .description("print every zone event as JSON, one per line (Ctrl-C stops)")
   .option("--from-start", "replay the events stored in the stream first")
   .action(async (opts: { fromStart?: boolean }) => {
-    await withNats(async (nc, g) => {
+    await withNats(async (nc) => {
       const abort = new AbortController();
       process.once("SIGINT", () => abort.abort());
       process.once("SIGTERM", () => abort.abort());
-      await tailEvents(nc, g.stream, opts.fromStart === true, out, abort.signal);
+      await tailEvents(nc, ZONE_EVENT_STREAM, opts.fromStart === true, out, abort.signal);
     });
   });
 
