@@ -1,6 +1,6 @@
 // api-proxy configuration: TOML file validated with zod; every key has a default (see config.example.toml).
 import { dirname } from "node:path";
-import { fixedKey, getPath, loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema, removedKey, retiredNatsKeys } from "@pdns-distribute/core";
+import { defaultChangeTrackerOptions, fixedKey, getPath, loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema, removedKey, retiredNatsKeys } from "@pdns-distribute/core";
 import type { RetiredKey } from "@pdns-distribute/core";
 import { z } from "zod";
 
@@ -16,8 +16,11 @@ export const OUTBOX_MAX_RETRY_DELAY_MS = 5000;
  * or failed one is stored with an fsync. Well above a healthy ack (about 1 ms), well below a client's patience.
  */
 export const OUTBOX_STORE_AFTER_MS = 100;
-/** Change tracking (GET /changes/{id}): how many changes are remembered and for how long; the oldest go first. */
-export const CHANGES_KEPT = { maxChanges: 10_000, retentionMs: 3600 * 1000 } as const;
+/** Change tracking (GET /changes/{id}): how many changes are remembered and for how long (core's defaults). */
+export const CHANGES_KEPT = {
+  maxChanges: defaultChangeTrackerOptions().maxChanges,
+  retentionMs: defaultChangeTrackerOptions().retentionMs,
+} as const;
 /** Longest `?wait=` honoured, and most requests waiting at once (503 beyond). */
 export const CHANGES_WAIT = { maxWaitMs: 300 * 1000, maxWaiting: 1000 } as const;
 
