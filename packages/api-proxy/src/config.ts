@@ -1,6 +1,6 @@
 // api-proxy configuration: TOML file validated with zod; every key has a default (see config.example.toml).
 import { dirname } from "node:path";
-import { defaultChangeTrackerOptions, fixedKey, getPath, loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema, removedKey, retiredNatsKeys } from "@pdns-distribute/core";
+import { POWERDNS_DEFAULTS, STATE_DIR, defaultChangeTrackerOptions, fixedKey, getPath, loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema, removedKey, retiredNatsKeys } from "@pdns-distribute/core";
 import type { RetiredKey } from "@pdns-distribute/core";
 import { z } from "zod";
 
@@ -24,7 +24,7 @@ export const CHANGES_KEPT = {
 /** Longest `?wait=` honoured, and most requests waiting at once (503 beyond). */
 export const CHANGES_WAIT = { maxWaitMs: 300 * 1000, maxWaiting: 1000 } as const;
 
-const DEFAULT_OUTBOX = "/var/lib/pdns-distribute/api-proxy-outbox.sqlite3";
+const DEFAULT_OUTBOX = `${STATE_DIR}/api-proxy-outbox.sqlite3`;
 
 /** Schema of the api-proxy config file. */
 export const apiProxyConfigSchema = z
@@ -51,7 +51,7 @@ export const apiProxyConfigSchema = z
     powerdns: z
       .object({
         /** Base URL of the PowerDNS HTTP API. */
-        api_url: z.url().default("http://127.0.0.1:8081"),
+        api_url: z.url().default(POWERDNS_DEFAULTS.apiUrl),
         /** Time allowed for PowerDNS to answer, ms. */
         timeout_ms: z.number().int().positive().default(30_000),
         /**
@@ -60,7 +60,7 @@ export const apiProxyConfigSchema = z
          */
         dns_address: z.union([z.literal(""), z.ipv4(), z.ipv6()]).default(""),
         /** PowerDNS' DNS port (local-port in pdns.conf). */
-        dns_port: z.number().int().min(1).max(65535).default(53),
+        dns_port: z.number().int().min(1).max(65535).default(POWERDNS_DEFAULTS.dnsPort),
         /**
          * Most write requests (POST, PUT, PATCH, DELETE) at PowerDNS at once; the others wait in arrival order.
          * 1 suits the sqlite backend, which cannot write concurrently (500 "database is locked" otherwise); raise

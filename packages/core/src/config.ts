@@ -18,6 +18,15 @@ export const ZONE_EVENT_STREAM_MAX_MSGS = 1_000_000;
 /** Wait between NATS reconnect attempts, ms (reconnects never stop; a few clients per host cost the server nothing). */
 export const RECONNECT_WAIT_MS = 1000;
 
+/** Where the packages keep state (the systemd units may write only there) and configuration. */
+export const STATE_DIR = "/var/lib/pdns-distribute";
+/** See {@link STATE_DIR}. */
+export const CONFIG_DIR = "/etc/pdns-distribute";
+/** The zone-signing key pair keygen writes by default: `<base>.key` (secret, 0600) and `<base>.pub`. */
+export const SIGNING_KEY_BASE = `${CONFIG_DIR}/zone-signing`;
+/** PowerDNS on the primary as pdns.conf sets it up by default: the API on 8081, DNS on 53 (one place for these). */
+export const POWERDNS_DEFAULTS = { apiUrl: "http://127.0.0.1:8081", dnsAddress: "127.0.0.1", dnsPort: 53 } as const;
+
 /** `[nats]` section shared by every daemon. */
 export const natsConfigSchema = z
   .object({

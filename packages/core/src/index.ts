@@ -1,7 +1,11 @@
 // Public entry of @pdns-distribute/core: config, logging, NATS, subjects, events, signing.
 export { ConfigError, KeyFileError, MessageDecodeError, PdnsdError, SignatureError } from "./errors";
 export {
+  CONFIG_DIR,
+  POWERDNS_DEFAULTS,
   RECONNECT_WAIT_MS,
+  SIGNING_KEY_BASE,
+  STATE_DIR,
   ZONE_EVENT_STREAM_MAX_AGE_HOURS,
   ZONE_EVENT_STREAM_MAX_MSGS,
   loadConfig,

@@ -1,6 +1,6 @@
 // health-checker configuration: TOML file validated with zod; every key has a default (see config.example.toml).
 import { hostname } from "node:os";
-import { HEALTH_LOCK_BUCKET, fixedKey, loadConfig, logConfigSchema, metricsConfigSchema, natsConfigSchema, retiredNatsKeys } from "@pdns-distribute/core";
+import { HEALTH_LOCK_BUCKET, POWERDNS_DEFAULTS, fixedKey, loadConfig, logConfigSchema, metricsConfigSchema, natsConfigSchema, retiredNatsKeys } from "@pdns-distribute/core";
 import type { RetiredKey } from "@pdns-distribute/core";
 import { z } from "zod";
 
@@ -67,14 +67,14 @@ export const healthCheckerConfigSchema = z
     powerdns: z
       .object({
         /** Base URL of the PowerDNS HTTP API (the checker talks to PowerDNS itself, not through the api-proxy). */
-        api_url: z.url().default("http://127.0.0.1:8081"),
+        api_url: z.url().default(POWERDNS_DEFAULTS.apiUrl),
         /** PowerDNS API key (X-API-Key). */
         api_key: z.string().default(""),
         /** Time allowed for an API answer, ms. */
         timeout_ms: z.number().int().positive().default(10_000),
         /** Address and port PowerDNS answers DNS on (RRSIG validity of signed zones). */
-        dns_address: z.string().min(1).default("127.0.0.1"),
-        dns_port: z.number().int().min(1).max(65535).default(53),
+        dns_address: z.string().min(1).default(POWERDNS_DEFAULTS.dnsAddress),
+        dns_port: z.number().int().min(1).max(65535).default(POWERDNS_DEFAULTS.dnsPort),
       })
       .strict()
       .prefault({}),

@@ -2,6 +2,8 @@
 import { hostname } from "node:os";
 import {
   ConfigError,
+  SIGNING_KEY_BASE,
+  STATE_DIR,
   fixedKey,
   getPath,
   loadConfig,
@@ -97,7 +99,7 @@ export const secondarySyncerConfigSchema = z
     storage: z
       .object({
         /** SQLite database holding the zones. */
-        database: z.string().min(1).default("/var/lib/pdns-distribute/secondary.sqlite3"),
+        database: z.string().min(1).default(`${STATE_DIR}/secondary.sqlite3`),
       })
       .strict()
       .prefault({}),
@@ -107,7 +109,7 @@ export const secondarySyncerConfigSchema = z
          * Files with the zone-provider's Ed25519 public key (base64, as keygen writes it): data signed by any of them
          * is accepted. Several during a key rotation (docs/security.md).
          */
-        public_key_files: z.array(z.string().min(1)).min(1).default(["/etc/pdns-distribute/zone-signing.pub"]),
+        public_key_files: z.array(z.string().min(1)).min(1).default([`${SIGNING_KEY_BASE}.pub`]),
       })
       .strict()
       .prefault({}),

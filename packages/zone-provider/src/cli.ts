@@ -10,6 +10,7 @@ import {
   runDaemon,
   startMetricsServer,
   writeKeyPair,
+  SIGNING_KEY_BASE,
   ZONE_TEXT_BUCKET,
 } from "@pdns-distribute/core";
 import { INCREMENTAL, READ_COALESCE_WINDOW_MS, READ_MAX_AGE_MS, ZONE_TEXT_TTL_S, loadZoneProviderConfig, readAheadConcurrency } from "./config";
@@ -74,7 +75,7 @@ const program = daemonProgram(
 program
   .command("keygen")
   .description("write a new Ed25519 key pair: <base>.key (secret, mode 0600) and <base>.pub (public)")
-  .option("-o, --out <base>", "path without extension", "/etc/pdns-distribute/zone-signing")
+  .option("-o, --out <base>", "path without extension", SIGNING_KEY_BASE)
   .action((opts: { out: string }) => {
     for (const f of [`${opts.out}.key`, `${opts.out}.pub`]) {
       if (existsSync(f)) {

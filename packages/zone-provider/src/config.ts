@@ -1,5 +1,5 @@
 // zone-provider configuration: TOML file validated with zod; every key has a default (see config.example.toml).
-import { ZONE_TEXT_BUCKET, fixedKey, loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema, renamedKey, retiredNatsKeys } from "@pdns-distribute/core";
+import { POWERDNS_DEFAULTS, SIGNING_KEY_BASE, ZONE_TEXT_BUCKET, fixedKey, loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema, renamedKey, retiredNatsKeys } from "@pdns-distribute/core";
 import type { RetiredKey } from "@pdns-distribute/core";
 import { z } from "zod";
 
@@ -25,9 +25,9 @@ export const zoneProviderConfigSchema = z
     powerdns: z
       .object({
         /** Address of PowerDNS' DNS listener that allows AXFR from this host. */
-        dns_address: z.string().min(1).default("127.0.0.1"),
+        dns_address: z.string().min(1).default(POWERDNS_DEFAULTS.dnsAddress),
         /** Port of PowerDNS' DNS listener. */
-        dns_port: z.number().int().min(1).max(65535).default(53),
+        dns_port: z.number().int().min(1).max(65535).default(POWERDNS_DEFAULTS.dnsPort),
         /** Time allowed for one AXFR, ms. */
         axfr_timeout_ms: z.number().int().positive().default(30_000),
       })
@@ -36,7 +36,7 @@ export const zoneProviderConfigSchema = z
     signing: z
       .object({
         /** Ed25519 secret key file written by `pdns-distribute-zone-provider keygen` (mode 0600). */
-        private_key_file: z.string().min(1).default("/etc/pdns-distribute/zone-signing.key"),
+        private_key_file: z.string().min(1).default(`${SIGNING_KEY_BASE}.key`),
       })
       .strict()
       .prefault({}),
