@@ -39,9 +39,7 @@ async function primarySerial(): Promise<number> {
 }
 
 beforeAll(async () => {
-  cluster = await startLocalCluster({
-    extraToml: { "api-proxy": "[changes]\ninactive_after_s = 3\nmax_wait_s = 20\n" },
-  });
+  cluster = await startLocalCluster();
 }, 60_000);
 
 afterAll(async () => {

@@ -78,9 +78,19 @@ describe("keygen", () => {
   });
 
   test("a secondary with a bad public key exits 1 naming the key", async () => {
-    const path = conf("bad-key.toml", '[signing]\npublic_key = "AAAA"\n');
+    const keyFile = join(dir, "bad.pub");
+    writeFileSync(keyFile, "AAAA\n");
+    const path = conf("bad-key.toml", `[signing]\npublic_key_files = ["${keyFile}"]\n`);
     const r = await runCommand("node", [daemonCli("secondary-syncer"), "--config", path]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/signing\.public_key/);
+    expect(r.stderr).toMatch(/signing\.public_key_files\[0\]/);
+  });
+
+  test("a retired key whose value would change meaning exits 1 naming the new form, before anything starts", async () => {
+    const path = conf("inline-key.toml", `[signing]\npublic_key = "${Buffer.alloc(32, 1).toString("base64")}"\n`);
+    const r = await runCommand("node", [daemonCli("secondary-syncer"), "--config", path]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/signing\.public_key = .* is no longer supported: .*signing\.public_key_files/);
+    expect(r.stdout).toBe(""); // no log line: nothing started
   });
 });

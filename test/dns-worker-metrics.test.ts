@@ -61,13 +61,15 @@ describe("DNS query metrics with DNS workers", () => {
     const dnsPort = await freePort("127.0.0.1", "both");
     const metricsPort = await freePort("127.0.0.1");
     const config = join(dir, "secondary.toml");
+    const keyFile = join(dir, "zone-signing.pub");
+    await writeFile(keyFile, `${randomBytes(32).toString("base64")}\n`);
     // No NATS (it keeps retrying in the background) and no zones: every query is answered REFUSED.
     await writeFile(
       config,
       `[secondary]\nid = "metrics"\n\n` +
         `[dns]\nlisten_address = "127.0.0.1"\nlisten_port = ${dnsPort}\nworkers = 2\nrrl_responses_per_second = 0\n\n` +
         `[storage]\ndatabase = "${join(dir, "secondary.sqlite3")}"\n\n` +
-        `[signing]\npublic_key = "${randomBytes(32).toString("base64")}"\n\n` +
+        `[signing]\npublic_key_files = ["${keyFile}"]\n\n` +
         `[metrics]\nlisten_address = "127.0.0.1"\nlisten_port = ${metricsPort}\n\n` +
         `[nats]\nservers = ["nats://127.0.0.1:1"]\n`,
     );

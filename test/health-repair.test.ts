@@ -2,7 +2,7 @@
 // was altered behind its back is found and repaired by targeted resyncs; a stopped one is inactive and left alone.
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { DEFAULT_STREAM, connectNats, createLogger, natsConfigSchema, secondaryConsumerName } from "@pdns-distribute/core";
+import { ZONE_EVENT_STREAM, connectNats, createLogger, natsConfigSchema, secondaryConsumerName } from "@pdns-distribute/core";
 import type { HealthStatus } from "@pdns-distribute/core";
 import { daemonCli, dig, httpGetJson, runCommand, startLocalCluster, waitFor } from "@pdns-distribute/test-harness";
 import type { LocalCluster, LocalSecondary } from "@pdns-distribute/test-harness";
@@ -77,8 +77,8 @@ describe("health-checker repairs secondaries", () => {
     // The stream forgets everything sec2 missed, and its durable consumer is gone too.
     const nc = await connectNats(natsConfigSchema.parse({ servers: [cluster.nats.url] }), "test", createLogger("test", "silent"));
     const jsm = await jetstreamManager(nc);
-    await jsm.consumers.delete(DEFAULT_STREAM, secondaryConsumerName(sec2.id));
-    await jsm.streams.purge(DEFAULT_STREAM);
+    await jsm.consumers.delete(ZONE_EVENT_STREAM, secondaryConsumerName(sec2.id));
+    await jsm.streams.purge(ZONE_EVENT_STREAM);
     await nc.close();
     // Two periodic checks while it is away: it is listed inactive and nothing is sent to it.
     await cluster.healthChecker.waitForLog(/periodic check done/, 10_000, cluster.healthChecker.lineCount());

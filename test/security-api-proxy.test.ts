@@ -57,8 +57,8 @@ describe("security: api-proxy", () => {
     conf = join(dir, "api-proxy.toml");
     await writeFile(
       conf,
-      `[proxy]\nlisten_address = "127.0.0.1"\nlisten_port = ${port}\nmax_body_bytes = 1024\ntls = true\nself_signed_dir = "${join(dir, "tls")}"\n\n` +
-        `[powerdns]\napi_url = "${upstream.url}"\n\n[outbox]\ndatabase = "${join(dir, "outbox.sqlite3")}"\n\n` +
+      `[proxy]\nlisten_address = "127.0.0.1"\nlisten_port = ${port}\nmax_body_bytes = 1024\ntls = true\n\n` +
+        `[powerdns]\napi_url = "${upstream.url}"\n\n[outbox]\ndatabase = "${join(dir, "tls", "outbox.sqlite3")}"\n\n` +
         `[metrics]\nlisten_address = ""\n\n[nats]\nservers = ["nats://127.0.0.1:1"]\n\n[log]\nlevel = "debug"\n`,
     );
   });

@@ -14,8 +14,6 @@ export interface ChangeTrackingOptions {
   /** Base URL of the PowerDNS API (the serial of a changed zone is read there). */
   upstreamUrl: string;
   upstreamTimeoutMs: number;
-  /** No heartbeat for this long → the secondary is inactive and not waited for, ms. */
-  inactiveAfterMs: number;
   maxChanges: number;
   retentionMs: number;
   /** Longest `?wait=` honoured, ms. */
@@ -106,7 +104,8 @@ export function startChangeTracking(opts: ChangeTrackingOptions): ChangeTracking
     },
     attach(nc) {
       if (monitor) return;
-      monitor = startHeartbeatMonitor(nc, { inactiveAfterMs: opts.inactiveAfterMs, checkIntervalMs: Math.min(1000, opts.inactiveAfterMs), logger: opts.logger, onChange: waiters.notify });
+      // A secondary that misses 3 of its heartbeats is inactive and not waited for (as in the health-checker).
+      monitor = startHeartbeatMonitor(nc, { logger: opts.logger, onChange: waiters.notify });
       stopApplied = followApplied(nc, tracker, waiters.notify, opts.logger);
     },
     status,

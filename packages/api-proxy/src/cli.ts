@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // pdns-distribute-api-proxy: forwards the PowerDNS API and publishes zone events to NATS (through a durable outbox).
+import { dirname } from "node:path";
 import { connectNatsInBackground, createLogger, daemonProgram, runDaemon, startMetricsServer } from "@pdns-distribute/core";
 import type { NatsConnection } from "@pdns-distribute/core";
 import { startChangeTracking } from "./changes";
-import { loadApiProxyConfig } from "./config";
+import { CHANGES_KEPT, CHANGES_WAIT, OUTBOX_MAX_RETRY_DELAY_MS, OUTBOX_STORE_AFTER_MS, PUBLISH_TIMEOUT_MS, loadApiProxyConfig } from "./config";
 import { createApiProxyMetrics } from "./metrics";
 import { createSoaSerialReader } from "./dns-serial";
 import { openOutbox } from "./outbox";
@@ -34,25 +35,22 @@ const program = daemonProgram(
       outbox,
       publisher: () => publisher,
       logger,
-      waitMs: cfg.events.publish_timeout_ms,
-      ackGraceMs: cfg.outbox.store_after_ms,
+      waitMs: PUBLISH_TIMEOUT_MS,
+      ackGraceMs: OUTBOX_STORE_AFTER_MS,
       retryMinMs: 250,
-      retryMaxMs: cfg.outbox.max_retry_delay_ms,
+      retryMaxMs: OUTBOX_MAX_RETRY_DELAY_MS,
     });
     const changes = startChangeTracking({
       upstreamUrl: cfg.powerdns.api_url,
       upstreamTimeoutMs: cfg.powerdns.timeout_ms,
-      inactiveAfterMs: cfg.changes.inactive_after_s * 1000,
-      maxChanges: cfg.changes.max_changes,
-      retentionMs: cfg.changes.retention_s * 1000,
-      maxWaitMs: cfg.changes.max_wait_s * 1000,
-      maxWaiting: cfg.changes.max_waiting_requests,
+      ...CHANGES_KEPT,
+      ...CHANGES_WAIT,
       dnsSerial: cfg.powerdns.dns_address === "" ? undefined : createSoaSerialReader(cfg.powerdns.dns_address, cfg.powerdns.dns_port, 1000),
       logger,
     });
     void nats.ready.then((nc: NatsConnection) => {
       changes.attach(nc);
-      publisher = metrics.countPublishes(jetStreamPublisher(nc, cfg.events.publish_timeout_ms, cfg.nats));
+      publisher = metrics.countPublishes(jetStreamPublisher(nc, PUBLISH_TIMEOUT_MS, cfg.nats));
       relay.kick();
       void (async () => {
         for await (const s of nc.status()) if (s.type === "reconnect") relay.kick();
@@ -68,7 +66,7 @@ const program = daemonProgram(
         upstreamTimeoutMs: cfg.powerdns.timeout_ms,
         maxBodyBytes: cfg.proxy.max_body_bytes,
         forwardAllPaths: cfg.proxy.forward_all_paths,
-        tls: (await resolveProxyTls(cfg.proxy, logger)) ?? undefined,
+        tls: (await resolveProxyTls(cfg.proxy, dirname(cfg.outbox.database), logger)) ?? undefined,
         onResponse: metrics.observeRequest,
         changes,
         writeGate,

@@ -1,6 +1,30 @@
 // api-proxy configuration: TOML file validated with zod; every key has a default (see config.example.toml).
-import { loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema } from "@pdns-distribute/core";
+import { dirname } from "node:path";
+import { POWERDNS_DEFAULTS, STATE_DIR, defaultChangeTrackerOptions, fixedKey, getPath, loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema, removedKey, retiredNatsKeys } from "@pdns-distribute/core";
+import type { RetiredKey } from "@pdns-distribute/core";
 import { z } from "zod";
+
+/*
+ * Fixed values that used to be keys: each has a right value no operator needs to change.
+ */
+/** Time allowed for JetStream to acknowledge an event, ms; a slower ack leaves the event in the outbox, retried. */
+export const PUBLISH_TIMEOUT_MS = 5000;
+/** Outbox retries while NATS is unreachable: 250 ms doubling up to this, ms (a reconnect retries at once). */
+export const OUTBOX_MAX_RETRY_DELAY_MS = 5000;
+/**
+ * An event JetStream acknowledges within this many ms is never written to the outbox (JetStream holds it); a later
+ * or failed one is stored with an fsync. Well above a healthy ack (about 1 ms), well below a client's patience.
+ */
+export const OUTBOX_STORE_AFTER_MS = 100;
+/** Change tracking (GET /changes/{id}): how many changes are remembered and for how long (core's defaults). */
+export const CHANGES_KEPT = {
+  maxChanges: defaultChangeTrackerOptions().maxChanges,
+  retentionMs: defaultChangeTrackerOptions().retentionMs,
+} as const;
+/** Longest `?wait=` honoured, and most requests waiting at once (503 beyond). */
+export const CHANGES_WAIT = { maxWaitMs: 300 * 1000, maxWaiting: 1000 } as const;
+
+const DEFAULT_OUTBOX = `${STATE_DIR}/api-proxy-outbox.sqlite3`;
 
 /** Schema of the api-proxy config file. */
 export const apiProxyConfigSchema = z
@@ -20,18 +44,19 @@ export const apiProxyConfigSchema = z
         forward_all_paths: z.boolean().default(false),
         /** HTTPS: true, false, or "auto" (HTTPS unless listen_address is loopback, or when a certificate is set). */
         tls: z.union([z.boolean(), z.literal("auto")]).default("auto"),
-        /** PEM certificate (chain) and key for HTTPS; both empty: a self-signed one is created in self_signed_dir. */
+        /**
+         * PEM certificate (chain) and key for HTTPS; both empty: a self-signed one is created (once) in the directory
+         * of outbox.database.
+         */
         tls_cert_file: z.string().default(""),
         tls_key_file: z.string().default(""),
-        /** Directory where the self-signed certificate and its key (mode 0600) are created and kept. */
-        self_signed_dir: z.string().min(1).default("/var/lib/pdns-distribute"),
       })
       .strict()
       .prefault({}),
     powerdns: z
       .object({
         /** Base URL of the PowerDNS HTTP API. */
-        api_url: z.url().default("http://127.0.0.1:8081"),
+        api_url: z.url().default(POWERDNS_DEFAULTS.apiUrl),
         /** Time allowed for PowerDNS to answer, ms. */
         timeout_ms: z.number().int().positive().default(30_000),
         /**
@@ -40,7 +65,7 @@ export const apiProxyConfigSchema = z
          */
         dns_address: z.union([z.literal(""), z.ipv4(), z.ipv6()]).default(""),
         /** PowerDNS' DNS port (local-port in pdns.conf). */
-        dns_port: z.number().int().min(1).max(65535).default(53),
+        dns_port: z.number().int().min(1).max(65535).default(POWERDNS_DEFAULTS.dnsPort),
         /**
          * Most write requests (POST, PUT, PATCH, DELETE) at PowerDNS at once; the others wait in arrival order.
          * 1 suits the sqlite backend, which cannot write concurrently (500 "database is locked" otherwise); raise
@@ -58,39 +83,13 @@ export const apiProxyConfigSchema = z
       })
       .strict()
       .prefault({}),
-    events: z
-      .object({
-        /** Time allowed for JetStream to acknowledge an event, ms. */
-        publish_timeout_ms: z.number().int().positive().default(5000),
-      })
-      .strict()
-      .prefault({}),
     outbox: z
       .object({
-        /** SQLite file holding events not yet acknowledged by JetStream (kept across restarts). */
-        database: z.string().min(1).default("/var/lib/pdns-distribute/api-proxy-outbox.sqlite3"),
-        /** Largest delay between publish retries while NATS is unreachable, ms (doubling from 250 ms). */
-        max_retry_delay_ms: z.number().int().min(250).default(5000),
         /**
-         * An event JetStream has not acknowledged within this many ms (or whose publish failed) is stored here, ms;
-         * acknowledged sooner it never touches the disk (JetStream holds it). 0: every event is stored as well.
+         * SQLite file holding events not yet acknowledged by JetStream (kept across restarts); its directory also
+         * holds the self-signed certificate.
          */
-        store_after_ms: z.number().int().min(0).default(100),
-      })
-      .strict()
-      .prefault({}),
-    changes: z
-      .object({
-        /** A secondary without a heartbeat for this long is inactive and not waited for, seconds (as the health-checker). */
-        inactive_after_s: z.number().int().positive().default(15),
-        /** Most changes remembered for GET /changes/{id}; the oldest are forgotten first. */
-        max_changes: z.number().int().positive().default(10_000),
-        /** How long a change is remembered, seconds. */
-        retention_s: z.number().int().positive().default(3600),
-        /** Longest ?wait= honoured, seconds. */
-        max_wait_s: z.number().int().positive().default(300),
-        /** Most GET /changes/{id}?wait= requests waiting at once (503 beyond). */
-        max_waiting_requests: z.number().int().positive().default(1000),
+        database: z.string().min(1).default(DEFAULT_OUTBOX),
       })
       .strict()
       .prefault({}),
@@ -104,7 +103,29 @@ export const apiProxyConfigSchema = z
 /** Parsed api-proxy config. */
 export type ApiProxyConfig = z.infer<typeof apiProxyConfigSchema>;
 
+/** Keys older files may still set: carried over with a warning, or refused naming what to do instead. */
+export const retiredApiProxyKeys: readonly RetiredKey[] = [
+  ...retiredNatsKeys,
+  removedKey(
+    "proxy.self_signed_dir",
+    "the self-signed certificate is kept in the directory of outbox.database",
+    (value, raw) => value === dirname(String(getPath(raw, "outbox.database") ?? DEFAULT_OUTBOX)),
+  ),
+  fixedKey("events.publish_timeout_ms", PUBLISH_TIMEOUT_MS, `JetStream gets ${PUBLISH_TIMEOUT_MS} ms to acknowledge an event`),
+  fixedKey("outbox.max_retry_delay_ms", OUTBOX_MAX_RETRY_DELAY_MS, `outbox retries back off up to ${OUTBOX_MAX_RETRY_DELAY_MS} ms`),
+  fixedKey("outbox.store_after_ms", OUTBOX_STORE_AFTER_MS, `events not acknowledged within ${OUTBOX_STORE_AFTER_MS} ms are stored`),
+  fixedKey(
+    "changes.inactive_after_s",
+    15,
+    "a secondary counts as inactive after missing 3 of its heartbeats ([secondary] heartbeat_interval_s on the secondary)",
+  ),
+  fixedKey("changes.max_changes", CHANGES_KEPT.maxChanges, `the latest ${CHANGES_KEPT.maxChanges} changes are remembered`),
+  fixedKey("changes.retention_s", CHANGES_KEPT.retentionMs / 1000, `changes are remembered ${CHANGES_KEPT.retentionMs / 1000} s`),
+  fixedKey("changes.max_wait_s", CHANGES_WAIT.maxWaitMs / 1000, `?wait= is honoured up to ${CHANGES_WAIT.maxWaitMs / 1000} s`),
+  fixedKey("changes.max_waiting_requests", CHANGES_WAIT.maxWaiting, `at most ${CHANGES_WAIT.maxWaiting} requests wait at once`),
+];
+
 /** Loads the api-proxy config file (undefined: all defaults). */
 export function loadApiProxyConfig(file: string | undefined): ApiProxyConfig {
-  return loadConfig(apiProxyConfigSchema, file);
+  return loadConfig(apiProxyConfigSchema, file, retiredApiProxyKeys);
 }

@@ -16,8 +16,6 @@ export interface ProxyTlsConfig {
   listen_address: string;
   tls_cert_file: string;
   tls_key_file: string;
-  /** Where a self-signed certificate is created and kept across restarts. */
-  self_signed_dir: string;
 }
 
 /** PEM certificate and key to serve HTTPS with. */
@@ -70,10 +68,10 @@ async function createSelfSigned(dir: string, listenAddress: string, certFile: st
 
 /**
  * The certificate to serve, or null for plain HTTP. With tls_cert_file/tls_key_file set they are used (the
- * key must be mode 0600); otherwise a self-signed certificate in self_signed_dir is reused or created,
+ * key must be mode 0600); otherwise a self-signed certificate in `selfSignedDir` is reused or created,
  * and the log says so with its SHA-256 fingerprint (for clients to pin).
  */
-export async function resolveProxyTls(cfg: ProxyTlsConfig, logger: Logger): Promise<TlsMaterial | null> {
+export async function resolveProxyTls(cfg: ProxyTlsConfig, selfSignedDir: string, logger: Logger): Promise<TlsMaterial | null> {
   if (!tlsWanted(cfg)) return null;
   if ((cfg.tls_cert_file === "") !== (cfg.tls_key_file === "")) {
     throw new ConfigError("proxy.tls_cert_file and proxy.tls_key_file: set both or neither");
@@ -87,10 +85,10 @@ export async function resolveProxyTls(cfg: ProxyTlsConfig, logger: Logger): Prom
     }
     return { cert, key: readSecretFile(cfg.tls_key_file, "proxy.tls_key_file") };
   }
-  const certFile = join(cfg.self_signed_dir, "api-proxy-selfsigned.crt");
-  const keyFile = join(cfg.self_signed_dir, "api-proxy-selfsigned.key");
+  const certFile = join(selfSignedDir, "api-proxy-selfsigned.crt");
+  const keyFile = join(selfSignedDir, "api-proxy-selfsigned.key");
   const created = !existsSync(certFile) || !existsSync(keyFile);
-  if (created) await createSelfSigned(cfg.self_signed_dir, cfg.listen_address, certFile, keyFile);
+  if (created) await createSelfSigned(selfSignedDir, cfg.listen_address, certFile, keyFile);
   const material = { cert: readFileSync(certFile), key: readSecretFile(keyFile, "self-signed TLS key") };
   const x509 = new X509Certificate(material.cert);
   logger.warn(

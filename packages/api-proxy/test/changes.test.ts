@@ -22,7 +22,6 @@ beforeAll(async () => {
   tracking = startChangeTracking({
     upstreamUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
     upstreamTimeoutMs: 2000,
-    inactiveAfterMs: 3000,
     maxChanges: 100,
     retentionMs: 60_000,
     maxWaitMs: 300,

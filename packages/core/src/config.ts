@@ -3,6 +3,29 @@ import { readFileSync } from "node:fs";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { ConfigError } from "./errors";
+import { applyRetiredKeys, fixedKey, renamedKey } from "./retired-keys";
+import type { ConfigTree, RetiredKey } from "./retired-keys";
+import { ZONE_EVENT_STREAM } from "./subjects";
+
+/**
+ * Limits of the zone event stream when a daemon creates it (not keys: only the first daemon to start would apply
+ * them, and an existing stream is never changed; tune a running one with `nats stream edit`). Seven days lets a
+ * secondary that was off for a week replay what it missed; past that the health-checker repairs it.
+ */
+export const ZONE_EVENT_STREAM_MAX_AGE_HOURS = 24 * 7;
+/** Most events kept in a newly created stream; the oldest are dropped beyond it (see above). */
+export const ZONE_EVENT_STREAM_MAX_MSGS = 1_000_000;
+/** Wait between NATS reconnect attempts, ms (reconnects never stop; a few clients per host cost the server nothing). */
+export const RECONNECT_WAIT_MS = 1000;
+
+/** Where the packages keep state (the systemd units may write only there) and configuration. */
+export const STATE_DIR = "/var/lib/pdns-distribute";
+/** See {@link STATE_DIR}. */
+export const CONFIG_DIR = "/etc/pdns-distribute";
+/** The zone-signing key pair keygen writes by default: `<base>.key` (secret, 0600) and `<base>.pub`. */
+export const SIGNING_KEY_BASE = `${CONFIG_DIR}/zone-signing`;
+/** PowerDNS on the primary as pdns.conf sets it up by default: the API on 8081, DNS on 53 (one place for these). */
+export const POWERDNS_DEFAULTS = { apiUrl: "http://127.0.0.1:8081", dnsAddress: "127.0.0.1", dnsPort: 53 } as const;
 
 /** `[nats]` section shared by every daemon. */
 export const natsConfigSchema = z
@@ -22,19 +45,31 @@ export const natsConfigSchema = z
     /** Client certificate and key (PEM) for mutual TLS; empty: none. The key file must be mode 0600. */
     tls_cert_file: z.string().default(""),
     tls_key_file: z.string().default(""),
-    /** Delay between reconnect attempts (ms); reconnects never stop. */
-    reconnect_wait_ms: z.number().int().positive().default(1000),
-    /** JetStream stream holding zone events. */
-    stream: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only").default("PDNS_ZONE_EVENTS"),
-    /** JetStream replicas of the zone event stream (3 on a 3-node cluster). */
-    stream_replicas: z.number().int().min(1).max(5).default(1),
-    /** How long zone events are kept in the stream (hours). */
-    stream_max_age_hours: z.number().positive().default(24 * 7),
-    /** Most messages kept in the stream; the oldest are dropped beyond it. */
-    stream_max_msgs: z.number().int().positive().default(1_000_000),
+    /**
+     * JetStream replicas of what the daemons create when it is missing: the zone event stream, the zone-text object
+     * store and the health-checker's lock bucket (3 on a 3-node cluster). Existing ones are never changed.
+     */
+    replicas: z.number().int().min(1).max(5).default(1),
   })
   .strict()
   .prefault({});
+
+/** `[nats]` keys that were removed or renamed (every daemon has this section). */
+export const retiredNatsKeys: readonly RetiredKey[] = [
+  renamedKey("nats.stream_replicas", "nats.replicas"),
+  fixedKey("nats.stream", ZONE_EVENT_STREAM, `the zone event stream is always ${ZONE_EVENT_STREAM}`),
+  fixedKey(
+    "nats.stream_max_age_hours",
+    ZONE_EVENT_STREAM_MAX_AGE_HOURS,
+    `a new stream keeps events ${ZONE_EVENT_STREAM_MAX_AGE_HOURS} h; change it on the stream: nats stream edit ${ZONE_EVENT_STREAM} --max-age=…`,
+  ),
+  fixedKey(
+    "nats.stream_max_msgs",
+    ZONE_EVENT_STREAM_MAX_MSGS,
+    `a new stream keeps ${ZONE_EVENT_STREAM_MAX_MSGS} events; change it on the stream: nats stream edit ${ZONE_EVENT_STREAM} --max-msgs=…`,
+  ),
+  fixedKey("nats.reconnect_wait_ms", RECONNECT_WAIT_MS, `reconnects are tried every ${RECONNECT_WAIT_MS} ms`),
+];
 
 /** `[log]` section shared by every daemon. */
 export const logConfigSchema = z
@@ -69,11 +104,22 @@ export function validateConfig<S extends z.ZodType>(schema: S, raw: unknown, sou
   return result.data;
 }
 
+/** Where {@link loadConfig} reports a retired key that still works: one line on stderr. */
+function warnOnStderr(message: string): void {
+  process.stderr.write(`warning: ${message}\n`);
+}
+
 /**
- * Reads and validates a TOML config file. A missing `file` (undefined) yields all defaults.
+ * Reads and validates a TOML config file. A missing `file` (undefined) yields all defaults. Keys in `retired`
+ * (renamed or removed ones, see retired-keys.ts) are carried over with a warning through `warn`, or refused.
  * Throws ConfigError with the file name, the key and the problem.
  */
-export function loadConfig<S extends z.ZodType>(schema: S, file: string | undefined): z.infer<S> {
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  file: string | undefined,
+  retired: readonly RetiredKey[] = [],
+  warn: (message: string) => void = warnOnStderr,
+): z.infer<S> {
   if (file === undefined) return validateConfig(schema, {}, "defaults");
   let text: string;
   try {
@@ -81,11 +127,14 @@ export function loadConfig<S extends z.ZodType>(schema: S, file: string | undefi
   } catch (err) {
     throw new ConfigError(`${file}: cannot read: ${(err as Error).message}`, { cause: err });
   }
-  let raw: unknown;
+  let raw: ConfigTree;
   try {
     raw = parseToml(text);
   } catch (err) {
     throw new ConfigError(`${file}: not valid TOML: ${(err as Error).message}`, { cause: err });
   }
-  return validateConfig(schema, raw, file);
+  const warnings = applyRetiredKeys(raw, retired, file);
+  const cfg = validateConfig(schema, raw, file);
+  warnings.forEach(warn);
+  return cfg;
 }

@@ -195,7 +195,20 @@ export const heartbeatSchema = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
+  /**
+   * Milliseconds until the next heartbeat (`[secondary] heartbeat_interval_s`): receivers count the secondary
+   * inactive after {@link MISSED_HEARTBEATS} of them. Absent from older secondaries: {@link DEFAULT_HEARTBEAT_INTERVAL_MS}.
+   */
+  intervalMs: z.number().int().positive().optional(),
 });
+/** Heartbeats a secondary may miss before the health-checker and the api-proxy count it inactive. */
+export const MISSED_HEARTBEATS = 3;
+/** Heartbeat interval assumed for heartbeats that do not carry `intervalMs` (the secondaries' default), ms. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5000;
+/** How long after `hb` its secondary counts as inactive: {@link MISSED_HEARTBEATS} of its intervals, ms. */
+export function inactiveAfterMs(hb: Pick<Heartbeat, "intervalMs">): number {
+  return MISSED_HEARTBEATS * (hb.intervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS);
+}
 /** Heartbeat a secondary publishes every few seconds. */
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 

@@ -21,12 +21,13 @@ function logChange(logger: Logger, change: ActivityChange): void {
   }
 }
 
-/** Starts listening to heartbeats. */
+/** How often secondaries are checked for missed heartbeats, ms (their intervals are seconds). */
+const EXPIRY_CHECK_MS = 1000;
+
+/** Starts listening to heartbeats; a secondary missing 3 of its heartbeats becomes inactive (SecondaryRegistry). */
 export function startHeartbeatMonitor(
   nc: NatsConnection,
   opts: {
-    inactiveAfterMs: number;
-    checkIntervalMs: number;
     logger: Logger;
     /** Registry to feed (default: a new one). */
     registry?: SecondaryRegistry;
@@ -34,7 +35,7 @@ export function startHeartbeatMonitor(
     onChange?: (change: ActivityChange) => void;
   },
 ): HeartbeatMonitor {
-  const registry = opts.registry ?? new SecondaryRegistry(opts.inactiveAfterMs);
+  const registry = opts.registry ?? new SecondaryRegistry();
   const report = (change: ActivityChange) => {
     logChange(opts.logger, change);
     opts.onChange?.(change);
@@ -54,7 +55,7 @@ export function startHeartbeatMonitor(
   })();
   const timer = setInterval(() => {
     for (const change of registry.expire(Date.now())) report(change);
-  }, opts.checkIntervalMs);
+  }, EXPIRY_CHECK_MS);
   return {
     registry,
     async stop() {

@@ -1,18 +1,35 @@
 // Public entry of @pdns-distribute/core: config, logging, NATS, subjects, events, signing.
 export { ConfigError, KeyFileError, MessageDecodeError, PdnsdError, SignatureError } from "./errors";
-export { loadConfig, logConfigSchema, natsConfigSchema, validateConfig } from "./config";
+export {
+  CONFIG_DIR,
+  POWERDNS_DEFAULTS,
+  RECONNECT_WAIT_MS,
+  SIGNING_KEY_BASE,
+  STATE_DIR,
+  ZONE_EVENT_STREAM_MAX_AGE_HOURS,
+  ZONE_EVENT_STREAM_MAX_MSGS,
+  loadConfig,
+  logConfigSchema,
+  natsConfigSchema,
+  retiredNatsKeys,
+  validateConfig,
+} from "./config";
+export { applyRetiredKeys, fixedKey, getPath, removedKey, renamedKey, setPath } from "./retired-keys";
 export { createLogger } from "./logger";
 export {
-  DEFAULT_HEALTH_LOCK_BUCKET,
-  DEFAULT_STREAM,
+  HEALTH_LOCK_BUCKET,
   QUEUE_GROUPS,
   SUBJECTS,
   secondaryAppliedSubject,
   secondaryConsumerName,
   secondaryStateSubject,
+  ZONE_EVENT_STREAM,
+  ZONE_TEXT_BUCKET,
 } from "./subjects";
 export {
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
   MAX_MESSAGE_BYTES,
+  MISSED_HEARTBEATS,
   ZONE_EVENT_TYPES,
   decodeMessage,
   encodeMessage,
@@ -22,6 +39,7 @@ export {
   healthStatusRequestSchema,
   healthStatusSchema,
   heartbeatSchema,
+  inactiveAfterMs,
   newZoneEvent,
   secondaryAppliedSchema,
   secondaryHealthSchema,
@@ -71,6 +89,7 @@ export { PROTOCOL_ERROR_CODES } from "./protocol-codes";
 export { Counter, Gauge, Histogram, Registry, createMetricsRegistry, metricsConfigSchema, startMetricsServer } from "./metrics";
 
 export type { LogConfig, NatsConfig } from "./config";
+export type { ConfigTree, RetiredKey } from "./retired-keys";
 export type { Logger } from "./logger";
 export type {
   ErrorReply,

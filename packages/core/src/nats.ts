@@ -13,9 +13,10 @@ import {
 } from "@nats-io/jetstream";
 import type { JetStreamManager, StreamInfo } from "@nats-io/jetstream";
 import type { Logger } from "pino";
+import { RECONNECT_WAIT_MS, ZONE_EVENT_STREAM_MAX_AGE_HOURS, ZONE_EVENT_STREAM_MAX_MSGS } from "./config";
 import type { NatsConfig } from "./config";
 import { assertPrivateFile, readSecretFile } from "./secrets";
-import { SUBJECTS } from "./subjects";
+import { SUBJECTS, ZONE_EVENT_STREAM } from "./subjects";
 import { decodeMessage, zoneEventSchema } from "./events";
 import type { ZoneEvent } from "./events";
 
@@ -58,7 +59,7 @@ export async function connectNats(cfg: NatsConfig, name: string, logger: Logger)
     ...natsAuthOptions(cfg),
     waitOnFirstConnect: true,
     maxReconnectAttempts: -1,
-    reconnectTimeWait: cfg.reconnect_wait_ms,
+    reconnectTimeWait: RECONNECT_WAIT_MS,
     // Without this the client builds an Error (a stack trace) for every request, JetStream publish and timer,
     // in case it fails: measurable CPU per zone event and zone-data request; our errors carry their own context.
     noAsyncTraces: true,
@@ -108,25 +109,25 @@ export function isJetStreamError(err: unknown, code: number): boolean {
 export async function ensureZoneEventStream(nc: NatsConnection, cfg: NatsConfig): Promise<StreamInfo> {
   const jsm: JetStreamManager = await jetstreamManager(nc);
   try {
-    return await jsm.streams.info(cfg.stream);
+    return await jsm.streams.info(ZONE_EVENT_STREAM);
   } catch (err) {
     if (!isJetStreamError(err, JetStreamApiCodes.StreamNotFound)) throw err;
   }
   try {
     return await jsm.streams.add({
-      name: cfg.stream,
+      name: ZONE_EVENT_STREAM,
       subjects: [SUBJECTS.zoneEventsWildcard],
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
-      num_replicas: cfg.stream_replicas,
-      max_age: nanos(cfg.stream_max_age_hours * 3600 * 1000),
-      max_msgs: cfg.stream_max_msgs,
+      num_replicas: cfg.replicas,
+      max_age: nanos(ZONE_EVENT_STREAM_MAX_AGE_HOURS * 3600 * 1000),
+      max_msgs: ZONE_EVENT_STREAM_MAX_MSGS,
       discard: DiscardPolicy.Old,
       duplicate_window: nanos(2 * 60 * 1000),
     });
   } catch (err) {
     // Another daemon created it between our info() and add().
-    return await jsm.streams.info(cfg.stream).catch(() => {
+    return await jsm.streams.info(ZONE_EVENT_STREAM).catch(() => {
       throw err;
     });
   }

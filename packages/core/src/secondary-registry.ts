@@ -1,4 +1,5 @@
 // Pure bookkeeping of secondaries from their heartbeats (active / inactive) and the results of their checks.
+import { inactiveAfterMs } from "./events";
 import type { Heartbeat } from "./events";
 
 /** Counts of the last comparison with the primary. */
@@ -39,10 +40,15 @@ export interface ActivityChange {
   state: SecondaryState;
 }
 
-/** Registry of secondaries; `inactiveAfterMs` without a heartbeat makes one inactive. */
+/**
+ * Registry of secondaries. One is inactive after missing {@link MISSED_HEARTBEATS} of its own heartbeat intervals
+ * (see inactiveAfterMs in events.ts), or after `fixedInactiveAfterMs` without a heartbeat when that is given.
+ */
 export class SecondaryRegistry {
   readonly #states = new Map<string, SecondaryState>();
-  constructor(private readonly inactiveAfterMs: number) {}
+  /** Per secondary id: how long without a heartbeat makes it inactive, ms (from its last heartbeat). */
+  readonly #inactiveAfter = new Map<string, number>();
+  constructor(private readonly fixedInactiveAfterMs?: number) {}
 
   /** Adds expected secondaries (inactive until their first heartbeat). */
   addStatic(ids: readonly string[]): void {
@@ -68,6 +74,7 @@ export class SecondaryRegistry {
       active: true,
     };
     this.#states.set(hb.id, state);
+    this.#inactiveAfter.set(hb.id, this.fixedInactiveAfterMs ?? inactiveAfterMs(hb));
     return prev?.active ? undefined : { id: hb.id, active: true, state };
   }
 
@@ -75,7 +82,8 @@ export class SecondaryRegistry {
   expire(now: number): ActivityChange[] {
     const changes: ActivityChange[] = [];
     for (const state of this.#states.values()) {
-      if (state.active && now - state.lastSeen > this.inactiveAfterMs) {
+      const after = this.#inactiveAfter.get(state.id) ?? this.fixedInactiveAfterMs ?? inactiveAfterMs({});
+      if (state.active && now - state.lastSeen > after) {
         state.active = false;
         changes.push({ id: state.id, active: false, state });
       }

@@ -25,8 +25,14 @@ export const QUEUE_GROUPS = {
   zoneProvider: "pdns-zone-provider",
 } as const;
 
-/** Default JetStream stream name for zone events. */
-export const DEFAULT_STREAM = "PDNS_ZONE_EVENTS";
+/**
+ * JetStream stream of zone events. Fixed (not a config key): every daemon and the NATS permissions must agree on it,
+ * and its subjects (`pdns.zone.events.>`) cannot belong to two streams anyway.
+ */
+export const ZONE_EVENT_STREAM = "PDNS_ZONE_EVENTS";
+
+/** JetStream object store of zone texts too large to travel inline (docs/scale.md); fixed like the stream. */
+export const ZONE_TEXT_BUCKET = "PDNS_ZONE_TEXT";
 
 /** Durable consumer name of a secondary (one per secondary id). */
 export function secondaryConsumerName(secondaryId: string): string {
@@ -43,5 +49,5 @@ export function secondaryAppliedSubject(secondaryId: string): string {
   return `pdns.secondary.${secondaryId}.applied`;
 }
 
-/** Default JetStream KV bucket holding the health-checker's single-active lock. */
-export const DEFAULT_HEALTH_LOCK_BUCKET = "PDNS_HEALTH_LOCK";
+/** JetStream KV bucket holding the health-checker's single-active lock; fixed like the stream. */
+export const HEALTH_LOCK_BUCKET = "PDNS_HEALTH_LOCK";

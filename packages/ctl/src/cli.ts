@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // pdns-distribute: the operator CLI (keygen, status, events tail, resync over NATS; wait-sync over the api-proxy's HTTP).
 import { Command } from "commander";
-import { connectNats, createLogger, natsConfigSchema } from "@pdns-distribute/core";
+import { ZONE_EVENT_STREAM, connectNats, createLogger, natsConfigSchema } from "@pdns-distribute/core";
 import type { NatsConnection } from "@pdns-distribute/core";
 import { askHealthChecker, collectHeartbeats, formatHeartbeats, formatStatus, keygen, resync, tailEvents } from "./commands";
 import { formatChangeStatus, parseTimeout, waitSync } from "./wait-sync";
@@ -19,7 +19,6 @@ interface GlobalOptions {
   tlsca?: string;
   tlscert?: string;
   tlskey?: string;
-  stream: string;
 }
 
 const program = new Command("pdns-distribute")
@@ -33,8 +32,7 @@ const program = new Command("pdns-distribute")
   .option("--nkey <file>", "NATS NKey seed file (mode 0600)", process.env.NATS_NKEY)
   .option("--tlsca <file>", "CA certificate (PEM) to verify the NATS servers; turns TLS on", process.env.NATS_CA)
   .option("--tlscert <file>", "client certificate (PEM) for mutual TLS", process.env.NATS_CERT)
-  .option("--tlskey <file>", "client certificate key (PEM, mode 0600)", process.env.NATS_KEY)
-  .option("--stream <name>", "JetStream stream of zone events", "PDNS_ZONE_EVENTS");
+  .option("--tlskey <file>", "client certificate key (PEM, mode 0600)", process.env.NATS_KEY);
 
 const out = { out: (l: string) => process.stdout.write(`${l}\n`), err: (l: string) => process.stderr.write(`${l}\n`) };
 
@@ -51,7 +49,6 @@ async function withNats<T>(fn: (nc: NatsConnection, g: GlobalOptions) => Promise
     tls_ca_file: g.tlsca ?? "",
     tls_cert_file: g.tlscert ?? "",
     tls_key_file: g.tlskey ?? "",
-    stream: g.stream,
   });
   const nc = await connectNats(cfg, `pdns-distribute ctl ${version}`, createLogger("ctl", "silent"));
   try {
@@ -99,7 +96,7 @@ program
       const abort = new AbortController();
       process.once("SIGINT", () => abort.abort());
       process.once("SIGTERM", () => abort.abort());
-      await tailEvents(nc, g.stream, opts.fromStart === true, out, abort.signal);
+      await tailEvents(nc, ZONE_EVENT_STREAM, opts.fromStart === true, out, abort.signal);
     });
   });
 

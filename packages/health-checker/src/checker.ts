@@ -1,11 +1,19 @@
 // Wires the health-checker: heartbeats, lock, check loop (periodic / DNSSEC), event checks, status (NATS + HTTP), metrics.
-import { connectNats, createMetricsRegistry, ensureZoneEventStream, SecondaryRegistry, startHeartbeatMonitor, startMetricsServer } from "@pdns-distribute/core";
+import { HEALTH_LOCK_BUCKET, connectNats, createMetricsRegistry, ensureZoneEventStream, SecondaryRegistry, startHeartbeatMonitor, startMetricsServer } from "@pdns-distribute/core";
 import type { HealthStatus, HeartbeatMonitor, Logger, MetricsServer, NatsConnection, Registry } from "@pdns-distribute/core";
 import { startCheckLoop } from "./check-loop";
 import type { CheckLoop } from "./check-loop";
 import { dnssecUpkeepJob, eventCheckJob, periodicCheckJob } from "./check-jobs";
 import type { MeteredCheckDeps, MeteredDnssecDeps } from "./check-jobs";
-import { instanceIdOf } from "./config";
+import {
+  CHECK_CONCURRENCY,
+  DNSSEC_MAX_RESYNCS_PER_RUN,
+  DNSSEC_MIN_VALIDITY_H,
+  FIRST_CHECK_DELAY_MS,
+  MAX_RESYNCS_PER_SECONDARY,
+  STATE_PAGE_SIZE,
+  instanceIdOf,
+} from "./config";
 import type { HealthCheckerConfig } from "./config";
 import { startEventWatch } from "./event-watch";
 import type { EventWatch } from "./event-watch";
@@ -36,12 +44,10 @@ function startSecondaryTracking(
   logger: Logger,
   metrics: HealthMetrics,
 ): { registry: SecondaryRegistry; monitor: HeartbeatMonitor } {
-  const registry = new SecondaryRegistry(cfg.health.inactive_after_s * 1000);
+  const registry = new SecondaryRegistry();
   registry.addStatic(cfg.health.static_secondaries);
   for (const id of cfg.health.static_secondaries) metrics.secondaryActive.set({ secondary: id }, 0);
   const monitor = startHeartbeatMonitor(nc, {
-    inactiveAfterMs: cfg.health.inactive_after_s * 1000,
-    checkIntervalMs: cfg.health.check_interval_s * 1000,
     logger,
     registry,
     onChange: (c) => metrics.secondaryActive.set({ secondary: c.id }, c.active ? 1 : 0),
@@ -60,23 +66,23 @@ function checkDeps(
   const powerdns = powerDnsClient({
     apiUrl: cfg.powerdns.api_url,
     apiKey: cfg.powerdns.api_key,
-    serverId: cfg.powerdns.server_id,
+    serverId: "localhost",
     timeoutMs: cfg.powerdns.timeout_ms,
     dnsAddress: cfg.powerdns.dns_address,
     dnsPort: cfg.powerdns.dns_port,
   });
   const publish = jetStreamResyncPublisher(nc, cfg.checks.request_timeout_ms);
-  const concurrency = cfg.checks.concurrency;
-  const states = secondaryStateClient(nc, cfg.checks.request_timeout_ms, cfg.checks.page_size);
-  const checks = { powerdns, states, registry, publish, logger, metrics, maxResyncsPerSecondary: cfg.checks.max_resyncs_per_secondary, concurrency };
+  const concurrency = CHECK_CONCURRENCY;
+  const states = secondaryStateClient(nc, cfg.checks.request_timeout_ms, STATE_PAGE_SIZE);
+  const checks = { powerdns, states, registry, publish, logger, metrics, maxResyncsPerSecondary: MAX_RESYNCS_PER_SECONDARY, concurrency };
   const dnssec = {
     powerdns,
     publish,
     logger,
     metrics,
     concurrency,
-    marginS: cfg.dnssec.min_validity_h * 3600,
-    maxPerRun: cfg.dnssec.max_resyncs_per_run,
+    marginS: DNSSEC_MIN_VALIDITY_H * 3600,
+    maxPerRun: DNSSEC_MAX_RESYNCS_PER_RUN,
     resyncEnabled: cfg.dnssec.resync_enabled,
     nsec3Convert: cfg.dnssec.nsec3_convert,
     nsec3Param: cfg.dnssec.nsec3_param,
@@ -132,12 +138,13 @@ export async function startHealthChecker(cfg: HealthCheckerConfig, logger: Logge
       { name: "dnssec", intervalMs: cfg.dnssec.check_interval_s * 1000, run: dnssecUpkeepJob(deps.dnssec) },
     ],
     // Let heartbeats arrive before the first check after taking over.
-    takeoverDelayMs: Math.min(cfg.health.inactive_after_s * 1000, 5000) / 2,
+    takeoverDelayMs: FIRST_CHECK_DELAY_MS,
     onError: (job, err) => logger.error({ job, err: (err as Error).message }, "check job failed unexpectedly"),
   });
   const lock = startLeaderLock(nc, {
-    bucket: cfg.lock.bucket,
+    bucket: HEALTH_LOCK_BUCKET,
     ttlMs: cfg.lock.ttl_s * 1000,
+    replicas: cfg.nats.replicas,
     instanceId,
     logger,
     onChange: (isLeader) => {
@@ -148,7 +155,7 @@ export async function startHealthChecker(cfg: HealthCheckerConfig, logger: Logge
   });
   const watch = startEventChecks(nc, cfg, deps.checks, loop);
   const status = () => buildHealthStatus(instanceId, loop.active(), registry, primary);
-  const pageStates = secondaryStateClient(nc, cfg.checks.request_timeout_ms, cfg.checks.page_size, 100); // own byte counts
+  const pageStates = secondaryStateClient(nc, cfg.checks.request_timeout_ms, STATE_PAGE_SIZE, 100); // own byte counts
   const page = startStatusPage(nc, { checker: instanceId, leader: () => loop.active(), registry, powerdns: deps.checks.powerdns, states: pageStates, logger });
   const { stopStatus, http } = await startStatusServers(nc, cfg, status, page, promRegistry, logger);
 

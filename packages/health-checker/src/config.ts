@@ -1,7 +1,27 @@
 // health-checker configuration: TOML file validated with zod; every key has a default (see config.example.toml).
 import { hostname } from "node:os";
-import { loadConfig, logConfigSchema, metricsConfigSchema, natsConfigSchema } from "@pdns-distribute/core";
+import { HEALTH_LOCK_BUCKET, POWERDNS_DEFAULTS, fixedKey, loadConfig, logConfigSchema, metricsConfigSchema, natsConfigSchema, retiredNatsKeys } from "@pdns-distribute/core";
+import type { RetiredKey } from "@pdns-distribute/core";
 import { z } from "zod";
+
+/*
+ * Fixed values that used to be keys: each has a right value no operator needs to change.
+ */
+/** Zones per zone-state page asked of a secondary (a page of 10,000 serials is about 400 KB, under max_payload). */
+export const STATE_PAGE_SIZE = 10_000;
+/** Most targeted resyncs published to one secondary per check; the rest wait for the next check. */
+export const MAX_RESYNCS_PER_SECONDARY = 10_000;
+/** Secondaries (or PowerDNS requests) worked on in parallel. */
+export const CHECK_CONCURRENCY = 8;
+/** DNSSEC upkeep: most signed zones resynced per run (spreads a mass re-sign over several runs). */
+export const DNSSEC_MAX_RESYNCS_PER_RUN = 1000;
+/**
+ * DNSSEC upkeep: resync at once when the served signatures expire within this many hours, whatever else says
+ * (PowerDNS signs for a week or more, so 3 days leaves room for several runs and a long outage).
+ */
+export const DNSSEC_MIN_VALIDITY_H = 72;
+/** The first check after taking the lock waits this long for heartbeats, ms (half the default heartbeat interval). */
+export const FIRST_CHECK_DELAY_MS = 2500;
 
 const secondaryId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or -");
 
@@ -10,10 +30,6 @@ export const healthCheckerConfigSchema = z
   .object({
     health: z
       .object({
-        /** A secondary without a heartbeat for this long is inactive, seconds. */
-        inactive_after_s: z.number().positive().default(15),
-        /** How often activity is re-evaluated, seconds. */
-        check_interval_s: z.number().positive().default(1),
         /** Secondaries expected to exist: listed (inactive) in the status before their first heartbeat. */
         static_secondaries: z.array(secondaryId).default([]),
         /** This checker's id in the lock and the status. Default: host name and process id. */
@@ -29,12 +45,6 @@ export const healthCheckerConfigSchema = z
         event_check_delay_s: z.number().default(5),
         /** Time allowed for a secondary to answer one zone-state request, ms. */
         request_timeout_ms: z.number().int().positive().default(5000),
-        /** Zones per zone-state page. */
-        page_size: z.number().int().positive().max(100_000).default(10_000),
-        /** Most targeted resyncs published to one secondary per check (the rest wait for the next check). */
-        max_resyncs_per_secondary: z.number().int().positive().default(10_000),
-        /** Secondaries (or DNS queries) worked on in parallel. */
-        concurrency: z.number().int().positive().max(256).default(8),
       })
       .strict()
       .prefault({}),
@@ -44,10 +54,6 @@ export const healthCheckerConfigSchema = z
         resync_enabled: z.boolean().default(true),
         /** Seconds between DNSSEC upkeep runs. */
         check_interval_s: z.number().positive().default(3600),
-        /** Most signed zones resynced per run (spreads a mass re-sign over several runs). */
-        max_resyncs_per_run: z.number().int().positive().default(1000),
-        /** Resync at once when the served signatures expire within this many hours, whatever else says. */
-        min_validity_h: z.number().nonnegative().default(72),
         /** Switch signed zones still using NSEC to NSEC3 (through the PowerDNS API). Off by default. */
         nsec3_convert: z.boolean().default(false),
         /** NSEC3PARAM set by nsec3_convert ("algorithm flags iterations salt"). */
@@ -61,23 +67,19 @@ export const healthCheckerConfigSchema = z
     powerdns: z
       .object({
         /** Base URL of the PowerDNS HTTP API (the checker talks to PowerDNS itself, not through the api-proxy). */
-        api_url: z.url().default("http://127.0.0.1:8081"),
+        api_url: z.url().default(POWERDNS_DEFAULTS.apiUrl),
         /** PowerDNS API key (X-API-Key). */
         api_key: z.string().default(""),
-        /** PowerDNS server id in API paths. */
-        server_id: z.string().min(1).default("localhost"),
         /** Time allowed for an API answer, ms. */
         timeout_ms: z.number().int().positive().default(10_000),
         /** Address and port PowerDNS answers DNS on (RRSIG validity of signed zones). */
-        dns_address: z.string().min(1).default("127.0.0.1"),
-        dns_port: z.number().int().min(1).max(65535).default(53),
+        dns_address: z.string().min(1).default(POWERDNS_DEFAULTS.dnsAddress),
+        dns_port: z.number().int().min(1).max(65535).default(POWERDNS_DEFAULTS.dnsPort),
       })
       .strict()
       .prefault({}),
     lock: z
       .object({
-        /** JetStream KV bucket of the single-active lock (created with max_age = ttl_s). */
-        bucket: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only").default("PDNS_HEALTH_LOCK"),
         /** Seconds the lock lives without renewal; a stand-by takes over after it. Renewed every ttl_s / 3. */
         ttl_s: z.number().min(1).default(15),
       })
@@ -92,9 +94,27 @@ export const healthCheckerConfigSchema = z
 /** Parsed health-checker config. */
 export type HealthCheckerConfig = z.infer<typeof healthCheckerConfigSchema>;
 
+/** Keys older files may still set: carried over with a warning, or refused naming what to do instead. */
+export const retiredHealthCheckerKeys: readonly RetiredKey[] = [
+  ...retiredNatsKeys,
+  fixedKey(
+    "health.inactive_after_s",
+    15,
+    "a secondary counts as inactive after missing 3 of its heartbeats ([secondary] heartbeat_interval_s on the secondary)",
+  ),
+  fixedKey("health.check_interval_s", 1, "activity is re-evaluated every second"),
+  fixedKey("checks.page_size", STATE_PAGE_SIZE, `zone-state pages hold ${STATE_PAGE_SIZE} zones`),
+  fixedKey("checks.max_resyncs_per_secondary", MAX_RESYNCS_PER_SECONDARY, `at most ${MAX_RESYNCS_PER_SECONDARY} resyncs per secondary and check`),
+  fixedKey("checks.concurrency", CHECK_CONCURRENCY, `${CHECK_CONCURRENCY} secondaries are checked in parallel`),
+  fixedKey("dnssec.max_resyncs_per_run", DNSSEC_MAX_RESYNCS_PER_RUN, `at most ${DNSSEC_MAX_RESYNCS_PER_RUN} signed zones are resynced per run`),
+  fixedKey("dnssec.min_validity_h", DNSSEC_MIN_VALIDITY_H, `signatures expiring within ${DNSSEC_MIN_VALIDITY_H} h are resynced`),
+  fixedKey("powerdns.server_id", "localhost", 'the PowerDNS API server id is always "localhost"'),
+  fixedKey("lock.bucket", HEALTH_LOCK_BUCKET, `the lock bucket is always ${HEALTH_LOCK_BUCKET}`),
+];
+
 /** Loads the health-checker config file (undefined: all defaults). */
 export function loadHealthCheckerConfig(file: string | undefined): HealthCheckerConfig {
-  return loadConfig(healthCheckerConfigSchema, file);
+  return loadConfig(healthCheckerConfigSchema, file, retiredHealthCheckerKeys);
 }
 
 /** The configured instance id, or `<host>-<pid>`. */

@@ -3,7 +3,7 @@ export { runEventCheck, runPeriodicCheck } from "./checks";
 export { serialJob, startCheckLoop } from "./check-loop";
 export { countStateBytes, dnssecUpkeepJob, eventCheckJob, periodicCheckJob, recordPeriodicResult } from "./check-jobs";
 export { startHealthChecker } from "./checker";
-export { healthCheckerConfigSchema, instanceIdOf, loadHealthCheckerConfig } from "./config";
+export { healthCheckerConfigSchema, instanceIdOf, loadHealthCheckerConfig, retiredHealthCheckerKeys } from "./config";
 export { diffCounts, diffZoneMaps, resyncFor, resyncsOf } from "./diff";
 export { runDnssecUpkeep } from "./dnssec";
 export { planDnssecResyncs } from "./dnssec-schedule";

@@ -14,6 +14,8 @@ export interface LeaderLock {
 export interface LeaderLockOptions {
   bucket: string;
   ttlMs: number;
+  /** JetStream replicas of the bucket when it is created (`nats.replicas`; default 1). */
+  replicas?: number;
   instanceId: string;
   logger: Logger;
   onChange(leader: boolean): void;
@@ -39,7 +41,7 @@ export function startLeaderLock(nc: NatsConnection, opts: LeaderLockOptions): Le
     opts.onChange(next);
   };
   const tick = async () => {
-    kv ??= await new Kvm(nc).create(opts.bucket, { ttl: opts.ttlMs, history: 1 });
+    kv ??= await new Kvm(nc).create(opts.bucket, { ttl: opts.ttlMs, history: 1, replicas: opts.replicas ?? 1 });
     if (leader) {
       try {
         revision = await kv.update(LOCK_KEY, opts.instanceId, revision);

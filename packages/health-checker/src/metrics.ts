@@ -70,7 +70,7 @@ export function createHealthMetrics(registry: Registry): HealthMetrics {
     dnssecResyncs: new Counter({ name: "pdnsd_health_dnssec_resyncs_total", help: "Signed zones resynced for fresh RRSIGs", registers }),
     dnssecPrimaryExpiring: new Gauge({
       name: "pdnsd_health_dnssec_primary_expiring_zones",
-      help: "Signed zones whose SOA RRSIG on the primary expires within dnssec.min_validity_h",
+      help: "Signed zones whose SOA RRSIG on the primary expires within 72 hours (resynced at once)",
       registers,
     }),
     dnssecDeferred: new Gauge({ name: "pdnsd_health_dnssec_deferred_zones", help: "Due DNSSEC resyncs left for the next run", registers }),

@@ -110,7 +110,7 @@ export class RecentZones {
 
 /** Options of {@link BatchPacer}, ms. */
 export interface BatchPacerOptions {
-  /** `sync.coalesce_window_ms`: the window after an idle period. */
+  /** The window after an idle period (the secondary uses 0: an isolated change is fetched at once). */
   minMs: number;
   /** `sync.coalesce_max_window_ms`: the largest window, and how long an applied zone counts as recent. */
   maxMs: number;

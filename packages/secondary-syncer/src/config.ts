@@ -1,8 +1,40 @@
 // secondary-syncer configuration: TOML file validated with zod; every key has a default (see config.example.toml).
 import { hostname } from "node:os";
-import { decodeKey, loadConfig, logConfigSchema, natsConfigSchema, readKeyFile, ConfigError, metricsConfigSchema } from "@pdns-distribute/core";
+import {
+  ConfigError,
+  SIGNING_KEY_BASE,
+  STATE_DIR,
+  fixedKey,
+  getPath,
+  loadConfig,
+  logConfigSchema,
+  metricsConfigSchema,
+  natsConfigSchema,
+  readKeyFile,
+  removedKey,
+  retiredNatsKeys,
+  setPath,
+} from "@pdns-distribute/core";
+import type { RetiredKey } from "@pdns-distribute/core";
 import { z } from "zod";
 import { parseCidr } from "./answer/acl";
+
+/*
+ * Fixed values that used to be keys: each has a right value no operator needs to change.
+ */
+/** A zone-data reply signed further than this from this host's clock is refused (replay window), ms. */
+export const MAX_CLOCK_SKEW_MS = 300 * 1000;
+/**
+ * Most time one zone-data request may get, ms: per zone a timed-out request doubles the next one's timeout up to
+ * this, and a reply sets it to 3× how long it took (a large zone takes the zone-provider seconds to read and sign).
+ */
+export const MAX_REQUEST_TIMEOUT_MS = 600 * 1000;
+/** JetStream ack wait of the secondary's consumer, ms (events in work are acked "in progress" meanwhile). */
+export const ACK_WAIT_MS = 60 * 1000;
+/** Idle TCP DNS connections are closed after this long, ms (RFC 7766 §6.2.3 suggests seconds). */
+export const TCP_IDLE_TIMEOUT_MS = 10 * 1000;
+/** UDP socket receive buffer (SO_RCVBUF; the kernel caps it at net.core.rmem_max, the operator's real knob). */
+export const UDP_RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024;
 
 /** True when `text` is an IP address or CIDR prefix. */
 function isCidr(text: string): boolean {
@@ -37,8 +69,6 @@ export const secondarySyncerConfigSchema = z
         listen_address: z.string().min(1).default("0.0.0.0"),
         /** DNS port. */
         listen_port: z.number().int().min(0).max(65535).default(53),
-        /** Idle TCP connections are closed after this many ms. */
-        tcp_idle_timeout_ms: z.number().int().positive().default(10_000),
         /** Most simultaneous TCP connections. */
         max_tcp_connections: z.number().int().positive().default(1000),
         /** Most simultaneous TCP connections from one client address; 0: no per-client limit. */
@@ -56,8 +86,6 @@ export const secondarySyncerConfigSchema = z
         axfr_allow: z
           .array(z.string().refine((s) => isCidr(s), "an IP address or CIDR prefix, e.g. 192.0.2.0/24"))
           .default([]),
-        /** UDP socket receive buffer, bytes (SO_RCVBUF; capped by net.core.rmem_max); 0 keeps the OS default. */
-        udp_receive_buffer_bytes: z.number().int().min(0).default(2 * 1024 * 1024),
         /** Processes answering DNS on the shared UDP/TCP sockets (Node cluster); 1: answer in the main process. */
         workers: z.number().int().min(1).max(64).default(1),
         /**
@@ -71,55 +99,32 @@ export const secondarySyncerConfigSchema = z
     storage: z
       .object({
         /** SQLite database holding the zones. */
-        database: z.string().min(1).default("/var/lib/pdns-distribute/secondary.sqlite3"),
+        database: z.string().min(1).default(`${STATE_DIR}/secondary.sqlite3`),
       })
       .strict()
       .prefault({}),
     signing: z
       .object({
         /**
-         * File with the zone-provider's Ed25519 public key (base64). Read only when none of public_key,
-         * public_keys and public_key_files is set.
+         * Files with the zone-provider's Ed25519 public key (base64, as keygen writes it): data signed by any of them
+         * is accepted. Several during a key rotation (docs/security.md).
          */
-        public_key_file: z.string().default("/etc/pdns-distribute/zone-signing.pub"),
-        /** The public key itself (base64), instead of a file. */
-        public_key: z.string().default(""),
-        /** Several trusted public key files (key rotation): data signed by any of them is accepted. */
-        public_key_files: z.array(z.string().min(1)).default([]),
-        /** Several trusted public keys inline (base64), added to public_key and public_key_files. */
-        public_keys: z.array(z.string().min(1)).default([]),
-        /** Largest allowed difference between a zone-data reply's signing time and this host's clock, s. */
-        max_clock_skew_s: z.number().int().positive().default(300),
+        public_key_files: z.array(z.string().min(1)).min(1).default([`${SIGNING_KEY_BASE}.pub`]),
       })
       .strict()
       .prefault({}),
     sync: z
       .object({
-        /** Time allowed for a zone-data request, ms (per zone it grows after timeouts and for slow zones, see below). */
+        /** Time allowed for a zone-data request, ms (per zone it grows after timeouts and for slow zones, up to 10 min). */
         request_timeout_ms: z.number().int().positive().default(10_000),
-        /**
-         * Most time allowed for one zone-data request, ms: a timed-out request doubles the next one's timeout
-         * for that zone up to this, and a reply sets it to 3x how long it took (large zones take the
-         * zone-provider seconds to read, render and sign).
-         */
-        max_request_timeout_ms: z.number().int().positive().default(600_000),
-        /** JetStream ack wait of this secondary's consumer, ms. */
-        ack_wait_ms: z.number().int().positive().default(60_000),
         /** Largest redelivery delay after failures, ms (backoff doubles up to this). */
         max_retry_delay_ms: z.number().int().positive().default(30_000),
         /** Zones transferred at the same time (one zone's events always stay in order). */
         parallel_transfers: z.number().int().min(1).max(256).default(8),
         /**
-         * When the first event reaches an idle secondary, wait this long for more before transferring, ms. Events
-         * arriving while a batch is applied are always coalesced and a burst widens the window (below), so the
-         * default is 0: an isolated change is fetched at once (the zone-provider has read it ahead already).
-         */
-        coalesce_window_ms: z.number().int().min(0).max(10_000).default(0),
-        /**
-         * Largest coalescing window, ms: while events for zones applied within this long keep arriving during
-         * each batch (a burst, on one zone or many), the window doubles from coalesce_window_ms up to this; after
-         * an idle period it is back to coalesce_window_ms, so an isolated change (or one change at a time) is not
-         * delayed. Equal to coalesce_window_ms: fixed window.
+         * Largest coalescing window, ms: an isolated change is fetched at once; while events for zones applied within
+         * this long keep arriving during each batch (a burst, on one zone or many), the window doubles up to this;
+         * after an idle period it is back to 0, so one change at a time is not delayed. 0: never wait.
          */
         coalesce_max_window_ms: z.number().int().min(0).max(60_000).default(1000),
         /**
@@ -146,30 +151,49 @@ export const secondarySyncerConfigSchema = z
 /** Parsed secondary-syncer config. */
 export type SecondarySyncerConfig = z.infer<typeof secondarySyncerConfigSchema>;
 
+/** Carries an old `signing.public_key_file` over into `signing.public_key_files` (it was read only when no other key was set). */
+const publicKeyFile: RetiredKey = {
+  key: "signing.public_key_file",
+  migrate(value, raw) {
+    const files = getPath(raw, "signing.public_key_files");
+    if (Array.isArray(files) && files.length > 0) {
+      return "signing.public_key_file is no longer read (it was ignored with signing.public_key_files set, as now): remove it";
+    }
+    setPath(raw, "signing.public_key_files", [value]);
+    return `signing.public_key_file is now signing.public_key_files (read as public_key_files = [${JSON.stringify(value)}] this time): rename it`;
+  },
+};
+
+const INLINE_KEYS = "keys are read from files only: write each key to a file (as keygen does) and list it in signing.public_key_files";
+
+/** Keys older files may still set: carried over with a warning, or refused naming what to do instead. */
+export const retiredSecondarySyncerKeys: readonly RetiredKey[] = [
+  ...retiredNatsKeys,
+  removedKey("signing.public_key", INLINE_KEYS, (v) => v === ""),
+  removedKey("signing.public_keys", INLINE_KEYS, (v) => Array.isArray(v) && v.length === 0),
+  publicKeyFile,
+  fixedKey("signing.max_clock_skew_s", MAX_CLOCK_SKEW_MS / 1000, `replies signed more than ${MAX_CLOCK_SKEW_MS / 1000} s off are refused`),
+  fixedKey("sync.max_request_timeout_ms", MAX_REQUEST_TIMEOUT_MS, `a zone-data request gets at most ${MAX_REQUEST_TIMEOUT_MS} ms`),
+  fixedKey("sync.ack_wait_ms", ACK_WAIT_MS, `the consumer's ack wait is ${ACK_WAIT_MS} ms`),
+  fixedKey("sync.coalesce_window_ms", 0, "an isolated change is fetched at once; a burst widens the window up to sync.coalesce_max_window_ms"),
+  fixedKey("dns.tcp_idle_timeout_ms", TCP_IDLE_TIMEOUT_MS, `idle TCP connections are closed after ${TCP_IDLE_TIMEOUT_MS} ms`),
+  fixedKey("dns.udp_receive_buffer_bytes", UDP_RECEIVE_BUFFER_BYTES, `SO_RCVBUF is ${UDP_RECEIVE_BUFFER_BYTES} (raise net.core.rmem_max to let it grow)`),
+];
+
 /** Loads the secondary-syncer config file (undefined: all defaults). */
 export function loadSecondarySyncerConfig(file: string | undefined): SecondarySyncerConfig {
-  return loadConfig(secondarySyncerConfigSchema, file);
+  return loadConfig(secondarySyncerConfigSchema, file, retiredSecondarySyncerKeys);
 }
 
-/**
- * Every trusted zone-provider public key: public_key, public_keys and public_key_files together, or
- * public_key_file alone when none of those is set. ConfigError names the key.
- */
+/** Every trusted zone-provider public key, one per file in signing.public_key_files. ConfigError names the key. */
 export function trustedPublicKeys(cfg: SecondarySyncerConfig): Uint8Array[] {
-  const s = cfg.signing;
-  const keys: Uint8Array[] = [];
-  const add = (key: string, read: () => Uint8Array) => {
+  return cfg.signing.public_key_files.map((file, i) => {
     try {
-      keys.push(read());
+      return readKeyFile(file, 32);
     } catch (err) {
-      throw new ConfigError(`${key}: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(`signing.public_key_files[${i}]: ${(err as Error).message}`, { cause: err });
     }
-  };
-  if (s.public_key !== "") add("signing.public_key", () => decodeKey(s.public_key, 32, "signing.public_key"));
-  s.public_keys.forEach((k, i) => add(`signing.public_keys[${i}]`, () => decodeKey(k, 32, `signing.public_keys[${i}]`)));
-  s.public_key_files.forEach((f, i) => add(`signing.public_key_files[${i}]`, () => readKeyFile(f, 32)));
-  if (keys.length === 0) add("signing.public_key_file", () => readKeyFile(s.public_key_file, 32));
-  return keys;
+  });
 }
 
 /** The first trusted zone-provider public key (see {@link trustedPublicKeys}). */

@@ -2,7 +2,7 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { JsMsg } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
-import { SUBJECTS, ensureZoneEventStream, isJetStreamError, secondaryConsumerName } from "@pdns-distribute/core";
+import { SUBJECTS, ZONE_EVENT_STREAM, ensureZoneEventStream, isJetStreamError, secondaryConsumerName } from "@pdns-distribute/core";
 import type { Logger, NatsConfig, NatsConnection } from "@pdns-distribute/core";
 
 /** What the pump needs. */
@@ -29,10 +29,10 @@ async function ensureConsumer(opts: EventPumpOptions): Promise<string> {
   const jsm = await jetstreamManager(opts.nc);
   const durable = secondaryConsumerName(opts.secondaryId);
   try {
-    await jsm.consumers.info(opts.nats.stream, durable);
+    await jsm.consumers.info(ZONE_EVENT_STREAM, durable);
   } catch (err) {
     if (!isJetStreamError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
-    await jsm.consumers.add(opts.nats.stream, {
+    await jsm.consumers.add(ZONE_EVENT_STREAM, {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
@@ -54,7 +54,7 @@ export function startEventPump(opts: EventPumpOptions, onMessage: (msg: JsMsg) =
     while (!stopped) {
       try {
         await ensureZoneEventStream(opts.nc, opts.nats);
-        const consumer = await jetstream(opts.nc).consumers.get(opts.nats.stream, await ensureConsumer(opts));
+        const consumer = await jetstream(opts.nc).consumers.get(ZONE_EVENT_STREAM, await ensureConsumer(opts));
         // Short pulls and 1 s idle heartbeats: a pull request lost with a NATS node (e.g. the consumer leader), or
         // one the client's count of outstanding messages no longer matches, is noticed after two missed heartbeats
         // (2 s) instead of the default 2 × 15 s. An event once reached one secondary ~5 s late (2 × 2.5 s, the

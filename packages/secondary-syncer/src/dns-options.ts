@@ -1,6 +1,7 @@
 // The answer engine's server options from the secondary's [dns] config, shared by the main process and workers.
 import { createAddressMatcher } from "./answer";
 import type { startDnsServer } from "./answer";
+import { TCP_IDLE_TIMEOUT_MS, UDP_RECEIVE_BUFFER_BYTES } from "./config";
 import type { SecondarySyncerConfig } from "./config";
 
 /** Options of startDnsServer. */
@@ -19,10 +20,10 @@ export function dnsServerOptions(
     port,
     zones,
     logger,
-    tcpIdleTimeoutMs: cfg.dns.tcp_idle_timeout_ms,
+    tcpIdleTimeoutMs: TCP_IDLE_TIMEOUT_MS,
     maxTcpConnections: cfg.dns.max_tcp_connections,
     transferAllowed: createAddressMatcher(cfg.dns.axfr_allow),
-    udpReceiveBufferBytes: cfg.dns.udp_receive_buffer_bytes,
+    udpReceiveBufferBytes: UDP_RECEIVE_BUFFER_BYTES,
     rrl: { responsesPerSecond: cfg.dns.rrl_responses_per_second, slip: cfg.dns.rrl_slip, windowSeconds: cfg.dns.rrl_window },
     maxTcpConnectionsPerClient: cfg.dns.max_tcp_connections_per_client,
     udpIo: cfg.dns.udp_io,

@@ -1,4 +1,4 @@
-// Publishes this secondary's heartbeat (id, name, DNS address, zone count, zone-set digest) on core NATS every few seconds.
+// Publishes this secondary's heartbeat (id, name, DNS address, zone count, zone-set digest, interval) on core NATS every few seconds.
 import { SUBJECTS, encodeMessage } from "@pdns-distribute/core";
 import type { Heartbeat, NatsConnection } from "@pdns-distribute/core";
 
@@ -13,8 +13,8 @@ export interface HeartbeatSource {
   digest?(): string;
 }
 
-/** Builds one heartbeat message. */
-export function buildHeartbeat(src: HeartbeatSource, now = new Date()): Heartbeat {
+/** Builds one heartbeat message; `intervalMs` (when given) tells receivers how often the next ones come. */
+export function buildHeartbeat(src: HeartbeatSource, now = new Date(), intervalMs?: number): Heartbeat {
   const hb: Heartbeat = {
     type: "secondary.heartbeat",
     version: 1,
@@ -26,6 +26,7 @@ export function buildHeartbeat(src: HeartbeatSource, now = new Date()): Heartbea
     time: now.toISOString(),
   };
   if (src.digest) hb.digest = src.digest();
+  if (intervalMs !== undefined) hb.intervalMs = intervalMs;
   return hb;
 }
 
@@ -33,7 +34,7 @@ export function buildHeartbeat(src: HeartbeatSource, now = new Date()): Heartbea
 export function startHeartbeat(nc: NatsConnection, src: HeartbeatSource, intervalMs: number): () => void {
   const beat = () => {
     try {
-      nc.publish(SUBJECTS.secondaryHeartbeat, encodeMessage(buildHeartbeat(src)));
+      nc.publish(SUBJECTS.secondaryHeartbeat, encodeMessage(buildHeartbeat(src, new Date(), intervalMs)));
     } catch {
       /* connection closed or reconnecting: the next beat tries again */
     }

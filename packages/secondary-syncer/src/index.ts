@@ -4,7 +4,7 @@ export { appliedMessageOf, publishApplied } from "./applied";
 export { RejectedZoneError, TransientSyncError, applyZoneEvent, applyZonePlan, parseSignedZoneRecords } from "./apply";
 export { COMPILE_WORKER_SCRIPT, runZoneCompileWorker, startZoneCompileThread } from "./compile-thread";
 export { AdaptiveCoalesceWindow, BatchPacer, RecentZones, msToWindowBoundary } from "./coalesce-window";
-export { loadSecondarySyncerConfig, publicKeyOf, secondarySyncerConfigSchema, trustedPublicKeys } from "./config";
+export { loadSecondarySyncerConfig, publicKeyOf, retiredSecondarySyncerKeys, secondarySyncerConfigSchema, trustedPublicKeys } from "./config";
 export { startEventConsumer } from "./consumer";
 export { startEventPump } from "./consumer-pump";
 export { MAX_EVENT_BYTES, admitEvent, zoneOfEventData } from "./event-admission";

@@ -6,6 +6,7 @@ import { dnsServerOptions } from "./dns-options";
 import type { DnsServer, DnsServerOptions } from "./answer";
 import { parseSignedZoneRecords } from "./apply";
 import type { ApplyDeps, ZoneDataTransfer } from "./apply";
+import { ACK_WAIT_MS, MAX_CLOCK_SKEW_MS, MAX_REQUEST_TIMEOUT_MS } from "./config";
 import type { SecondarySyncerConfig } from "./config";
 import { startEventConsumer } from "./consumer";
 import type { ConsumerOutcome, EventConsumer } from "./consumer";
@@ -91,18 +92,17 @@ export async function startSecondary(
       nc,
       nats: cfg.nats,
       secondaryId: cfg.secondary.id,
-      ackWaitMs: cfg.sync.ack_wait_ms,
+      ackWaitMs: ACK_WAIT_MS,
       maxRetryDelayMs: cfg.sync.max_retry_delay_ms,
       parallelTransfers: cfg.sync.parallel_transfers,
-      coalesceWindowMs: cfg.sync.coalesce_window_ms,
       coalesceMaxWindowMs: cfg.sync.coalesce_max_window_ms,
       deps: {
-        fetchZone: natsZoneFetcher(nc, new ZoneRequestTimeouts(cfg.sync.request_timeout_ms, cfg.sync.max_request_timeout_ms), hooks?.onZoneData),
+        fetchZone: natsZoneFetcher(nc, new ZoneRequestTimeouts(cfg.sync.request_timeout_ms, MAX_REQUEST_TIMEOUT_MS), hooks?.onZoneData),
         store,
         served,
         publicKey,
         requester: cfg.secondary.id,
-        maxClockSkewMs: cfg.signing.max_clock_skew_s * 1000,
+        maxClockSkewMs: MAX_CLOCK_SKEW_MS,
         incremental: cfg.sync.incremental,
         onDeltaFallback: hooks?.onDeltaFallback,
         offThread: { minBytes: cfg.sync.compile_thread_min_bytes, compile: compileThread.compile },

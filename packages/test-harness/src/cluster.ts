@@ -36,7 +36,7 @@ export interface LocalClusterOptions {
   secondarySyncToml: string;
   /** NATS nodes: 1 = a single nats-server, 3 = a routed cluster with clustered JetStream. */
   natsNodes: number;
-  /** Replicas of the zone event stream (`nats.stream_replicas`); default: 3 on a 3-node cluster, else 1. */
+  /** JetStream replicas of the stream and buckets (`nats.replicas`); default: 3 on a 3-node cluster, else 1. */
   streamReplicas: number | undefined;
   /** Extra TOML appended to the config of the api-proxy, zone-provider and health-checker. */
   extraToml: Partial<Record<"api-proxy" | "zone-provider" | "health-checker", string>>;
@@ -119,7 +119,7 @@ export interface LocalCluster {
 
 function natsToml(urls: string[], level: string, replicas: number, extraNats = ""): string {
   const servers = urls.map((u) => `"${u}"`).join(", ");
-  return `[nats]\nservers = [${servers}]\nreconnect_wait_ms = 250\nstream_replicas = ${replicas}\n${extraNats}\n\n[log]\nlevel = "${level}"\n`;
+  return `[nats]\nservers = [${servers}]\nreplicas = ${replicas}\n${extraNats}\n\n[log]\nlevel = "${level}"\n`;
 }
 
 /** Starts everything and waits until each daemon reports ready. Build the workspace first. */
@@ -150,7 +150,7 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
     proxyConf,
     `[proxy]\nlisten_address = "127.0.0.1"\nlisten_port = ${proxyPort}\n\n` +
       `[powerdns]\napi_url = "${pdns.apiUrl}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n` +
-      `[outbox]\ndatabase = "${join(dir, "api-proxy-outbox.sqlite3")}"\nmax_retry_delay_ms = 1000\n\n` +
+      `[outbox]\ndatabase = "${join(dir, "api-proxy-outbox.sqlite3")}"\n\n` +
       `${await metricsToml(proxyMetricsPort)}${commonOf("api-proxy")}${extra("api-proxy")}`,
   );
   const providerConf = join(dir, "zone-provider.toml");
@@ -164,8 +164,7 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
   // [powerdns] and [metrics] are set here: extraToml["health-checker"] must not repeat those tables.
   await writeFile(
     checkerConf,
-    `[health]\ninactive_after_s = ${Math.max(3, o.heartbeatIntervalS * 3)}\n\n` +
-      `[powerdns]\napi_url = "${pdns.apiUrl}"\napi_key = "${pdns.apiKey}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n` +
+    `[powerdns]\napi_url = "${pdns.apiUrl}"\napi_key = "${pdns.apiKey}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n` +
       `[metrics]\nlisten_address = "127.0.0.1"\nlisten_port = ${checkerHttpPort}\n\n${commonOf("health-checker")}${extra("health-checker")}`,
   );
 
@@ -191,7 +190,7 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
       configFile,
       `[secondary]\nid = "${id}"\nheartbeat_interval_s = ${o.heartbeatIntervalS}\n\n` +
         `[dns]\nlisten_address = "${address}"\nlisten_port = ${port}\n${o.secondaryDnsToml}\n\n` +
-        `[storage]\ndatabase = "${dbPath}"\n\n[signing]\npublic_key_file = "${base}.pub"\n\n` +
+        `[storage]\ndatabase = "${dbPath}"\n\n[signing]\npublic_key_files = ["${base}.pub"]\n\n` +
         `[sync]\nrequest_timeout_ms = 5000\nmax_retry_delay_ms = 2000\n${o.secondarySyncToml}\n\n${await metricsToml(metricsPort)}${natsFor(o.natsExtraTomlFor.secondary?.(id))}\n${o.secondaryExtraToml}`,
     );
     const sec: LocalSecondary = {

@@ -10,8 +10,10 @@ import {
   runDaemon,
   startMetricsServer,
   writeKeyPair,
+  SIGNING_KEY_BASE,
+  ZONE_TEXT_BUCKET,
 } from "@pdns-distribute/core";
-import { loadZoneProviderConfig } from "./config";
+import { INCREMENTAL, READ_COALESCE_WINDOW_MS, READ_MAX_AGE_MS, ZONE_TEXT_TTL_S, loadZoneProviderConfig, readAheadConcurrency } from "./config";
 import { createZoneProviderMetrics } from "./metrics";
 import { ZoneReads } from "./zone-reads";
 import { watchZoneEvents } from "./read-ahead";
@@ -36,13 +38,13 @@ const program = daemonProgram(
     const metrics = createZoneProviderMetrics();
     const reads = new ZoneReads({
       source: axfrZoneSource(cfg.powerdns.dns_address, cfg.powerdns.dns_port, cfg.powerdns.axfr_timeout_ms),
-      coalesceWindowMs: cfg.provider.coalesce_window_ms,
-      maxAgeMs: cfg.provider.read_max_age_ms,
-      readAheadConcurrency: cfg.provider.read_ahead_concurrency,
+      coalesceWindowMs: READ_COALESCE_WINDOW_MS,
+      maxAgeMs: READ_MAX_AGE_MS,
+      readAheadConcurrency: readAheadConcurrency(cfg.provider.concurrency),
       onServed: metrics.observeRead,
       onSkipped: metrics.observeReadAheadSkipped,
     });
-    const watcher = cfg.provider.read_ahead ? watchZoneEvents(nc, reads, logger) : undefined;
+    const watcher = watchZoneEvents(nc, reads, logger);
     const service = startZoneDataService(nc, {
       source: (zone, events) => reads.get(zone, events),
       secretKey,
@@ -50,15 +52,9 @@ const program = daemonProgram(
       wire: {
         inlineMaxBytes: cfg.zone_text.inline_max_bytes,
         maxPayload: nc.info?.max_payload ?? 1024 * 1024,
-        store: createZoneTextStore(nc, { bucket: cfg.zone_text.bucket, ttlS: cfg.zone_text.ttl_s, replicas: cfg.zone_text.replicas, logger }),
+        store: createZoneTextStore(nc, { bucket: ZONE_TEXT_BUCKET, ttlS: ZONE_TEXT_TTL_S, replicas: cfg.nats.replicas, logger }),
       },
-      incremental: cfg.incremental.enabled
-        ? new DeltaPlanner({
-            versionsPerZone: cfg.incremental.versions_per_zone,
-            maxBytes: cfg.incremental.cache_mib * 1024 * 1024,
-            maxDeltaRatio: cfg.incremental.max_delta_ratio,
-          })
-        : undefined,
+      incremental: new DeltaPlanner({ ...INCREMENTAL, maxBytes: cfg.incremental.cache_mib * 1024 * 1024 }),
       logger,
       onRequest: metrics.observeRequest,
     });
@@ -67,7 +63,7 @@ const program = daemonProgram(
     return {
       logger,
       stop: async () => {
-        watcher?.stop();
+        watcher.stop();
         await service.stop();
         await nc.drain();
         await metricsServer?.close();
@@ -79,7 +75,7 @@ const program = daemonProgram(
 program
   .command("keygen")
   .description("write a new Ed25519 key pair: <base>.key (secret, mode 0600) and <base>.pub (public)")
-  .option("-o, --out <base>", "path without extension", "/etc/pdns-distribute/zone-signing")
+  .option("-o, --out <base>", "path without extension", SIGNING_KEY_BASE)
   .action((opts: { out: string }) => {
     for (const f of [`${opts.out}.key`, `${opts.out}.pub`]) {
       if (existsSync(f)) {

@@ -1,6 +1,23 @@
 // zone-provider configuration: TOML file validated with zod; every key has a default (see config.example.toml).
-import { loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema } from "@pdns-distribute/core";
+import { POWERDNS_DEFAULTS, SIGNING_KEY_BASE, ZONE_TEXT_BUCKET, fixedKey, loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema, renamedKey, retiredNatsKeys } from "@pdns-distribute/core";
+import type { RetiredKey } from "@pdns-distribute/core";
 import { z } from "zod";
+
+/*
+ * Fixed values that used to be keys: each has a right value no operator needs to change.
+ */
+/** Requests for one zone arriving within this many ms share one AXFR (a burst of secondaries asking at once). */
+export const READ_COALESCE_WINDOW_MS = 2;
+/** How long a finished read still serves requests for the events it covers, ms (secondaries ask within ms). */
+export const READ_MAX_AGE_MS = 5000;
+/** Read-ahead reads running at once: half of provider.concurrency (the rest stay free for requests). */
+export function readAheadConcurrency(concurrency: number): number {
+  return Math.max(1, Math.ceil(concurrency / 2));
+}
+/** How long a zone text stays in the object store, seconds (bucket TTL; secondaries fetch it within seconds). */
+export const ZONE_TEXT_TTL_S = 3600;
+/** Incremental transfer: recent versions kept per zone, and the largest delta sent, as a share of the full zone text. */
+export const INCREMENTAL = { versionsPerZone: 8, maxDeltaRatio: 0.5 } as const;
 
 /** Schema of the zone-provider config file. */
 export const zoneProviderConfigSchema = z
@@ -8,9 +25,9 @@ export const zoneProviderConfigSchema = z
     powerdns: z
       .object({
         /** Address of PowerDNS' DNS listener that allows AXFR from this host. */
-        dns_address: z.string().min(1).default("127.0.0.1"),
+        dns_address: z.string().min(1).default(POWERDNS_DEFAULTS.dnsAddress),
         /** Port of PowerDNS' DNS listener. */
-        dns_port: z.number().int().min(1).max(65535).default(53),
+        dns_port: z.number().int().min(1).max(65535).default(POWERDNS_DEFAULTS.dnsPort),
         /** Time allowed for one AXFR, ms. */
         axfr_timeout_ms: z.number().int().positive().default(30_000),
       })
@@ -19,7 +36,7 @@ export const zoneProviderConfigSchema = z
     signing: z
       .object({
         /** Ed25519 secret key file written by `pdns-distribute-zone-provider keygen` (mode 0600). */
-        private_key_file: z.string().min(1).default("/etc/pdns-distribute/zone-signing.key"),
+        private_key_file: z.string().min(1).default(`${SIGNING_KEY_BASE}.key`),
       })
       .strict()
       .prefault({}),
@@ -27,17 +44,6 @@ export const zoneProviderConfigSchema = z
       .object({
         /** Zone-data requests served at the same time by this process. */
         concurrency: z.number().int().min(1).max(1024).default(8),
-        /** Requests for the same zone arriving within this many ms share one AXFR (0: never share). */
-        coalesce_window_ms: z.number().int().min(0).max(1000).default(2),
-        /**
-         * Watch the zone events and read each changed zone from PowerDNS at once, so the secondaries' requests
-         * (which name the events they answer) find the data ready and share one read (docs/scale.md).
-         */
-        read_ahead: z.boolean().default(true),
-        /** Read-ahead reads running at the same time (further changed zones wait, up to 16 × this many). */
-        read_ahead_concurrency: z.number().int().min(1).max(1024).default(4),
-        /** How long a finished read still serves requests for the events it covers, ms. */
-        read_max_age_ms: z.number().int().min(0).max(600_000).default(5000),
       })
       .strict()
       .prefault({}),
@@ -46,26 +52,14 @@ export const zoneProviderConfigSchema = z
       .object({
         /** Zone texts larger than this many UTF-8 bytes (or whose reply would exceed max_payload) go by reference. */
         inline_max_bytes: z.number().int().min(1024).default(262_144),
-        /** Object store bucket; created with the settings below if missing, never changed if present. */
-        bucket: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or -").default("PDNS_ZONE_TEXT"),
-        /** How long a stored zone text is kept, seconds (bucket TTL; secondaries fetch it right away). */
-        ttl_s: z.number().int().min(60).default(3600),
-        /** Replicas of the bucket (3 on a 3-node NATS cluster). */
-        replicas: z.number().int().min(1).max(5).default(1),
       })
       .strict()
       .prefault({}),
-    /** Incremental transfer: deltas from the version a secondary holds (docs/scale.md). */
+    /** Incremental transfer: deltas from the version a secondary holds, when it asks for one (docs/scale.md). */
     incremental: z
       .object({
-        /** Answer requests that say which version they hold with the difference, when it is small enough. */
-        enabled: z.boolean().default(true),
-        /** Recent versions kept per zone to compute deltas from. */
-        versions_per_zone: z.number().int().min(1).max(1000).default(8),
-        /** Memory for kept versions in all, MiB (least recently served zones give way first). */
+        /** Memory for recent zone versions (deltas are computed from them) in all, MiB; least recently served go first. */
         cache_mib: z.number().int().min(1).max(1_048_576).default(256),
-        /** Send a delta only when it is at most this fraction of the full zone text. */
-        max_delta_ratio: z.number().gt(0).max(1).default(0.5),
       })
       .strict()
       .prefault({}),
@@ -79,7 +73,22 @@ export const zoneProviderConfigSchema = z
 /** Parsed zone-provider config. */
 export type ZoneProviderConfig = z.infer<typeof zoneProviderConfigSchema>;
 
+/** Keys older files may still set: carried over with a warning, or refused naming what to do instead. */
+export const retiredZoneProviderKeys: readonly RetiredKey[] = [
+  ...retiredNatsKeys,
+  renamedKey("zone_text.replicas", "nats.replicas"),
+  fixedKey("zone_text.bucket", ZONE_TEXT_BUCKET, `the object store is always ${ZONE_TEXT_BUCKET}`),
+  fixedKey("zone_text.ttl_s", ZONE_TEXT_TTL_S, `zone texts are kept ${ZONE_TEXT_TTL_S} s`),
+  fixedKey("provider.coalesce_window_ms", READ_COALESCE_WINDOW_MS, `requests within ${READ_COALESCE_WINDOW_MS} ms share one AXFR`),
+  fixedKey("provider.read_ahead", true, "changed zones are always read ahead"),
+  fixedKey("provider.read_ahead_concurrency", 4, "read-ahead runs on half of provider.concurrency"),
+  fixedKey("provider.read_max_age_ms", READ_MAX_AGE_MS, `a read serves requests for ${READ_MAX_AGE_MS} ms`),
+  fixedKey("incremental.enabled", true, "deltas are sent to secondaries that ask for them ([sync] incremental on the secondary)"),
+  fixedKey("incremental.versions_per_zone", INCREMENTAL.versionsPerZone, `${INCREMENTAL.versionsPerZone} versions are kept per zone`),
+  fixedKey("incremental.max_delta_ratio", INCREMENTAL.maxDeltaRatio, `a delta is sent when at most ${INCREMENTAL.maxDeltaRatio} of the zone text`),
+];
+
 /** Loads the zone-provider config file (undefined: all defaults). */
 export function loadZoneProviderConfig(file: string | undefined): ZoneProviderConfig {
-  return loadConfig(zoneProviderConfigSchema, file);
+  return loadConfig(zoneProviderConfigSchema, file, retiredZoneProviderKeys);
 }

@@ -2,7 +2,7 @@
 export { coalescingZoneSource } from "./coalesce";
 export { ZoneReads } from "./zone-reads";
 export { watchZoneEvents } from "./read-ahead";
-export { loadZoneProviderConfig, zoneProviderConfigSchema } from "./config";
+export { loadZoneProviderConfig, retiredZoneProviderKeys, zoneProviderConfigSchema } from "./config";
 export { axfrZoneSource, startZoneDataService } from "./service";
 export { buildSignedZone, snapshotFromWire } from "./zone-data";
 export { encodeZoneDataReply, needsReference } from "./wire-reply";
