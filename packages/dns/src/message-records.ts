@@ -3,6 +3,7 @@
 // which makes a large zone transfer several times cheaper than decoding with dns-packet and re-encoding.
 
 import { DnsError } from "./errors";
+import { CLASS_IN } from "./rrtypes";
 import { lowerLabel } from "./names";
 
 /** One record as read from a message: lower-case owner labels, type, TTL and uncompressed RDATA. */
@@ -23,7 +24,6 @@ export interface MessageAnswers {
   answers: WireRecord[];
 }
 
-const CLASS_IN = 1;
 const OPT = 41;
 
 // Where names sit in the RDATA of the types whose names may be compressed (RFC 1035 types) or that receivers

@@ -6,9 +6,9 @@ import { NameError } from "./errors";
 const SPECIAL = new Set([0x22, 0x28, 0x29, 0x2e, 0x3b, 0x5c, 0x40, 0x24]); // " ( ) . ; \ @ $
 
 /** Maximum length of a label in octets (RFC 1035 §2.3.4). */
-const MAX_LABEL = 63;
+export const MAX_LABEL = 63;
 /** Maximum length of a name in wire form, octets (RFC 1035 §2.3.4). */
-const MAX_NAME_WIRE = 255;
+export const MAX_NAME_WIRE = 255;
 
 /** Result of {@link parseNameText}: the labels as octets (root excluded) and whether the text ended with a dot. */
 export interface ParsedName {
@@ -87,8 +87,16 @@ function finishLabel(label: Buffer, text: string): Buffer {
   return label;
 }
 
+/** Printable octet that needs no escape in presentation form. */
+function isPlain(b: number): boolean {
+  return b > 0x20 && b < 0x7f && !SPECIAL.has(b);
+}
+
 /** Prints one label in presentation form, escaping special characters and non-printable octets like BIND. */
 export function formatLabel(label: Buffer): string {
+  let i = 0;
+  while (i < label.length && isPlain(label[i] ?? 0)) i++;
+  if (i === label.length) return label.toString("latin1"); // fast path: nothing to escape
   let out = "";
   for (const b of label) {
     if (SPECIAL.has(b)) out += "\\" + String.fromCharCode(b);
@@ -104,15 +112,22 @@ export function formatNameLabels(labels: readonly Buffer[]): string {
   return labels.map(formatLabel).join(".") + ".";
 }
 
-/** ASCII lower-casing of a label's octets (DNS names compare case-insensitively for A-Z only); may return `label`. */
+function isUpper(b: number): boolean {
+  return b >= 0x41 && b <= 0x5a;
+}
+
+/**
+ * ASCII lower-casing of a label (DNS compares A-Z case-insensitively only, RFC 4343 §3). Returns the label
+ * itself when it has no upper-case letter, else a lower-cased copy.
+ */
 export function lowerLabel(label: Buffer): Buffer {
   let i = 0;
-  while (i < label.length && !((label[i] as number) >= 0x41 && (label[i] as number) <= 0x5a)) i++;
+  while (i < label.length && !isUpper(label[i] ?? 0)) i++;
   if (i === label.length) return label;
   const out = Buffer.from(label);
   for (; i < out.length; i++) {
-    const b = out[i] as number;
-    if (b >= 0x41 && b <= 0x5a) out[i] = b + 0x20;
+    const b = out[i] ?? 0;
+    if (isUpper(b)) out[i] = b + 0x20;
   }
   return out;
 }

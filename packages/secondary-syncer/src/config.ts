@@ -2,7 +2,7 @@
 import { hostname } from "node:os";
 import { decodeKey, loadConfig, logConfigSchema, natsConfigSchema, readKeyFile, ConfigError, metricsConfigSchema } from "@pdns-distribute/core";
 import { z } from "zod";
-import { parseCidr } from "./answer/acl";
+import { parseCidr } from "@pdns-distribute/answer";
 
 /** True when `text` is an IP address or CIDR prefix. */
 function isCidr(text: string): boolean {
