@@ -11,6 +11,7 @@ import type { CompiledZone, Nsec3Entry, Nsec3Index, Nsec3Params } from "./types"
 import { WireName } from "./wire-name";
 import { findKey } from "./zone-view";
 import { rdatasOf } from "./zone-view";
+import { present } from "./errors";
 
 /** NSEC3 hash algorithm 1, SHA-1 (RFC 5155 §11): the only one defined. */
 const SHA1 = 1;
@@ -41,7 +42,7 @@ type ZoneData = Pick<CompiledZone, "names" | "originWire" | "rrStart" | "rrKey" 
 export function compileNsec3Index(zone: ZoneData): Nsec3Index | null {
   const { names } = zone;
   let first = -1;
-  for (let id = 1; id < names.count && first < 0; id++) if (((names.flags[id] as number) & NameFlag.Nsec3) !== 0) first = id;
+  for (let id = 1; id < names.count && first < 0; id++) if (((names.flags[id] ?? 0) & NameFlag.Nsec3) !== 0) first = id;
   if (first < 0) return null;
   const param = findKey(zone, 0, RRType.NSEC3PARAM);
   const firstNsec3 = findKey(zone, first, RRType.NSEC3);
@@ -51,10 +52,10 @@ export function compileNsec3Index(zone: ZoneData): Nsec3Index | null {
   if (params.algorithm !== SHA1) return null;
   const entries: Nsec3Entry[] = [];
   for (let id = first; id < names.count; id++) {
-    if (((names.flags[id] as number) & NameFlag.Nsec3) === 0 || names.parent[id] !== 0) continue;
+    if (((names.flags[id] ?? 0) & NameFlag.Nsec3) === 0 || names.parent[id] !== 0) continue;
     if (findKey(zone, id, RRType.NSEC3) < 0) continue;
-    const at = names.labelOff[id] as number;
-    const hash = decodeBase32Hex(names.labels.toString("latin1", at + 1, at + 1 + (names.labels[at] as number)));
+    const at = names.labelOff[id] ?? 0;
+    const hash = decodeBase32Hex(names.labels.toString("latin1", at + 1, at + 1 + (names.labels[at] ?? 0)));
     if (hash !== null) entries.push({ hash, id });
   }
   entries.sort((a, b) => Buffer.compare(a.hash, b.hash));
@@ -81,7 +82,13 @@ export function addNsec3Proof(
   cap: number,
 ): void {
   const chain = new Nsec3Chain(out, zone, index, cap);
-  const name = qname as WireName;
+  if (proof === Proof.InsecureDelegation) {
+    // §7.2.7: the NSEC3 matching the cut (no DS bit), or under opt-out the closest provable encloser proof.
+    zone.names.load(node, zone.originWire, cutName);
+    if (!chain.addMatching(cutName.buf, 0, cutName.len)) chain.closestEncloserProof(cutName, cutName.labels - 1);
+    return;
+  }
+  const name = present(qname, "query name");
   switch (proof) {
     case Proof.NxDomain: {
       // §7.2.2: closest encloser proof, plus the NSEC3 covering the wildcard at the closest encloser.
@@ -109,10 +116,6 @@ export function addNsec3Proof(
       chain.addCovering(name.buf, at, name.len);
       return;
     }
-    default:
-      // §7.2.7: the NSEC3 matching the cut (no DS bit), or under opt-out the closest provable encloser proof.
-      zone.names.load(node, zone.originWire, cutName);
-      if (!chain.addMatching(cutName.buf, 0, cutName.len)) chain.closestEncloserProof(cutName, cutName.labels - 1);
   }
 }
 
@@ -142,7 +145,7 @@ class Nsec3Chain {
     let found = entries.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (Buffer.compare((entries[mid] as Nsec3Entry).hash, hash) < 0) {
+      if (Buffer.compare(present(entries[mid], "NSEC3 entry").hash, hash) < 0) {
         found = mid;
         lo = mid + 1;
       } else {

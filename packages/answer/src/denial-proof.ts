@@ -27,7 +27,7 @@ export const Proof = {
 export function addProofRRset(out: Answer, zone: CompiledZone, id: number, type: number, cap: number): void {
   const r = findKey(zone, id, type);
   if (r < 0 || out.authority.has(r, id)) return;
-  out.authority.push(r, id, Math.min(zone.rrTtl[r] as number, cap));
+  out.authority.push(r, id, Math.min(zone.rrTtl[r] ?? 0, cap));
   const sig = findKey(zone, id, SIG_BIT | type);
-  if (sig >= 0) out.authority.push(sig, id, Math.min(zone.rrTtl[sig] as number, cap));
+  if (sig >= 0) out.authority.push(sig, id, Math.min(zone.rrTtl[sig] ?? 0, cap));
 }

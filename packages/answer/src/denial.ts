@@ -8,6 +8,7 @@ import type { Answer } from "./sections";
 import type { CompiledZone } from "./types";
 import { compareWire, WireName } from "./wire-name";
 import { findKey } from "./zone-view";
+import { present } from "./errors";
 
 /** Scratch names of the proofs: a name to show absent, a zone name loaded for comparison. */
 const target = new WireName();
@@ -18,7 +19,7 @@ const probe = new WireName();
  * else nothing (unsigned zone). TTLs are capped at `ttlCap` (negative answers: RFC 9077 §3 caps them like the SOA's).
  */
 export function addDenialProof(out: Answer, proof: number, qname: WireName | null, node: number, ttlCap = Infinity): void {
-  const zone = out.zone as CompiledZone;
+  const zone = present(out.zone, "zone");
   if (zone.denial.nsec3 !== null) addNsec3Proof(out, zone, zone.denial.nsec3, proof, qname, node, ttlCap);
   else if (zone.denial.nsec.length > 0) addNsecProof(out, zone, proof, qname, node, ttlCap);
 }
@@ -33,7 +34,7 @@ function addNsecProof(out: Answer, zone: CompiledZone, proof: number, qname: Wir
     return;
   }
   // NODATA: the NSEC at the name shows the type absent; for an empty non-terminal, the covering one.
-  add(qname as WireName);
+  add(present(qname, "query name"));
   if (proof === Proof.NxDomain || proof === Proof.WildcardNoData) {
     // The wildcard that could have matched does not exist either (or holds no such type).
     zone.names.load(node, zone.originWire, probe);
@@ -53,7 +54,7 @@ export function nsecMatchingOrCovering(zone: CompiledZone, name: WireName): numb
   let found = chain.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    zone.names.load(chain[mid] as number, zone.originWire, probe);
+    zone.names.load(chain[mid] ?? 0, zone.originWire, probe);
     if (compareWire(probe, name) <= 0) {
       found = mid;
       lo = mid + 1;
@@ -61,7 +62,7 @@ export function nsecMatchingOrCovering(zone: CompiledZone, name: WireName): numb
       hi = mid - 1;
     }
   }
-  return chain[found] as number;
+  return (chain[found] ?? 0);
 }
 
 /** The names of a zone that hold an NSEC RRset, in canonical order (RFC 4034 §6.1). */
@@ -73,7 +74,7 @@ export function compileNsecChain(zone: Pick<CompiledZone, "names" | "rrStart" | 
   const order = names.canonicalOrder();
   const chain: number[] = [];
   for (const id of order) {
-    if (((names.flags[id] as number) & NameFlag.Nsec3) === 0 && findKey(zone, id, RRType.NSEC) >= 0) chain.push(id);
+    if (((names.flags[id] ?? 0) & NameFlag.Nsec3) === 0 && findKey(zone, id, RRType.NSEC) >= 0) chain.push(id);
   }
   return Int32Array.from(chain);
 }

@@ -17,3 +17,12 @@ export class ZoneCompileError extends PdnsdError {
     this.name = "ZoneCompileError";
   }
 }
+
+/**
+ * `value` when it is there; else throws: a missing zone or chain name is an engine bug, which the wire adapter
+ * turns into SERVFAIL and one log line. The check is what noUncheckedIndexedAccess asks for, at the cost of a compare.
+ */
+export function present<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new AnswerError("PDNSD_ANSWER_INTERNAL", `${what} is missing`);
+  return value;
+}

@@ -7,8 +7,8 @@ import type { DnsName } from "@pdns-distribute/dns";
 import { Answer } from "./sections";
 import type { LookupResultKind, Section } from "./sections";
 import type { CompiledZone, RRset } from "./types";
-import type { WireName } from "./wire-name";
 import { nameOf, rrsetOf, wireToName } from "./zone-view";
+import { present } from "./errors";
 
 /** The semantics of an answer: what goes in each section, the rcode, and whether AA is set. */
 export interface LookupResponse {
@@ -37,7 +37,7 @@ export function lookup(
   options: Partial<LookupOptions> = {},
 ): LookupResponse {
   const out = new Answer();
-  (out.chain[0] as WireName).fromDnsName(typeof qname === "string" ? parseName(qname) : qname);
+  present(out.chain[0], "chain name").fromDnsName(typeof qname === "string" ? parseName(qname) : qname);
   out.reset(zone, options.dnssecOk === true);
   resolveInto(out, typeof qtype === "string" ? typeToNumber(qtype) : qtype);
   return {
@@ -54,16 +54,16 @@ export function lookup(
 function sectionValues(out: Answer, zone: CompiledZone, section: Section): RRset[] {
   const values: RRset[] = [];
   for (let i = 0; i < section.n; i++) {
-    const ownerRef = section.owner[i] as number;
-    const owner = ownerRef >= 0 ? nameOf(zone, ownerRef) : wireToName(out.chain[-ownerRef - 1] as WireName);
-    const rr = section.rr[i] as number;
-    const ttl = section.ttl[i] as number;
+    const ownerRef = section.owner[i] ?? 0;
+    const owner = ownerRef >= 0 ? nameOf(zone, ownerRef) : wireToName(present(out.chain[-ownerRef - 1], "chain name"));
+    const rr = section.rr[i] ?? 0;
+    const ttl = section.ttl[i] ?? 0;
     if (rr < 0) {
-      const target = out.chain[section.aux[i] as number] as WireName;
+      const target = present(out.chain[section.aux[i] ?? 0], "chain name");
       const rdatas = [Buffer.from(target.buf.subarray(0, target.len))];
       values.push({ owner, type: RRType.CNAME, ttl, rdatas, targets: [wireToName(target)] });
     } else if (section.join[i] === 1 && values.length > 0) {
-      const last = values[values.length - 1] as RRset;
+      const last = present(values[values.length - 1], "previous RRset");
       values[values.length - 1] = { ...last, rdatas: [...last.rdatas, ...rrsetOf(zone, rr, owner, ttl).rdatas] };
     } else {
       values.push(rrsetOf(zone, rr, owner, ttl));

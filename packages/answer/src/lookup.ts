@@ -12,6 +12,7 @@ import type { CompiledZone } from "./types";
 import { WireName } from "./wire-name";
 import { TARGET_OFFSET } from "./rdata-fields";
 import { findKey } from "./zone-view";
+import { present } from "./errors";
 
 /** Types left out when picking the one RRset that answers ANY (RFC 8482 §4.2). */
 function notForAny(type: number): boolean {
@@ -32,12 +33,12 @@ const host = new WireName();
  * and, with DO, RRSIGs and NSEC/NSEC3 proofs (RFC 4035 §3.1, RFC 5155 §7.2). CNAME chains are followed inside the zone.
  */
 export function resolveInto(out: Answer, qtype: number): void {
-  const zone = out.zone as CompiledZone;
+  const zone = present(out.zone, "zone");
   let link = 0;
   for (let links = 0; ; links++) {
     const next = step(out, zone, link, qtype);
     // RFC 1034 §4.3.2 step 3a: restart at the CNAME target, unless it leaves the zone, loops or runs too long.
-    if (next < 0 || !(out.chain[next] as WireName).isAtOrBelow(zone.originWire)) break;
+    if (next < 0 || !present(out.chain[next], "chain name").isAtOrBelow(zone.originWire)) break;
     if (seenBefore(out, next) || links >= MAX_CHAIN) break;
     link = next;
   }
@@ -49,8 +50,8 @@ export function resolveInto(out: Answer, qtype: number): void {
 
 /** True when chain name `next` equals a name already looked up (a CNAME loop). */
 function seenBefore(out: Answer, next: number): boolean {
-  const name = out.chain[next] as WireName;
-  for (let k = 0; k < next; k++) if ((out.chain[k] as WireName).equals(name)) return true;
+  const name = present(out.chain[next], "chain name");
+  for (let k = 0; k < next; k++) if (present(out.chain[k], "chain name").equals(name)) return true;
   return false;
 }
 
@@ -65,11 +66,11 @@ function walkDown(zone: CompiledZone, name: WireName, qtype: number, out: Answer
   let node = 0;
   if (out !== null) out.qpathStop = name.labels - zone.originLabels;
   for (let i = name.labels - zone.originLabels - 1; i >= 0; i--) {
-    if (((names.flags[node] as number) & NameFlag.Dname) !== 0) {
+    if (((names.flags[node] ?? 0) & NameFlag.Dname) !== 0) {
       walkKind = Walk.Dname;
       return node;
     }
-    const child = names.find(node, 0, name.buf, name.offs[i] as number);
+    const child = names.find(node, 0, name.buf, name.offs[i] ?? 0);
     if (child < 0) {
       walkKind = Walk.Missing;
       return node;
@@ -78,7 +79,7 @@ function walkDown(zone: CompiledZone, name: WireName, qtype: number, out: Answer
       out.qpath[i] = child;
       out.qpathStop = i;
     }
-    if (((names.flags[child] as number) & NameFlag.Delegation) !== 0 && !(i === 0 && qtype === RRType.DS)) {
+    if (((names.flags[child] ?? 0) & NameFlag.Delegation) !== 0 && !(i === 0 && qtype === RRType.DS)) {
       walkKind = Walk.Cut;
       return child;
     }
@@ -90,7 +91,7 @@ function walkDown(zone: CompiledZone, name: WireName, qtype: number, out: Answer
 
 /** One step of the lookup for chain name `link`; returns the chain name to continue with, or -1. */
 function step(out: Answer, zone: CompiledZone, link: number, qtype: number): number {
-  const name = out.chain[link] as WireName;
+  const name = present(out.chain[link], "chain name");
   const node = walkDown(zone, name, qtype, link === 0 ? out : null);
   switch (walkKind) {
     case Walk.Found:
@@ -101,7 +102,7 @@ function step(out: Answer, zone: CompiledZone, link: number, qtype: number): num
       return substituteDname(out, zone, node, link, qtype);
     default:
       // RFC 4592 §3.3.1: a wildcard child of the closest encloser synthesises the answer.
-      if (((zone.names.flags[node] as number) & NameFlag.WildcardParent) !== 0) {
+      if (((zone.names.flags[node] ?? 0) & NameFlag.WildcardParent) !== 0) {
         return answerAt(out, zone, zone.names.find(node, 0, STAR, 0), link, qtype, node);
       }
       return negative(out, zone, LookupResult.NxDomain, Proof.NxDomain, name, node);
@@ -114,7 +115,7 @@ function step(out: Answer, zone: CompiledZone, link: number, qtype: number): num
  */
 function answerAt(out: Answer, zone: CompiledZone, node: number, link: number, qtype: number, encloser: number): number {
   const owner = encloser < 0 ? node : -(link + 1);
-  const name = out.chain[link] as WireName;
+  const name = present(out.chain[link], "chain name");
   if (qtype === RRType.RRSIG ? addAllSigs(out, zone, node, owner) : addPicked(out, zone, node, owner, qtype)) {
     if (encloser >= 0 && out.dnssecOk) addDenialProof(out, Proof.WildcardAnswer, name, encloser);
     out.result = LookupResult.Success;
@@ -125,8 +126,8 @@ function answerAt(out: Answer, zone: CompiledZone, node: number, link: number, q
     addWithSigs(out, zone, out.answer, node, cname, owner, true);
     if (encloser >= 0 && out.dnssecOk) addDenialProof(out, Proof.WildcardAnswer, name, encloser);
     out.result = LookupResult.Success;
-    const next = out.chain[link + 1] as WireName;
-    const at = (zone.rrData[cname] as number) + 2;
+    const next = present(out.chain[link + 1], "chain name");
+    const at = (zone.rrData[cname] ?? 0) + 2;
     next.read(zone.arena, at, at + zone.arena.readUInt16BE(at - 2));
     return link + 1;
   }
@@ -138,10 +139,10 @@ function answerAt(out: Answer, zone: CompiledZone, node: number, link: number, q
 function addPicked(out: Answer, zone: CompiledZone, node: number, owner: number, qtype: number): boolean {
   let r = -1;
   if (qtype === RRType.ANY) {
-    const end = zone.rrStart[node + 1] as number;
+    const end = zone.rrStart[node + 1] ?? 0;
     let first = -1;
-    for (let i = zone.rrStart[node] as number; i < end && r < 0; i++) {
-      const key = zone.rrKey[i] as number;
+    for (let i = zone.rrStart[node] ?? 0; i < end && r < 0; i++) {
+      const key = zone.rrKey[i] ?? 0;
       if ((key & SIG_BIT) !== 0) continue;
       if (first < 0) first = i;
       if (!notForAny(key)) r = i;
@@ -152,7 +153,7 @@ function addPicked(out: Answer, zone: CompiledZone, node: number, owner: number,
   }
   if (r < 0) return false;
   addWithSigs(out, zone, out.answer, node, r, owner, true);
-  const type = zone.rrKey[r] as number;
+  const type = zone.rrKey[r] ?? 0;
   if (type === RRType.NS || type === RRType.MX || type === RRType.SRV) addTargetAddresses(out, zone, r, type === RRType.NS);
   return true;
 }
@@ -160,14 +161,14 @@ function addPicked(out: Answer, zone: CompiledZone, node: number, owner: number,
 /** qtype RRSIG: every signature at the name as one RRset with the lowest TTL; false if there is none. */
 function addAllSigs(out: Answer, zone: CompiledZone, node: number, owner: number): boolean {
   let ttl = Infinity;
-  const end = zone.rrStart[node + 1] as number;
-  for (let r = zone.rrStart[node] as number; r < end; r++) {
-    if (((zone.rrKey[r] as number) & SIG_BIT) !== 0) ttl = Math.min(ttl, zone.rrTtl[r] as number);
+  const end = zone.rrStart[node + 1] ?? 0;
+  for (let r = zone.rrStart[node] ?? 0; r < end; r++) {
+    if (((zone.rrKey[r] ?? 0) & SIG_BIT) !== 0) ttl = Math.min(ttl, zone.rrTtl[r] ?? 0);
   }
   if (ttl === Infinity) return false;
   let join = 0;
-  for (let r = zone.rrStart[node] as number; r < end; r++) {
-    if (((zone.rrKey[r] as number) & SIG_BIT) === 0) continue;
+  for (let r = zone.rrStart[node] ?? 0; r < end; r++) {
+    if (((zone.rrKey[r] ?? 0) & SIG_BIT) === 0) continue;
     out.answer.push(r, owner, ttl, join);
     join = 1;
   }
@@ -177,7 +178,7 @@ function addAllSigs(out: Answer, zone: CompiledZone, node: number, owner: number
 /** A referral (RFC 1034 §4.3.2 step 3b): NS of the cut in authority, DS or its absence proven, glue. */
 function referral(out: Answer, zone: CompiledZone, cut: number): number {
   const ns = findKey(zone, cut, RRType.NS);
-  out.authority.push(ns, cut, zone.rrTtl[ns] as number);
+  out.authority.push(ns, cut, zone.rrTtl[ns] ?? 0);
   if (out.dnssecOk) {
     const ds = findKey(zone, cut, RRType.DS);
     // RFC 4035 §3.1.4: a signed DS RRset, or the proof that there is none.
@@ -196,15 +197,15 @@ function referral(out: Answer, zone: CompiledZone, cut: number): number {
 function substituteDname(out: Answer, zone: CompiledZone, node: number, link: number, qtype: number): number {
   const dname = findKey(zone, node, RRType.DNAME);
   addWithSigs(out, zone, out.answer, node, dname, node, true);
-  const at = (zone.rrData[dname] as number) + 2;
+  const at = (zone.rrData[dname] ?? 0) + 2;
   host.read(zone.arena, at, at + zone.arena.readUInt16BE(at - 2));
-  const name = out.chain[link] as WireName;
+  const name = present(out.chain[link], "chain name");
   const prefix = name.labels - zone.names.depth(node) - zone.originLabels;
-  if (!(out.chain[link + 1] as WireName).concat(name, prefix, host.buf, 0, host.len)) {
+  if (!present(out.chain[link + 1], "chain name").concat(name, prefix, host.buf, 0, host.len)) {
     out.result = LookupResult.YxDomain;
     return -1;
   }
-  out.answer.push(-1, -(link + 1), zone.rrTtl[dname] as number, 0, link + 1);
+  out.answer.push(-1, -(link + 1), zone.rrTtl[dname] ?? 0, 0, link + 1);
   out.result = LookupResult.Success;
   return qtype === RRType.CNAME ? -1 : link + 1;
 }
@@ -222,10 +223,10 @@ function negative(
   node: number,
 ): number {
   const cap = zone.negativeTtl;
-  out.authority.push(zone.soa, 0, Math.min(zone.rrTtl[zone.soa] as number, cap));
+  out.authority.push(zone.soa, 0, Math.min(zone.rrTtl[zone.soa] ?? 0, cap));
   if (out.dnssecOk) {
     const sig = findKey(zone, 0, SIG_BIT | RRType.SOA);
-    if (sig >= 0) out.authority.push(sig, 0, Math.min(zone.rrTtl[sig] as number, cap));
+    if (sig >= 0) out.authority.push(sig, 0, Math.min(zone.rrTtl[sig] ?? 0, cap));
     addDenialProof(out, proof, name, node, cap);
   }
   out.result = result;
@@ -234,10 +235,10 @@ function negative(
 
 /** Appends RRset `r` (owned by `owner`, a name or a synthesised chain name) and, with DO, the RRSIGs covering it. */
 function addWithSigs(out: Answer, zone: CompiledZone, section: Section, node: number, r: number, owner: number, withSigs: boolean): void {
-  section.push(r, owner, zone.rrTtl[r] as number);
+  section.push(r, owner, zone.rrTtl[r] ?? 0);
   if (!out.dnssecOk || !withSigs) return;
-  const sig = findKey(zone, node, SIG_BIT | (zone.rrKey[r] as number));
-  if (sig >= 0) section.push(sig, owner, zone.rrTtl[sig] as number);
+  const sig = findKey(zone, node, SIG_BIT | (zone.rrKey[r] ?? 0));
+  if (sig >= 0) section.push(sig, owner, zone.rrTtl[sig] ?? 0);
 }
 
 /**
@@ -245,9 +246,9 @@ function addWithSigs(out: Answer, zone: CompiledZone, section: Section, node: nu
  * named by the NS, MX or SRV records of RRset `r`, when they are in the zone (and not below a cut unless glue).
  */
 function addTargetAddresses(out: Answer, zone: CompiledZone, r: number, glueAllowed: boolean): void {
-  const offset = TARGET_OFFSET[zone.rrKey[r] as number] as number;
-  let at = zone.rrData[r] as number;
-  for (let k = 0; k < (zone.rrCount[r] as number); k++) {
+  const offset = TARGET_OFFSET[zone.rrKey[r] ?? 0] ?? 0;
+  let at = zone.rrData[r] ?? 0;
+  for (let k = 0; k < (zone.rrCount[r] ?? 0); k++) {
     const len = zone.arena.readUInt16BE(at);
     if (host.read(zone.arena, at + 2 + offset, at + 2 + len) >= 0 && host.labels > 0) addAddresses(out, zone, glueAllowed);
     at += len + 2;
@@ -261,8 +262,8 @@ function addAddresses(out: Answer, zone: CompiledZone, glueAllowed: boolean): vo
   let id = 0;
   let occluded = false;
   for (let i = host.labels - zone.originLabels - 1; i >= 0 && id >= 0; i--) {
-    id = names.find(id, 0, host.buf, host.offs[i] as number);
-    if (id >= 0 && ((names.flags[id] as number) & NameFlag.Delegation) !== 0) occluded = true;
+    id = names.find(id, 0, host.buf, host.offs[i] ?? 0);
+    if (id >= 0 && ((names.flags[id] ?? 0) & NameFlag.Delegation) !== 0) occluded = true;
   }
   if (id < 0 || (!glueAllowed && occluded)) return;
   for (let t = 0; t < 2; t++) {

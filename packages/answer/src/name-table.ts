@@ -53,12 +53,12 @@ export class NameTable {
   /** The child of `parent` whose label starts (length octet) at `buf[off]` in name space `nsec3` (0 or 1); -1 if none. */
   find(parent: number, nsec3: number, buf: Buffer, off: number): number {
     const mask = this.slots.length - 1;
-    const len = buf[off] as number;
+    const len = buf[off] ?? 0;
     for (let i = labelHash(parent * 2 + nsec3, buf, off) & mask; ; i = (i + 1) & mask) {
-      const id = (this.slots[i] as number) - 1;
+      const id = (this.slots[i] ?? 0) - 1;
       if (id < 0) return -1;
-      if (this.parent[id] !== parent || ((this.flags[id] as number) & NameFlag.Nsec3) !== nsec3 * NameFlag.Nsec3) continue;
-      const at = this.labelOff[id] as number;
+      if (this.parent[id] !== parent || ((this.flags[id] ?? 0) & NameFlag.Nsec3) !== nsec3 * NameFlag.Nsec3) continue;
+      const at = this.labelOff[id] ?? 0;
       if (this.labels[at] === len && sameBytes(this.labels, at + 1, buf, off + 1, len)) return id;
     }
   }
@@ -69,7 +69,7 @@ export class NameTable {
     if (found >= 0) return found;
     if (this.count === this.parent.length) this.grow();
     if ((this.count + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-    const len = (buf[off] as number) + 1;
+    const len = (buf[off] ?? 0) + 1;
     if (this.labelsUsed + len > this.labels.length) {
       const bigger = Buffer.allocUnsafe(this.labels.length * 2 + len);
       this.labels.copy(bigger, 0, 0, this.labelsUsed);
@@ -88,23 +88,23 @@ export class NameTable {
   /** The number of `name` (at or below the apex, which has `apexLabels` labels) in the zone's name space; -1 if none. */
   findName(name: WireName, apexLabels: number): number {
     let id = 0;
-    for (let i = name.labels - apexLabels - 1; i >= 0 && id >= 0; i--) id = this.find(id, 0, name.buf, name.offs[i] as number);
+    for (let i = name.labels - apexLabels - 1; i >= 0 && id >= 0; i--) id = this.find(id, 0, name.buf, name.offs[i] ?? 0);
     return id;
   }
 
   /** Number of labels of name `id` below the apex. */
   depth(id: number): number {
     let d = 0;
-    for (let n = id; n > 0; n = this.parent[n] as number) d++;
+    for (let n = id; n > 0; n = (this.parent[n] ?? 0)) d++;
     return d;
   }
 
   /** Writes the lower-case wire form of name `id` into `out` (the apex written as `origin`); returns the length. */
   toWire(id: number, origin: Buffer, out: Buffer): number {
     let pos = 0;
-    for (let n = id; n > 0; n = this.parent[n] as number) {
-      const at = this.labelOff[n] as number;
-      const len = (this.labels[at] as number) + 1;
+    for (let n = id; n > 0; n = (this.parent[n] ?? 0)) {
+      const at = this.labelOff[n] ?? 0;
+      const len = (this.labels[at] ?? 0) + 1;
       copyBytes(this.labels, at, out, pos, len);
       pos += len;
     }
@@ -124,27 +124,35 @@ export class NameTable {
    */
   canonicalOrder(): Int32Array {
     const start = new Int32Array(this.count + 1);
-    for (let id = 1; id < this.count; id++) start[(this.parent[id] as number) + 1]++;
-    for (let i = 0; i < this.count; i++) start[i + 1] = (start[i + 1] as number) + (start[i] as number);
+    for (let id = 1; id < this.count; id++) {
+      const slot = (this.parent[id] ?? 0) + 1;
+      start[slot] = (start[slot] ?? 0) + 1;
+    }
+    for (let i = 0; i < this.count; i++) start[i + 1] = (start[i + 1] ?? 0) + (start[i] ?? 0);
     const children = new Int32Array(Math.max(0, this.count - 1));
     const fill = start.slice(0, this.count);
-    for (let id = 1; id < this.count; id++) children[fill[this.parent[id] as number]++] = id;
+    for (let id = 1; id < this.count; id++) {
+      const p = this.parent[id] ?? 0;
+      const at = fill[p] ?? 0;
+      fill[p] = at + 1;
+      children[at] = id;
+    }
     const labels = this.labels;
     // Label octets compared in JS: labels are short, and a native Buffer.compare call per comparison costs more.
     const compare = (a: number, b: number): number => {
-      const x = this.labelOff[a] as number;
-      const y = this.labelOff[b] as number;
-      const lx = labels[x] as number;
-      const ly = labels[y] as number;
+      const x = this.labelOff[a] ?? 0;
+      const y = this.labelOff[b] ?? 0;
+      const lx = labels[x] ?? 0;
+      const ly = labels[y] ?? 0;
       const n = lx < ly ? lx : ly;
       for (let i = 1; i <= n; i++) {
-        const d = (labels[x + i] as number) - (labels[y + i] as number);
+        const d = (labels[x + i] ?? 0) - (labels[y + i] ?? 0);
         if (d !== 0) return d;
       }
       return lx - ly;
     };
     for (let p = 0; p < this.count; p++) {
-      if ((start[p + 1] as number) - (start[p] as number) > 1) children.subarray(start[p], start[p + 1]).sort(compare);
+      if ((start[p + 1] ?? 0) - (start[p] ?? 0) > 1) children.subarray(start[p], start[p + 1]).sort(compare);
     }
     const order = new Int32Array(this.count);
     const stack = new Int32Array(this.count);
@@ -152,9 +160,9 @@ export class NameTable {
     let n = 0;
     stack[top++] = 0;
     while (top > 0) {
-      const id = stack[--top] as number;
+      const id = stack[--top] ?? 0;
       order[n++] = id;
-      for (let c = (start[id + 1] as number) - 1; c >= (start[id] as number); c--) stack[top++] = children[c] as number;
+      for (let c = (start[id + 1] ?? 0) - 1; c >= (start[id] ?? 0); c--) stack[top++] = children[c] ?? 0;
     }
     return order;
   }
@@ -212,8 +220,8 @@ export class NameTable {
 
   private place(id: number): void {
     const mask = this.slots.length - 1;
-    const nsec3 = ((this.flags[id] as number) & NameFlag.Nsec3) !== 0 ? 1 : 0;
-    let i = labelHash((this.parent[id] as number) * 2 + nsec3, this.labels, this.labelOff[id] as number) & mask;
+    const nsec3 = ((this.flags[id] ?? 0) & NameFlag.Nsec3) !== 0 ? 1 : 0;
+    let i = labelHash((this.parent[id] ?? 0) * 2 + nsec3, this.labels, this.labelOff[id] ?? 0) & mask;
     while (this.slots[i] !== 0) i = (i + 1) & mask;
     this.slots[i] = id + 1;
   }

@@ -66,7 +66,8 @@ export function clientPrefix(address: string, ipv4PrefixLength = 24, ipv6PrefixL
     const octets = v4.split(".");
     return octets.slice(0, Math.min(4, Math.max(0, ipv4PrefixLength >> 3))).join(".");
   }
-  return ipv6PrefixHex(address.split("%")[0] as string, Math.min(128, ipv6PrefixLength));
+  const zoneIndex = address.indexOf("%"); // a scope ("fe80::1%eth0") is not part of the address
+  return ipv6PrefixHex(zoneIndex < 0 ? address : address.slice(0, zoneIndex), Math.min(128, ipv6PrefixLength));
 }
 
 /** The first `bits` (multiple of 4) of an IPv6 address as hex digits ("::" expanded, an IPv4 tail is 2 groups). */
@@ -82,10 +83,10 @@ function ipv6PrefixHex(address: string, bits: number): string {
 
 /** End of the question's QNAME in a DNS message (offset of QTYPE), or -1 when there is none or it is cut. */
 function questionNameEnd(msg: Uint8Array): number {
-  if (msg.length < 12 || ((msg[4] as number) << 8 | (msg[5] as number)) === 0) return -1;
+  if (msg.length < 12 || ((msg[4] ?? 0) << 8 | (msg[5] ?? 0)) === 0) return -1;
   let i = 12;
   while (i < msg.length) {
-    const len = msg[i] as number;
+    const len = msg[i] ?? 0;
     if (len === 0) return i + 1;
     if ((len & 0xc0) === 0xc0) return i + 2;
     i += len + 1;
@@ -95,16 +96,16 @@ function questionNameEnd(msg: Uint8Array): number {
 
 /** The bucket key part that describes a response: its kind and, for answers and NODATA, its question. */
 export function responseKindKey(response: Uint8Array): string {
-  const rcode = (response[3] as number) & 0x0f;
+  const rcode = (response[3] ?? 0) & 0x0f;
   if (rcode === 3) return RESPONSE_KIND.nxdomain;
   if (rcode !== 0) return RESPONSE_KIND.error;
-  const kind = ((response[6] as number) << 8 | (response[7] as number)) > 0 ? RESPONSE_KIND.answer : RESPONSE_KIND.nodata;
+  const kind = ((response[6] ?? 0) << 8 | (response[7] ?? 0)) > 0 ? RESPONSE_KIND.answer : RESPONSE_KIND.nodata;
   const end = questionNameEnd(response);
   if (end < 0 || end + 2 > response.length) return kind;
   // QNAME lower-cased (ASCII) + QTYPE: names differ only in case are one question (RFC 4343).
   let key = kind;
   for (let i = 12; i < end + 2; i++) {
-    const b = response[i] as number;
+    const b = response[i] ?? 0;
     key += String.fromCharCode(b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
   }
   return key;
@@ -118,7 +119,7 @@ export function truncatedResponse(response: Uint8Array): Buffer {
   const end = questionNameEnd(response);
   const length = end < 0 || end + 4 > response.length ? 12 : end + 4;
   const out = Buffer.from(response.subarray(0, length));
-  out[2] = (out[2] as number) | 0x02; // TC
+  out[2] = (out[2] ?? 0) | 0x02; // TC
   out.writeUInt16BE(length === 12 ? 0 : 1, 4);
   out.fill(0, 6, 12); // ANCOUNT, NSCOUNT, ARCOUNT
   return out;

@@ -8,6 +8,7 @@ import { openUdpListener } from "./udp-listener";
 import type { UdpIo, UdpListener } from "./udp-listener";
 import { defaultWireOptions } from "./wire";
 import type { AnswerContext, AnswerLogger, WireOptions } from "./wire";
+import { createZoneSet } from "./zone-set";
 import type { ZoneSet } from "./zone-set";
 import type { RrlOptions } from "./rrl";
 
@@ -86,10 +87,10 @@ export async function startDnsServer(
   const source = options.zones;
   const wire: Partial<WireOptions> = { maxUdpPayload: options.maxUdpPayload, roundRobin: options.roundRobin };
   // One context per transport, reused by every query; a zone source function is asked again for each query.
-  const initial = typeof source === "function" ? null : source;
+  const initial = typeof source === "function" ? createZoneSet() : source;
   const contexts = {
-    udp: { zones: initial as ZoneSet, logger: options.logger, transport: "udp", options: wire } satisfies AnswerContext,
-    tcp: { zones: initial as ZoneSet, logger: options.logger, transport: "tcp", options: wire } satisfies AnswerContext,
+    udp: { zones: initial, logger: options.logger, transport: "udp", options: wire } satisfies AnswerContext,
+    tcp: { zones: initial, logger: options.logger, transport: "tcp", options: wire } satisfies AnswerContext,
   };
   const context = (transport: "udp" | "tcp"): AnswerContext => {
     const ctx = contexts[transport];

@@ -61,7 +61,7 @@ export function transferMessages(q: DecodedQuery, zone: CompiledZone): Buffer[] 
       return;
     }
     // One RRset larger than a message: send its records one by one (RFC 5936 §2.2 allows splitting RRsets).
-    for (let k = 0; k < (zone.rrCount[r] as number); k++) {
+    for (let k = 0; k < (zone.rrCount[r] ?? 0); k++) {
       if (!writer.writeOneRecord(r, owner, k)) {
         flush();
         writer.writeOneRecord(r, owner, k);
@@ -73,8 +73,8 @@ export function transferMessages(q: DecodedQuery, zone: CompiledZone): Buffer[] 
   // The zone's own names first (apex first), then the NSEC3 owners.
   for (const nsec3 of [0, NameFlag.Nsec3]) {
     for (let id = 0; id < zone.names.count; id++) {
-      if (((zone.names.flags[id] as number) & NameFlag.Nsec3) !== nsec3) continue;
-      for (let r = zone.rrStart[id] as number; r < (zone.rrStart[id + 1] as number); r++) if (r !== zone.soa) put(r, id);
+      if (((zone.names.flags[id] ?? 0) & NameFlag.Nsec3) !== nsec3) continue;
+      for (let r = zone.rrStart[id] ?? 0; r < (zone.rrStart[id + 1] ?? 0); r++) if (r !== zone.soa) put(r, id);
     }
   }
   put(zone.soa, 0);

@@ -7,6 +7,7 @@ import { copyBytes, sameBytes } from "./wire-name";
 import type { WireName } from "./wire-name";
 import { HEADER_SIZE } from "./wire-query";
 import { typeOf } from "./zone-view";
+import { present } from "./errors";
 
 /** Size of an OPT record without options: root name, type, class, TTL, RDLENGTH (RFC 6891 §6.1.2). */
 export const OPT_SIZE = 11;
@@ -51,7 +52,7 @@ export class MessageWriter {
   /** Starts a message whose records may use `limit` octets (room for OPT already taken off), for `zone`. */
   begin(limit: number, zone: CompiledZone | null): void {
     for (let i = 0; i < this.nTouched; i++) {
-      const t = this.touched[i] as number;
+      const t = this.touched[i] ?? 0;
       if (t >= 0) this.comp[t] = 0;
     }
     this.nTouched = 0;
@@ -78,13 +79,13 @@ export class MessageWriter {
       let i = qname.labels - zone.originLabels - 1;
       this.mark(0, this.pos + qname.suffixStart(zone.originLabels));
       if (path !== null) {
-        for (; i >= stop; i--) this.mark((id = path[i] as number), this.pos + (qname.offs[i] as number));
+        for (; i >= stop; i--) this.mark((id = (path[i] ?? 0)), this.pos + (qname.offs[i] ?? 0));
       }
       // Past the lookup's stop (a zone cut, a DNAME) names may still exist: they compress too.
       for (; i >= 0; i--) {
-        id = zone.names.find(id, 0, qname.buf, qname.offs[i] as number);
+        id = zone.names.find(id, 0, qname.buf, qname.offs[i] ?? 0);
         if (id < 0) break;
-        this.mark(id, this.pos + (qname.offs[i] as number));
+        this.mark(id, this.pos + (qname.offs[i] ?? 0));
       }
     }
     this.pos += end - HEADER_SIZE;
@@ -96,41 +97,41 @@ export class MessageWriter {
    * the RRset does not fit.
    */
   writeEntry(index: number, section: Section, i: number, chain: readonly WireName[], rotate: number): number {
-    const zone = this.zone as CompiledZone;
-    const rr = section.rr[i] as number;
+    const zone = present(this.zone, "zone");
+    const rr = section.rr[i] ?? 0;
     let n = 0;
     let j = i;
     do {
-      const r = section.rr[j] as number;
+      const r = section.rr[j] ?? 0;
       if (r >= 0) n = this.collect(zone, r, n);
       j++;
     } while (j < section.n && section.join[j] === 1);
     const type = rr < 0 ? RRType.CNAME : typeOf(zone, rr);
     const ok =
       rr < 0
-        ? this.writeSynthetic(section.owner[i] as number, section.ttl[i] as number, chain, chain[section.aux[i] as number] as WireName)
-        : this.writeRecords(type, section.owner[i] as number, section.ttl[i] as number, chain, zone.arena, n, rotate % n);
+        ? this.writeSynthetic(section.owner[i] ?? 0, section.ttl[i] ?? 0, chain, present(chain[section.aux[i] ?? 0], "chain name"))
+        : this.writeRecords(type, section.owner[i] ?? 0, section.ttl[i] ?? 0, chain, zone.arena, n, rotate % n);
     if (!ok) return -1;
-    this.counts[index] = (this.counts[index] as number) + (rr < 0 ? 1 : n);
+    this.counts[index] = (this.counts[index] ?? 0) + (rr < 0 ? 1 : n);
     return j;
   }
 
   /** Appends RRset `r` of name `owner` to the answer section (zone transfers); false (nothing written) if too big. */
   writeRRset(r: number, owner: number): boolean {
-    const zone = this.zone as CompiledZone;
+    const zone = present(this.zone, "zone");
     const n = this.collect(zone, r, 0);
-    if (!this.writeRecords(typeOf(zone, r), owner, zone.rrTtl[r] as number, [], zone.arena, n, 0)) return false;
-    this.counts[0] = (this.counts[0] as number) + n;
+    if (!this.writeRecords(typeOf(zone, r), owner, zone.rrTtl[r] ?? 0, [], zone.arena, n, 0)) return false;
+    this.counts[0] = (this.counts[0] ?? 0) + n;
     return true;
   }
 
   /** Appends record `k` of RRset `r` of name `owner` alone (a transfer splitting an RRset larger than a message). */
   writeOneRecord(r: number, owner: number, k: number): boolean {
-    const zone = this.zone as CompiledZone;
+    const zone = present(this.zone, "zone");
     this.collect(zone, r, 0);
-    this.recs[0] = this.recs[k] as number;
-    if (!this.writeRecords(typeOf(zone, r), owner, zone.rrTtl[r] as number, [], zone.arena, 1, 0)) return false;
-    this.counts[0] = (this.counts[0] as number) + 1;
+    this.recs[0] = this.recs[k] ?? 0;
+    if (!this.writeRecords(typeOf(zone, r), owner, zone.rrTtl[r] ?? 0, [], zone.arena, 1, 0)) return false;
+    this.counts[0] = (this.counts[0] ?? 0) + 1;
     return true;
   }
 
@@ -146,7 +147,7 @@ export class MessageWriter {
     out.writeUInt32BE((((extendedRcode & 0xff) << 24) | (dnssecOk ? 0x8000 : 0)) >>> 0, at + 5);
     put16(at + 9, 0);
     this.pos += OPT_SIZE;
-    this.counts[SectionIndex.Additional] = (this.counts[SectionIndex.Additional] as number) + 1;
+    this.counts[SectionIndex.Additional] = (this.counts[SectionIndex.Additional] ?? 0) + 1;
   }
 
   /** Writes the header (QDCOUNT = `qdcount`) and returns a copy of the finished message. */
@@ -162,9 +163,9 @@ export class MessageWriter {
     put16(0, id);
     put16(2, flags);
     put16(4, qdcount);
-    put16(6, this.counts[0] as number);
-    put16(8, this.counts[1] as number);
-    put16(10, this.counts[2] as number);
+    put16(6, this.counts[0] ?? 0);
+    put16(8, this.counts[1] ?? 0);
+    put16(10, this.counts[2] ?? 0);
     return this.pos;
   }
 
@@ -175,17 +176,17 @@ export class MessageWriter {
 
   /** Appends the arena offsets of RRset `r`'s records to `recs` from index `n`; returns the new count. */
   private collect(zone: CompiledZone, r: number, n: number): number {
-    const count = zone.rrCount[r] as number;
+    const count = zone.rrCount[r] ?? 0;
     if (n + count > this.recs.length) {
       const bigger = new Int32Array(Math.max(this.recs.length * 2, n + count));
       bigger.set(this.recs.subarray(0, n));
       this.recs = bigger;
     }
     const arena = zone.arena;
-    let at = zone.rrData[r] as number;
+    let at = zone.rrData[r] ?? 0;
     for (let k = 0; k < count; k++) {
       this.recs[n++] = at;
-      at += (arena[at] as number) * 256 + (arena[at + 1] as number) + 2;
+      at += (arena[at] ?? 0) * 256 + (arena[at + 1] ?? 0) + 2;
     }
     return n;
   }
@@ -203,8 +204,8 @@ export class MessageWriter {
     const mark = this.pos;
     const touchedMark = this.nTouched;
     for (let j = 0; j < n; j++) {
-      const at = this.recs[(j + start) % n] as number;
-      const size = (data[at] as number) * 256 + (data[at + 1] as number) + 2;
+      const at = this.recs[(j + start) % n] ?? 0;
+      const size = (data[at] ?? 0) * 256 + (data[at + 1] ?? 0) + 2;
       if (!this.writeOwner(owner, chain) || this.pos + 8 + size > this.limit) return this.rollback(mark, touchedMark);
       const p = this.pos;
       out[p] = type >>> 8;
@@ -239,27 +240,27 @@ export class MessageWriter {
   private writeOwner(owner: number, chain: readonly WireName[]): boolean {
     if (owner >= 0) return this.writeNode(owner);
     const k = -owner - 1;
-    const at = this.chainAt[k] as number;
+    const at = this.chainAt[k] ?? 0;
     if (at !== 0) return this.writePointer(at);
-    const name = chain[k] as WireName;
+    const name = present(chain[k], "chain name");
     const q = this.qname;
     if (q !== null && name.len <= q.len) {
       // A suffix of the question name: point into the question.
       const start = q.len - name.len;
       if (q.suffixStart(name.labels) === start && sameBytes(q.buf, start, name.buf, 0, name.len)) {
-        return this.writePointer((this.chainAt[0] as number) + start);
+        return this.writePointer((this.chainAt[0] ?? 0) + start);
       }
     }
     // Labels down to the deepest zone name it ends in, then that name.
-    const zone = this.zone as CompiledZone;
+    const zone = present(this.zone, "zone");
     let id = 0;
     let i = name.labels - zone.originLabels - 1;
     for (; i >= 0; i--) {
-      const child = zone.names.find(id, 0, name.buf, name.offs[i] as number);
+      const child = zone.names.find(id, 0, name.buf, name.offs[i] ?? 0);
       if (child < 0) break;
       id = child;
     }
-    const literal = i >= 0 ? (name.offs[i] as number) + 1 + (name.buf[name.offs[i] as number] as number) : 0;
+    const literal = i >= 0 ? (name.offs[i] ?? 0) + 1 + (name.buf[name.offs[i] ?? 0] ?? 0) : 0;
     if (this.pos + literal > this.limit) return false;
     if (this.pos <= MAX_POINTER) this.markChain(k, this.pos);
     copyBytes(name.buf, 0, out, this.pos, literal);
@@ -269,10 +270,10 @@ export class MessageWriter {
 
   /** Writes zone name `id`: its labels up to the first name already written, then a pointer (RFC 1035 §4.1.4). */
   private writeNode(id: number): boolean {
-    const zone = this.zone as CompiledZone;
+    const zone = present(this.zone, "zone");
     const { names } = zone;
-    for (let n = id; ; n = names.parent[n] as number) {
-      const at = this.comp[n] as number;
+    for (let n = id; ; n = (names.parent[n] ?? 0)) {
+      const at = this.comp[n] ?? 0;
       if (at !== 0) return this.writePointer(at);
       if (n === 0) {
         if (this.pos + zone.originWire.length > this.limit) return false;
@@ -281,8 +282,8 @@ export class MessageWriter {
         this.pos += zone.originWire.length;
         return true;
       }
-      const off = names.labelOff[n] as number;
-      const len = (names.labels[off] as number) + 1;
+      const off = names.labelOff[n] ?? 0;
+      const len = (names.labels[off] ?? 0) + 1;
       if (this.pos + len > this.limit) return false;
       if (this.pos <= MAX_POINTER) this.mark(n, this.pos);
       copyBytes(names.labels, off, out, this.pos, len);
@@ -313,7 +314,7 @@ export class MessageWriter {
   private rollback(mark: number, touchedMark: number): boolean {
     this.pos = mark;
     for (let i = touchedMark; i < this.nTouched; i++) {
-      const t = this.touched[i] as number;
+      const t = this.touched[i] ?? 0;
       if (t >= 0) this.comp[t] = 0;
       else this.chainAt[-1 - t] = 0;
     }

@@ -1,6 +1,7 @@
 // Lower-case wire names in reusable buffers (label offsets, hashing, canonical order): no objects per query.
 
 import type { DnsName } from "@pdns-distribute/dns";
+import { present } from "./errors";
 
 /** Maximum length of a name in wire form (RFC 1035 §2.3.4). */
 const MAX_WIRE = 255;
@@ -34,13 +35,13 @@ export class WireName {
     let n = 0;
     for (;;) {
       if (pos >= end) return -1;
-      const len = src[pos] as number;
+      const len = src[pos] ?? 0;
       if (len === 0) break;
       if (len > 63 || pos + 1 + len > end || pos + 1 + len - start >= MAX_WIRE) return -1;
       this.offs[n++] = pos - start;
       this.buf[pos - start] = len;
       for (let i = pos + 1; i <= pos + len; i++) {
-        const b = src[i] as number;
+        const b = src[i] ?? 0;
         this.buf[i - start] = b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
       }
       pos += 1 + len;
@@ -54,7 +55,7 @@ export class WireName {
   /** Copies another wire name. */
   copy(other: WireName): void {
     copyBytes(other.buf, 0, this.buf, 0, other.len);
-    for (let i = 0; i < other.labels; i++) this.offs[i] = other.offs[i] as number;
+    for (let i = 0; i < other.labels; i++) this.offs[i] = other.offs[i] ?? 0;
     this.len = other.len;
     this.labels = other.labels;
   }
@@ -63,7 +64,7 @@ export class WireName {
   fromDnsName(name: DnsName): void {
     let pos = 0;
     for (let i = 0; i < name.labels.length; i++) {
-      const label = name.labels[i] as Buffer;
+      const label = present(name.labels[i], "label");
       this.offs[i] = pos;
       this.buf[pos] = label.length;
       label.copy(this.buf, pos + 1);
@@ -79,7 +80,7 @@ export class WireName {
    * "*" + encloser). Returns false, leaving the name unusable, when the result is longer than 255 octets.
    */
   concat(prefix: WireName, prefixLabels: number, suffix: Buffer, suffixStart: number, suffixLen: number): boolean {
-    const head = prefixLabels === prefix.labels ? prefix.len - 1 : (prefix.offs[prefixLabels] as number);
+    const head = prefixLabels === prefix.labels ? prefix.len - 1 : (prefix.offs[prefixLabels] ?? 0);
     if (head + suffixLen > MAX_WIRE) return false;
     if (prefix !== this) prefix.buf.copy(this.buf, 0, 0, head);
     suffix.copy(this.buf, head, suffixStart, suffixStart + suffixLen);
@@ -101,16 +102,16 @@ export class WireName {
   reindex(): void {
     let pos = 0;
     let n = 0;
-    while ((this.buf[pos] as number) !== 0) {
+    while ((this.buf[pos] ?? 0) !== 0) {
       this.offs[n++] = pos;
-      pos += 1 + (this.buf[pos] as number);
+      pos += 1 + (this.buf[pos] ?? 0);
     }
     this.labels = n;
   }
 
   /** Offset where the suffix holding the last `n` labels starts. */
   suffixStart(n: number): number {
-    return n >= this.labels ? 0 : n <= 0 ? this.len - 1 : (this.offs[this.labels - n] as number);
+    return n >= this.labels ? 0 : n <= 0 ? this.len - 1 : (this.offs[this.labels - n] ?? 0);
   }
 
   /** True when this name equals `other` (both lower-case). */
@@ -138,7 +139,7 @@ export function copyBytes(src: Buffer, from: number, dst: Buffer, to: number, le
     src.copy(dst, to, from, from + len);
     return;
   }
-  for (let i = 0; i < len; i++) dst[to + i] = src[from + i] as number;
+  for (let i = 0; i < len; i++) dst[to + i] = src[from + i] ?? 0;
 }
 
 /** True when `a[ao .. ao + len)` equals `b[bo .. bo + len)`. */
@@ -150,8 +151,8 @@ export function sameBytes(a: Buffer, ao: number, b: Buffer, bo: number, len: num
 /** Hash of one lower-case label (length octet at `off`) under a parent number (FNV-1a, 32 bits). */
 export function labelHash(parent: number, buf: Buffer, off: number): number {
   let h = Math.imul(parent + 0x3c6ef372, 0x9e3779b1) ^ 0x811c9dc5;
-  const end = off + (buf[off] as number);
-  for (let i = off; i <= end; i++) h = Math.imul(h ^ (buf[i] as number), 16777619);
+  const end = off + (buf[off] ?? 0);
+  for (let i = off; i <= end; i++) h = Math.imul(h ^ (buf[i] ?? 0), 16777619);
   return (h ^ (h >>> 15)) >>> 0;
 }
 
@@ -162,9 +163,9 @@ export function labelHash(parent: number, buf: Buffer, off: number): number {
 export function compareWire(a: WireName, b: WireName): number {
   const n = Math.min(a.labels, b.labels);
   for (let i = 1; i <= n; i++) {
-    const ao = a.offs[a.labels - i] as number;
-    const bo = b.offs[b.labels - i] as number;
-    const c = a.buf.compare(b.buf, bo + 1, bo + 1 + (b.buf[bo] as number), ao + 1, ao + 1 + (a.buf[ao] as number));
+    const ao = a.offs[a.labels - i] ?? 0;
+    const bo = b.offs[b.labels - i] ?? 0;
+    const c = a.buf.compare(b.buf, bo + 1, bo + 1 + (b.buf[bo] ?? 0), ao + 1, ao + 1 + (a.buf[ao] ?? 0));
     if (c !== 0) return c;
   }
   return a.labels - b.labels;
@@ -173,7 +174,7 @@ export function compareWire(a: WireName, b: WireName): number {
 /** Lower-cases a wire name held in `buf` in place (names compiled from zone text may carry upper case). */
 export function lowerInPlace(buf: Buffer, start: number, end: number): void {
   for (let i = start; i < end; i++) {
-    const b = buf[i] as number;
+    const b = buf[i] ?? 0;
     if (b >= 0x41 && b <= 0x5a) buf[i] = b + 0x20;
   }
 }

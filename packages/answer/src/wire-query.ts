@@ -50,8 +50,8 @@ export class DecodedQuery {
 export function decodeQuery(msg: Buffer, q: DecodedQuery): number {
   if (msg.length < HEADER_SIZE) return Decoded.Drop;
   q.msg = msg;
-  q.id = (msg[0] as number) * 256 + (msg[1] as number);
-  q.flags = (msg[2] as number) * 256 + (msg[3] as number);
+  q.id = (msg[0] ?? 0) * 256 + (msg[1] ?? 0);
+  q.flags = (msg[2] ?? 0) * 256 + (msg[3] ?? 0);
   if ((q.flags & 0x8000) !== 0) return Decoded.Drop;
   q.rcode = Rcode.FormErr;
   if (((q.flags >> 11) & 0xf) !== OPCODE_QUERY) q.rcode = Rcode.NotImp;
@@ -63,26 +63,26 @@ export function decodeQuery(msg: Buffer, q: DecodedQuery): number {
 function decodeBody(msg: Buffer, q: DecodedQuery): boolean {
   const end = q.qname.read(msg, HEADER_SIZE);
   if (end < 0 || end + 4 > msg.length) return false;
-  q.qtype = (msg[end] as number) * 256 + (msg[end + 1] as number);
-  q.qclass = (msg[end + 2] as number) * 256 + (msg[end + 3] as number);
+  q.qtype = (msg[end] ?? 0) * 256 + (msg[end + 1] ?? 0);
+  q.qclass = (msg[end + 2] ?? 0) * 256 + (msg[end + 3] ?? 0);
   q.questionEnd = end + 4;
   q.edns = false;
-  const skip = (msg[6] as number) * 256 + (msg[7] as number) + (msg[8] as number) * 256 + (msg[9] as number);
-  const records = skip + (msg[10] as number) * 256 + (msg[11] as number);
+  const skip = (msg[6] ?? 0) * 256 + (msg[7] ?? 0) + (msg[8] ?? 0) * 256 + (msg[9] ?? 0);
+  const records = skip + (msg[10] ?? 0) * 256 + (msg[11] ?? 0);
   let pos = end + 4;
   for (let i = 0; i < records; i++) {
     const start = pos;
     pos = skipName(msg, pos);
     if (pos < 0 || pos + 10 > msg.length) return false;
-    const rdEnd = pos + 10 + (msg[pos + 8] as number) * 256 + (msg[pos + 9] as number);
+    const rdEnd = pos + 10 + (msg[pos + 8] ?? 0) * 256 + (msg[pos + 9] ?? 0);
     if (rdEnd > msg.length) return false;
-    if ((msg[pos] as number) * 256 + (msg[pos + 1] as number) === RRType.OPT) {
+    if ((msg[pos] ?? 0) * 256 + (msg[pos + 1] ?? 0) === RRType.OPT) {
       // RFC 6891 §6.1.1: only in the additional section, owned by the root, at most once.
       if (i < skip || q.edns || pos !== start + 1 || msg[start] !== 0) return false;
       q.edns = true;
-      q.udpSize = (msg[pos + 2] as number) * 256 + (msg[pos + 3] as number);
-      q.ednsVersion = msg[pos + 5] as number;
-      q.dnssecOk = ((msg[pos + 6] as number) & 0x80) !== 0;
+      q.udpSize = (msg[pos + 2] ?? 0) * 256 + (msg[pos + 3] ?? 0);
+      q.ednsVersion = msg[pos + 5] ?? 0;
+      q.dnssecOk = ((msg[pos + 6] ?? 0) & 0x80) !== 0;
     }
     pos = rdEnd;
   }
@@ -95,7 +95,7 @@ function skipName(msg: Buffer, offset: number): number {
   let pos = offset;
   for (;;) {
     if (pos >= msg.length) return -1;
-    const len = msg[pos] as number;
+    const len = msg[pos] ?? 0;
     if (len === 0) return pos + 1;
     if ((len & 0xc0) === 0xc0) return pos + 2 > msg.length ? -1 : pos + 2;
     if ((len & 0xc0) !== 0) return -1;

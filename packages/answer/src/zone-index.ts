@@ -90,7 +90,7 @@ export function compileZone(origin: string, records: readonly (ZoneRecord | Zone
     const covered = type === RRType.RRSIG && wire !== null ? wire.readUInt16BE(0) : -1;
     // NSEC3 owner names are not part of the zone's name space (RFC 5155 §7.2.8): keep them apart.
     const nsec3 = type === RRType.NSEC3 || covered === RRType.NSEC3 ? 1 : 0;
-    let id = lastId[nsec3] as number;
+    let id = lastId[nsec3] ?? 0;
     if (record.name !== lastName[nsec3] || id === -1) {
       id = internName(names, record.name, nsec3, originWire, originLabels, scratch);
       lastName[nsec3] = record.name;
@@ -107,9 +107,9 @@ export function compileZone(origin: string, records: readonly (ZoneRecord | Zone
   checkTargets(zone);
   const soa = findKey(zone, 0, RRType.SOA);
   if (soa < 0) throw new ZoneCompileError(`zone ${nameKey(originName)} has no SOA record at its apex`);
-  const soaData = zone.arena.subarray(zone.rrData[soa] as number);
+  const soaData = zone.arena.subarray(zone.rrData[soa] ?? 0);
   const { serial, minimum } = soaNumbers(soaData.subarray(2, 2 + soaData.readUInt16BE(0)));
-  const partial = { ...zone, soa, serial, negativeTtl: Math.min(zone.rrTtl[soa] as number, minimum), recordCount: list.n };
+  const partial = { ...zone, soa, serial, negativeTtl: Math.min(zone.rrTtl[soa] ?? 0, minimum), recordCount: list.n };
   return sealZone(partial, { nsec: compileNsecChain(partial), nsec3: compileNsec3Index(partial) });
 }
 
@@ -138,7 +138,7 @@ function internName(
   if (!scratch.isAtOrBelow(originWire)) return -1;
   let id = 0;
   for (let i = scratch.labels - originLabels - 1; i >= 0; i--) {
-    id = names.intern(id, nsec3, scratch.buf, scratch.offs[i] as number);
+    id = names.intern(id, nsec3, scratch.buf, scratch.offs[i] ?? 0);
   }
   return id;
 }
@@ -177,11 +177,19 @@ function buildRRsets(names: NameTable, list: RecordList) {
   const n = list.n;
   const count = names.count;
   const byName = new Uint32Array(count + 1);
-  for (let r = 0; r < n; r++) byName[(list.name[r] as number) + 1]++;
-  for (let i = 0; i < count; i++) byName[i + 1] = (byName[i + 1] as number) + (byName[i] as number);
+  for (let r = 0; r < n; r++) {
+    const slot = (list.name[r] ?? 0) + 1;
+    byName[slot] = (byName[slot] ?? 0) + 1;
+  }
+  for (let i = 0; i < count; i++) byName[i + 1] = (byName[i + 1] ?? 0) + (byName[i] ?? 0);
   const order = new Uint32Array(n);
   const cursor = byName.slice(0, count);
-  for (let r = 0; r < n; r++) order[cursor[list.name[r] as number]++] = r;
+  for (let r = 0; r < n; r++) {
+    const id = list.name[r] ?? 0;
+    const at = cursor[id] ?? 0;
+    cursor[id] = at + 1;
+    order[at] = r;
+  }
   const rrStart = new Uint32Array(count + 1);
   const rrKey = new Uint32Array(n);
   const rrTtl = new Uint32Array(n);
@@ -194,20 +202,20 @@ function buildRRsets(names: NameTable, list: RecordList) {
   const src = list.arena;
   for (let i = 0; i < count; i++) {
     rrStart[i] = sets;
-    const end = byName[i + 1] as number;
-    for (let a = byName[i] as number; a < end; a++) {
+    const end = byName[i + 1] ?? 0;
+    for (let a = byName[i] ?? 0; a < end; a++) {
       if (done[a] === 1) continue;
-      const key = list.key[order[a] as number] as number;
+      const key = list.key[order[a] ?? 0] ?? 0;
       let ttl = Infinity;
       const first = used;
       let records = 0;
       const seen = end - a > 16 ? new Set<string>() : null;
       for (let b = a; b < end; b++) {
-        const r = order[b] as number;
+        const r = order[b] ?? 0;
         if (done[b] === 1 || list.key[r] !== key) continue;
         done[b] = 1;
-        ttl = Math.min(ttl, list.ttl[r] as number);
-        const at = list.data[r] as number;
+        ttl = Math.min(ttl, list.ttl[r] ?? 0);
+        const at = list.data[r] ?? 0;
         const size = src.readUInt16BE(at) + 2;
         if (seen !== null) {
           const id = src.toString("latin1", at, at + size);
@@ -250,18 +258,18 @@ function isDuplicate(arena: Buffer, from: number, to: number, src: Buffer, at: n
 function setNameFlags(names: NameTable, rrStart: Uint32Array, rrKey: Uint32Array): void {
   const flags = names.flags;
   for (let id = 0; id < names.count; id++) {
-    const from = rrStart[id] as number;
-    const to = rrStart[id + 1] as number;
-    if (to > from) flags[id] = (flags[id] as number) & ~NameFlag.EmptyNonTerminal;
-    if (((flags[id] as number) & NameFlag.Nsec3) !== 0) continue;
+    const from = rrStart[id] ?? 0;
+    const to = rrStart[id + 1] ?? 0;
+    if (to > from) flags[id] = (flags[id] ?? 0) & ~NameFlag.EmptyNonTerminal;
+    if (((flags[id] ?? 0) & NameFlag.Nsec3) !== 0) continue;
     for (let r = from; r < to; r++) {
-      if (rrKey[r] === RRType.NS && id !== 0) flags[id] = (flags[id] as number) | NameFlag.Delegation;
-      if (rrKey[r] === RRType.DNAME) flags[id] = (flags[id] as number) | NameFlag.Dname;
+      if (rrKey[r] === RRType.NS && id !== 0) flags[id] = (flags[id] ?? 0) | NameFlag.Delegation;
+      if (rrKey[r] === RRType.DNAME) flags[id] = (flags[id] ?? 0) | NameFlag.Dname;
     }
-    const at = names.labelOff[id] as number;
+    const at = names.labelOff[id] ?? 0;
     if (id !== 0 && names.labels[at] === 1 && names.labels[at + 1] === 0x2a) {
-      const parent = names.parent[id] as number;
-      flags[parent] = (flags[parent] as number) | NameFlag.WildcardParent;
+      const parent = names.parent[id] ?? 0;
+      flags[parent] = (flags[parent] ?? 0) | NameFlag.WildcardParent;
     }
   }
 }
@@ -270,11 +278,11 @@ function setNameFlags(names: NameTable, rrStart: Uint32Array, rrKey: Uint32Array
 function checkTargets(zone: Pick<CompiledZone, "names" | "rrStart" | "rrKey" | "rrData" | "rrCount" | "arena" | "originWire">): void {
   const scratch = new WireName();
   for (let id = 0; id < zone.names.count; id++) {
-    for (let r = zone.rrStart[id] as number; r < (zone.rrStart[id + 1] as number); r++) {
-      const offset = TARGET_OFFSET[zone.rrKey[r] as number];
+    for (let r = zone.rrStart[id] ?? 0; r < (zone.rrStart[id + 1] ?? 0); r++) {
+      const offset = TARGET_OFFSET[zone.rrKey[r] ?? 0];
       if (offset === undefined) continue;
-      let at = zone.rrData[r] as number;
-      for (let k = 0; k < (zone.rrCount[r] as number); k++) {
+      let at = zone.rrData[r] ?? 0;
+      for (let k = 0; k < (zone.rrCount[r] ?? 0); k++) {
         const len = zone.arena.readUInt16BE(at);
         if (scratch.read(zone.arena, at + 2 + offset, at + 2 + len) < 0) {
           throw new ZoneCompileError(`bad RDATA at ${nameKey(nameOf(zone, id))} (type ${zone.rrKey[r]})`);

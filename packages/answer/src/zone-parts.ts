@@ -119,7 +119,7 @@ export function compiledZoneFromParts(parts: CompiledZoneParts): CompiledZone {
     const { params, ids, hashes, hashEnds } = parts.nsec3;
     const all = asBuffer(hashes);
     const entries: Nsec3Entry[] = [];
-    for (let i = 0; i < ids.length; i++) entries.push({ id: ids[i] as number, hash: all.subarray(i === 0 ? 0 : (hashEnds[i - 1] as number), hashEnds[i] as number) });
+    for (let i = 0; i < ids.length; i++) entries.push({ id: (ids[i] ?? 0), hash: all.subarray(i === 0 ? 0 : (hashEnds[i - 1] ?? 0), hashEnds[i] ?? 0) });
     nsec3 = nsec3IndexOf({ ...params, salt: asBuffer(params.salt) }, entries);
   }
   const partial = {

@@ -29,7 +29,7 @@ function suffixHashes(name: WireName, out: Int32Array): void {
   let h = 0;
   out[name.labels] = 0;
   for (let i = name.labels - 1; i >= 0; i--) {
-    h = labelHash(h, name.buf, name.offs[i] as number) | 0;
+    h = labelHash(h, name.buf, name.offs[i] ?? 0) | 0;
     out[i] = h;
   }
 }
@@ -53,7 +53,7 @@ export function createZoneSet(zones: Iterable<CompiledZone> = []): ZoneSet {
   const hashOf = (zone: CompiledZone): number => {
     scratchName.fromDnsName(zone.origin);
     suffixHashes(scratchName, scratchHashes);
-    return scratchHashes[0] as number;
+    return (scratchHashes[0] ?? 0);
   };
   const unindex = (zone: CompiledZone): void => {
     const h = hashOf(zone);
@@ -88,9 +88,9 @@ export function createZoneSet(zones: Iterable<CompiledZone> = []): ZoneSet {
       suffixHashes(name, scratchHashes);
       let apexMatch: CompiledZone | undefined;
       for (let i = 0; i <= name.labels; i++) {
-        const bucket = byHash.get(scratchHashes[i] as number);
+        const bucket = byHash.get(scratchHashes[i] ?? 0);
         if (bucket === undefined) continue;
-        const start = i === name.labels ? name.len - 1 : (name.offs[i] as number);
+        const start = i === name.labels ? name.len - 1 : (name.offs[i] ?? 0);
         const zone = originIn(bucket, name, start);
         if (zone === undefined) continue;
         if (i > 0 || qtype !== RRType.DS || name.labels === 0) return zone;

@@ -18,8 +18,8 @@ type ZoneArrays = Pick<CompiledZone, "names" | "originWire" | "rrStart" | "rrKey
 export function wireToName(wire: WireName): DnsName {
   const labels: Buffer[] = [];
   for (let i = 0; i < wire.labels; i++) {
-    const at = wire.offs[i] as number;
-    labels.push(Buffer.from(wire.buf.subarray(at + 1, at + 1 + (wire.buf[at] as number))));
+    const at = wire.offs[i] ?? 0;
+    labels.push(Buffer.from(wire.buf.subarray(at + 1, at + 1 + (wire.buf[at] ?? 0))));
   }
   return nameFromLabels(labels);
 }
@@ -34,8 +34,8 @@ export function nameOf(zone: Pick<ZoneArrays, "names" | "originWire">, id: numbe
 /** The RDATAs of RRset `r` (views into the arena). */
 export function rdatasOf(zone: ZoneArrays, r: number): Buffer[] {
   const out: Buffer[] = [];
-  let at = zone.rrData[r] as number;
-  for (let k = 0; k < (zone.rrCount[r] as number); k++) {
+  let at = zone.rrData[r] ?? 0;
+  for (let k = 0; k < (zone.rrCount[r] ?? 0); k++) {
     const len = zone.arena.readUInt16BE(at);
     out.push(zone.arena.subarray(at + 2, at + 2 + len));
     at += len + 2;
@@ -45,12 +45,12 @@ export function rdatasOf(zone: ZoneArrays, r: number): Buffer[] {
 
 /** The record type of RRset `r` (RRSIG for signatures). */
 export function typeOf(zone: Pick<ZoneArrays, "rrKey">, r: number): number {
-  const key = zone.rrKey[r] as number;
+  const key = zone.rrKey[r] ?? 0;
   return (key & SIG_BIT) !== 0 ? RRType.RRSIG : key;
 }
 
 /** RRset `r` as a value, owned by `owner` (default: its own name `id`), with TTL `ttl` (default: its own). */
-export function rrsetOf(zone: ZoneArrays, r: number, owner: DnsName, ttl = zone.rrTtl[r] as number): RRset {
+export function rrsetOf(zone: ZoneArrays, r: number, owner: DnsName, ttl = (zone.rrTtl[r] ?? 0)): RRset {
   const type = typeOf(zone, r);
   const rdatas = rdatasOf(zone, r);
   return { owner, type, ttl, rdatas, targets: rdataTargets(type, rdatas) };
@@ -61,12 +61,12 @@ export function nodeOf(zone: ZoneArrays, id: number): ZoneNode {
   const name = nameOf(zone, id);
   const rrsets = new Map<number, RRset>();
   const sigs = new Map<number, RRset>();
-  for (let r = zone.rrStart[id] as number; r < (zone.rrStart[id + 1] as number); r++) {
-    const key = zone.rrKey[r] as number;
+  for (let r = zone.rrStart[id] ?? 0; r < (zone.rrStart[id + 1] ?? 0); r++) {
+    const key = zone.rrKey[r] ?? 0;
     if ((key & SIG_BIT) !== 0) sigs.set(key & 0xffff, rrsetOf(zone, r, name));
     else rrsets.set(key, rrsetOf(zone, r, name));
   }
-  const flags = zone.names.flags[id] as number;
+  const flags = zone.names.flags[id] ?? 0;
   return {
     id,
     name,
@@ -97,7 +97,7 @@ export function zoneNodes(zone: CompiledZone): ZoneNodes {
     get size() {
       if (size < 0) {
         size = 0;
-        for (let id = 0; id < zone.names.count; id++) if (((zone.names.flags[id] as number) & NameFlag.Nsec3) === 0) size++;
+        for (let id = 0; id < zone.names.count; id++) if (((zone.names.flags[id] ?? 0) & NameFlag.Nsec3) === 0) size++;
       }
       return size;
     },
@@ -112,7 +112,7 @@ export function sealZone(partial: Omit<CompiledZone, "denial" | "apex" | "nodes"
 
 /** The RRset of `key` (a type, or `SIG_BIT | covered`) at name `id`; -1 when there is none. */
 export function findKey(zone: Pick<CompiledZone, "rrStart" | "rrKey">, id: number, key: number): number {
-  const end = zone.rrStart[id + 1] as number;
-  for (let r = zone.rrStart[id] as number; r < end; r++) if (zone.rrKey[r] === key) return r;
+  const end = zone.rrStart[id + 1] ?? 0;
+  for (let r = zone.rrStart[id] ?? 0; r < end; r++) if (zone.rrKey[r] === key) return r;
   return -1;
 }

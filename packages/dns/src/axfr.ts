@@ -97,7 +97,7 @@ class TransferState {
 
   /** Whether `owner` is the zone's apex. */
   private isApex(owner: readonly Buffer[]): boolean {
-    return owner.length === this.zoneLabels.length && owner.every((l, i) => l.equals(this.zoneLabels[i] as Buffer));
+    return owner.length === this.zoneLabels.length && owner.every((l, i) => this.zoneLabels[i]?.equals(l) === true);
   }
 
   /** Processes one response message; throws {@link AxfrError} on an error answer or a malformed transfer. */

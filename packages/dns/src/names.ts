@@ -48,7 +48,7 @@ function parseEscaped(text: string): ParsedName {
   let current: number[] = [];
   let absolute = false;
   for (let i = 0; i < text.length; ) {
-    const cp = text.codePointAt(i) as number;
+    const cp = text.codePointAt(i) ?? 0;
     const ch = String.fromCodePoint(cp);
     i += ch.length;
     absolute = false;
@@ -63,7 +63,7 @@ function parseEscaped(text: string): ParsedName {
       } else if (/^[0-9]/.test(digits)) {
         throw new NameError(`escape \\${digits} needs exactly three decimal digits in name "${text}"`);
       } else {
-        const next = String.fromCodePoint(text.codePointAt(i) as number);
+        const next = String.fromCodePoint(text.codePointAt(i) ?? 0);
         current.push(...Buffer.from(next, "utf8"));
         i += next.length;
       }
@@ -158,7 +158,9 @@ export function isSubdomainOf(name: string, zone: string): boolean {
   const z = parseNameText(zone).labels;
   if (z.length > n.length) return false;
   for (let i = 1; i <= z.length; i++) {
-    if (!lowerLabel(n[n.length - i] as Buffer).equals(lowerLabel(z[z.length - i] as Buffer))) return false;
+    const a = n[n.length - i];
+    const b = z[z.length - i];
+    if (a === undefined || b === undefined || !lowerLabel(a).equals(lowerLabel(b))) return false;
   }
   return true;
 }
@@ -187,8 +189,9 @@ export function isCanonicalSubdomainOf(name: string, zone: string): boolean {
 export function compareLabels(a: readonly Buffer[], b: readonly Buffer[], lowered = false): -1 | 0 | 1 {
   const n = Math.min(a.length, b.length);
   for (let i = 1; i <= n; i++) {
-    const la = a[a.length - i] as Buffer;
-    const lb = b[b.length - i] as Buffer;
+    const la = a[a.length - i];
+    const lb = b[b.length - i];
+    if (la === undefined || lb === undefined) break; // i <= both lengths: not reached
     const c = lowered ? Buffer.compare(la, lb) : Buffer.compare(lowerLabel(la), lowerLabel(lb));
     if (c !== 0) return c < 0 ? -1 : 1;
   }
