@@ -3,8 +3,8 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseZoneText } from "@pdns-distribute/dns";
-import { compileZone, createZoneSet, startDnsServer } from "@pdns-distribute/secondary-syncer";
-import type { DnsServer, UdpIo } from "@pdns-distribute/secondary-syncer";
+import { compileZone, createZoneSet, startDnsServer } from "@pdns-distribute/answer";
+import type { DnsServer, UdpIo } from "@pdns-distribute/answer";
 import { dig, makeTempDir, removeTempDir, runCommand, startKnot } from "@pdns-distribute/test-harness";
 import type { DigResult, Knot } from "@pdns-distribute/test-harness";
 import { CORPUS_QUERIES, CORPUS_ZONES } from "./answer-conformance-corpus";

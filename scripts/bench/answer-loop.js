@@ -7,7 +7,7 @@ const { dnsPacket, benchSeconds, printTable } = require("./lib");
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const { parseZoneText } = require(path.join(ROOT, "packages", "dns", "dist", "index.js"));
-const { answerQuery, compileZone, createZoneSet } = require(path.join(ROOT, "packages", "secondary-syncer", "dist", "index.js"));
+const { answerQuery, compileZone, createZoneSet } = require(path.join(ROOT, "packages", "answer", "dist", "index.js"));
 const { zoneText, queryList, ORIGIN } = require("./answer-mix");
 
 const zones = createZoneSet([compileZone(ORIGIN, parseZoneText(zoneText()))]);

@@ -40,7 +40,7 @@ async function engine(file, origin, port, workers, udpIo) {
     return;
   }
   const { parseZoneText } = require(path.join(ROOT, "packages", "dns", "dist", "index.js"));
-  const { compileZone, createZoneSet, startDnsServer } = require(path.join(ROOT, "packages", "secondary-syncer", "dist", "index.js"));
+  const { compileZone, createZoneSet, startDnsServer } = require(path.join(ROOT, "packages", "answer", "dist", "index.js"));
   const zones = createZoneSet([compileZone(origin, parseZoneText(fs.readFileSync(file, "utf8")))]);
   const logger = { warn: () => undefined, error: (o, m) => console.error(m, o), debug: () => undefined };
   const server = await startDnsServer({ address: "127.0.0.1", port, zones, logger, udpIo, udpReusePort: workers > 1 });

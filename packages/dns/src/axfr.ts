@@ -9,7 +9,7 @@ import type { WireRecord } from "./message-records";
 import { formatNameLabels, lowerLabel, normalizeName, parseNameText } from "./names";
 import { recordFromPacketAnswer } from "./packet-records";
 import { rdataFromWire, rdataToWire } from "./rdata";
-import { numberToType, typeToNumber } from "./rrtypes";
+import { CLASS_IN, numberToType, typeToNumber } from "./rrtypes";
 import type { ZoneRecord } from "./types";
 import { nameToWire } from "./wire";
 
@@ -31,7 +31,6 @@ const NOT_FOUND_RCODES = new Set(["REFUSED", "NOTAUTH", "NXDOMAIN"]);
 const RCODE_NAMES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"];
 const SOA_TYPE = 6;
 const AXFR_TYPE = 252;
-const CLASS_IN = 1;
 
 /** Builds the AXFR query message with its 2-octet TCP length prefix. */
 export function buildAxfrQuery(zone: string, id: number): Buffer {
@@ -98,7 +97,7 @@ class TransferState {
 
   /** Whether `owner` is the zone's apex. */
   private isApex(owner: readonly Buffer[]): boolean {
-    return owner.length === this.zoneLabels.length && owner.every((l, i) => l.equals(this.zoneLabels[i] as Buffer));
+    return owner.length === this.zoneLabels.length && owner.every((l, i) => this.zoneLabels[i]?.equals(l) === true);
   }
 
   /** Processes one response message; throws {@link AxfrError} on an error answer or a malformed transfer. */

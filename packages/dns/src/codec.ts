@@ -68,6 +68,6 @@ export class Fields {
 
   /** Throws unless every field was consumed. */
   end(): void {
-    if (this.more) throw new RdataError(`unexpected extra field "${(this.tokens[this.index] as Token).text}"`);
+    if (this.more) throw new RdataError(`unexpected extra field "${this.tokens[this.index]?.text ?? ""}"`);
   }
 }

@@ -1,8 +1,21 @@
 // Public API of @pdns-distribute/dns: names, RDATA codecs, the canonical zone string and the AXFR client.
 
 export { AxfrError, DnsError, NameError, RdataError, ZoneTextError } from "./errors";
-export { compareCanonical, isCanonicalSubdomainOf, isSubdomainOf, labelsOf, normalizeName, parentName } from "./names";
-export { canonicalType, numberToType, typeToNumber } from "./rrtypes";
+export {
+  MAX_LABEL,
+  MAX_NAME_WIRE,
+  compareCanonical,
+  formatLabel,
+  isCanonicalSubdomainOf,
+  isSubdomainOf,
+  labelsOf,
+  lowerLabel,
+  normalizeName,
+  parentName,
+  parseNameText,
+} from "./names";
+export { dnsNameToWire, nameFromLabels, nameKey, nameWireLength, parseName, readUncompressedName } from "./name-values";
+export { CLASS_IN, RRType, canonicalType, numberToType, typeToNumber } from "./rrtypes";
 export { nameToWire } from "./wire";
 export { dottedQuadValue } from "./ip";
 export { formatGenericRdata, hasTypedPresentation, rdataFromWire, rdataToWire } from "./rdata";
@@ -13,6 +26,8 @@ export { recordFromPacketAnswer } from "./packet-records";
 export { axfr, axfrWire } from "./axfr";
 
 export type { ZoneRecord, ZoneWireRecord } from "./types";
+export type { DnsName } from "./name-values";
+export type { ParsedName } from "./names";
 export type { ZoneTextDelta } from "./zone-text-delta";
 export type { MessageAnswers, WireRecord } from "./message-records";
 export type { AxfrOptions } from "./axfr";

@@ -66,11 +66,11 @@ export function parseIPv6(text: string): Buffer {
   let all: number[];
   try {
     if (halves.length === 1) {
-      all = words(halves[0] as string, true);
+      all = words(halves[0] ?? "", true);
       if (all.length !== 8) throw bad();
     } else {
-      const head = words(halves[0] as string, false);
-      const tail = words(halves[1] as string, true);
+      const head = words(halves[0] ?? "", false);
+      const tail = words(halves[1] ?? "", true);
       if (head.length + tail.length > 7) throw bad();
       all = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
     }
@@ -119,7 +119,7 @@ export function formatIPv6(octets: Buffer): string {
       break;
     }
     if (out !== "" && !out.endsWith(":")) out += ":";
-    out += (words[i] as number).toString(16);
+    out += (words[i] ?? 0).toString(16);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // which makes a large zone transfer several times cheaper than decoding with dns-packet and re-encoding.
 
 import { DnsError } from "./errors";
+import { CLASS_IN } from "./rrtypes";
 import { lowerLabel } from "./names";
 
 /** One record as read from a message: lower-case owner labels, type, TTL and uncompressed RDATA. */
@@ -23,7 +24,6 @@ export interface MessageAnswers {
   answers: WireRecord[];
 }
 
-const CLASS_IN = 1;
 const OPT = 41;
 
 // Where names sit in the RDATA of the types whose names may be compressed (RFC 1035 types) or that receivers
@@ -70,7 +70,7 @@ function readName(msg: Buffer, offset: number, lower: boolean): { labels: Buffer
   let total = 1;
   for (;;) {
     if (pos >= msg.length) throw new MessageFormatError("name runs past the end of the message");
-    const len = msg[pos] as number;
+    const len = msg[pos] ?? 0;
     if (len === 0) {
       if (next < 0) next = pos + 1;
       return { labels, next };
@@ -78,7 +78,7 @@ function readName(msg: Buffer, offset: number, lower: boolean): { labels: Buffer
     const kind = len & 0xc0;
     if (kind === 0xc0) {
       if (pos + 1 >= msg.length) throw new MessageFormatError("compression pointer runs past the end of the message");
-      const target = ((len & 0x3f) << 8) | (msg[pos + 1] as number);
+      const target = ((len & 0x3f) << 8) | (msg[pos + 1] ?? 0);
       if (next < 0) next = pos + 2;
       if (target >= pos) throw new MessageFormatError(`compression pointer at ${pos} does not point backwards`);
       pos = target;
@@ -113,7 +113,7 @@ function decompressRdata(msg: Buffer, start: number, end: number, layout: readon
       labelsToWire(labels, parts);
       pos = next;
     } else {
-      const n = field === "s" ? 1 + (msg[pos] as number) : Number(field);
+      const n = field === "s" ? 1 + (msg[pos] ?? 0) : Number(field);
       if (pos + n > end) throw new MessageFormatError("RDATA shorter than its type requires");
       parts.push(msg.subarray(pos, pos + n));
       pos += n;
@@ -130,7 +130,7 @@ function decompressRdata(msg: Buffer, start: number, end: number, layout: readon
 export function readMessageAnswers(msg: Buffer): MessageAnswers {
   if (msg.length < 12) throw new MessageFormatError(`message of ${msg.length} octets is shorter than a header`);
   const id = msg.readUInt16BE(0);
-  const rcode = (msg[3] as number) & 0x0f;
+  const rcode = (msg[3] ?? 0) & 0x0f;
   const qdcount = msg.readUInt16BE(4);
   const ancount = msg.readUInt16BE(6);
   let pos = 12;

@@ -6,9 +6,9 @@ import { NameError } from "./errors";
 const SPECIAL = new Set([0x22, 0x28, 0x29, 0x2e, 0x3b, 0x5c, 0x40, 0x24]); // " ( ) . ; \ @ $
 
 /** Maximum length of a label in octets (RFC 1035 §2.3.4). */
-const MAX_LABEL = 63;
+export const MAX_LABEL = 63;
 /** Maximum length of a name in wire form, octets (RFC 1035 §2.3.4). */
-const MAX_NAME_WIRE = 255;
+export const MAX_NAME_WIRE = 255;
 
 /** Result of {@link parseNameText}: the labels as octets (root excluded) and whether the text ended with a dot. */
 export interface ParsedName {
@@ -48,7 +48,7 @@ function parseEscaped(text: string): ParsedName {
   let current: number[] = [];
   let absolute = false;
   for (let i = 0; i < text.length; ) {
-    const cp = text.codePointAt(i) as number;
+    const cp = text.codePointAt(i) ?? 0;
     const ch = String.fromCodePoint(cp);
     i += ch.length;
     absolute = false;
@@ -63,7 +63,7 @@ function parseEscaped(text: string): ParsedName {
       } else if (/^[0-9]/.test(digits)) {
         throw new NameError(`escape \\${digits} needs exactly three decimal digits in name "${text}"`);
       } else {
-        const next = String.fromCodePoint(text.codePointAt(i) as number);
+        const next = String.fromCodePoint(text.codePointAt(i) ?? 0);
         current.push(...Buffer.from(next, "utf8"));
         i += next.length;
       }
@@ -87,8 +87,16 @@ function finishLabel(label: Buffer, text: string): Buffer {
   return label;
 }
 
+/** Printable octet that needs no escape in presentation form. */
+function isPlain(b: number): boolean {
+  return b > 0x20 && b < 0x7f && !SPECIAL.has(b);
+}
+
 /** Prints one label in presentation form, escaping special characters and non-printable octets like BIND. */
 export function formatLabel(label: Buffer): string {
+  let i = 0;
+  while (i < label.length && isPlain(label[i] ?? 0)) i++;
+  if (i === label.length) return label.toString("latin1"); // fast path: nothing to escape
   let out = "";
   for (const b of label) {
     if (SPECIAL.has(b)) out += "\\" + String.fromCharCode(b);
@@ -104,15 +112,22 @@ export function formatNameLabels(labels: readonly Buffer[]): string {
   return labels.map(formatLabel).join(".") + ".";
 }
 
-/** ASCII lower-casing of a label's octets (DNS names compare case-insensitively for A-Z only); may return `label`. */
+function isUpper(b: number): boolean {
+  return b >= 0x41 && b <= 0x5a;
+}
+
+/**
+ * ASCII lower-casing of a label (DNS compares A-Z case-insensitively only, RFC 4343 §3). Returns the label
+ * itself when it has no upper-case letter, else a lower-cased copy.
+ */
 export function lowerLabel(label: Buffer): Buffer {
   let i = 0;
-  while (i < label.length && !((label[i] as number) >= 0x41 && (label[i] as number) <= 0x5a)) i++;
+  while (i < label.length && !isUpper(label[i] ?? 0)) i++;
   if (i === label.length) return label;
   const out = Buffer.from(label);
   for (; i < out.length; i++) {
-    const b = out[i] as number;
-    if (b >= 0x41 && b <= 0x5a) out[i] = b + 0x20;
+    const b = out[i] ?? 0;
+    if (isUpper(b)) out[i] = b + 0x20;
   }
   return out;
 }
@@ -143,7 +158,9 @@ export function isSubdomainOf(name: string, zone: string): boolean {
   const z = parseNameText(zone).labels;
   if (z.length > n.length) return false;
   for (let i = 1; i <= z.length; i++) {
-    if (!lowerLabel(n[n.length - i] as Buffer).equals(lowerLabel(z[z.length - i] as Buffer))) return false;
+    const a = n[n.length - i];
+    const b = z[z.length - i];
+    if (a === undefined || b === undefined || !lowerLabel(a).equals(lowerLabel(b))) return false;
   }
   return true;
 }
@@ -172,8 +189,9 @@ export function isCanonicalSubdomainOf(name: string, zone: string): boolean {
 export function compareLabels(a: readonly Buffer[], b: readonly Buffer[], lowered = false): -1 | 0 | 1 {
   const n = Math.min(a.length, b.length);
   for (let i = 1; i <= n; i++) {
-    const la = a[a.length - i] as Buffer;
-    const lb = b[b.length - i] as Buffer;
+    const la = a[a.length - i];
+    const lb = b[b.length - i];
+    if (la === undefined || lb === undefined) break; // i <= both lengths: not reached
     const c = lowered ? Buffer.compare(la, lb) : Buffer.compare(lowerLabel(la), lowerLabel(lb));
     if (c !== 0) return c < 0 ? -1 : 1;
   }

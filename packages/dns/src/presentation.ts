@@ -63,7 +63,7 @@ export function unescapeOctets(text: string): Buffer {
   if (!text.includes("\\")) return Buffer.from(text, "utf8");
   const out: number[] = [];
   for (let i = 0; i < text.length; ) {
-    const ch = String.fromCodePoint(text.codePointAt(i) as number);
+    const ch = String.fromCodePoint(text.codePointAt(i) ?? 0);
     i += ch.length;
     if (ch !== "\\") {
       out.push(...Buffer.from(ch, "utf8"));
@@ -78,7 +78,7 @@ export function unescapeOctets(text: string): Buffer {
     } else if (/^[0-9]/.test(digits)) {
       throw new RdataError(`escape \\${digits} needs exactly three decimal digits`);
     } else {
-      const next = String.fromCodePoint(text.codePointAt(i) as number);
+      const next = String.fromCodePoint(text.codePointAt(i) ?? 0);
       out.push(...Buffer.from(next, "utf8"));
       i += next.length;
     }

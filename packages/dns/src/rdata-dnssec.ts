@@ -24,11 +24,10 @@ function encodeTypeBitmap(fields: Fields, out: WireWriter): void {
     const bits = windows.get(win) ?? [];
     const octet = (n & 0xff) >> 3;
     while (bits.length <= octet) bits.push(0);
-    bits[octet] = (bits[octet] as number) | (0x80 >> (n & 7));
+    bits[octet] = (bits[octet] ?? 0) | (0x80 >> (n & 7));
     windows.set(win, bits);
   }
-  for (const win of [...windows.keys()].sort((a, b) => a - b)) {
-    const bits = windows.get(win) as number[];
+  for (const [win, bits] of [...windows].sort(([a], [b]) => a - b)) {
     out.u8(win).u8(bits.length).bytes(Buffer.from(bits));
   }
 }

@@ -20,7 +20,7 @@ export class WireReader {
   /** Reads an unsigned 8-bit integer. */
   u8(): number {
     this.need(1, "an 8-bit field");
-    return this.buf[this.offset++] as number;
+    return (this.buf[this.offset++] ?? 0);
   }
 
   /** Reads an unsigned 16-bit big-endian integer. */

@@ -78,10 +78,10 @@ export function applyZoneTextDelta(oldText: string, delta: ZoneTextDelta): strin
       throw new ZoneTextError(`delta adds a line at position ${index}: positions must ascend within 0..${total - 1}`);
     }
     if (line.includes("\n")) throw new ZoneTextError(`delta adds a line containing a newline at position ${index}`);
-    while (next < index) out[next++] = kept[k++] as string;
+    while (next < index) out[next++] = kept[k++] ?? "";
     out[next++] = line;
     prev = index;
   }
-  while (next < total) out[next++] = kept[k++] as string;
+  while (next < total) out[next++] = kept[k++] ?? "";
   return joinLines(out);
 }

@@ -248,9 +248,9 @@ export function soaSerialOfWire(rdata: Buffer): number {
  */
 export function soaSerialOf(records: readonly ZoneRecord[]): number {
   const soas = records.filter((r) => r.type.toUpperCase() === "SOA" || r.type.toUpperCase() === "TYPE6");
-  if (soas.length === 0) throw new ZoneTextError("the zone has no SOA record");
+  const soa = soas[0];
+  if (soa === undefined) throw new ZoneTextError("the zone has no SOA record");
   if (soas.length > 1) throw new ZoneTextError(`the zone has ${soas.length} SOA records`);
-  const soa = soas[0] as ZoneRecord;
   try {
     return soaSerialOfWire(rdataToWire("SOA", soa.rdata));
   } catch (err) {

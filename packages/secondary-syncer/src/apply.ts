@@ -3,8 +3,8 @@ import { PdnsdError, SignatureError, ZoneBindingError, checkZoneBinding, newRequ
 import type { Logger, SignedZone, ZoneDataReply, ZoneEvent, ZoneRequestBinding } from "@pdns-distribute/core";
 import { isCanonicalSubdomainOf, normalizeName, parseZoneTextWire } from "@pdns-distribute/dns";
 import type { ZoneRecord, ZoneWireRecord } from "@pdns-distribute/dns";
-import { ZoneCompileError } from "./answer";
-import type { CompiledZone } from "./answer";
+import { ZoneCompileError } from "@pdns-distribute/answer";
+import type { CompiledZone } from "@pdns-distribute/answer";
 import { decideApply } from "./decide";
 import type { ZonePlan } from "./decide";
 import type { ZoneStore } from "./store";

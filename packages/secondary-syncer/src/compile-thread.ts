@@ -2,8 +2,8 @@
 import { join } from "node:path";
 import { parentPort, Worker } from "node:worker_threads";
 import type { Logger } from "@pdns-distribute/core";
-import { compiledZoneFromParts, compiledZoneToParts, compileZone, ZoneCompileError } from "./answer";
-import type { CompiledZone, CompiledZoneParts } from "./answer";
+import { compiledZoneFromParts, compiledZoneToParts, compileZone, ZoneCompileError } from "@pdns-distribute/answer";
+import type { CompiledZone, CompiledZoneParts } from "@pdns-distribute/answer";
 import { parseSignedZoneRecords, RejectedZoneError } from "./apply";
 
 /** The worker's entry script, next to this module (dist/, or the .deb's bundle directory). */

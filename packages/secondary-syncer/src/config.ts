@@ -17,7 +17,7 @@ import {
 } from "@pdns-distribute/core";
 import type { RetiredKey } from "@pdns-distribute/core";
 import { z } from "zod";
-import { parseCidr } from "./answer/acl";
+import { parseCidr } from "@pdns-distribute/answer";
 
 /*
  * Fixed values that used to be keys: each has a right value no operator needs to change.

@@ -1,6 +1,6 @@
 // The answer engine's server options from the secondary's [dns] config, shared by the main process and workers.
-import { createAddressMatcher } from "./answer";
-import type { startDnsServer } from "./answer";
+import { createAddressMatcher } from "@pdns-distribute/answer";
+import type { startDnsServer } from "@pdns-distribute/answer";
 import { TCP_IDLE_TIMEOUT_MS, UDP_RECEIVE_BUFFER_BYTES } from "./config";
 import type { SecondarySyncerConfig } from "./config";
 

@@ -3,7 +3,7 @@ import cluster from "node:cluster";
 import Database from "better-sqlite3";
 import { createLogger, decodeKey, verifySignedZone } from "@pdns-distribute/core";
 import type { Logger, SignedZone } from "@pdns-distribute/core";
-import { startDnsServer } from "./answer";
+import { startDnsServer } from "@pdns-distribute/answer";
 import { dnsServerOptions } from "./dns-options";
 import { createQueryTally } from "./metrics";
 import { parseSignedZoneRecords } from "./apply";

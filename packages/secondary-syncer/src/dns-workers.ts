@@ -3,7 +3,7 @@ import cluster from "node:cluster";
 import type { Worker } from "node:cluster";
 import { join } from "node:path";
 import type { Logger } from "@pdns-distribute/core";
-import type { DnsServer } from "./answer";
+import type { DnsServer } from "@pdns-distribute/answer";
 import type { SecondarySyncerConfig } from "./config";
 import { DNS_WORKER_ENV } from "./dns-worker";
 import type { DnsWorkerMessage, DnsWorkerSetup } from "./dns-worker";

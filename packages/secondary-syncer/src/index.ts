@@ -1,5 +1,5 @@
 // Public entry of @pdns-distribute/secondary-syncer.
-export * from "./answer";
+export * from "@pdns-distribute/answer";
 export { appliedMessageOf, publishApplied } from "./applied";
 export { RejectedZoneError, TransientSyncError, applyZoneEvent, applyZonePlan, parseSignedZoneRecords } from "./apply";
 export { COMPILE_WORKER_SCRIPT, runZoneCompileWorker, startZoneCompileThread } from "./compile-thread";

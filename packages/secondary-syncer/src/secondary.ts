@@ -1,9 +1,9 @@
 // Wires a secondary together: SQLite store → served zones → DNS server, then NATS consumer and heartbeat.
 import { connectNats, verifySignedZone } from "@pdns-distribute/core";
 import type { Logger, NatsConnection } from "@pdns-distribute/core";
-import { startDnsServer } from "./answer";
+import { startDnsServer } from "@pdns-distribute/answer";
 import { dnsServerOptions } from "./dns-options";
-import type { DnsServer, DnsServerOptions } from "./answer";
+import type { DnsServer, DnsServerOptions } from "@pdns-distribute/answer";
 import { parseSignedZoneRecords } from "./apply";
 import type { ApplyDeps, ZoneDataTransfer } from "./apply";
 import { ACK_WAIT_MS, MAX_CLOCK_SKEW_MS, MAX_REQUEST_TIMEOUT_MS } from "./config";

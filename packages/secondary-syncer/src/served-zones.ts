@@ -1,6 +1,6 @@
 // Bridges stored zones to the answer engine: compiles zones and swaps them into the served ZoneSet.
-import { compileZone, createZoneSet } from "./answer";
-import type { CompiledZone, ZoneSet } from "./answer";
+import { compileZone, createZoneSet } from "@pdns-distribute/answer";
+import type { CompiledZone, ZoneSet } from "@pdns-distribute/answer";
 import type { ZoneRecord } from "@pdns-distribute/dns";
 import type { ServedZones } from "./apply";
 

@@ -10,7 +10,7 @@ import {
 } from "@pdns-distribute/core";
 import type { Logger, NatsConnection, ZoneState, ZoneStateRequest } from "@pdns-distribute/core";
 import { normalizeName } from "@pdns-distribute/dns";
-import type { CompiledZone, ZoneSet } from "./answer";
+import type { CompiledZone, ZoneSet } from "@pdns-distribute/answer";
 
 /** Largest reply we build, bytes: well under NATS' default 1 MiB max_payload. */
 export const ZONE_STATE_PAGE_BYTES = 900 * 1024;

@@ -181,7 +181,8 @@ describe("applyZoneEvent", () => {
         minBytes: text(2).length,
         compile: async (zone, zoneText) => {
           calls.push(zoneText.length);
-          const { compileZone, parseSignedZoneRecords } = await import("@pdns-distribute/secondary-syncer");
+          const { parseSignedZoneRecords } = await import("@pdns-distribute/secondary-syncer");
+          const { compileZone } = await import("@pdns-distribute/answer");
           const records = parseSignedZoneRecords({ zone, zoneText });
           return { compiled: compileZone(zone, records), records: records.length };
         },

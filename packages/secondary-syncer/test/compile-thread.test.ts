@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "@pdns-distribute/core";
 import { parseZoneText } from "@pdns-distribute/dns";
-import { compileZone, lookup, lookupToText, RejectedZoneError, startZoneCompileThread } from "../src";
+import { compileZone, lookup, lookupToText } from "@pdns-distribute/answer";
+import { RejectedZoneError, startZoneCompileThread } from "../src";
 import type { ZoneCompileThread } from "../src";
 
 // The worker runs its built entry script, as in production (scripts/setup builds it).

@@ -1,5 +1,6 @@
 import { zoneSetDigest } from "@pdns-distribute/core";
-import { buildZoneState, compileZone, createZoneSet, createZoneStateTracker } from "@pdns-distribute/secondary-syncer";
+import { compileZone, createZoneSet } from "@pdns-distribute/answer";
+import { buildZoneState, createZoneStateTracker } from "@pdns-distribute/secondary-syncer";
 import { parseZoneText } from "@pdns-distribute/dns";
 
 const zone = (name: string, serial: number) =>

@@ -1,0 +1,25 @@
+// DNS numbers used on the answer path: opcodes and rcodes (as const, no enums; record types and classes: @pdns-distribute/dns).
+
+/** Response codes (RFC 1035 §4.1.1, RFC 6672 YXDOMAIN, RFC 6891 §9 BADVERS as an extended rcode). */
+export const Rcode = {
+  NoError: 0,
+  FormErr: 1,
+  ServFail: 2,
+  NxDomain: 3,
+  NotImp: 4,
+  Refused: 5,
+  YxDomain: 6,
+  BadVers: 16,
+} as const;
+
+/** One of the {@link Rcode} values. */
+export type RcodeValue = (typeof Rcode)[keyof typeof Rcode];
+
+/** The QUERY opcode (RFC 1035 §4.1.1), the only one implemented. */
+export const OPCODE_QUERY = 0;
+
+/**
+ * Largest UDP response we send and the size we advertise in OPT (RFC 6891 §6.2.5): 1232 octets, the DNS flag
+ * day 2020 value, which fits the IPv6 minimum MTU of 1280 without fragmentation.
+ */
+export const EDNS_UDP_PAYLOAD = 1232;

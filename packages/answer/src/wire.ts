@@ -1,0 +1,167 @@
+// Wire adapter (after CoreDNS plugin/file/file.go): validate → class → EDNS → zone → lookup → encode.
+
+import { EDNS_UDP_PAYLOAD, Rcode } from "./constants";
+import { CLASS_IN, nameKey, RRType } from "@pdns-distribute/dns";
+import type { RcodeValue } from "./constants";
+import { resolveInto } from "./lookup";
+import { Answer, LookupResult } from "./sections";
+import type { Section } from "./sections";
+import type { WireName } from "./wire-name";
+import { MessageWriter, OPT_SIZE, SectionIndex } from "./wire-encode";
+import { Decoded, decodeQuery, DecodedQuery, HEADER_SIZE } from "./wire-query";
+import type { ZoneSet } from "./zone-set";
+import { wireToName } from "./zone-view";
+
+/** Minimal pino-compatible logger the answer engine writes to. */
+export interface AnswerLogger {
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug?(obj: object, msg?: string): void;
+}
+
+/** Tunables of the wire adapter. */
+export interface WireOptions {
+  /** Largest UDP response we send and advertise in OPT (RFC 6891 §6.2.5); default {@link EDNS_UDP_PAYLOAD}. */
+  maxUdpPayload: number;
+  /** Rotate the records of multi-record RRsets from one response to the next; default on. */
+  roundRobin: boolean;
+}
+
+/** Default {@link WireOptions}: the one home of these defaults (the DNS server's options start from them). */
+export function defaultWireOptions(): WireOptions {
+  return { maxUdpPayload: EDNS_UDP_PAYLOAD, roundRobin: true };
+}
+
+/** What an option left out of {@link AnswerContext.options} means. */
+const WIRE_DEFAULTS: Readonly<WireOptions> = defaultWireOptions();
+
+/** Everything {@link answerQuery} needs besides the message. */
+export interface AnswerContext {
+  zones: ZoneSet;
+  logger: AnswerLogger;
+  transport: "udp" | "tcp";
+  options?: Partial<WireOptions>;
+}
+
+/** UDP size without EDNS (RFC 1035 §4.2.1). */
+const CLASSIC_UDP_SIZE = 512;
+/** Largest message over TCP (RFC 1035 §4.2.2). */
+const TCP_SIZE = 65535;
+
+const QR = 0x8000;
+const AA = 0x0400;
+const TC = 0x0200;
+/** RD and CD are copied from the query (RFC 1035 §4.1.1, RFC 4035 §3.1.6 / RFC 6840 §5.9). */
+const COPIED_FLAGS = 0x0100 | 0x0010;
+
+/** State reused by every query (answering is synchronous): the decoded query, the lookup result, the writer. */
+const answer = new Answer();
+const query = new DecodedQuery(answer.chain[0]);
+const writer = new MessageWriter();
+let rotation = 0;
+
+/**
+ * Answers one DNS message. Returns the response bytes, or null when the message must be dropped (shorter than
+ * a header, or itself a response). Never throws: an unexpected error gives SERVFAIL and one error log line.
+ */
+export function answerQuery(message: Buffer, ctx: AnswerContext): Buffer | null {
+  const length = answerToWriter(message, ctx);
+  if (length < 0) return null;
+  const response = Buffer.allocUnsafe(length);
+  writer.copyTo(response, 0, length);
+  return response;
+}
+
+/**
+ * {@link answerQuery} without allocating: writes the response into `target` at `at` and returns its length, or
+ * -1 when the message must be dropped. `target` must have room for the largest response (64 KiB over TCP; over
+ * UDP max(512, `maxUdpPayload`)); when it has not, nothing is written and -2 is returned.
+ */
+export function answerQueryInto(message: Buffer, ctx: AnswerContext, target: Buffer, at: number): number {
+  const length = answerToWriter(message, ctx);
+  if (length < 0) return -1;
+  if (at + length > target.length) return -2;
+  writer.copyTo(target, at, length);
+  return length;
+}
+
+/** Answers into the shared writer; returns the response's length there, or -1 to drop the message. */
+function answerToWriter(message: Buffer, ctx: AnswerContext): number {
+  const decoded = decodeQuery(message, query);
+  if (decoded === Decoded.Drop) return -1;
+  if (decoded === Decoded.Error) return encodeBare(query.id, query.flags, query.rcode);
+  const maxUdp = ctx.options?.maxUdpPayload ?? WIRE_DEFAULTS.maxUdpPayload;
+  try {
+    if (query.qclass !== CLASS_IN) return encodeError(query, Rcode.Refused, maxUdp);
+    if (query.edns && query.ednsVersion > 0) return encodeError(query, Rcode.BadVers, maxUdp);
+    // Zone transfers are served over TCP to allowed peers by transfer.ts (answerTcpQuery, IXFR as a full AXFR per
+    // RFC 1995 §4) before this point; one that reaches here (UDP, or a peer not allowed) is refused (RFC 5936 §4.2).
+    if (query.qtype === RRType.AXFR || query.qtype === RRType.IXFR) return encodeError(query, Rcode.Refused, maxUdp);
+    const zone = ctx.zones.find(query.qname, query.qtype);
+    if (zone === undefined) return encodeError(query, Rcode.Refused, maxUdp);
+    answer.reset(zone, query.dnssecOk);
+    resolveInto(answer, query.qtype);
+    writer.begin(responseLimit(query, ctx.transport, maxUdp) - (query.edns ? OPT_SIZE : 0), zone);
+    const rotate = (ctx.options?.roundRobin ?? WIRE_DEFAULTS.roundRobin) ? (rotation = (rotation + 1) & 0x3fffffff) : 0;
+    return encodeResponse(query, answer, rotate, maxUdp);
+  } catch (err) {
+    ctx.logger.error({ err, qname: nameKey(wireToName(query.qname)), qtype: query.qtype }, "answering a DNS query failed");
+    try {
+      return encodeError(query, Rcode.ServFail, maxUdp);
+    } catch {
+      return encodeBare(query.id, query.flags, Rcode.ServFail);
+    }
+  }
+}
+
+/** The largest response allowed: 64 KiB over TCP; over UDP 512 without EDNS, else the advertised size capped. */
+function responseLimit(q: DecodedQuery, transport: "udp" | "tcp", maxUdp: number): number {
+  if (transport === "tcp") return TCP_SIZE;
+  if (!q.edns) return CLASSIC_UDP_SIZE;
+  return Math.max(CLASSIC_UDP_SIZE, Math.min(q.udpSize, maxUdp));
+}
+
+/**
+ * Encodes a lookup result. Answer and authority RRsets that do not fit set TC; additional RRsets are optional
+ * (RFC 2181 §9) except glue in referrals (RFC 9471 §3).
+ */
+function encodeResponse(q: DecodedQuery, a: Answer, rotate: number, maxUdp: number): number {
+  writer.writeQuestion(q.msg, q.questionEnd, q.qname, a.qpath, a.qpathStop);
+  let truncated = !writeAll(SectionIndex.Answer, a.answer, a.chain, rotate);
+  truncated = truncated || !writeAll(SectionIndex.Authority, a.authority, a.chain, rotate);
+  if (!truncated && !writeAll(SectionIndex.Additional, a.additional, a.chain, rotate)) {
+    truncated = a.result === LookupResult.Delegation;
+  }
+  if (q.edns) writer.writeOpt(maxUdp, 0, q.dnssecOk);
+  const flags = responseFlags(q, a.rcode) | (a.authoritative ? AA : 0) | (truncated ? TC : 0);
+  return writer.seal(q.id, flags, 1);
+}
+
+/** Writes a section's RRsets in order until one does not fit; false when one did not. */
+function writeAll(index: number, section: Section, chain: readonly WireName[], rotate: number): boolean {
+  for (let i = 0; i < section.n; ) {
+    i = writer.writeEntry(index, section, i, chain, rotate);
+    if (i < 0) return false;
+  }
+  return true;
+}
+
+/** An error response with the question echoed, AA clear, and OPT when the query had one. */
+function encodeError(q: DecodedQuery, rcode: RcodeValue, maxUdp: number): number {
+  writer.begin(CLASSIC_UDP_SIZE, null);
+  writer.writeQuestion(q.msg, q.questionEnd, q.qname);
+  // RFC 6891 §6.1.3: BADVERS (16) lives in the OPT's extended rcode bits; the header keeps the low 4 bits.
+  if (q.edns) writer.writeOpt(maxUdp, rcode >> 4, q.dnssecOk);
+  return writer.seal(q.id, responseFlags(q, rcode), 1);
+}
+
+/** A header-only response (FORMERR, NOTIMP): nothing of the query beyond its header could be trusted. */
+function encodeBare(id: number, queryFlags: number, rcode: RcodeValue): number {
+  writer.begin(HEADER_SIZE, null);
+  return writer.seal(id, QR | (queryFlags & 0x7800) | (queryFlags & COPIED_FLAGS) | (rcode & 0xf), 0);
+}
+
+/** QR set, opcode QUERY, RD and CD copied, the low 4 bits of the rcode. */
+function responseFlags(q: DecodedQuery, rcode: RcodeValue): number {
+  return QR | (q.flags & COPIED_FLAGS) | (rcode & 0xf);
+}

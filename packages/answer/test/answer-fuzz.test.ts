@@ -1,0 +1,162 @@
+// Fuzz: random and mutated packets through answerQuery in-process and against the running server (UDP and TCP).
+
+import dgram from "node:dgram";
+import net from "node:net";
+import { parseZoneText } from "@pdns-distribute/dns";
+import * as dnsPacket from "dns-packet";
+import { answerQuery, compileZone, createZoneSet, startDnsServer } from "../src";
+import type { DnsServer } from "../src";
+
+const ZONE = `
+fz.test. 3600 IN SOA ns1.fz.test. hostmaster.fz.test. 1 7200 3600 1209600 300
+fz.test. 3600 IN NS ns1.fz.test.
+fz.test. 3600 IN MX 10 mail.fz.test.
+ns1.fz.test. 3600 IN A 192.0.2.1
+mail.fz.test. 3600 IN A 192.0.2.2
+www.fz.test. 300 IN A 192.0.2.10
+www.fz.test. 300 IN A 192.0.2.11
+*.wild.fz.test. 300 IN A 192.0.2.30
+alias.fz.test. 300 IN CNAME www.fz.test.
+loop.fz.test. 300 IN CNAME loop.fz.test.
+dn.fz.test. 300 IN DNAME fz.test.
+sub.fz.test. 300 IN NS ns.sub.fz.test.
+ns.sub.fz.test. 300 IN A 192.0.2.53
+a.b.c.fz.test. 300 IN TXT "deep"
+`;
+
+/** Deterministic PRNG (mulberry32) so that a failure can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NAMES = ["www.fz.test", "nope.fz.test", "x.wild.fz.test", "alias.fz.test", "loop.fz.test", "q.dn.fz.test", "x.sub.fz.test", "b.c.fz.test", "fz.test", "other.example"];
+const TYPES: dnsPacket.RecordType[] = ["A", "AAAA", "MX", "NS", "SOA", "TXT", "CNAME", "ANY", "DS", "DNSKEY", "AXFR"];
+
+/** Valid queries to mutate: various names and types, with and without EDNS and DO. */
+function seeds(): Buffer[] {
+  const out: Buffer[] = [];
+  for (const name of NAMES) {
+    for (const type of TYPES) {
+      out.push(dnsPacket.encode({ type: "query", id: 1, questions: [{ name, type }] }));
+      out.push(
+        dnsPacket.encode({
+          type: "query",
+          id: 2,
+          flags: dnsPacket.RECURSION_DESIRED,
+          questions: [{ name, type }],
+          additionals: [{ type: "OPT", name: ".", udpPayloadSize: 4096, flags: dnsPacket.DNSSEC_OK, options: [] } as unknown as dnsPacket.Answer],
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** One fuzz packet: pure random bytes, or a seed with random flips, truncation, extension or a random header. */
+function fuzzPacket(rand: () => number, pool: Buffer[]): Buffer {
+  const r = rand();
+  if (r < 0.2) return Buffer.from(Array.from({ length: Math.floor(rand() * 80) }, () => Math.floor(rand() * 256)));
+  const msg = Buffer.from(pool[Math.floor(rand() * pool.length)] as Buffer);
+  const flips = 1 + Math.floor(rand() * 4);
+  for (let i = 0; i < flips; i++) msg[Math.floor(rand() * msg.length)] = Math.floor(rand() * 256);
+  if (r < 0.4) return msg.subarray(0, Math.floor(rand() * msg.length));
+  if (r < 0.5) return Buffer.concat([msg, Buffer.from(Array.from({ length: Math.floor(rand() * 40) }, () => Math.floor(rand() * 256)))]);
+  if (r < 0.6) msg.writeUInt16BE(Math.floor(rand() * 65536), 2 + 2 * Math.floor(rand() * 5)); // flags or a count
+  return msg;
+}
+
+describe("fuzzing the answer engine", () => {
+  const zones = createZoneSet([compileZone("fz.test.", parseZoneText(ZONE))]);
+  const logger = { warn: jest.fn(), error: jest.fn(), debug: jest.fn() };
+  const pool = seeds();
+
+  test("150,000 packets through answerQuery: never throws, every reply is a response with the query's ID", () => {
+    const rand = prng(1);
+    for (let i = 0; i < 150_000; i++) {
+      const msg = fuzzPacket(rand, pool);
+      const ctx = { zones, logger, transport: (i % 2 === 0 ? "udp" : "tcp") as "udp" | "tcp" };
+      const reply = answerQuery(msg, ctx);
+      if (reply === null) continue;
+      if (reply.length < 12 || ((reply[2] as number) & 0x80) === 0 || reply.readUInt16BE(0) !== msg.readUInt16BE(0)) {
+        throw new Error(`bad reply to ${msg.toString("hex")}: ${reply.toString("hex")}`);
+      }
+      if (ctx.transport === "udp" && reply.length > 4096) throw new Error(`oversized UDP reply to ${msg.toString("hex")}`);
+    }
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  // Both UDP paths (udp-listener.ts): the recvmmsg/sendmmsg batch addon and Node's dgram.
+  describe.each(["batch", "dgram"] as const)("against the running server (udp_io %s)", (udpIo) => {
+    let server: DnsServer;
+    let port: number;
+    beforeAll(async () => {
+      server = await startDnsServer({ address: "127.0.0.1", port: 0, zones, logger, tcpIdleTimeoutMs: 2000, udpIo });
+      port = server.address().port;
+      expect(server.udpIo).toBe(udpIo);
+    });
+    afterAll(() => server.close());
+
+    const ask = (): Promise<dnsPacket.DecodedPacket & { rcode?: string }> => {
+      const socket = dgram.createSocket("udp4");
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no answer")), 2000);
+        socket.once("message", (m) => {
+          clearTimeout(timer);
+          socket.close();
+          resolve(dnsPacket.decode(m));
+        });
+        socket.send(dnsPacket.encode({ type: "query", id: 99, questions: [{ name: "www.fz.test", type: "A" }] }), port, "127.0.0.1");
+      });
+    };
+
+    test("100,000 UDP and 3,000 TCP fuzz packets (loopback, bounded), then it still answers correctly", async () => {
+      const rand = prng(2);
+      const sender = dgram.createSocket("udp4");
+      sender.on("message", () => undefined);
+      const deadline = Date.now() + 40_000;
+      let sent = 0;
+      while (sent < 100_000 && Date.now() < deadline) {
+        const batch: Promise<void>[] = [];
+        for (let i = 0; i < 200; i++, sent++) {
+          batch.push(new Promise((resolve) => sender.send(fuzzPacket(rand, pool), port, "127.0.0.1", () => resolve())));
+        }
+        await Promise.all(batch);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      sender.close();
+      expect(sent).toBe(100_000);
+      // TCP: framed fuzz packets on a few connections, plus raw garbage (bad lengths) on others.
+      for (let c = 0; c < 30; c++) {
+        await new Promise<void>((resolve) => {
+          const socket = net.connect(port, "127.0.0.1", () => {
+            const frames = Array.from({ length: 100 }, () => {
+              const msg = fuzzPacket(rand, pool);
+              const prefix = Buffer.alloc(2);
+              prefix.writeUInt16BE(c % 10 === 9 ? Math.floor(rand() * 65536) : msg.length, 0);
+              return Buffer.concat([prefix, msg]);
+            });
+            socket.end(Buffer.concat(frames));
+          });
+          socket.on("data", () => undefined);
+          socket.on("error", () => resolve());
+          socket.on("close", () => resolve());
+          setTimeout(() => {
+            socket.destroy();
+            resolve();
+          }, 3000).unref();
+        });
+      }
+      const res = await ask();
+      expect(res.rcode).toBe("NOERROR");
+      expect(res.answers?.map((a) => (a as { data: string }).data).sort()).toEqual(["192.0.2.10", "192.0.2.11"]);
+      expect(logger.error).not.toHaveBeenCalled();
+    }, 90_000);
+  });
+});
