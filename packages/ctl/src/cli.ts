@@ -92,7 +92,7 @@ program
   .description("print every zone event as JSON, one per line (Ctrl-C stops)")
   .option("--from-start", "replay the events stored in the stream first")
   .action(async (opts: { fromStart?: boolean }) => {
-    await withNats(async (nc, g) => {
+    await withNats(async (nc) => {
       const abort = new AbortController();
       process.once("SIGINT", () => abort.abort());
       process.once("SIGTERM", () => abort.abort());

@@ -1,5 +1,5 @@
 // zone-provider configuration: TOML file validated with zod; every key has a default (see config.example.toml).
-import { POWERDNS_DEFAULTS, SIGNING_KEY_BASE, ZONE_TEXT_BUCKET, fixedKey, loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema, renamedKey, retiredNatsKeys } from "@pdns-distribute/core";
+import { POWERDNS_DEFAULTS, SIGNING_KEY_BASE, ZONE_TEXT_BUCKET, fixedKey, getPath, removedKey, loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema, renamedKey, retiredNatsKeys } from "@pdns-distribute/core";
 import type { RetiredKey } from "@pdns-distribute/core";
 import { z } from "zod";
 
@@ -18,6 +18,8 @@ export function readAheadConcurrency(concurrency: number): number {
 export const ZONE_TEXT_TTL_S = 3600;
 /** Incremental transfer: recent versions kept per zone, and the largest delta sent, as a share of the full zone text. */
 export const INCREMENTAL = { versionsPerZone: 8, maxDeltaRatio: 0.5 } as const;
+
+const DEFAULT_CONCURRENCY = 8;
 
 /** Schema of the zone-provider config file. */
 export const zoneProviderConfigSchema = z
@@ -43,7 +45,7 @@ export const zoneProviderConfigSchema = z
     provider: z
       .object({
         /** Zone-data requests served at the same time by this process. */
-        concurrency: z.number().int().min(1).max(1024).default(8),
+        concurrency: z.number().int().min(1).max(1024).default(DEFAULT_CONCURRENCY),
       })
       .strict()
       .prefault({}),
@@ -81,7 +83,11 @@ export const retiredZoneProviderKeys: readonly RetiredKey[] = [
   fixedKey("zone_text.ttl_s", ZONE_TEXT_TTL_S, `zone texts are kept ${ZONE_TEXT_TTL_S} s`),
   fixedKey("provider.coalesce_window_ms", READ_COALESCE_WINDOW_MS, `requests within ${READ_COALESCE_WINDOW_MS} ms share one AXFR`),
   fixedKey("provider.read_ahead", true, "changed zones are always read ahead"),
-  fixedKey("provider.read_ahead_concurrency", 4, "read-ahead runs on half of provider.concurrency"),
+  removedKey(
+    "provider.read_ahead_concurrency",
+    "read-ahead runs on half of provider.concurrency",
+    (value, raw) => value === readAheadConcurrency(Number(getPath(raw, "provider.concurrency") ?? DEFAULT_CONCURRENCY)),
+  ),
   fixedKey("provider.read_max_age_ms", READ_MAX_AGE_MS, `a read serves requests for ${READ_MAX_AGE_MS} ms`),
   fixedKey("incremental.enabled", true, "deltas are sent to secondaries that ask for them ([sync] incremental on the secondary)"),
   fixedKey("incremental.versions_per_zone", INCREMENTAL.versionsPerZone, `${INCREMENTAL.versionsPerZone} versions are kept per zone`),
