@@ -143,6 +143,12 @@ describeIfRoot("Debian packages", () => {
     expect(statSync("/var/lib/pdns-distribute").mode & 0o777).toBe(0o750);
     expect(statSync("/etc/pdns-distribute/zone-signing.key").mode & 0o777).toBe(0o600);
     expect(readFileSync("/etc/pdns-distribute/zone-signing.pub", "utf8").trim()).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    // The configs may hold secrets: readable by root and the daemons' group only.
+    const gid = Number((await sh("getent", ["group", "pdns-distribute"])).split(":")[2]);
+    for (const d of DAEMONS) {
+      const st = statSync(`/etc/pdns-distribute/${d}.toml`);
+      expect(`${d}.toml ${(st.mode & 0o777).toString(8)} ${st.uid}:${st.gid}`).toBe(`${d}.toml 640 0:${gid}`);
+    }
     for (const pkg of PACKAGES) {
       const r = await runCommand("systemd-analyze", ["verify", `/lib/systemd/system/${pkg}.service`], 30_000);
       expect(`${pkg}: ${r.stderr.trim()}`).toBe(`${pkg}: `);
@@ -188,7 +194,20 @@ describeIfRoot("Debian packages", () => {
       "api-proxy",
       installedConfig("api-proxy", { proxy: { listen_port: proxyPort }, powerdns: { api_url: pdns.apiUrl }, nats: nats_, metrics: metrics(0) }),
     );
-    const checker = startInstalled("health-checker", installedConfig("health-checker", { nats: nats_, metrics: metrics(2) }));
+    // The checker's config holds the PowerDNS API key: written 0644 (readable by everyone), it is refused with the fix.
+    const checkerConfig = installedConfig("health-checker", {
+      powerdns: { api_url: pdns.apiUrl, api_key: pdns.apiKey, dns_address: pdns.dnsHost, dns_port: pdns.dnsPort },
+      nats: nats_,
+      metrics: metrics(2),
+    });
+    const refused = startInstalled("health-checker", checkerConfig);
+    await refused.waitForLog(/holds secrets/, 20_000);
+    expect(await refused.exited()).toBe(1);
+    running.splice(running.indexOf(refused), 1);
+    const fix = `chown root:pdns-distribute ${checkerConfig} && chmod 0640 ${checkerConfig}`;
+    expect(refused.logs()).toContain(`${checkerConfig} holds secrets (powerdns.api_key) and users other than its owner and group can read it (mode 0644); run: ${fix}`);
+    await sh("sh", ["-c", fix]);
+    const checker = startInstalled("health-checker", checkerConfig);
     const secondary = startInstalled(
       "secondary-syncer",
       installedConfig("secondary-syncer", {

@@ -26,6 +26,7 @@ export const CONFIG_DIR = "/etc/pdns-distribute";
 export const SIGNING_KEY_BASE = `${CONFIG_DIR}/zone-signing`;
 /** PowerDNS on the primary as pdns.conf sets it up by default: the API on 8081, DNS on 53 (one place for these). */
 export const POWERDNS_DEFAULTS = { apiUrl: "http://127.0.0.1:8081", dnsAddress: "127.0.0.1", dnsPort: 53 } as const;
+import { assertConfigSecretsPrivate } from "./secrets";
 
 /** `[nats]` section shared by every daemon. */
 export const natsConfigSchema = z
@@ -71,6 +72,9 @@ export const retiredNatsKeys: readonly RetiredKey[] = [
   fixedKey("nats.reconnect_wait_ms", RECONNECT_WAIT_MS, `reconnects are tried every ${RECONNECT_WAIT_MS} ms`),
 ];
 
+/** Keys of the `[nats]` section that hold a secret inline (see {@link loadConfig}). */
+export const NATS_SECRET_KEYS: readonly string[] = ["nats.password", "nats.token"];
+
 /** `[log]` section shared by every daemon. */
 export const logConfigSchema = z
   .object({
@@ -109,16 +113,27 @@ function warnOnStderr(message: string): void {
   process.stderr.write(`warning: ${message}\n`);
 }
 
+/** The keys among `keys` (dotted paths) whose value in `cfg` is a non-empty string. */
+function setKeys(cfg: unknown, keys: readonly string[]): string[] {
+  return keys.filter((key) => {
+    const value = key.split(".").reduce<unknown>((v, part) => (v && typeof v === "object" ? (v as Record<string, unknown>)[part] : undefined), cfg);
+    return typeof value === "string" && value !== "";
+  });
+}
+
 /**
  * Reads and validates a TOML config file. A missing `file` (undefined) yields all defaults. Keys in `retired`
  * (renamed or removed ones, see retired-keys.ts) are carried over with a warning through `warn`, or refused.
- * Throws ConfigError with the file name, the key and the problem.
+ * Throws ConfigError with the file name, the key and the problem, and KeyFileError when one of `secretKeys`
+ * (dotted paths; default the NATS password and token) is set and users other than the file's owner and group
+ * can read it (secrets.ts).
  */
 export function loadConfig<S extends z.ZodType>(
   schema: S,
   file: string | undefined,
   retired: readonly RetiredKey[] = [],
   warn: (message: string) => void = warnOnStderr,
+  secretKeys: readonly string[] = NATS_SECRET_KEYS,
 ): z.infer<S> {
   if (file === undefined) return validateConfig(schema, {}, "defaults");
   let text: string;
@@ -135,6 +150,7 @@ export function loadConfig<S extends z.ZodType>(
   }
   const warnings = applyRetiredKeys(raw, retired, file);
   const cfg = validateConfig(schema, raw, file);
+  assertConfigSecretsPrivate(file, setKeys(cfg, secretKeys));
   warnings.forEach(warn);
   return cfg;
 }

@@ -8,6 +8,7 @@ export {
   STATE_DIR,
   ZONE_EVENT_STREAM_MAX_AGE_HOURS,
   ZONE_EVENT_STREAM_MAX_MSGS,
+  NATS_SECRET_KEYS,
   loadConfig,
   logConfigSchema,
   natsConfigSchema,
@@ -75,7 +76,7 @@ export {
   zoneTextDigest,
 } from "./signing";
 export { connectNats, connectNatsInBackground, ensureZoneEventStream, isJetStreamError, natsAuthOptions, subscribeZoneEvents } from "./nats";
-export { assertPrivateFile, readSecretFile } from "./secrets";
+export { assertConfigSecretsPrivate, assertPrivateFile, readSecretFile } from "./secrets";
 export { pdnsZoneId, zoneNameFromPdnsId } from "./pdns-zone-id";
 export { compareSerial } from "./serial";
 export { SecondaryRegistry } from "./secondary-registry";

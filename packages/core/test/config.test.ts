@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { ConfigError, loadConfig, logConfigSchema, natsConfigSchema, retiredNatsKeys } from "@pdns-distribute/core";
+import { ConfigError, KeyFileError, NATS_SECRET_KEYS, loadConfig, logConfigSchema, natsConfigSchema, retiredNatsKeys } from "@pdns-distribute/core";
 
 const schema = z.object({ nats: natsConfigSchema, log: logConfigSchema }).strict();
 
@@ -62,5 +62,41 @@ describe("loadConfig", () => {
 
   test("missing file", () => {
     expect(() => loadConfig(schema, "/nonexistent/x.toml")).toThrow(/cannot read/);
+  });
+});
+
+describe("loadConfig: inline secrets in a file others can read", () => {
+  /** `text` in a directory of mode `dirMode`, the file of mode `fileMode`. */
+  function placed(text: string, fileMode: number, dirMode = 0o755): string {
+    const path = file(text);
+    chmodSync(path, fileMode);
+    chmodSync(join(path, ".."), dirMode);
+    return path;
+  }
+  const withSchema = z.object({ nats: natsConfigSchema, powerdns: z.object({ api_key: z.string().default("") }).prefault({}) }).strict();
+
+  test.each([
+    ['[nats]\npassword = "s3cret"\n', "nats.password"],
+    ['[nats]\ntoken = "t0ken"\n', "nats.token"],
+  ])("%j at mode 0644 is refused, naming the file, the key and the fix (chmod alone: this process owns the file)", (text, key) => {
+    const path = placed(text, 0o644);
+    expect(() => loadConfig(schema, path)).toThrow(KeyFileError);
+    expect(() => loadConfig(schema, path)).toThrow(
+      `${path} holds secrets (${key}) and users other than its owner and group can read it (mode 0644); run: chmod 0640 ${path}`,
+    );
+  });
+
+  test("a daemon's own secret keys count too (the health-checker's powerdns.api_key)", () => {
+    const path = placed('[powerdns]\napi_key = "k"\n', 0o604);
+    expect(() => loadConfig(withSchema, path)).not.toThrow();
+    expect(() => loadConfig(withSchema, path, [], undefined, [...NATS_SECRET_KEYS, "powerdns.api_key"])).toThrow(/holds secrets \(powerdns\.api_key\).*mode 0604/);
+  });
+
+  test.each([
+    ["0640: group may read, others not", '[nats]\npassword = "s3cret"\n', 0o640, 0o755],
+    ["0644 in a directory others cannot enter", '[nats]\npassword = "s3cret"\n', 0o644, 0o700],
+    ["0644 without any secret", '[nats]\nuser = "me"\n', 0o644, 0o755],
+  ])("accepted: %s", (_what, text, fileMode, dirMode) => {
+    expect(() => loadConfig(schema, placed(text, fileMode, dirMode))).not.toThrow();
   });
 });

@@ -1,6 +1,6 @@
 // health-checker configuration: TOML file validated with zod; every key has a default (see config.example.toml).
 import { hostname } from "node:os";
-import { HEALTH_LOCK_BUCKET, POWERDNS_DEFAULTS, fixedKey, loadConfig, logConfigSchema, metricsConfigSchema, natsConfigSchema, retiredNatsKeys } from "@pdns-distribute/core";
+import { HEALTH_LOCK_BUCKET, NATS_SECRET_KEYS, POWERDNS_DEFAULTS, fixedKey, loadConfig, logConfigSchema, metricsConfigSchema, natsConfigSchema, retiredNatsKeys } from "@pdns-distribute/core";
 import type { RetiredKey } from "@pdns-distribute/core";
 import { z } from "zod";
 
@@ -114,7 +114,8 @@ export const retiredHealthCheckerKeys: readonly RetiredKey[] = [
 
 /** Loads the health-checker config file (undefined: all defaults). */
 export function loadHealthCheckerConfig(file: string | undefined): HealthCheckerConfig {
-  return loadConfig(healthCheckerConfigSchema, file, retiredHealthCheckerKeys);
+  // Its own inline secret, next to the NATS ones: the PowerDNS API key.
+  return loadConfig(healthCheckerConfigSchema, file, retiredHealthCheckerKeys, undefined, [...NATS_SECRET_KEYS, "powerdns.api_key"]);
 }
 
 /** The configured instance id, or `<host>-<pid>`. */
