@@ -1,8 +1,20 @@
 // The SmartDNS / dproxy front with real dnsdist and pdns_recursor: internal and external names, dproxy routes,
 // zones routed within 1 s of their creation through the api-proxy and unrouted after deletion, restarts.
 import { readFile } from "node:fs/promises";
-import { dig, startLocalCluster, startLocalFront, waitFor } from "@pdns-distribute/test-harness";
-import type { DigResult, LocalCluster, LocalFront } from "@pdns-distribute/test-harness";
+import { join } from "node:path";
+import {
+  dig,
+  renderDnsdistHead,
+  renderFrontDnsdistConfig,
+  renderFrontRecursorSettings,
+  renderFrontSyncConfig,
+  renderRecursorHead,
+  runUdpLoad,
+  startLocalCluster,
+  startLocalFront,
+  waitFor,
+} from "@pdns-distribute/test-harness";
+import type { Dnsdist, DigResult, LocalCluster, LocalFront } from "@pdns-distribute/test-harness";
 
 const ask = (f: { host: string; port: number }, qname: string, qtype = "A", tcp = false): Promise<DigResult> =>
   dig({ server: f.host, port: f.port, qname, qtype, tcp, extra: ["+recurse"] }); // as a stub resolver asks (RD=1)
@@ -26,13 +38,43 @@ async function msUntil(server: { host: string; port: number }, qname: string, ch
   return performance.now() - t0;
 }
 
+/** The Queries column of dnsdist's `showServers()` for the server named `name`. */
+function queriesOf(showServers: string, name: string): number {
+  const row = showServers.split("\n").find((l) => l.split(/\s+/)[1] === name);
+  if (!row) throw new Error(`no server ${name} in:\n${showServers}`);
+  const cols = row.trim().split(/\s+/);
+  return Number(cols[8]);
+}
+
+test("docs/front.md shows the recipe's configuration files exactly as the harness renders them", async () => {
+  const doc = await readFile(join(__dirname, "..", "docs", "front.md"), "utf8");
+  const secondaries = ["127.0.0.2:5300", "127.0.0.3:5300"];
+  const dnsdist =
+    renderDnsdistHead("127.0.0.1", 5353, 5199, "<base64 key: openssl rand -base64 32>") +
+    renderFrontDnsdistConfig({ secondaries, recursor: "127.0.0.1:5301", routes: { "corp.example.": ["127.0.0.1:5400"] }, pool: "pdns-distribute" });
+  const recursor = renderRecursorHead("127.0.0.1", 5301, "/run/pdns-recursor") + renderFrontRecursorSettings("127.0.0.1:5401", "/var/lib/pdns-distribute-front-sync/forward-zones");
+  const console = { consoleHost: "127.0.0.1", consolePort: 5199, consoleKeyFile: "/etc/pdns-distribute/dnsdist-console.key" } as Dnsdist;
+  const sync = renderFrontSyncConfig({
+    secondaryIds: ["sec1", "sec2"],
+    forwarders: secondaries,
+    dnsdist: console,
+    forwardZonesFile: "/var/lib/pdns-distribute-front-sync/forward-zones",
+    socketDir: "/run/pdns-recursor",
+    pool: "pdns-distribute",
+    natsUrl: "nats://127.0.0.1:4222",
+    metricsPort: 9206,
+  });
+  for (const file of [dnsdist, recursor, sync]) expect(doc).toContain(file.trimEnd());
+});
+
 describe("front: dnsdist + pdns-recursor kept current by the front-sync", () => {
   let cluster: LocalCluster;
   let front: LocalFront;
   const dd = () => front.dnsdist;
 
   beforeAll(async () => {
-    cluster = await startLocalCluster();
+    // Secondaries behind a front see every query from dnsdist's one address: response rate limiting off (docs/front.md).
+    cluster = await startLocalCluster({ secondaryDnsToml: "rrl_responses_per_second = 0" });
     await createZone(cluster, "before.example.", "192.0.2.20"); // exists before the front starts
     await waitFor(async () => (await ask({ host: cluster.secondaries[1]!.address, port: cluster.secondaries[1]!.port }, "www.before.example.")).status === "NOERROR", {
       timeoutMs: 10_000,
@@ -76,7 +118,7 @@ describe("front: dnsdist + pdns-recursor kept current by the front-sync", () => 
     expect(await readFile(front.forwardZonesFile, "utf8")).toContain("before.example.=");
   });
 
-  test("a zone created through the api-proxy is answered through the front in under 1 s; deleted: no longer routed", async () => {
+  test("a zone created through the api-proxy is answered through the front in under 1 s; changed: new answer < 1 s despite the caches; deleted: no longer routed", async () => {
     // Asked first (NXDOMAIN from the stand-in internet, cached by the recursor and dnsdist's cache).
     expect((await ask(dd(), "www.fresh.example.")).status).toBe("NXDOMAIN");
     expect((await ask(front.recursor, "www.fresh.example.")).status).toBe("NXDOMAIN");
@@ -88,6 +130,15 @@ describe("front: dnsdist + pdns-recursor kept current by the front-sync", () => 
     process.stderr.write(`front: POST took ${created.toFixed(0)} ms; answered through dnsdist after ${viaFront.toFixed(0)} ms, by the recursor after ${viaRecursor.toFixed(0)} ms\n`);
     expect(viaFront).toBeLessThan(1000);
     expect(viaRecursor).toBeLessThan(1000);
+
+    // A changed record: the front-sync drops the zone from dnsdist's and the recursor's caches.
+    const t2 = performance.now();
+    await cluster.api.patchRRset("fresh.example.", { name: "www.fresh.example.", type: "A", ttl: 300, records: ["192.0.2.31"], changetype: "REPLACE" });
+    const changedFront = await msUntil(dd(), "www.fresh.example.", (r) => records(r)[0] === "www.fresh.example. IN A 192.0.2.31", t2);
+    const changedRec = await msUntil(front.recursor, "www.fresh.example.", (r) => records(r)[0] === "www.fresh.example. IN A 192.0.2.31", t2);
+    process.stderr.write(`front: changed record answered through dnsdist after ${changedFront.toFixed(0)} ms, by the recursor after ${changedRec.toFixed(0)} ms\n`);
+    expect(changedFront).toBeLessThan(1000);
+    expect(changedRec).toBeLessThan(1000);
 
     const t1 = performance.now();
     await cluster.api.deleteZone("fresh.example.");
@@ -117,5 +168,45 @@ describe("front: dnsdist + pdns-recursor kept current by the front-sync", () => 
     const r = await ask(dd(), "www.while-down.example.");
     expect(r.flags).toContain("aa");
     expect(records(r)).toEqual(["www.while-down.example. IN A 192.0.2.40"]);
+  });
+
+  // dnsdist 1.7 health-checks at most once a second: a dead secondary is marked down within 1 s + the 150 ms
+  // check timeout; until then some queries sent to it are lost and the client's one retry goes elsewhere.
+  test("failover: a secondary killed under load costs at most one retry, routed around within one health check; back: used again", async () => {
+    const sec = cluster.secondaries[0]!;
+    let killMs = -1;
+    const queries = await runUdpLoad({
+      server: dd().host,
+      port: dd().port,
+      qps: 300,
+      durationMs: 4000,
+      timeoutMs: 250,
+      qtype: 1,
+      name: (i) => `failover-${i}.before.example.`, // unique: every query misses the cache and reaches a secondary
+      onTick: (ms) => {
+        if (killMs < 0 && ms >= 1000) {
+          killMs = ms;
+          sec.daemon.kill("SIGKILL");
+        }
+      },
+    });
+    const failedFirst = queries.filter((q) => q.firstRcode === undefined);
+    const failedTwice = failedFirst.filter((q) => q.retryRcode === undefined);
+    const lastFailure = Math.max(killMs, ...failedFirst.map((q) => q.sentMs));
+    const wrong = queries.filter((q) => (q.firstRcode ?? q.retryRcode) !== undefined && (q.firstRcode ?? q.retryRcode) !== 3);
+    process.stderr.write(
+      `front failover: ${queries.length} queries, ${failedFirst.length} needed a retry, ${failedTwice.length} failed twice; ` +
+        `last failure ${(lastFailure - killMs).toFixed(0)} ms after the kill\n`,
+    );
+    expect(failedTwice).toEqual([]);
+    expect(wrong).toEqual([]);
+    expect(lastFailure - killMs).toBeLessThan(1000 + 150 + 250); // check interval + check timeout + load slack
+
+    await sec.restart();
+    await waitFor(async () => /secondary1\s+\S+\s+up/.test(await dd().console("showServers()")), { timeoutMs: 10_000, intervalMs: 100, what: "secondary1 up" });
+    const before = queriesOf(await dd().console("showServers()"), "secondary1");
+    const again = await runUdpLoad({ server: dd().host, port: dd().port, qps: 200, durationMs: 1000, timeoutMs: 250, qtype: 1, name: (i) => `back-${i}.before.example.` });
+    expect(again.filter((q) => q.firstRcode === undefined)).toEqual([]);
+    expect(queriesOf(await dd().console("showServers()"), "secondary1")).toBeGreaterThan(before + 10);
   });
 });

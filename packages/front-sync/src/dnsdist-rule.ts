@@ -46,3 +46,14 @@ export function replaceRuleLua(zones: readonly string[], digest: string, o: Dnsd
 export function currentDigestLua(): string {
   return `return ${DIGEST} or "none"`;
 }
+
+/** Lua that drops the cached answers for `zones` (and every name below them) from the pool's packet cache. */
+export function expungeLua(zones: readonly string[], pool: string): string {
+  if (zones.length === 0) return "";
+  return [
+    `local c = getPool(${luaString(pool)}):getCache()`,
+    "if c then",
+    ...zones.map((z) => `  c:expungeByName(newDNSName(${luaString(z)}), DNSQType.ANY, true)`),
+    "end",
+  ].join("\n");
+}

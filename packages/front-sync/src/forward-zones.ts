@@ -39,12 +39,21 @@ export async function writeForwardZones(text: string, o: RecursorReloadOptions, 
 
 /** Runs `rec_control [--socket-dir=…] reload-zones`. */
 export function reloadZones(o: RecursorReloadOptions): Promise<void> {
-  const args = [...(o.socketDir === "" ? [] : [`--socket-dir=${o.socketDir}`]), `--timeout=${Math.ceil(o.timeoutMs / 1000)}`, "reload-zones"];
+  return recControl(o, ["reload-zones"]);
+}
+
+/** Runs `rec_control wipe-cache zone$ …` (each zone and every name below it), 100 zones per call. */
+export async function wipeCache(o: RecursorReloadOptions, zones: readonly string[]): Promise<void> {
+  for (let i = 0; i < zones.length; i += 100) await recControl(o, ["wipe-cache", ...zones.slice(i, i + 100).map((z) => `${z}$`)]);
+}
+
+function recControl(o: RecursorReloadOptions, command: string[]): Promise<void> {
+  const args = [...(o.socketDir === "" ? [] : [`--socket-dir=${o.socketDir}`]), `--timeout=${Math.ceil(o.timeoutMs / 1000)}`, ...command];
   return new Promise((resolve, reject) => {
     execFile(o.recControl, args, { timeout: o.timeoutMs }, (err, stdout, stderr) => {
       if (err) {
         const detail = `${stderr}${stdout}`.trim() || err.message;
-        reject(new RecursorReloadError(`${o.recControl} reload-zones failed: ${detail}`, { cause: err }));
+        reject(new RecursorReloadError(`${o.recControl} ${command[0]} failed: ${detail}`, { cause: err }));
       } else resolve();
     });
   });

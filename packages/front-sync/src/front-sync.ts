@@ -17,8 +17,8 @@ import type { Logger, NatsConnection } from "@pdns-distribute/core";
 import type { FrontSyncConfig } from "./config";
 import { decodeConsoleKey, dnsdistConsole } from "./dnsdist-console";
 import type { DnsdistConsole } from "./dnsdist-console";
-import { currentDigestLua, replaceRuleLua } from "./dnsdist-rule";
-import { renderForwardZones, writeForwardZones } from "./forward-zones";
+import { currentDigestLua, expungeLua, replaceRuleLua } from "./dnsdist-rule";
+import { renderForwardZones, wipeCache, writeForwardZones } from "./forward-zones";
 import { ServedZones, routedDigest } from "./served-zones";
 
 /** A running front-sync. */
@@ -89,24 +89,40 @@ export async function startFrontSync(cfg: FrontSyncConfig, logger: Logger, name:
   const states = secondaryStateClient(nc, cfg.front.request_timeout_ms, cfg.front.page_size);
 
   let stopped = false;
-  // Pushing: one at a time; a change during a push schedules another after it.
+  // Pushing: one at a time; a change during a push schedules another after it. `changed`: zones whose data
+  // changed (new serial or gone), whose cached answers are dropped from dnsdist's and the recursor's caches.
   const dirty = { dnsdist: true, recursor: true };
+  const changed = new Set<string>();
+  let pushedDigest = "";
   let pushing: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const pushTo = async (target: "dnsdist" | "recursor", zones: string[], digest: string) => {
+  const recursorOptions = {
+    file: cfg.recursor.forward_zones_file,
+    recControl: cfg.recursor.rec_control,
+    socketDir: cfg.recursor.socket_dir,
+    timeoutMs: cfg.recursor.timeout_ms,
+  };
+  const pushTo = async (target: "dnsdist" | "recursor", zones: string[], digest: string, flush: string[]) => {
     const t0 = performance.now();
     try {
-      if (target === "dnsdist" && dnsdist) await dnsdist.run(replaceRuleLua(zones, digest, { pool: cfg.dnsdist.pool, ruleName: cfg.dnsdist.rule_name }));
+      if (target === "dnsdist" && dnsdist) {
+        const rule = dirty.dnsdist || digest !== pushedDigest ? replaceRuleLua(zones, digest, { pool: cfg.dnsdist.pool, ruleName: cfg.dnsdist.rule_name }) : "";
+        const lua = [expungeLua(flush, cfg.dnsdist.pool), rule].filter((x) => x !== "").join("\n");
+        if (lua === "") return;
+        await dnsdist.run(lua);
+        pushedDigest = digest;
+      }
       if (target === "recursor") {
-        const o = { file: cfg.recursor.forward_zones_file, recControl: cfg.recursor.rec_control, socketDir: cfg.recursor.socket_dir, timeoutMs: cfg.recursor.timeout_ms };
-        await writeForwardZones(renderForwardZones(zones, cfg.recursor.forwarders), o, dirty.recursor);
+        await writeForwardZones(renderForwardZones(zones, cfg.recursor.forwarders), recursorOptions, dirty.recursor);
+        await wipeCache(recursorOptions, flush);
       }
       dirty[target] = false;
       m.pushes.inc({ target, result: "ok" });
       m.pushSeconds.observe({ target }, (performance.now() - t0) / 1000);
-      logger.debug({ target, zones: zones.length, ms: Math.round(performance.now() - t0) }, "routed zones pushed");
+      logger.debug({ target, zones: zones.length, flushed: flush.length, ms: Math.round(performance.now() - t0) }, "routed zones pushed");
     } catch (err) {
       dirty[target] = true;
+      for (const z of flush) changed.add(z);
       m.pushes.inc({ target, result: "error" });
       logger.warn({ target, err: (err as Error).message }, "push of routed zones failed; retried at the next change or check");
     }
@@ -115,7 +131,12 @@ export async function startFrontSync(cfg: FrontSyncConfig, logger: Logger, name:
     const zones = served.routed();
     m.routed.set(zones.length);
     const digest = routedDigest(zones);
-    await Promise.all([dnsdist ? pushTo("dnsdist", zones, digest) : undefined, cfg.recursor.enabled ? pushTo("recursor", zones, digest) : undefined]);
+    const flush = [...changed].sort();
+    changed.clear();
+    await Promise.all([
+      dnsdist ? pushTo("dnsdist", zones, digest, flush) : undefined,
+      cfg.recursor.enabled ? pushTo("recursor", zones, digest, flush) : undefined,
+    ]);
   };
   const schedule = () => {
     if (timer || stopped) return;
@@ -133,7 +154,11 @@ export async function startFrontSync(cfg: FrontSyncConfig, logger: Logger, name:
       if (err) return;
       try {
         const a = decodeMessage(secondaryAppliedSchema, msg.data, "applied message");
-        if (served.applied(a.id, a.zone, a.serial)) schedule();
+        if (!served.watches(a.id)) return;
+        const before = served.serialOf(a.id, a.zone);
+        const routing = served.applied(a.id, a.zone, a.serial);
+        if (before !== undefined && before !== a.serial) changed.add(a.zone);
+        if (routing || changed.size > 0) schedule();
       } catch {
         m.badMessages.inc();
         logBad();
@@ -159,7 +184,7 @@ export async function startFrontSync(cfg: FrontSyncConfig, logger: Logger, name:
     if (!dnsdist || dirty.dnsdist) return;
     try {
       const have = (await dnsdist.run(currentDigestLua())).trim();
-      if (have !== routedDigest(served.routed())) {
+      if (have !== pushedDigest) {
         logger.info({ have }, "dnsdist's rule is not the current one (dnsdist restarted?); pushing it again");
         dirty.dnsdist = true;
       }

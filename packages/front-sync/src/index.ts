@@ -2,8 +2,8 @@
 export { frontSyncConfigSchema, loadFrontSyncConfig } from "./config";
 export { DnsdistConsoleError, RecursorReloadError } from "./errors";
 export { decodeConsoleKey, dnsdistConsole, incrementNonce, sessionNonces } from "./dnsdist-console";
-export { currentDigestLua, luaString, replaceRuleLua } from "./dnsdist-rule";
-export { reloadZones, renderForwardZones, writeForwardZones } from "./forward-zones";
+export { currentDigestLua, expungeLua, luaString, replaceRuleLua } from "./dnsdist-rule";
+export { reloadZones, renderForwardZones, wipeCache, writeForwardZones } from "./forward-zones";
 export { ServedZones, routedDigest } from "./served-zones";
 export { startFrontSync } from "./front-sync";
 

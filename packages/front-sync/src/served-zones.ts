@@ -46,6 +46,11 @@ export class ServedZones {
     return this.isRouted(zone) !== wasRouted;
   }
 
+  /** The serial `id` serves for `zone` as far as we know (undefined: not served). */
+  serialOf(id: string, zone: string): number | undefined {
+    return this.bySecondary.get(id)?.get(zone);
+  }
+
   /** True while at least one watched secondary serves `zone`. */
   isRouted(zone: string): boolean {
     for (const map of this.bySecondary.values()) if (map.has(zone)) return true;

@@ -1,5 +1,5 @@
 // The Lua sent to dnsdist's console: safe string literals and the add-then-remove rule replacement.
-import { currentDigestLua, luaString, replaceRuleLua } from "../src/dnsdist-rule";
+import { currentDigestLua, expungeLua, luaString, replaceRuleLua } from "../src/dnsdist-rule";
 
 describe("dnsdist rule Lua", () => {
   test("luaString keeps plain names and escapes every other byte as \\ddd", () => {
@@ -24,5 +24,12 @@ describe("dnsdist rule Lua", () => {
     const zones = Array.from({ length: 2500 }, (_, i) => `z${i}.example.`);
     const lua = replaceRuleLua(zones, "d", { pool: "p", ruleName: "r" });
     expect(lua.match(/n:add\(/g)).toHaveLength(3);
+  });
+
+  test("expungeLua drops each changed zone and every name below it from the pool's cache; nothing for no zones", () => {
+    expect(expungeLua([], "p")).toBe("");
+    const lua = expungeLua(["a.example."], "p");
+    expect(lua).toContain('getPool("p"):getCache()');
+    expect(lua).toContain('c:expungeByName(newDNSName("a.example."), DNSQType.ANY, true)');
   });
 });

@@ -33,10 +33,11 @@ export function renderFrontDnsdistConfig(r: FrontDnsdistRecipe): string {
   return `-- Everything not matched below goes to the default pool: the recursor.
 newServer({address="${r.recursor}", name="recursor", checkInterval=1, checkTimeout=500})
 
--- The secondaries: authoritative for the distributed zones. Health-checked every second; one failed
--- check marks a secondary down, one good check brings it back. Any answer but SERVFAIL counts as alive.
+-- The secondaries: authoritative for the distributed zones. Health-checked every second (the shortest interval
+-- dnsdist 1.7 takes) with a 150 ms timeout; one failed check marks a secondary down, one good check brings it
+-- back. Any answer but SERVFAIL counts as alive (the check asks a.root-servers.net. A: REFUSED is fine).
 ${r.secondaries
-  .map((s, i) => `newServer({address="${s}", name="secondary${i + 1}", pool="${r.pool}", checkInterval=1, checkTimeout=300, maxCheckFailures=1, rise=1})`)
+  .map((s, i) => `newServer({address="${s}", name="secondary${i + 1}", pool="${r.pool}", checkInterval=1, checkTimeout=150, maxCheckFailures=1, rise=1})`)
   .join("\n")}
 
 -- Packet caches: one per pool.

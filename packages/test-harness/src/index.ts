@@ -14,6 +14,7 @@ export { SBIN_DIRS, programNotFoundHint, resolveProgram } from "./programs";
 export { httpGetJson, probeTcp } from "./probes";
 export { defaultKnotOptions, renderKnotConfig, startKnot } from "./knot";
 export { defaultDnsdistOptions, renderDnsdistHead, startDnsdist } from "./dnsdist";
+export { encodeQuery, runUdpLoad } from "./dns-load";
 export { defaultRecursorOptions, renderRecursorHead, startRecursor } from "./recursor";
 export {
   FRONT_INTERNET_ZONE,
@@ -35,6 +36,7 @@ export type { NatsCluster, NatsClusterOptions } from "./nats-cluster";
 export type { Knot, KnotOptions, KnotZone } from "./knot";
 export type { Dnsdist, DnsdistOptions } from "./dnsdist";
 export type { Recursor, RecursorOptions } from "./recursor";
+export type { LoadQuery, UdpLoadOptions } from "./dns-load";
 export type { FrontDnsdistRecipe, LocalFront } from "./front";
 export type { NatsClusterBlock, NatsServer, NatsServerOptions } from "./nats-server";
 export type { Pdns, PdnsOptions } from "./pdns";
