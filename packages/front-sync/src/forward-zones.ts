@@ -1,6 +1,6 @@
 // pdns-recursor's forward-zones file: rendered from the routed zones, written atomically, then `rec_control reload-zones`.
 import { execFile } from "node:child_process";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { chmod, readFile, rename, writeFile } from "node:fs/promises";
 import { RecursorReloadError } from "./errors";
 
 /** The file's text: one `zone=server;server` line per zone (non-recursive forwarding to authoritative servers). */
@@ -28,7 +28,8 @@ export async function writeForwardZones(text: string, o: RecursorReloadOptions, 
   if (current === text && !force) return false;
   try {
     const tmp = `${o.file}.tmp`;
-    await writeFile(tmp, text, { mode: 0o644 });
+    await writeFile(tmp, text);
+    await chmod(tmp, 0o644); // readable by the recursor's user whatever our umask (the unit's is 0027)
     await rename(tmp, o.file);
   } catch (err) {
     throw new RecursorReloadError(`cannot write ${o.file}: ${(err as Error).message}`, { cause: err });
