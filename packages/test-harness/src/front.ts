@@ -139,6 +139,8 @@ export interface LocalFront {
   routeUpstream: Knot;
   frontSync: Daemon;
   frontSyncConfigFile: string;
+  /** Base URL of the front-sync's Prometheus endpoint (`<url>/metrics`). */
+  frontSyncMetricsUrl: string;
   forwardZonesFile: string;
   /** Starts the front-sync again (after a stop or kill). */
   restartFrontSync(): Promise<void>;
@@ -190,6 +192,7 @@ async function startRest(
   });
   started.push(dnsdist);
   const frontSyncConfigFile = join(dir, "front-sync.toml");
+  const metricsPort = await freePort("127.0.0.1");
   await writeFile(
     frontSyncConfigFile,
     renderFrontSyncConfig({
@@ -200,7 +203,7 @@ async function startRest(
       socketDir: recursor.socketDir,
       pool,
       natsUrl: cluster.nats.url,
-      metricsPort: await freePort("127.0.0.1"),
+      metricsPort,
     }),
   );
   const startSync = async () => {
@@ -216,6 +219,7 @@ async function startRest(
     routeUpstream,
     frontSync: await startSync(),
     frontSyncConfigFile,
+    frontSyncMetricsUrl: `http://127.0.0.1:${metricsPort}`,
     forwardZonesFile,
     async restartFrontSync() {
       if (front.frontSync.running()) await front.frontSync.stop();
