@@ -1,5 +1,5 @@
 // front-sync configuration: TOML file validated with zod; every key has a default (see config.example.toml).
-import { loadConfig, logConfigSchema, metricsConfigSchema, natsConfigSchema } from "@pdns-distribute/core";
+import { CONFIG_DIR, loadConfig, logConfigSchema, metricsConfigSchema, natsConfigSchema } from "@pdns-distribute/core";
 import { z } from "zod";
 
 const secondaryId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or -");
@@ -15,14 +15,8 @@ export const frontSyncConfigSchema = z
       .object({
         /** Ids of the secondaries behind the front: a zone is routed while at least one of them serves it. */
         secondaries: z.array(secondaryId).min(1).default(["ns2", "ns3"]),
-        /** Changes arriving within this many ms are pushed to dnsdist and the recursor together. */
-        push_delay_ms: z.number().int().min(0).max(60_000).default(20),
         /** Seconds between checks that the secondaries' zone lists (digest first) and dnsdist's rule are as expected. */
         check_interval_s: z.number().positive().default(10),
-        /** Time allowed for a secondary to answer one zone-state request, ms. */
-        request_timeout_ms: z.number().int().positive().default(2000),
-        /** Zones per zone-state page. */
-        page_size: z.number().int().min(1).max(100_000).default(10_000),
       })
       .strict()
       .prefault({}),
@@ -34,13 +28,9 @@ export const frontSyncConfigSchema = z
         console_address: z.string().min(1).default("127.0.0.1"),
         console_port: z.number().int().min(1).max(65535).default(5199),
         /** File holding the console key exactly as given to dnsdist's `setKey("…")` (base64, 32 bytes); mode 0600. */
-        key_file: z.string().min(1).default("/etc/pdns-distribute/dnsdist-console.key"),
+        key_file: z.string().min(1).default(`${CONFIG_DIR}/dnsdist-console.key`),
         /** dnsdist pool of the secondaries: queries for routed zones go there. */
         pool: plainName.default("pdns-distribute"),
-        /** Name of the dnsdist rule this daemon owns (a generation number is appended). */
-        rule_name: plainName.default("pdns-distribute-zones"),
-        /** Time allowed for one console command, ms. */
-        timeout_ms: z.number().int().positive().default(2000),
       })
       .strict()
       .prefault({}),
@@ -56,8 +46,6 @@ export const frontSyncConfigSchema = z
         rec_control: z.string().min(1).default("rec_control"),
         /** The recursor's `socket-dir` (empty: rec_control's own default). */
         socket_dir: z.string().default(""),
-        /** Time allowed for `rec_control reload-zones`, ms. */
-        timeout_ms: z.number().int().positive().default(5000),
       })
       .strict()
       .prefault({}),
@@ -66,6 +54,17 @@ export const frontSyncConfigSchema = z
     metrics: metricsConfigSchema(9206),
   })
   .strict();
+
+/** Fixed settings (not config keys): changes batched for 20 ms; zone-state requests 2 s, 10,000 zones a page;
+ *  the rule `pdns-distribute-zones-<n>`; 2 s per console command; 5 s per rec_control run. */
+export const FRONT_SYNC_FIXED = {
+  pushDelayMs: 20,
+  requestTimeoutMs: 2000,
+  pageSize: 10_000,
+  ruleName: "pdns-distribute-zones",
+  consoleTimeoutMs: 2000,
+  recControlTimeoutMs: 5000,
+} as const;
 
 /** Parsed front-sync config. */
 export type FrontSyncConfig = z.infer<typeof frontSyncConfigSchema>;

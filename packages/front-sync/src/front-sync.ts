@@ -14,6 +14,7 @@ import {
   startMetricsServer,
 } from "@pdns-distribute/core";
 import type { Logger, NatsConnection } from "@pdns-distribute/core";
+import { FRONT_SYNC_FIXED as FIXED } from "./config";
 import type { FrontSyncConfig } from "./config";
 import { decodeConsoleKey, dnsdistConsole } from "./dnsdist-console";
 import type { DnsdistConsole } from "./dnsdist-console";
@@ -80,13 +81,13 @@ export async function startFrontSync(cfg: FrontSyncConfig, logger: Logger, name:
         host: cfg.dnsdist.console_address,
         port: cfg.dnsdist.console_port,
         key: decodeConsoleKey(readSecretFile(cfg.dnsdist.key_file, "dnsdist console key file").toString("utf8")),
-        timeoutMs: cfg.dnsdist.timeout_ms,
+        timeoutMs: FIXED.consoleTimeoutMs,
       })
     : undefined;
   if (cfg.recursor.enabled) closeSync(openSync(cfg.recursor.forward_zones_file, "a")); // fails early on a bad path
   const metricsServer = await startMetricsServer(cfg.metrics, m.registry, logger);
   const nc: NatsConnection = await connectNats(cfg.nats, name, logger);
-  const states = secondaryStateClient(nc, cfg.front.request_timeout_ms, cfg.front.page_size);
+  const states = secondaryStateClient(nc, FIXED.requestTimeoutMs, FIXED.pageSize);
 
   let stopped = false;
   // Pushing: one at a time; a change during a push schedules another after it. `changed`: zones whose data
@@ -100,13 +101,13 @@ export async function startFrontSync(cfg: FrontSyncConfig, logger: Logger, name:
     file: cfg.recursor.forward_zones_file,
     recControl: cfg.recursor.rec_control,
     socketDir: cfg.recursor.socket_dir,
-    timeoutMs: cfg.recursor.timeout_ms,
+    timeoutMs: FIXED.recControlTimeoutMs,
   };
   const pushTo = async (target: "dnsdist" | "recursor", zones: string[], digest: string, flush: string[]) => {
     const t0 = performance.now();
     try {
       if (target === "dnsdist" && dnsdist) {
-        const rule = dirty.dnsdist || digest !== pushedDigest ? replaceRuleLua(zones, digest, { pool: cfg.dnsdist.pool, ruleName: cfg.dnsdist.rule_name }) : "";
+        const rule = dirty.dnsdist || digest !== pushedDigest ? replaceRuleLua(zones, digest, { pool: cfg.dnsdist.pool, ruleName: FIXED.ruleName }) : "";
         const lua = [expungeLua(flush, cfg.dnsdist.pool), rule].filter((x) => x !== "").join("\n");
         if (lua === "") return;
         await dnsdist.run(lua);
@@ -144,7 +145,7 @@ export async function startFrontSync(cfg: FrontSyncConfig, logger: Logger, name:
       timer = undefined;
       if (pushing) return void pushing.then(schedule);
       pushing = push().finally(() => (pushing = undefined));
-    }, cfg.front.push_delay_ms);
+    }, FIXED.pushDelayMs);
   };
 
   // Changes: every applied message of a watched secondary.
@@ -199,7 +200,10 @@ export async function startFrontSync(cfg: FrontSyncConfig, logger: Logger, name:
     if (dirty.dnsdist || dirty.recursor) schedule();
   };
   await check(true);
-  schedule();
+  // The first push before "ready": a started front-sync has put the routed zones in place (or logged why not).
+  clearTimeout(timer);
+  timer = undefined;
+  await (pushing = push().finally(() => (pushing = undefined)));
   const interval = setInterval(() => void check(false), cfg.front.check_interval_s * 1000);
   logger.info({ secondaries: cfg.front.secondaries, routed: served.routed().length }, "front-sync ready");
 

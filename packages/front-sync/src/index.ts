@@ -1,5 +1,5 @@
 // @pdns-distribute/front-sync: keeps a dnsdist + pdns-recursor front's routed zones in step with the secondaries.
-export { frontSyncConfigSchema, loadFrontSyncConfig } from "./config";
+export { FRONT_SYNC_FIXED, frontSyncConfigSchema, loadFrontSyncConfig } from "./config";
 export { DnsdistConsoleError, RecursorReloadError } from "./errors";
 export { decodeConsoleKey, dnsdistConsole, incrementNonce, sessionNonces } from "./dnsdist-console";
 export { currentDigestLua, expungeLua, luaString, replaceRuleLua } from "./dnsdist-rule";

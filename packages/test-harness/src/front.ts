@@ -90,7 +90,6 @@ export function renderFrontSyncConfig(o: {
   const list = (xs: string[]) => xs.map((x) => `"${x}"`).join(", ");
   return `[front]
 secondaries = [${list(o.secondaryIds)}]
-push_delay_ms = 20
 check_interval_s = 2
 
 [dnsdist]
@@ -106,7 +105,6 @@ socket_dir = "${o.socketDir}"
 
 [nats]
 servers = ["${o.natsUrl}"]
-reconnect_wait_ms = 250
 
 [metrics]
 listen_address = "127.0.0.1"
