@@ -18,11 +18,11 @@ import type { Daemon, NatsServer, Pdns } from "@pdns-distribute/test-harness";
 
 const ROOT = join(__dirname, "..");
 const DEBS = join(ROOT, "build", "debs");
-const DAEMONS = ["api-proxy", "zone-provider", "health-checker", "secondary-syncer"] as const;
+const DAEMONS = ["api-proxy", "zone-provider", "health-checker", "secondary-syncer", "front-sync"] as const;
 type DaemonName = (typeof DAEMONS)[number];
 const PACKAGES = DAEMONS.map((d) => `pdns-distribute-${d}`);
 /** Left behind by nothing once every package is purged. */
-const LEFTOVERS = ["/etc/pdns-distribute", "/var/lib/pdns-distribute", "/usr/lib/pdns-distribute"];
+const LEFTOVERS = ["/etc/pdns-distribute", "/var/lib/pdns-distribute", "/usr/lib/pdns-distribute", "/var/lib/pdns-distribute-front-sync"];
 
 /** Why this file cannot run here ("" when it can): dpkg -i/--purge and setpriv to the daemons' user need root. */
 const skipReason =
@@ -217,6 +217,17 @@ describeIfRoot("Debian packages", () => {
         metrics: metrics(3),
       }),
     );
+    // The front-sync without dnsdist and recursor on this machine: it follows the secondary over NATS only.
+    const frontSync = startInstalled(
+      "front-sync",
+      installedConfig("front-sync", {
+        front: { secondaries: ["debtest"], check_interval_s: 1 },
+        dnsdist: { enabled: false },
+        recursor: { enabled: false },
+        nats: nats_,
+        metrics: metrics(4),
+      }),
+    );
     await provider.waitForLog((_l, j) => j?.msg === "zone-provider ready", 20_000);
     await proxy.waitForLog((_l, j) => j?.msg === "api-proxy listening", 20_000);
     await checker.waitForLog((_l, j) => j?.msg === "health-checker ready", 20_000);
@@ -237,6 +248,12 @@ describeIfRoot("Debian packages", () => {
       { timeoutMs: 20_000, intervalMs: 100, what: "the installed secondary answering www.deb.example." },
     );
     expect(existsSync("/var/lib/pdns-distribute/secondary.sqlite3")).toBe(true);
+    await frontSync.waitForLog((_l, j) => j?.msg === "front-sync ready", 20_000);
+    await waitFor(async () => /^pdnsd_front_routed_zones\S* 1$/m.test(await (await fetch(`http://127.0.0.1:${metricsPorts[4]}/metrics`)).text()), {
+      timeoutMs: 10_000,
+      intervalMs: 200,
+      what: "the installed front-sync routing deb.example.",
+    });
     // The operator CLI from pdns-distribute-tools: a targeted resync is acknowledged by JetStream.
     expect(await sh("/usr/bin/pdns-distribute", ["-s", nats.url, "resync", "deb.example.", "--secondary", "debtest"])).toMatch(
       /published pdns\.zone\.events\.modified\.debtest/,

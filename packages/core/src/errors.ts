@@ -43,3 +43,11 @@ export class KeyFileError extends PdnsdError {
     this.name = "KeyFileError";
   }
 }
+
+/** A secondary's zone-state responder did not answer, or answered with an error. */
+export class SecondaryStateError extends PdnsdError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("PDNSD_SECONDARY_STATE_FAILED", message, options);
+    this.name = "SecondaryStateError";
+  }
+}

@@ -1,5 +1,6 @@
 // Public entry of @pdns-distribute/core: config, logging, NATS, subjects, events, signing.
-export { ConfigError, KeyFileError, MessageDecodeError, PdnsdError, SignatureError } from "./errors";
+export { ConfigError, KeyFileError, MessageDecodeError, PdnsdError, SecondaryStateError, SignatureError } from "./errors";
+export { secondaryStateClient } from "./secondary-state-client";
 export {
   CONFIG_DIR,
   POWERDNS_DEFAULTS,
@@ -115,6 +116,7 @@ export type {
 export type { BindingExpectation, SigningKeyPair, ZoneRequestBinding } from "./signing";
 export type { BackgroundNats, NatsConnection, ZoneEventHandlers } from "./nats";
 export type { StopFn } from "./daemon";
+export type { ByteCounter, SecondaryStateClient } from "./secondary-state-client";
 export type { MetricsConfig, MetricsServer } from "./metrics";
 export type { ChangeState, ChangeStatus, ChangeTrackerOptions, SecondaryChangeState, TrackedChange } from "./changes";
 export type { ActivityChange, CheckCounts, SecondaryState } from "./secondary-registry";

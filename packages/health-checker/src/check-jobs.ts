@@ -1,11 +1,10 @@
 // The checker's jobs as the loop runs them: one check each, with its duration, result metric, log line and status.
-import type { SecondaryRegistry } from "@pdns-distribute/core";
+import type { SecondaryRegistry, SecondaryStateClient } from "@pdns-distribute/core";
 import { runEventCheck, runPeriodicCheck } from "./checks";
 import type { CheckDeps, PeriodicCheckResult } from "./checks";
 import { runDnssecUpkeep } from "./dnssec";
 import type { DnssecDeps } from "./dnssec";
 import type { HealthMetrics } from "./metrics";
-import type { SecondaryStateClient } from "./secondary-client";
 import type { PrimaryInfo } from "./status";
 
 /** Check dependencies with metrics (optional in {@link CheckDeps}, always there in the daemon). */

@@ -1,5 +1,14 @@
 // Wires the health-checker: heartbeats, lock, check loop (periodic / DNSSEC), event checks, status (NATS + HTTP), metrics.
-import { HEALTH_LOCK_BUCKET, connectNats, createMetricsRegistry, ensureZoneEventStream, SecondaryRegistry, startHeartbeatMonitor, startMetricsServer } from "@pdns-distribute/core";
+import {
+  HEALTH_LOCK_BUCKET,
+  connectNats,
+  createMetricsRegistry,
+  ensureZoneEventStream,
+  SecondaryRegistry,
+  secondaryStateClient,
+  startHeartbeatMonitor,
+  startMetricsServer,
+} from "@pdns-distribute/core";
 import type { HealthStatus, HeartbeatMonitor, Logger, MetricsServer, NatsConnection, Registry } from "@pdns-distribute/core";
 import { startCheckLoop } from "./check-loop";
 import type { CheckLoop } from "./check-loop";
@@ -22,7 +31,6 @@ import { createHealthMetrics } from "./metrics";
 import type { HealthMetrics } from "./metrics";
 import { powerDnsClient } from "./powerdns";
 import { jetStreamResyncPublisher } from "./resync";
-import { secondaryStateClient } from "./secondary-client";
 import { buildHealthStatus, startStatusResponder } from "./status";
 import type { PrimaryInfo } from "./status";
 import { startStatusPage } from "./status-page";

@@ -1,12 +1,11 @@
 // The periodic check (digest first, full maps only on mismatch) and the per-event check, both publishing targeted resyncs.
 import { zoneSetDigest } from "@pdns-distribute/core";
-import type { Logger, SecondaryRegistry, ZoneEventType } from "@pdns-distribute/core";
+import type { Logger, SecondaryRegistry, SecondaryStateClient, ZoneEventType } from "@pdns-distribute/core";
 import { diffCounts, diffZoneMaps, resyncFor, resyncsOf } from "./diff";
 import type { Resync, ZoneDiff } from "./diff";
 import type { HealthMetrics } from "./metrics";
 import type { PowerDnsClient, PrimaryState } from "./powerdns";
 import type { ResyncPublisher } from "./resync";
-import type { SecondaryStateClient } from "./secondary-client";
 import { mapLimit } from "./util";
 
 /** What the checks need. */

@@ -9,14 +9,6 @@ export class PrimaryStateError extends PdnsdError {
   }
 }
 
-/** A secondary did not answer a zone-state request, or answered with an error. */
-export class SecondaryStateError extends PdnsdError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("PDNSD_SECONDARY_STATE_FAILED", message, options);
-    this.name = "SecondaryStateError";
-  }
-}
-
 /** No health-checker answered the status request. */
 export class StatusUnavailableError extends PdnsdError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -24,3 +16,6 @@ export class StatusUnavailableError extends PdnsdError {
     this.name = "StatusUnavailableError";
   }
 }
+
+/** Zone-state request failures: the error lives in core with the zone-state client. */
+export { SecondaryStateError } from "@pdns-distribute/core";

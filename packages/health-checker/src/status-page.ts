@@ -8,10 +8,9 @@ import {
   subscribeZoneEvents,
   zoneSetDigest,
 } from "@pdns-distribute/core";
-import type { Logger, NatsConnection, SecondaryRegistry } from "@pdns-distribute/core";
+import type { Logger, NatsConnection, SecondaryRegistry, SecondaryStateClient } from "@pdns-distribute/core";
 import { normalizeName } from "@pdns-distribute/dns";
 import type { PowerDnsClient } from "./powerdns";
-import type { SecondaryStateClient } from "./secondary-client";
 import { STATUS_PAGE_HTML } from "./status-page-html";
 import { buildStatusPage } from "./status-page-model";
 import type { StatusPageData, ZoneSnapshot } from "./status-page-model";

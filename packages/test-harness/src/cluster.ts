@@ -16,7 +16,7 @@ import type { PdnsApi } from "./pdns-api";
 import { makeTempDir, removeTempDir } from "./temp-dir";
 
 /** Absolute path of a daemon's built CLI (`pnpm run build` first). */
-export function daemonCli(pkg: "api-proxy" | "zone-provider" | "health-checker" | "secondary-syncer"): string {
+export function daemonCli(pkg: "api-proxy" | "zone-provider" | "health-checker" | "secondary-syncer" | "front-sync"): string {
   return resolve(__dirname, "..", "..", pkg, "dist", "cli.js");
 }
 

@@ -13,6 +13,17 @@ export { freePort } from "./ports";
 export { SBIN_DIRS, programNotFoundHint, resolveProgram } from "./programs";
 export { httpGetJson, probeTcp } from "./probes";
 export { defaultKnotOptions, renderKnotConfig, startKnot } from "./knot";
+export { defaultDnsdistOptions, renderDnsdistHead, startDnsdist } from "./dnsdist";
+export { encodeQuery, runUdpLoad } from "./dns-load";
+export { defaultRecursorOptions, renderRecursorHead, startRecursor } from "./recursor";
+export {
+  FRONT_INTERNET_ZONE,
+  FRONT_ROUTE_ZONE,
+  renderFrontDnsdistConfig,
+  renderFrontRecursorSettings,
+  renderFrontSyncConfig,
+  startLocalFront,
+} from "./front";
 export { killAllChildren, listChildPids, runningChildren } from "./registry";
 export { makeTempDir, removeTempDir } from "./temp-dir";
 export { defaultWaitForOptions, sleep, waitFor } from "./wait";
@@ -23,6 +34,10 @@ export type { Daemon, DaemonOptions, LogMatcher } from "./daemon";
 export type { DigQuery, DigResult } from "./dig";
 export type { NatsCluster, NatsClusterOptions } from "./nats-cluster";
 export type { Knot, KnotOptions, KnotZone } from "./knot";
+export type { Dnsdist, DnsdistOptions } from "./dnsdist";
+export type { Recursor, RecursorOptions } from "./recursor";
+export type { LoadQuery, UdpLoadOptions } from "./dns-load";
+export type { FrontDnsdistRecipe, LocalFront } from "./front";
 export type { NatsClusterBlock, NatsServer, NatsServerOptions } from "./nats-server";
 export type { Pdns, PdnsOptions } from "./pdns";
 export type {

@@ -1,7 +1,9 @@
-// Asks one secondary for its zone state over NATS (pdns.secondary.<id>.state), following pages.
-import { decodeMessage, encodeMessage, secondaryStateSubject, zoneStateReplySchema } from "@pdns-distribute/core";
-import type { NatsConnection, ZoneState, ZoneStateRequest } from "@pdns-distribute/core";
+// Asks one secondary for its zone state over NATS (pdns.secondary.<id>.state), following pages (health-checker, front-sync).
 import { SecondaryStateError } from "./errors";
+import { decodeMessage, encodeMessage, zoneStateReplySchema } from "./events";
+import type { ZoneState, ZoneStateRequest } from "./events";
+import type { NatsConnection } from "./nats";
+import { secondaryStateSubject } from "./subjects";
 
 /** Counts NATS payload bytes spent on zone-state requests and replies. */
 export interface ByteCounter {
