@@ -9,6 +9,7 @@ import type { Section } from "./sections";
 import type { WireName } from "./wire-name";
 import { MessageWriter, OPT_SIZE, SectionIndex } from "./wire-encode";
 import { Decoded, decodeQuery, DecodedQuery, HEADER_SIZE } from "./wire-query";
+import { tsigBadKeyRecord } from "./tsig";
 import type { ZoneSet } from "./zone-set";
 import { wireToName } from "./zone-view";
 
@@ -92,6 +93,8 @@ function answerToWriter(message: Buffer, ctx: AnswerContext): number {
   if (decoded === Decoded.Error) return encodeBare(query.id, query.flags, query.rcode);
   const maxUdp = ctx.options?.maxUdpPayload ?? WIRE_DEFAULTS.maxUdpPayload;
   try {
+    // RFC 8945 §5.2: a TSIG signed with a key we do not hold (we hold none) → NOTAUTH, TSIG error BADKEY.
+    if (query.tsig >= 0) return encodeTsigBadKey(query, ctx.transport, maxUdp);
     if (query.qclass !== CLASS_IN) return encodeError(query, Rcode.Refused, maxUdp);
     if (query.edns && query.ednsVersion > 0) return encodeError(query, Rcode.BadVers, maxUdp);
     // Zone transfers are served over TCP to allowed peers by transfer.ts (answerTcpQuery, IXFR as a full AXFR per
@@ -153,6 +156,17 @@ function encodeError(q: DecodedQuery, rcode: RcodeValue, maxUdp: number): number
   // RFC 6891 §6.1.3: BADVERS (16) lives in the OPT's extended rcode bits; the header keeps the low 4 bits.
   if (q.edns) writer.writeOpt(maxUdp, rcode >> 4, q.dnssecOk);
   return writer.seal(q.id, responseFlags(q, rcode), 1);
+}
+
+/** NOTAUTH with the unsigned BADKEY TSIG record of RFC 8945 §5.2 / §5.3.2 (last in additional); FORMERR if malformed. */
+function encodeTsigBadKey(q: DecodedQuery, transport: "udp" | "tcp", maxUdp: number): number {
+  const record = tsigBadKeyRecord(q.msg, q.tsig, q.tsigRdata, q.tsigEnd);
+  if (record === null) return encodeBare(q.id, q.flags, Rcode.FormErr);
+  writer.begin(responseLimit(q, transport, maxUdp), null);
+  writer.writeQuestion(q.msg, q.questionEnd, q.qname);
+  if (q.edns) writer.writeOpt(maxUdp, 0, q.dnssecOk);
+  writer.writeAdditionalRecord(record);
+  return writer.seal(q.id, responseFlags(q, Rcode.NotAuth), 1);
 }
 
 /** A header-only response (FORMERR, NOTIMP): nothing of the query beyond its header could be trusted. */
