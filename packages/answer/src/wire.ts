@@ -60,6 +60,8 @@ const answer = new Answer();
 const query = new DecodedQuery(answer.chain[0]);
 const writer = new MessageWriter();
 let rotation = 0;
+/** The last message was looked up in a zone (so `answer` describes it), for {@link rateLimitSubject}. */
+let lookedUp = false;
 
 /**
  * Answers one DNS message. Returns the response bytes, or null when the message must be dropped (shorter than
@@ -88,6 +90,7 @@ export function answerQueryInto(message: Buffer, ctx: AnswerContext, target: Buf
 
 /** Answers into the shared writer; returns the response's length there, or -1 to drop the message. */
 function answerToWriter(message: Buffer, ctx: AnswerContext): number {
+  lookedUp = false;
   const decoded = decodeQuery(message, query);
   if (decoded === Decoded.Drop) return -1;
   if (decoded === Decoded.Error) return encodeBare(query.id, query.flags, query.rcode);
@@ -104,6 +107,7 @@ function answerToWriter(message: Buffer, ctx: AnswerContext): number {
     if (zone === undefined) return encodeError(query, Rcode.Refused, maxUdp);
     answer.reset(zone, query.dnssecOk);
     resolveInto(answer, query.qtype);
+    lookedUp = true;
     writer.begin(responseLimit(query, ctx.transport, maxUdp) - (query.edns ? OPT_SIZE : 0), zone);
     const rotate = (ctx.options?.roundRobin ?? WIRE_DEFAULTS.roundRobin) ? (rotation = (rotation + 1) & 0x3fffffff) : 0;
     return encodeResponse(query, answer, rotate, maxUdp);
@@ -115,6 +119,19 @@ function answerToWriter(message: Buffer, ctx: AnswerContext): number {
       return encodeBare(query.id, query.flags, Rcode.ServFail);
     }
   }
+}
+
+/**
+ * What response rate limiting counts the last answered message by, as BIND's RRL does: a wildcard answer by the
+ * wildcard's name (and the type), NXDOMAIN and NODATA by the zone; null: by the question (other answers, errors).
+ * Without this, random names under a wildcard or a zone each get a bucket of their own and are never limited.
+ */
+export function rateLimitSubject(): string | null {
+  const zone = answer.zone;
+  if (!lookedUp || zone === null) return null;
+  if (answer.result === LookupResult.NxDomain || answer.result === LookupResult.NoData) return nameKey(zone.origin);
+  if (answer.wildcard >= 0) return `${nameKey(zone.origin)}*${answer.wildcard}/${query.qtype}`;
+  return null;
 }
 
 /** The largest response allowed: 64 KiB over TCP; over UDP 512 without EDNS, else the advertised size capped. */
