@@ -1,5 +1,6 @@
-// Queries that are not well formed (issue 21 item 8), asked of the engine's real server and of Knot DNS:
-// bytes after the last record → FORMERR; a TSIG with a key the server does not hold → NOTAUTH + TSIG error BADKEY.
+// Queries that are not well formed (issue 21 item 8) or unusual (issue 23 items 2, 3), asked of the engine's real
+// server and of Knot DNS: bytes after the last record → FORMERR; a TSIG with a key the server does not hold →
+// NOTAUTH + TSIG error BADKEY; QCLASS ANY answered like IN; error replies echo the question and carry an OPT.
 
 import dgram from "node:dgram";
 import { writeFile } from "node:fs/promises";
@@ -146,6 +147,40 @@ describe("queries that are not well formed, against the engine and Knot DNS", ()
     }
   });
 
+  test.each([
+    ["www.malformed.test", "A"],
+    ["www.malformed.test", "MX"],
+    ["nope.malformed.test", "A"],
+  ] as const)("QCLASS ANY %s %s: the same reply as Knot (RFC 1035 §3.2.5: * matches any class)", async (name, type) => {
+    const message = dnsPacket.encode({ type: "query", id: 9, questions: [{ name, type, class: "ANY" }] });
+    const ours = shape(await ask(engine.address().port, message));
+    expect(ours).toEqual(shape(await ask(knot.port, message)));
+    expect(ours?.rcode).not.toBe(5); // not REFUSED
+  });
+
+  test.each([
+    ["bytes after the last record", (m: Buffer) => Buffer.concat([m, Buffer.from([7, 7])])],
+    ["an ARCOUNT promising a record that is not there", (m: Buffer) => (m.writeUInt16BE(m.readUInt16BE(10) + 1, 10), m)],
+  ])("FORMERR for %s: question echoed as Knot does, and an OPT because the query had one (RFC 6891 §6.1.1)", async (_label, mutate) => {
+    const ours = await ask(engine.address().port, mutate(query(3, true)));
+    const theirs = await ask(knot.port, mutate(query(3, true)));
+    expect(shape(ours)).toEqual(shape(theirs));
+    expect(shape(ours)?.rcode).toBe(RCODE.FORMERR);
+    // Knot leaves the OPT out of these FORMERRs; RFC 6891 §6.1.1 asks for it, so ours has it.
+    expect((ours as Buffer).readUInt16BE(10)).toBe(1);
+    expect(inspect(ours as Buffer).last).toBe("OPT");
+  });
+
+  test("NOTIMP (opcode STATUS) to an EDNS query: question echoed and OPT included, as Knot does (RFC 6891 §6.1.1)", async () => {
+    const message = query(4, true);
+    message.writeUInt16BE((message.readUInt16BE(2) & ~0x7800) | (2 << 11), 2);
+    const ours = await ask(engine.address().port, message);
+    const theirs = await ask(knot.port, message);
+    expect(shape(ours)).toEqual(shape(theirs));
+    expect(shape(ours)?.rcode).toBe(4);
+    expect([(ours as Buffer).readUInt16BE(10), (theirs as Buffer).readUInt16BE(10)]).toEqual([1, 1]);
+  });
+
   test("a TSIG that is not the last record → FORMERR (RFC 8945 §5.1)", async () => {
     const message = withAdditional(query(5), tsigRecord(5), encodeOpt());
     for (const [name, port] of servers()) {
@@ -154,6 +189,12 @@ describe("queries that are not well formed, against the engine and Knot DNS", ()
     }
   });
 });
+
+/** Header counts and flags of a reply, for comparing the shape of two servers' replies. */
+function shape(reply: Buffer | null): { rcode: number; aa: boolean; qd: number; an: number; ns: number } | null {
+  if (reply === null) return null;
+  return { rcode: reply.readUInt8(3) & 0x0f, aa: (reply.readUInt8(2) & 0x04) !== 0, qd: reply.readUInt16BE(4), an: reply.readUInt16BE(6), ns: reply.readUInt16BE(8) };
+}
 
 /** An OPT record (RFC 6891 §6.1.2): root owner, UDP size 1232, version 0, no flags, no options. */
 function encodeOpt(): Buffer {

@@ -61,24 +61,34 @@ export function decodeQuery(msg: Buffer, q: DecodedQuery): number {
   q.id = (msg[0] ?? 0) * 256 + (msg[1] ?? 0);
   q.flags = (msg[2] ?? 0) * 256 + (msg[3] ?? 0);
   if ((q.flags & 0x8000) !== 0) return Decoded.Drop;
+  q.questionEnd = 0;
+  q.edns = false;
+  q.dnssecOk = false;
+  q.tsig = -1;
+  // Decoded as far as it goes even for an error: its reply echoes the question and the OPT that were read.
+  const qdcount = (msg[4] ?? 0) * 256 + (msg[5] ?? 0);
+  const wellFormed = qdcount <= 1 && decodeBody(msg, q, qdcount === 1);
   q.rcode = Rcode.FormErr;
   if (((q.flags >> 11) & 0xf) !== OPCODE_QUERY) q.rcode = Rcode.NotImp;
-  else if (msg[4] === 0 && msg[5] === 1 && decodeBody(msg, q)) return Decoded.Query;
+  else if (wellFormed && qdcount === 1) return Decoded.Query;
   return Decoded.Error;
 }
 
-/** Reads the question (nothing precedes the QNAME, so a pointer is invalid) and scans the other sections for OPT. */
-function decodeBody(msg: Buffer, q: DecodedQuery): boolean {
-  const end = q.qname.read(msg, HEADER_SIZE);
-  if (end < 0 || end + 4 > msg.length) return false;
-  q.qtype = (msg[end] ?? 0) * 256 + (msg[end + 1] ?? 0);
-  q.qclass = (msg[end + 2] ?? 0) * 256 + (msg[end + 3] ?? 0);
-  q.questionEnd = end + 4;
-  q.edns = false;
-  q.tsig = -1;
+/**
+ * Reads the question when there is one (nothing precedes the QNAME, so a pointer is invalid) and scans the other
+ * sections for OPT and TSIG. `questionEnd` stays 0 unless the question was read whole.
+ */
+function decodeBody(msg: Buffer, q: DecodedQuery, hasQuestion: boolean): boolean {
+  let pos = HEADER_SIZE;
+  if (hasQuestion) {
+    const end = q.qname.read(msg, HEADER_SIZE);
+    if (end < 0 || end + 4 > msg.length) return false;
+    q.qtype = (msg[end] ?? 0) * 256 + (msg[end + 1] ?? 0);
+    q.qclass = (msg[end + 2] ?? 0) * 256 + (msg[end + 3] ?? 0);
+    pos = q.questionEnd = end + 4;
+  }
   const skip = (msg[6] ?? 0) * 256 + (msg[7] ?? 0) + (msg[8] ?? 0) * 256 + (msg[9] ?? 0);
   const records = skip + (msg[10] ?? 0) * 256 + (msg[11] ?? 0);
-  let pos = end + 4;
   for (let i = 0; i < records; i++) {
     const start = pos;
     pos = skipName(msg, pos);
@@ -101,7 +111,6 @@ function decodeBody(msg: Buffer, q: DecodedQuery): boolean {
     }
     pos = rdEnd;
   }
-  if (!q.edns) q.dnssecOk = false;
   return pos === msg.length; // bytes after the last record the counts announce: FORMERR
 }
 

@@ -44,6 +44,8 @@ export interface AnswerContext {
   options?: Partial<WireOptions>;
 }
 
+/** QCLASS * (RFC 1035 §3.2.5). */
+const CLASS_ANY = 255;
 /** UDP size without EDNS (RFC 1035 §4.2.1). */
 const CLASSIC_UDP_SIZE = 512;
 /** Largest message over TCP (RFC 1035 §4.2.2). */
@@ -93,12 +95,13 @@ function answerToWriter(message: Buffer, ctx: AnswerContext): number {
   lookedUp = false;
   const decoded = decodeQuery(message, query);
   if (decoded === Decoded.Drop) return -1;
-  if (decoded === Decoded.Error) return encodeBare(query.id, query.flags, query.rcode);
   const maxUdp = ctx.options?.maxUdpPayload ?? WIRE_DEFAULTS.maxUdpPayload;
+  if (decoded === Decoded.Error) return encodeDecodeError(query, maxUdp);
   try {
     // RFC 8945 §5.2: a TSIG signed with a key we do not hold (we hold none) → NOTAUTH, TSIG error BADKEY.
     if (query.tsig >= 0) return encodeTsigBadKey(query, ctx.transport, maxUdp);
-    if (query.qclass !== CLASS_IN) return encodeError(query, Rcode.Refused, maxUdp);
+    // RFC 1035 §3.2.5: QCLASS * (ANY) matches every class, so also IN, the only one served (as Knot, NSD, PowerDNS).
+    if (query.qclass !== CLASS_IN && query.qclass !== CLASS_ANY) return encodeError(query, Rcode.Refused, maxUdp);
     if (query.edns && query.ednsVersion > 0) return encodeError(query, Rcode.BadVers, maxUdp);
     // Zone transfers are served over TCP to allowed peers by transfer.ts (answerTcpQuery, IXFR as a full AXFR per
     // RFC 1995 §4) before this point; one that reaches here (UDP, or a peer not allowed) is refused (RFC 5936 §4.2).
@@ -184,6 +187,18 @@ function encodeTsigBadKey(q: DecodedQuery, transport: "udp" | "tcp", maxUdp: num
   if (q.edns) writer.writeOpt(maxUdp, 0, q.dnssecOk);
   writer.writeAdditionalRecord(record);
   return writer.seal(q.id, responseFlags(q, Rcode.NotAuth), 1);
+}
+
+/**
+ * The reply to a message {@link decodeQuery} refused (FORMERR, NOTIMP): opcode kept, the question echoed when it
+ * was read whole (as Knot does) and an OPT when the query had one (RFC 6891 §6.1.1: a responder that supports
+ * EDNS includes an OPT in its reply to a query that carried one).
+ */
+function encodeDecodeError(q: DecodedQuery, maxUdp: number): number {
+  writer.begin(CLASSIC_UDP_SIZE, null);
+  if (q.questionEnd > 0) writer.writeQuestion(q.msg, q.questionEnd, q.qname);
+  if (q.edns) writer.writeOpt(maxUdp, 0, q.dnssecOk);
+  return writer.seal(q.id, QR | (q.flags & 0x7800) | (q.flags & COPIED_FLAGS) | (q.rcode & 0xf), q.questionEnd > 0 ? 1 : 0);
 }
 
 /** A header-only response (FORMERR, NOTIMP): nothing of the query beyond its header could be trusted. */
