@@ -106,7 +106,6 @@ async function runLayout(layout, opts) {
   const server = await startEngine(ORIGIN, ZONE, {
     maxTcpConnections: dns.max_tcp_connections,
     maxTcpConnectionsPerClient: dns.max_tcp_connections_per_client,
-    tcpIdleTimeoutMs: dns.tcp_idle_timeout_ms,
     ...(opts.messageTimeoutMs === undefined ? {} : { tcpMessageTimeoutMs: opts.messageTimeoutMs }),
   });
   const port = server.address().port;
