@@ -1,5 +1,5 @@
 // A running secondary under abuse and inspection: RRL cuts a UDP flood from one prefix to the configured rate
-// while another client is answered, TCP connections per client are capped, and the secondary's config,
+// while another client is answered, TCP connections per client prefix are capped, and the secondary's config,
 // database and process hold no DNSSEC private key, no PowerDNS API key and no zone-provider secret key.
 import dgram from "node:dgram";
 import { readFileSync, readdirSync } from "node:fs";
@@ -86,7 +86,7 @@ describe("security: a secondary under abuse and inspection", () => {
     expect(tcp.answer).toEqual([`www.${ZONE} 300 IN A 192.0.2.80`]);
   });
 
-  test("TCP: at most 4 connections per client address; other clients still get in", async () => {
+  test("TCP: at most 4 connections per client prefix (/24: a neighbour's address does not help); other prefixes still get in", async () => {
     const open = (local: string) =>
       new Promise<{ socket: net.Socket; closed: () => boolean }>((resolve, reject) => {
         let closed = false;
@@ -97,11 +97,13 @@ describe("security: a secondary under abuse and inspection", () => {
       });
     const mine = [];
     for (let i = 0; i < 6; i++) mine.push(await open("127.0.0.21"));
-    const stranger = await open("127.0.0.22");
+    const neighbour = await open("127.0.0.22"); // same /24
+    const stranger = await open("127.0.1.22");
     await sleep(300);
     expect(mine.map((c) => c.closed())).toEqual([false, false, false, false, true, true]);
+    expect(neighbour.closed()).toBe(true);
     expect(stranger.closed()).toBe(false);
-    for (const c of [...mine, stranger]) c.socket.destroy();
+    for (const c of [...mine, neighbour, stranger]) c.socket.destroy();
   });
 
   test("the secondary's config, database and process hold no DNSSEC private key, PowerDNS API key or signing secret", async () => {

@@ -1,6 +1,6 @@
 // DNS numbers used on the answer path: opcodes and rcodes (as const, no enums; record types and classes: @pdns-distribute/dns).
 
-/** Response codes (RFC 1035 §4.1.1, RFC 6672 YXDOMAIN, RFC 6891 §9 BADVERS as an extended rcode). */
+/** Response codes (RFC 1035 §4.1.1, RFC 6672 YXDOMAIN, RFC 8945 §5.2 NOTAUTH, RFC 6891 §9 BADVERS as an extended rcode). */
 export const Rcode = {
   NoError: 0,
   FormErr: 1,
@@ -9,6 +9,7 @@ export const Rcode = {
   NotImp: 4,
   Refused: 5,
   YxDomain: 6,
+  NotAuth: 9,
   BadVers: 16,
 } as const;
 

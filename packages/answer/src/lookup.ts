@@ -115,6 +115,7 @@ function step(out: Answer, zone: CompiledZone, link: number, qtype: number): num
  */
 function answerAt(out: Answer, zone: CompiledZone, node: number, link: number, qtype: number, encloser: number): number {
   const owner = encloser < 0 ? node : -(link + 1);
+  if (encloser >= 0) out.wildcard = node;
   const name = present(out.chain[link], "chain name");
   if (qtype === RRType.RRSIG ? addAllSigs(out, zone, node, owner) : addPicked(out, zone, node, owner, qtype)) {
     if (encloser >= 0 && out.dnssecOk) addDenialProof(out, Proof.WildcardAnswer, name, encloser);

@@ -35,9 +35,10 @@ export const RRL_ACTION = {
 export type RrlAction = (typeof RRL_ACTION)[keyof typeof RRL_ACTION];
 
 /**
- * Response kinds (the bucket's second key). Positive answers and NODATA are further keyed by the question
- * (name and type), as BIND does, so a busy resolver asking many names is not limited as one; NXDOMAIN and
- * errors are keyed by the client prefix alone, so random-subdomain floods share one bucket.
+ * Response kinds (the bucket's second key). Positive answers are further keyed by the question (name and type),
+ * as BIND does, so a busy resolver asking many names is not limited as one — but a wildcard answer by the wildcard
+ * and NXDOMAIN and NODATA by the zone (wire.ts rateLimitSubject), so random names under a wildcard or a zone share
+ * one bucket; errors are keyed by the client prefix alone.
  */
 export const RESPONSE_KIND = { answer: "A", nodata: "D", nxdomain: "X", error: "E" } as const;
 
@@ -53,8 +54,11 @@ interface Bucket {
 
 /** A response rate limiter; one per listening process. */
 export interface ResponseRateLimiter {
-  /** Decides for a `response` (wire format) about to be sent to `clientAddress` at time `nowMs`. */
-  check(clientAddress: string, response: Uint8Array, nowMs: number): RrlAction;
+  /**
+   * Decides for a `response` (wire format) about to be sent to `clientAddress` at time `nowMs`. `subject`, when
+   * given, replaces the question in the bucket key (wire.ts rateLimitSubject: the wildcard or the zone).
+   */
+  check(clientAddress: string, response: Uint8Array, nowMs: number, subject?: string | null): RrlAction;
   /** Buckets currently held (tests, metrics). */
   size(): number;
 }
@@ -94,12 +98,16 @@ function questionNameEnd(msg: Uint8Array): number {
   return -1;
 }
 
-/** The bucket key part that describes a response: its kind and, for answers and NODATA, its question. */
-export function responseKindKey(response: Uint8Array): string {
+/**
+ * The bucket key part that describes a response: its kind and, for answers and NODATA, its question — or
+ * `subject` instead of the question when the caller knows better (a wildcard, the zone), also for NXDOMAIN.
+ */
+export function responseKindKey(response: Uint8Array, subject: string | null = null): string {
   const rcode = (response[3] ?? 0) & 0x0f;
-  if (rcode === 3) return RESPONSE_KIND.nxdomain;
+  if (rcode === 3) return subject === null ? RESPONSE_KIND.nxdomain : RESPONSE_KIND.nxdomain + subject;
   if (rcode !== 0) return RESPONSE_KIND.error;
   const kind = ((response[6] ?? 0) << 8 | (response[7] ?? 0)) > 0 ? RESPONSE_KIND.answer : RESPONSE_KIND.nodata;
+  if (subject !== null) return kind + subject;
   const end = questionNameEnd(response);
   if (end < 0 || end + 2 > response.length) return kind;
   // QNAME lower-cased (ASCII) + QTYPE: names differ only in case are one question (RFC 4343).
@@ -152,8 +160,8 @@ export function createResponseRateLimiter(init: Partial<RrlOptions> = {}): Respo
   };
 
   return {
-    check(clientAddress, response, nowMs) {
-      const key = `${clientPrefix(clientAddress, o.ipv4PrefixLength, o.ipv6PrefixLength)}|${responseKindKey(response)}`;
+    check(clientAddress, response, nowMs, subject = null) {
+      const key = `${clientPrefix(clientAddress, o.ipv4PrefixLength, o.ipv6PrefixLength)}|${responseKindKey(response, subject)}`;
       let b = buckets.get(key);
       if (b === undefined) {
         if (buckets.size >= o.maxBuckets) prune(nowMs);

@@ -57,6 +57,8 @@ export class Answer {
   result: LookupResultKind = LookupResult.Success;
   rcode: RcodeValue = 0;
   authoritative = true;
+  /** The wildcard name number that synthesised (part of) the answer (RFC 4592), or -1: RRL counts by it. */
+  wildcard = -1;
   readonly answer = new Section();
   readonly authority = new Section();
   readonly additional = new Section();
@@ -76,6 +78,7 @@ export class Answer {
     this.result = LookupResult.Success;
     this.rcode = 0;
     this.authoritative = true;
+    this.wildcard = -1;
     this.answer.n = 0;
     this.authority.n = 0;
     this.additional.n = 0;

@@ -3,7 +3,9 @@
 
 import net from "node:net";
 import type { AddressMatcher } from "./acl";
-import { answerTcpQuery } from "./transfer";
+import { serveTcp } from "./tcp-server";
+import type { TcpStats } from "./tcp-server";
+import type { TcpRefusal } from "./tcp-slots";
 import { openUdpListener } from "./udp-listener";
 import type { UdpIo, UdpListener } from "./udp-listener";
 import { defaultWireOptions } from "./wire";
@@ -23,8 +25,13 @@ export interface DnsServerOptions {
   logger: AnswerLogger;
   /** Close TCP connections idle this long (RFC 7766 §6.2.3). */
   tcpIdleTimeoutMs: number;
-  /** Refuse TCP connections beyond this many (RFC 7766 §6.2.2). */
+  /**
+   * Most TCP connections (RFC 7766 §6.2.2); when all are taken, a new one replaces the connection idle longest
+   * if that one has been idle for TCP_EVICTABLE_AFTER_MS (tcp-slots.ts), else it is refused.
+   */
   maxTcpConnections: number;
+  /** A TCP message must arrive whole within this long after its first byte (a trickling client is cut off). */
+  tcpMessageTimeoutMs: number;
   /** Largest UDP response, advertised in OPT. */
   maxUdpPayload: number;
   /** Rotate records of multi-record RRsets between responses. */
@@ -37,8 +44,10 @@ export interface DnsServerOptions {
   onQuery?: (query: Buffer, response: Buffer | null, transport: "udp" | "tcp") => void;
   /** Response rate limiting of UDP answers (rrl.ts); a rate of 0 (the default) turns it off. */
   rrl?: Partial<RrlOptions>;
-  /** Most simultaneous TCP connections from one client address; 0: no per-client limit. */
+  /** Most simultaneous TCP connections from one client prefix (IPv4 /24, IPv6 /56, as RRL); 0: no such limit. */
   maxTcpConnectionsPerClient?: number;
+  /** Called for each TCP connection refused (its prefix is full, or all slots are), evicted, or cut at the deadline. */
+  onTcpRefused?: (reason: TcpRefusal | "evicted" | "deadline") => void;
   /**
    * UDP I/O: "batch" (recvmmsg/sendmmsg through the udp-batch addon, one JS call per batch), "dgram" (Node's
    * dgram), "auto" (batch when the addon loads). Without the addon, batch falls back to dgram with one warning.
@@ -48,6 +57,12 @@ export interface DnsServerOptions {
   udpReusePort: boolean;
 }
 
+/**
+ * Default time a TCP message has to arrive whole, from its first byte: a query is a few dozen bytes, so a client
+ * still sending after 2 s is trickling on purpose (Knot's tcp-io-timeout is 500 ms).
+ */
+export const TCP_MESSAGE_TIMEOUT_MS = 2000;
+
 /** Defaults of {@link DnsServerOptions} (zones and logger have none). */
 export function defaultDnsServerOptions(): Omit<DnsServerOptions, "zones" | "logger"> {
   return {
@@ -55,6 +70,7 @@ export function defaultDnsServerOptions(): Omit<DnsServerOptions, "zones" | "log
     port: 53,
     tcpIdleTimeoutMs: 10000,
     maxTcpConnections: 1000,
+    tcpMessageTimeoutMs: TCP_MESSAGE_TIMEOUT_MS,
     ...defaultWireOptions(),
     transferAllowed: () => false,
     udpReceiveBufferBytes: 2 * 1024 * 1024,
@@ -71,6 +87,8 @@ export interface DnsServer {
   close(): Promise<void>;
   /** The UDP I/O path in use (absent for a pool of worker processes). */
   readonly udpIo?: "batch" | "dgram";
+  /** TCP connections refused, evicted and cut so far (absent for a pool of worker processes). */
+  readonly tcpStats?: Readonly<TcpStats>;
 }
 
 /** Attempts at finding a port free for both UDP and TCP when port 0 is asked for. */
@@ -120,39 +138,16 @@ function serve(
   options: DnsServerOptions,
   context: (transport: "udp" | "tcp") => AnswerContext,
 ): DnsServer {
-  const { logger } = options;
-  const sockets = new Set<net.Socket>();
-  tcp.maxConnections = options.maxTcpConnections;
-  const perClient = new Map<string, number>(); // open TCP connections per client address
-  const perClientMax = options.maxTcpConnectionsPerClient ?? 0;
-  tcp.on("connection", (socket) => {
-    const peer = socket.remoteAddress ?? "";
-    const open = perClient.get(peer) ?? 0;
-    if (perClientMax > 0 && open >= perClientMax) {
-      logger.debug?.({ peer }, "DNS TCP connection refused: too many from this client");
-      socket.destroy();
-      return;
-    }
-    perClient.set(peer, open + 1);
-    sockets.add(socket);
-    socket.on("close", () => {
-      sockets.delete(socket);
-      const left = (perClient.get(peer) ?? 1) - 1;
-      if (left > 0) perClient.set(peer, left);
-      else perClient.delete(peer);
-    });
-    handleTcpConnection(socket, options, context);
-  });
-  tcp.on("drop", (info) => logger.warn({ peer: info?.remoteAddress }, "DNS TCP connection refused: too many open"));
-  tcp.on("error", (err) => logger.error({ err }, "DNS TCP listener error"));
+  const tcpSide = serveTcp(tcp, options, context);
   const bound = udp.address();
   let closing: Promise<void> | null = null;
   return {
     address: () => ({ address: bound.address, port: bound.port }),
     udpIo: udp.io,
+    tcpStats: tcpSide.stats,
     close() {
       closing ??= new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
+        tcpSide.closeAll();
         let pending = 2;
         const done = (): void => {
           if (--pending === 0) resolve();
@@ -166,63 +161,15 @@ function serve(
 }
 
 /**
- * Serves one TCP connection (RFC 7766): messages framed by a 2-byte length, answered in order, several
- * per segment (pipelining); closed after `tcpIdleTimeoutMs` without traffic.
+ * Accept queue of the TCP listener (Node's default is 511; Linux caps it at net.core.somaxconn). Under a connection
+ * flood a short queue drops the SYNs of real clients before the slot logic ever sees them.
  */
-function handleTcpConnection(
-  socket: net.Socket,
-  options: DnsServerOptions,
-  context: (transport: "udp" | "tcp") => AnswerContext,
-): void {
-  socket.setNoDelay(true);
-  socket.setTimeout(options.tcpIdleTimeoutMs, () => socket.destroy());
-  socket.on("error", (err) => options.logger.debug?.({ err }, "DNS TCP connection error"));
-  const transferAllowed = options.transferAllowed(socket.remoteAddress ?? "");
-  let pending: Buffer = Buffer.alloc(0);
-  socket.on("data", (chunk: Buffer) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-    const replies: Buffer[] = [];
-    let offset = 0;
-    while (pending.length - offset >= 2) {
-      const length = pending.readUInt16BE(offset);
-      if (pending.length - offset - 2 < length) break;
-      const msg = pending.subarray(offset + 2, offset + 2 + length);
-      offset += 2 + length;
-      const responses = safeAnswerTcp(msg, context, transferAllowed, options.logger);
-      options.onQuery?.(msg, responses?.[0] ?? null, "tcp");
-      for (const response of responses ?? []) {
-        const prefix = Buffer.allocUnsafe(2);
-        prefix.writeUInt16BE(response.length, 0);
-        replies.push(prefix, response);
-      }
-    }
-    pending = pending.subarray(offset);
-    if (replies.length > 0 && !socket.write(Buffer.concat(replies))) {
-      socket.pause();
-      socket.once("drain", () => socket.resume());
-    }
-  });
-}
-
-/** {@link answerTcpQuery} guarded once more (a failing zone source cannot crash the listener); may return several messages. */
-function safeAnswerTcp(
-  msg: Buffer,
-  context: (transport: "udp" | "tcp") => AnswerContext,
-  transferAllowed: boolean,
-  logger: AnswerLogger,
-): Buffer[] | null {
-  try {
-    return answerTcpQuery(msg, context("tcp"), transferAllowed);
-  } catch (err) {
-    logger.error({ err }, "DNS query dropped: the zone source failed");
-    return null;
-  }
-}
+const TCP_LISTEN_BACKLOG = 4096;
 
 function listenTcp(server: net.Server, address: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen({ host: address, port }, () => {
+    server.listen({ host: address, port, backlog: TCP_LISTEN_BACKLOG }, () => {
       server.off("error", reject);
       resolve();
     });

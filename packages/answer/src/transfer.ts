@@ -34,7 +34,8 @@ export function answerTcpQuery(message: Buffer, ctx: AnswerContext, transferAllo
 /** An AXFR or IXFR query of class IN without an unsupported EDNS version. */
 function isTransfer(q: DecodedQuery): boolean {
   const type = q.qtype;
-  return (type === RRType.AXFR || type === RRType.IXFR) && q.qclass === CLASS_IN && (!q.edns || q.ednsVersion === 0);
+  // A signed transfer request goes to answerQuery, which answers BADKEY (RFC 8945 §5.2): we hold no keys.
+  return (type === RRType.AXFR || type === RRType.IXFR) && q.qclass === CLASS_IN && (!q.edns || q.ednsVersion === 0) && q.tsig < 0;
 }
 
 /**

@@ -7,7 +7,7 @@ import net from "node:net";
 import { openUdpBatchSocket, udpBatchUnavailableReason } from "@pdns-distribute/udp-batch";
 import type { UdpBatchSocket } from "@pdns-distribute/udp-batch";
 import { RRL_ACTION, createResponseRateLimiter, truncatedResponse } from "./rrl";
-import { answerQuery, answerQueryInto } from "./wire";
+import { answerQuery, answerQueryInto, rateLimitSubject } from "./wire";
 import type { AnswerContext, AnswerLogger } from "./wire";
 
 /** How UDP is read and written: the batch addon, Node's dgram, or the addon when it loads ("auto"). */
@@ -69,7 +69,7 @@ async function openDgram(options: UdpListenerOptions, context: () => AnswerConte
   const rrl = createResponseRateLimiter(options.rrl);
   udp.on("message", (msg, rinfo) => {
     let response = safeAnswer(msg, context, logger);
-    if (rrl !== null && response !== null) response = rateLimited(rrl, rinfo.address, response, Date.now());
+    if (rrl !== null && response !== null) response = rateLimited(rrl, rinfo.address, response, Date.now(), rateLimitSubject());
     options.onQuery?.(msg, response, "udp");
     if (response === null) return;
     // No send callback: Node queues one process.nextTick per callback (about a tenth of the UDP throughput). A send
@@ -114,7 +114,7 @@ async function openBatch(options: UdpListenerOptions, context: () => AnswerConte
       let length = safeAnswerInto(msg, context, out, at, logger);
       if (rrl !== null && length > 0) {
         const response = out.subarray(at, at + length);
-        const sent = rateLimited(rrl, sock.peerAddress(i), response, now);
+        const sent = rateLimited(rrl, sock.peerAddress(i), response, now, rateLimitSubject());
         if (sent === null) length = -1;
         else if (sent !== response) length = sent.copy(out, at); // slipped: the truncated form, never longer
       }
@@ -148,8 +148,14 @@ async function openBatch(options: UdpListenerOptions, context: () => AnswerConte
 }
 
 /** What RRL lets out for `response` to `address`: the response itself, its truncated form (slip), or null (drop). */
-function rateLimited(rrl: NonNullable<ReturnType<typeof createResponseRateLimiter>>, address: string, response: Buffer, now: number): Buffer | null {
-  const action = rrl.check(address, response, now);
+function rateLimited(
+  rrl: NonNullable<ReturnType<typeof createResponseRateLimiter>>,
+  address: string,
+  response: Buffer,
+  now: number,
+  subject: string | null,
+): Buffer | null {
+  const action = rrl.check(address, response, now, subject);
   if (action === RRL_ACTION.send) return response;
   return action === RRL_ACTION.slip ? truncatedResponse(response) : null;
 }

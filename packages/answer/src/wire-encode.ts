@@ -150,6 +150,13 @@ export class MessageWriter {
     this.counts[SectionIndex.Additional] = (this.counts[SectionIndex.Additional] ?? 0) + 1;
   }
 
+  /** Appends one whole record already in wire form to the additional section (a TSIG error record). */
+  writeAdditionalRecord(record: Buffer): void {
+    copyBytes(record, 0, out, this.pos, record.length);
+    this.pos += record.length;
+    this.counts[SectionIndex.Additional] = (this.counts[SectionIndex.Additional] ?? 0) + 1;
+  }
+
   /** Writes the header (QDCOUNT = `qdcount`) and returns a copy of the finished message. */
   finish(id: number, flags: number, qdcount: number): Buffer {
     const length = this.seal(id, flags, qdcount);

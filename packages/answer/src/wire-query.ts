@@ -39,13 +39,21 @@ export class DecodedQuery {
   udpSize = 0;
   ednsVersion = 0;
   dnssecOk = false;
+  /**
+   * Offset of the query's TSIG record (RFC 8945 §4.2: the last record of the additional section), or -1 when it has
+   * none; `tsigRdata` is where its RDATA starts and `tsigEnd` where the record ends.
+   */
+  tsig = -1;
+  tsigRdata = 0;
+  tsigEnd = 0;
   /** The rcode of an {@link Decoded.Error}. */
   rcode: RcodeValue = 0;
 }
 
 /**
- * Decodes a query into `q`. Other opcodes than QUERY give NOTIMP; a malformed message, QDCOUNT ≠ 1 or more than
- * one OPT give FORMERR (RFC 1035 §4.1.1, RFC 6891 §6.1.1). Returns one of {@link Decoded}.
+ * Decodes a query into `q`. Other opcodes than QUERY give NOTIMP; a malformed message, QDCOUNT ≠ 1, more than one
+ * OPT, a TSIG anywhere but last, or bytes after the last record give FORMERR (RFC 1035 §4.1.1, RFC 6891 §6.1.1,
+ * RFC 8945 §5.1; Knot and NSD answer trailing bytes with FORMERR too). Returns one of {@link Decoded}.
  */
 export function decodeQuery(msg: Buffer, q: DecodedQuery): number {
   if (msg.length < HEADER_SIZE) return Decoded.Drop;
@@ -53,23 +61,34 @@ export function decodeQuery(msg: Buffer, q: DecodedQuery): number {
   q.id = (msg[0] ?? 0) * 256 + (msg[1] ?? 0);
   q.flags = (msg[2] ?? 0) * 256 + (msg[3] ?? 0);
   if ((q.flags & 0x8000) !== 0) return Decoded.Drop;
+  q.questionEnd = 0;
+  q.edns = false;
+  q.dnssecOk = false;
+  q.tsig = -1;
+  // Decoded as far as it goes even for an error: its reply echoes the question and the OPT that were read.
+  const qdcount = (msg[4] ?? 0) * 256 + (msg[5] ?? 0);
+  const wellFormed = qdcount <= 1 && decodeBody(msg, q, qdcount === 1);
   q.rcode = Rcode.FormErr;
   if (((q.flags >> 11) & 0xf) !== OPCODE_QUERY) q.rcode = Rcode.NotImp;
-  else if (msg[4] === 0 && msg[5] === 1 && decodeBody(msg, q)) return Decoded.Query;
+  else if (wellFormed && qdcount === 1) return Decoded.Query;
   return Decoded.Error;
 }
 
-/** Reads the question (nothing precedes the QNAME, so a pointer is invalid) and scans the other sections for OPT. */
-function decodeBody(msg: Buffer, q: DecodedQuery): boolean {
-  const end = q.qname.read(msg, HEADER_SIZE);
-  if (end < 0 || end + 4 > msg.length) return false;
-  q.qtype = (msg[end] ?? 0) * 256 + (msg[end + 1] ?? 0);
-  q.qclass = (msg[end + 2] ?? 0) * 256 + (msg[end + 3] ?? 0);
-  q.questionEnd = end + 4;
-  q.edns = false;
+/**
+ * Reads the question when there is one (nothing precedes the QNAME, so a pointer is invalid) and scans the other
+ * sections for OPT and TSIG. `questionEnd` stays 0 unless the question was read whole.
+ */
+function decodeBody(msg: Buffer, q: DecodedQuery, hasQuestion: boolean): boolean {
+  let pos = HEADER_SIZE;
+  if (hasQuestion) {
+    const end = q.qname.read(msg, HEADER_SIZE);
+    if (end < 0 || end + 4 > msg.length) return false;
+    q.qtype = (msg[end] ?? 0) * 256 + (msg[end + 1] ?? 0);
+    q.qclass = (msg[end + 2] ?? 0) * 256 + (msg[end + 3] ?? 0);
+    pos = q.questionEnd = end + 4;
+  }
   const skip = (msg[6] ?? 0) * 256 + (msg[7] ?? 0) + (msg[8] ?? 0) * 256 + (msg[9] ?? 0);
   const records = skip + (msg[10] ?? 0) * 256 + (msg[11] ?? 0);
-  let pos = end + 4;
   for (let i = 0; i < records; i++) {
     const start = pos;
     pos = skipName(msg, pos);
@@ -83,11 +102,16 @@ function decodeBody(msg: Buffer, q: DecodedQuery): boolean {
       q.udpSize = (msg[pos + 2] ?? 0) * 256 + (msg[pos + 3] ?? 0);
       q.ednsVersion = msg[pos + 5] ?? 0;
       q.dnssecOk = ((msg[pos + 6] ?? 0) & 0x80) !== 0;
+    } else if ((msg[pos] ?? 0) * 256 + (msg[pos + 1] ?? 0) === RRType.TSIG) {
+      // RFC 8945 §5.1: a TSIG anywhere but as the last record of the additional section is a FORMERR.
+      if (i !== records - 1 || i < skip) return false;
+      q.tsig = start;
+      q.tsigRdata = pos + 10;
+      q.tsigEnd = rdEnd;
     }
     pos = rdEnd;
   }
-  if (!q.edns) q.dnssecOk = false;
-  return true;
+  return pos === msg.length; // bytes after the last record the counts announce: FORMERR
 }
 
 /** Skips a possibly compressed name (RFC 1035 §4.1.4); returns the offset after it, or -1 when malformed. */

@@ -9,6 +9,7 @@ import type { Section } from "./sections";
 import type { WireName } from "./wire-name";
 import { MessageWriter, OPT_SIZE, SectionIndex } from "./wire-encode";
 import { Decoded, decodeQuery, DecodedQuery, HEADER_SIZE } from "./wire-query";
+import { tsigBadKeyRecord } from "./tsig";
 import type { ZoneSet } from "./zone-set";
 import { wireToName } from "./zone-view";
 
@@ -43,6 +44,8 @@ export interface AnswerContext {
   options?: Partial<WireOptions>;
 }
 
+/** QCLASS * (RFC 1035 §3.2.5). */
+const CLASS_ANY = 255;
 /** UDP size without EDNS (RFC 1035 §4.2.1). */
 const CLASSIC_UDP_SIZE = 512;
 /** Largest message over TCP (RFC 1035 §4.2.2). */
@@ -59,6 +62,8 @@ const answer = new Answer();
 const query = new DecodedQuery(answer.chain[0]);
 const writer = new MessageWriter();
 let rotation = 0;
+/** The last message was looked up in a zone (so `answer` describes it), for {@link rateLimitSubject}. */
+let lookedUp = false;
 
 /**
  * Answers one DNS message. Returns the response bytes, or null when the message must be dropped (shorter than
@@ -87,12 +92,16 @@ export function answerQueryInto(message: Buffer, ctx: AnswerContext, target: Buf
 
 /** Answers into the shared writer; returns the response's length there, or -1 to drop the message. */
 function answerToWriter(message: Buffer, ctx: AnswerContext): number {
+  lookedUp = false;
   const decoded = decodeQuery(message, query);
   if (decoded === Decoded.Drop) return -1;
-  if (decoded === Decoded.Error) return encodeBare(query.id, query.flags, query.rcode);
   const maxUdp = ctx.options?.maxUdpPayload ?? WIRE_DEFAULTS.maxUdpPayload;
+  if (decoded === Decoded.Error) return encodeDecodeError(query, maxUdp);
   try {
-    if (query.qclass !== CLASS_IN) return encodeError(query, Rcode.Refused, maxUdp);
+    // RFC 8945 §5.2: a TSIG signed with a key we do not hold (we hold none) → NOTAUTH, TSIG error BADKEY.
+    if (query.tsig >= 0) return encodeTsigBadKey(query, ctx.transport, maxUdp);
+    // RFC 1035 §3.2.5: QCLASS * (ANY) matches every class, so also IN, the only one served (as Knot, NSD, PowerDNS).
+    if (query.qclass !== CLASS_IN && query.qclass !== CLASS_ANY) return encodeError(query, Rcode.Refused, maxUdp);
     if (query.edns && query.ednsVersion > 0) return encodeError(query, Rcode.BadVers, maxUdp);
     // Zone transfers are served over TCP to allowed peers by transfer.ts (answerTcpQuery, IXFR as a full AXFR per
     // RFC 1995 §4) before this point; one that reaches here (UDP, or a peer not allowed) is refused (RFC 5936 §4.2).
@@ -101,6 +110,7 @@ function answerToWriter(message: Buffer, ctx: AnswerContext): number {
     if (zone === undefined) return encodeError(query, Rcode.Refused, maxUdp);
     answer.reset(zone, query.dnssecOk);
     resolveInto(answer, query.qtype);
+    lookedUp = true;
     writer.begin(responseLimit(query, ctx.transport, maxUdp) - (query.edns ? OPT_SIZE : 0), zone);
     const rotate = (ctx.options?.roundRobin ?? WIRE_DEFAULTS.roundRobin) ? (rotation = (rotation + 1) & 0x3fffffff) : 0;
     return encodeResponse(query, answer, rotate, maxUdp);
@@ -112,6 +122,19 @@ function answerToWriter(message: Buffer, ctx: AnswerContext): number {
       return encodeBare(query.id, query.flags, Rcode.ServFail);
     }
   }
+}
+
+/**
+ * What response rate limiting counts the last answered message by, as BIND's RRL does: a wildcard answer by the
+ * wildcard's name (and the type), NXDOMAIN and NODATA by the zone; null: by the question (other answers, errors).
+ * Without this, random names under a wildcard or a zone each get a bucket of their own and are never limited.
+ */
+export function rateLimitSubject(): string | null {
+  const zone = answer.zone;
+  if (!lookedUp || zone === null) return null;
+  if (answer.result === LookupResult.NxDomain || answer.result === LookupResult.NoData) return nameKey(zone.origin);
+  if (answer.wildcard >= 0) return `${nameKey(zone.origin)}*${answer.wildcard}/${query.qtype}`;
+  return null;
 }
 
 /** The largest response allowed: 64 KiB over TCP; over UDP 512 without EDNS, else the advertised size capped. */
@@ -153,6 +176,29 @@ function encodeError(q: DecodedQuery, rcode: RcodeValue, maxUdp: number): number
   // RFC 6891 §6.1.3: BADVERS (16) lives in the OPT's extended rcode bits; the header keeps the low 4 bits.
   if (q.edns) writer.writeOpt(maxUdp, rcode >> 4, q.dnssecOk);
   return writer.seal(q.id, responseFlags(q, rcode), 1);
+}
+
+/** NOTAUTH with the unsigned BADKEY TSIG record of RFC 8945 §5.2 / §5.3.2 (last in additional); FORMERR if malformed. */
+function encodeTsigBadKey(q: DecodedQuery, transport: "udp" | "tcp", maxUdp: number): number {
+  const record = tsigBadKeyRecord(q.msg, q.tsig, q.tsigRdata, q.tsigEnd);
+  if (record === null) return encodeBare(q.id, q.flags, Rcode.FormErr);
+  writer.begin(responseLimit(q, transport, maxUdp), null);
+  writer.writeQuestion(q.msg, q.questionEnd, q.qname);
+  if (q.edns) writer.writeOpt(maxUdp, 0, q.dnssecOk);
+  writer.writeAdditionalRecord(record);
+  return writer.seal(q.id, responseFlags(q, Rcode.NotAuth), 1);
+}
+
+/**
+ * The reply to a message {@link decodeQuery} refused (FORMERR, NOTIMP): opcode kept, the question echoed when it
+ * was read whole (as Knot does) and an OPT when the query had one (RFC 6891 §6.1.1: a responder that supports
+ * EDNS includes an OPT in its reply to a query that carried one).
+ */
+function encodeDecodeError(q: DecodedQuery, maxUdp: number): number {
+  writer.begin(CLASSIC_UDP_SIZE, null);
+  if (q.questionEnd > 0) writer.writeQuestion(q.msg, q.questionEnd, q.qname);
+  if (q.edns) writer.writeOpt(maxUdp, 0, q.dnssecOk);
+  return writer.seal(q.id, QR | (q.flags & 0x7800) | (q.flags & COPIED_FLAGS) | (q.rcode & 0xf), q.questionEnd > 0 ? 1 : 0);
 }
 
 /** A header-only response (FORMERR, NOTIMP): nothing of the query beyond its header could be trusted. */

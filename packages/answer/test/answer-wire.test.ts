@@ -73,20 +73,23 @@ describe("wire adapter: validation", () => {
     expect(answerQuery(msg, ctx())).toBeNull();
   });
 
+  // The question is echoed when it was read whole, as Knot does; else the reply has none.
+  const WWW = [{ name: "www.example.org", type: "A", class: "IN" }];
   test.each([
-    ["QDCOUNT 0", (m: Buffer) => m.writeUInt16BE(0, 4)],
-    ["QDCOUNT 2", (m: Buffer) => m.writeUInt16BE(2, 4)],
-    ["a truncated question", (m: Buffer) => m.subarray(0, 20)],
-    ["a compression pointer in QNAME", (m: Buffer) => m.writeUInt8(0xc0, 12)],
-    ["a label running past the end", (m: Buffer) => m.writeUInt8(60, 12)],
-    ["an ARCOUNT promising a record that is not there", (m: Buffer) => m.writeUInt16BE(1, 10)],
-  ])("FORMERR for %s", (_label, mutate) => {
+    ["QDCOUNT 0", (m: Buffer) => m.writeUInt16BE(0, 4), []],
+    ["QDCOUNT 2", (m: Buffer) => m.writeUInt16BE(2, 4), []],
+    ["a truncated question", (m: Buffer) => m.subarray(0, 20), []],
+    ["a compression pointer in QNAME", (m: Buffer) => m.writeUInt8(0xc0, 12), []],
+    ["a label running past the end", (m: Buffer) => m.writeUInt8(60, 12), []],
+    ["an ARCOUNT promising a record that is not there", (m: Buffer) => m.writeUInt16BE(1, 10), WWW],
+    ["bytes after the last record (RFC 1035 §4.1)", (m: Buffer) => Buffer.concat([m, Buffer.from([1, 2, 3])]), WWW],
+  ])("FORMERR for %s", (_label, mutate, questions) => {
     const msg = query("www.example.org.");
     const mutated = mutate(msg);
     const res = ask(Buffer.isBuffer(mutated) ? mutated : msg);
     expect(res.rcode).toBe("FORMERR");
     expect(res.id).toBe(4242);
-    expect(res.questions).toEqual([]);
+    expect(res.questions).toEqual(questions);
   });
 
   test("FORMERR for two OPT records (RFC 6891 §6.1.1)", () => {
@@ -100,6 +103,21 @@ describe("wire adapter: validation", () => {
       ],
     });
     expect(ask(msg).rcode).toBe("FORMERR");
+  });
+
+  // RFC 6891 §6.1.1: a responder includes an OPT in its reply to a query that carried one, errors included.
+  test.each([
+    ["NOTIMP (opcode NOTIFY)", (m: Buffer) => m.writeUInt16BE((m.readUInt16BE(2) & ~0x7800) | (4 << 11), 2), "NOTIMP", 1],
+    ["FORMERR (bytes after the last record)", (m: Buffer) => Buffer.concat([m, Buffer.from([9])]), "FORMERR", 1],
+    ["FORMERR (ARCOUNT promising a record that is not there)", (m: Buffer) => m.writeUInt16BE(2, 10), "FORMERR", 1],
+    ["FORMERR (QDCOUNT 0: header and OPT only)", (m: Buffer) => headerAndOptOnly(m), "FORMERR", 0],
+  ])("an OPT in the reply to an EDNS query: %s", (_label, mutate, rcode, questions) => {
+    const msg = query("www.example.org.", { edns: { udpPayloadSize: 4096, flags: dnsPacket.DNSSEC_OK } });
+    const mutated = mutate(msg);
+    const res = ask(Buffer.isBuffer(mutated) ? mutated : msg);
+    expect(res.rcode).toBe(rcode);
+    expect(res.questions?.length).toBe(questions);
+    expect(opt(res)).toMatchObject({ udpPayloadSize: 1232, flag_do: true });
   });
 
   test.each([
@@ -123,6 +141,25 @@ describe("wire adapter: validation", () => {
 
   test("REFUSED for class CH, even inside a served zone", () => {
     expect(ask(query("www.example.org.", { klass: "CH" })).rcode).toBe("REFUSED");
+  });
+
+  // RFC 1035 §3.2.5: QCLASS * matches any class, so the IN data answers it (as Knot, NSD and PowerDNS do); the
+  // question is echoed with class ANY, the records keep class IN.
+  test.each([
+    ["an answer", "www.example.org.", "A", "NOERROR", 2, 0],
+    ["NODATA", "www.example.org.", "MX", "NOERROR", 0, 1],
+    ["NXDOMAIN", "nope.example.org.", "A", "NXDOMAIN", 0, 1],
+    ["a referral", "x.deleg.example.org.", "A", "NOERROR", 0, 1],
+  ])("QCLASS ANY gets the IN response: %s", (_label, name, type, rcode, answers, authority) => {
+    const anyClass = ask(query(name, { type, klass: "ANY" }));
+    const inClass = ask(query(name, { type }));
+    expect(anyClass.rcode).toBe(rcode);
+    expect([anyClass.answers?.length, anyClass.authorities?.length]).toEqual([answers, authority]);
+    expect(anyClass.flag_aa).toBe(inClass.flag_aa);
+    expect(anyClass.questions).toEqual([{ name: name.slice(0, -1), type, class: "ANY" }]);
+    expect(new Set([...(anyClass.answers ?? []), ...(anyClass.authorities ?? [])].map((r) => (r as { class: string }).class))).toEqual(
+      new Set(answers + authority > 0 ? ["IN"] : []),
+    );
   });
 
   test("REFUSED for zone transfers", () => {
@@ -247,3 +284,10 @@ describe("wire adapter: EDNS (RFC 6891) and truncation", () => {
     expect(res.answers).toHaveLength(20);
   });
 });
+
+/** `msg` (a query whose last 11 bytes are its OPT) cut down to its header and OPT, with QDCOUNT 0. */
+function headerAndOptOnly(msg: Buffer): Buffer {
+  const out = Buffer.concat([msg.subarray(0, 12), msg.subarray(msg.length - 11)]);
+  out.writeUInt16BE(0, 4);
+  return out;
+}

@@ -24,6 +24,7 @@ const program = daemonProgram(
       onZoneData: metrics.onZoneData,
       onDeltaFallback: metrics.onDeltaFallback,
       onWorkerQueries: metrics.onWorkerQueries,
+      onTcpRefused: metrics.onTcpRefused,
     });
     if (secondary.dnsWorkers) metrics.dnsWorkers(secondary.dnsWorkers);
     metrics.zonesServed(() => secondary.served.count());

@@ -71,7 +71,7 @@ export const secondarySyncerConfigSchema = z
         listen_port: z.number().int().min(0).max(65535).default(53),
         /** Most simultaneous TCP connections. */
         max_tcp_connections: z.number().int().positive().default(1000),
-        /** Most simultaneous TCP connections from one client address; 0: no per-client limit. */
+        /** Most simultaneous TCP connections from one client prefix (IPv4 /24, IPv6 /56); 0: no per-prefix limit. */
         max_tcp_connections_per_client: z.number().int().min(0).default(50),
         /**
          * Response rate limiting (UDP): responses per second per client /24 (IPv4) or /56 (IPv6) and response

@@ -14,6 +14,7 @@ export function dnsServerOptions(
   zones: DnsServerOptions["zones"],
   logger: DnsServerOptions["logger"],
   onQuery?: DnsServerOptions["onQuery"],
+  onTcpRefused?: DnsServerOptions["onTcpRefused"],
 ): DnsServerOptions {
   return {
     address: cfg.dns.listen_address,
@@ -30,5 +31,6 @@ export function dnsServerOptions(
     // Workers each bind their own batch socket on the port (the kernel spreads datagrams over them).
     udpReusePort: cfg.dns.workers > 1,
     onQuery,
+    onTcpRefused,
   };
 }

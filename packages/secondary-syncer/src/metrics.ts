@@ -62,6 +62,8 @@ export interface SecondaryMetrics extends SyncMetrics {
   onZoneData(transfer: ZoneDataTransfer, bytes: number): void;
   /** Counts a delta that could not be used (the full zone was asked for instead). */
   onDeltaFallback(reason: "unusable" | "unverified"): void;
+  /** Counts a DNS TCP connection refused, evicted or cut at the message deadline. Pass as `onTcpRefused`. */
+  onTcpRefused(reason: string): void;
   /** Adds a DNS worker's query tally delta (its `query-tally` message) to `pdnsd_dns_queries_total`. */
   onWorkerQueries(delta: unknown): void;
   /** Reports the DNS workers (`pdnsd_dns_workers`) and has them flush their query tallies before each scrape. */
@@ -205,6 +207,7 @@ export interface DnsWorkerSource {
 /**
  * Creates the secondary's registry (Node.js process metrics, {@link createSyncMetrics}) plus
  * `pdnsd_dns_queries_total{qtype,rcode,transport}` (with the DNS workers' queries), `pdnsd_dns_workers`,
+ * `pdnsd_dns_tcp_refused_total{reason}`,
  * `pdnsd_zone_apply_duration_seconds{result}`, `pdnsd_zones_served`.
  */
 export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry: Registry } {
@@ -270,6 +273,12 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
     labelNames: ["transfer"],
     registers: [registry],
   });
+  const tcpRefused = new Counter({
+    name: "pdnsd_dns_tcp_refused_total",
+    help: "DNS TCP connections turned away (prefix: its /24 or /56 is full; full: every slot busy), evicted to make room, or cut when a message was not whole within its deadline (main process)",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
   const deltaFallbacks = new Counter({
     name: "pdnsd_zone_delta_fallbacks_total",
     help: "Deltas not used (unusable: made for another version; unverified: signature check failed), full zone asked for instead",
@@ -286,6 +295,9 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
       deltaFallbacks.inc({ reason });
     },
     onQuery: queries.onQuery,
+    onTcpRefused(reason) {
+      tcpRefused.inc({ reason });
+    },
     onWorkerQueries(delta) {
       queries.merge(delta);
     },

@@ -62,6 +62,8 @@ export async function startSecondary(
     onZoneData?: (transfer: ZoneDataTransfer, bytes: number) => void;
     /** Receives the DNS workers' query tally deltas (they answer instead of `onQuery`). */
     onWorkerQueries?: (delta: unknown) => void;
+    /** Counts TCP connections refused, evicted or cut by the main process's DNS server (not the workers'). */
+    onTcpRefused?: DnsServerOptions["onTcpRefused"];
   },
 ): Promise<Secondary> {
   const store = openZoneStore(cfg.storage.database);
@@ -72,7 +74,7 @@ export async function startSecondary(
   const loaded = loadStoredZones(store, served, publicKey, logger);
   logger.info({ zones: loaded, ms: Date.now() - started }, "stored zones loaded");
   if (cfg.dns.workers > 1) workers = await startDnsWorkers(cfg, publicKey, logger, hooks?.onWorkerQueries);
-  const dns: DnsServer = workers ?? (await startDnsServer(dnsServerOptions(cfg, cfg.dns.listen_port, served.zoneSet, logger, onQuery)));
+  const dns: DnsServer = workers ?? (await startDnsServer(dnsServerOptions(cfg, cfg.dns.listen_port, served.zoneSet, logger, onQuery, hooks?.onTcpRefused)));
   const dnsAddr = dns.address();
   logger.info({ address: dnsAddr.address, port: dnsAddr.port }, "answering DNS");
 
