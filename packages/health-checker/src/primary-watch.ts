@@ -1,5 +1,6 @@
 // Watches the primary for changes made outside the API (pdnsutil, SQL): zones added or removed, serials and DNSSEC
 // state (signed or not, DNSKEY, NSEC3PARAM), and announces each to every secondary with an ordinary zone event.
+import { compareSerial } from "@pdns-distribute/core";
 import type { Logger, ZoneEvent, ZoneEventType } from "@pdns-distribute/core";
 import { normalizeName } from "@pdns-distribute/dns";
 import type { HealthMetrics } from "./metrics";
@@ -34,12 +35,15 @@ export interface Announcement {
   at: number;
 }
 
-/** Whether `a` (seen at or after `since`, ms) already announced the zone at `serial` (undefined: its deletion). */
+/**
+ * Whether `a` already announced the zone at `serial` (undefined: its deletion): an event with that serial or a
+ * later one (RFC 1982; the secondaries fetch the current version for it), or without serial and seen since `since`.
+ */
 function announced(a: Announcement | undefined, serial: number | undefined, since: number): boolean {
   if (!a) return false;
   if (serial === undefined) return a.type === "zone.delete" && a.at >= since;
   if (a.type === "zone.delete") return false;
-  return a.serial === undefined ? a.at >= since : a.serial === serial;
+  return a.serial === undefined ? a.at >= since : compareSerial(a.serial, serial) >= 0;
 }
 
 /**

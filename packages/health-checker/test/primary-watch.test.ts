@@ -24,7 +24,7 @@ describe("primaryChanges", () => {
     const prev = new Map([["a.", fp(1)], ["b.", fp(1)], ["c.", fp(1)], ["d.", fp(1)], ["gone.", fp(1)]]);
     const next = new Map([["a.", fp(2)], ["b.", fp(3)], ["c.", fp(1, "k")], ["d.", fp(2)], ["new.", fp(7)], ["new-signed.", fp(7, "k")]]);
     const announcements = new Map([
-      ["a.", { type: "zone.modified" as const, serial: 2, at: 0 }], // that very serial: explained
+      ["a.", { type: "zone.modified" as const, serial: 3, at: 0 }], // that serial or a later one: explained
       ["b.", { type: "zone.modified" as const, serial: 2, at: 500 }], // an older serial: b changed again since
       ["c.", { type: "zone.modified" as const, serial: 1, at: 500 }], // DNSSEC: announced anyway
       ["d.", { type: "zone.modified" as const, serial: undefined, at: 1500 }], // no serial, seen since the last poll
