@@ -7,6 +7,9 @@ import { sleep, startLocalCluster, waitFor } from "@pdns-distribute/test-harness
 import type { LocalCluster, LocalSecondary } from "@pdns-distribute/test-harness";
 import { Database, createZone, js, expectConverged, logEntries, runPool, servedSerial, setVersion } from "./faults-util";
 
+/** The secondaries' consumer ack wait (secondary-syncer config.ts ACK_WAIT_MS, docs/durability.md), ms. */
+const ACK_WAIT_MS = 60_000;
+
 /** The stored version of `zone` must be whole: signature verifies, text parses, serial and ver TXT agree. */
 function checkStoredWhole(sec: LocalSecondary, zone: string, publicKey: Uint8Array, base: number): number {
   const db = new Database(sec.dbPath, { readonly: true, fileMustExist: true });
@@ -90,9 +93,11 @@ describe("faults: durability", () => {
       expect(served).toBeGreaterThanOrEqual(held);
     }
     await writer;
-    await expectConverged(cluster, 30_000);
+    // Events the killed process had taken and not acked come back only after the consumer's ack wait
+    // (docs/durability.md); when the writer finished before the last restart, nothing newer arrives meanwhile.
+    await expectConverged(cluster, ACK_WAIT_MS + 30_000);
     checkStoredWhole(sec, zone, publicKey, base);
-  });
+  }, ACK_WAIT_MS + 180_000);
 
   test("SIGTERM drains: the apply in progress finishes and the process exits within 5 s", async () => {
     const sec = cluster.secondaries[1] as LocalSecondary;
