@@ -5,6 +5,7 @@ import type { CheckDeps, PeriodicCheckResult } from "./checks";
 import { runDnssecUpkeep } from "./dnssec";
 import type { DnssecDeps } from "./dnssec";
 import type { HealthMetrics } from "./metrics";
+import type { PrimaryWatch } from "./primary-watch";
 import type { PrimaryInfo } from "./status";
 
 /** Check dependencies with metrics (optional in {@link CheckDeps}, always there in the daemon). */
@@ -87,3 +88,16 @@ export function eventCheckJob(deps: MeteredCheckDeps): (zone: string) => Promise
   };
 }
 
+
+/** The primary watch as a job: one poll; never rejects (a failure is logged, the next poll tries again). */
+export function primaryWatchJob(watch: PrimaryWatch, metrics: HealthMetrics, logger: MeteredCheckDeps["logger"]): () => Promise<void> {
+  return async () => {
+    try {
+      const r = await measured(metrics, "primary-watch", () => watch.poll());
+      const log = { ms: r.ms, zones: r.zones, signed: r.signed, baseline: r.baseline, changes: r.changes.length, published: r.published };
+      logger.debug(log, "primary watch done");
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, "primary watch failed");
+    }
+  };
+}

@@ -1,4 +1,4 @@
-// Wires the health-checker: heartbeats, lock, check loop (periodic / DNSSEC), event checks, status (NATS + HTTP), metrics.
+// Wires the health-checker: heartbeats, lock, check loop (primary watch / periodic / DNSSEC), event checks, status, metrics.
 import {
   HEALTH_LOCK_BUCKET,
   connectNats,
@@ -8,11 +8,12 @@ import {
   secondaryStateClient,
   startHeartbeatMonitor,
   startMetricsServer,
+  subscribeZoneEvents,
 } from "@pdns-distribute/core";
 import type { HealthStatus, HeartbeatMonitor, Logger, MetricsServer, NatsConnection, Registry } from "@pdns-distribute/core";
 import { startCheckLoop } from "./check-loop";
-import type { CheckLoop } from "./check-loop";
-import { dnssecUpkeepJob, eventCheckJob, periodicCheckJob } from "./check-jobs";
+import type { CheckLoop, LoopJob } from "./check-loop";
+import { dnssecUpkeepJob, eventCheckJob, periodicCheckJob, primaryWatchJob } from "./check-jobs";
 import type { MeteredCheckDeps, MeteredDnssecDeps } from "./check-jobs";
 import {
   CHECK_CONCURRENCY,
@@ -30,6 +31,8 @@ import { startLeaderLock } from "./lock";
 import { createHealthMetrics } from "./metrics";
 import type { HealthMetrics } from "./metrics";
 import { powerDnsClient } from "./powerdns";
+import { createPrimaryWatch } from "./primary-watch";
+import type { PrimaryWatch } from "./primary-watch";
 import { jetStreamResyncPublisher } from "./resync";
 import { buildHealthStatus, startStatusResponder } from "./status";
 import type { PrimaryInfo } from "./status";
@@ -111,6 +114,27 @@ function startEventChecks(nc: NatsConnection, cfg: HealthCheckerConfig, deps: Me
   });
 }
 
+/**
+ * The primary watch, when on (`checks.primary_poll_interval_s` > 0), with the zone events it hears (from the
+ * api-proxy: changes that need no second event) and its loop job, which runs first after a takeover (baseline).
+ */
+function startPrimaryWatch(nc: NatsConnection, cfg: HealthCheckerConfig, deps: MeteredCheckDeps): { watch: PrimaryWatch; job: LoopJob; stop(): void } | undefined {
+  if (cfg.checks.primary_poll_interval_s <= 0) return undefined;
+  const { powerdns, publish, logger, metrics, concurrency } = deps;
+  const watch = createPrimaryWatch({
+    powerdns,
+    publish,
+    logger,
+    metrics,
+    concurrency,
+    maxPerPoll: MAX_RESYNCS_PER_SECONDARY,
+    pollIntervalMs: cfg.checks.primary_poll_interval_s * 1000,
+  });
+  const sub = subscribeZoneEvents(nc, { onEvent: (e) => watch.seen(e) });
+  const job = { name: "primary-watch", intervalMs: cfg.checks.primary_poll_interval_s * 1000, run: primaryWatchJob(watch, metrics, logger) };
+  return { watch, job, stop: () => sub.unsubscribe() };
+}
+
 /** The status on NATS and on HTTP (GET /status, the status page) beside the metrics. */
 async function startStatusServers(
   nc: NatsConnection,
@@ -140,8 +164,10 @@ export async function startHealthChecker(cfg: HealthCheckerConfig, logger: Logge
   const { registry, monitor } = startSecondaryTracking(nc, cfg, logger, metrics);
   const deps = checkDeps(nc, cfg, logger, metrics, registry);
   const primary: PrimaryInfo = { zones: null, signedZones: null, lastCheck: null, lastCheckMs: null, lastError: null };
+  const primaryWatch = startPrimaryWatch(nc, cfg, deps.checks);
   const loop = startCheckLoop({
     jobs: [
+      ...(primaryWatch ? [primaryWatch.job] : []),
       { name: "periodic", intervalMs: cfg.checks.periodic_interval_s * 1000, run: periodicCheckJob(deps.checks, primary) },
       { name: "dnssec", intervalMs: cfg.dnssec.check_interval_s * 1000, run: dnssecUpkeepJob(deps.dnssec) },
     ],
@@ -157,7 +183,10 @@ export async function startHealthChecker(cfg: HealthCheckerConfig, logger: Logge
     logger,
     onChange: (isLeader) => {
       metrics.leader.set(isLeader ? 1 : 0);
-      if (!isLeader) deps.dnssec.synced.clear(); // another checker may have resynced meanwhile: unknown again
+      if (!isLeader) {
+        deps.dnssec.synced.clear(); // another checker may have resynced meanwhile: unknown again
+        primaryWatch?.watch.reset();
+      }
       loop.setActive(isLeader);
     },
   });
@@ -176,6 +205,7 @@ export async function startHealthChecker(cfg: HealthCheckerConfig, logger: Logge
       stopStatus();
       page.stop();
       await watch?.stop();
+      primaryWatch?.stop();
       await loopStopped;
       await lock.stop();
       await monitor.stop();

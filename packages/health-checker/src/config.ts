@@ -41,6 +41,11 @@ export const healthCheckerConfigSchema = z
       .object({
         /** Seconds between periodic full checks (primary vs. every active secondary); 0: off. */
         periodic_interval_s: z.number().nonnegative().default(300),
+        /**
+         * Seconds between polls of the primary for changes made outside the API (pdnsutil: new zones, serials,
+         * DNSSEC state); each change is announced to every secondary. 0: off.
+         */
+        primary_poll_interval_s: z.number().nonnegative().default(20),
         /** Seconds to wait after a zone event before asking every active secondary for that zone; < 0: off. */
         event_check_delay_s: z.number().default(5),
         /** Time allowed for a secondary to answer one zone-state request, ms. */

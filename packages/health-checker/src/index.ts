@@ -1,7 +1,9 @@
 // Public entry of @pdns-distribute/health-checker.
 export { runEventCheck, runPeriodicCheck } from "./checks";
 export { serialJob, startCheckLoop } from "./check-loop";
-export { countStateBytes, dnssecUpkeepJob, eventCheckJob, periodicCheckJob, recordPeriodicResult } from "./check-jobs";
+export { countStateBytes, dnssecUpkeepJob, eventCheckJob, periodicCheckJob, primaryWatchJob, recordPeriodicResult } from "./check-jobs";
+export { apexQuery, queryDnssecFingerprint, udpQuery } from "./dns-query";
+export { DNSSEC_SWEEP_S, MIN_FINGERPRINTS_PER_POLL, createPrimaryWatch, fingerprintPlan, primaryChanges } from "./primary-watch";
 export { startHealthChecker } from "./checker";
 export { healthCheckerConfigSchema, instanceIdOf, loadHealthCheckerConfig, retiredHealthCheckerKeys } from "./config";
 export { diffCounts, diffZoneMaps, resyncFor, resyncsOf } from "./diff";
@@ -25,6 +27,8 @@ export { mapLimit } from "./util";
 export type { CheckDeps, EventCheckResult, PeriodicCheckResult, SecondaryCheckResult } from "./checks";
 export type { CheckLoop, CheckLoopOptions, LoopJob } from "./check-loop";
 export type { MeteredCheckDeps, MeteredDnssecDeps } from "./check-jobs";
+export type { DnsTarget } from "./dns-query";
+export type { Announcement, PrimaryChange, PrimarySnapshot, PrimaryWatch, PrimaryWatchDeps, PrimaryWatchResult, ZoneFingerprint } from "./primary-watch";
 export type { HealthChecker } from "./checker";
 export type { HealthCheckerConfig } from "./config";
 export type { Resync, ZoneDiff } from "./diff";

@@ -1,10 +1,10 @@
-// The primary's state straight from PowerDNS: zones and serials over its HTTP API, RRSIG validity over DNS.
-import dgram from "node:dgram";
+// The primary's state straight from PowerDNS: zones and serials over its HTTP API, RRSIG validity and DNSSEC state over DNS.
 import { randomInt } from "node:crypto";
 import dnsPacket from "dns-packet";
 import { pdnsZoneId } from "@pdns-distribute/core";
 import { normalizeName } from "@pdns-distribute/dns";
 import { z } from "zod";
+import { apexQuery, queryDnssecFingerprint, queryServesZone, udpQuery } from "./dns-query";
 import { PrimaryStateError } from "./errors";
 import type { SignatureWindow } from "./dnssec-schedule";
 
@@ -48,6 +48,10 @@ export interface PowerDnsClient {
   setNsec3(zone: string, nsec3param: string): Promise<void>;
   /** Validity of the zone's SOA RRSIG as PowerDNS serves it now; undefined when unsigned. */
   soaSignature(zone: string): Promise<SignatureWindow | undefined>;
+  /** Fingerprint of the zone's DNSSEC state as PowerDNS serves it now (dns-query.ts). */
+  dnssecFingerprint(zone: string): Promise<string>;
+  /** Whether PowerDNS answers for the zone over DNS yet (dns-query.ts). */
+  servesZone(zone: string): Promise<boolean>;
 }
 
 /** Serial as served (SOA-EDIT applied) when PowerDNS reports it. */
@@ -107,43 +111,20 @@ export function powerDnsClient(t: PowerDnsTarget): PowerDnsClient {
       await call("PUT", `/zones/${pdnsZoneId(zone)}/rectify`);
     },
     soaSignature: (zone) => querySoaSignature(t.dnsAddress, t.dnsPort, zone, t.timeoutMs),
+    dnssecFingerprint: (zone) => queryDnssecFingerprint({ address: t.dnsAddress, port: t.dnsPort, timeoutMs: t.timeoutMs }, zone),
+    servesZone: (zone) => queryServesZone({ address: t.dnsAddress, port: t.dnsPort, timeoutMs: t.timeoutMs }, zone),
   };
 }
 
 /** Asks PowerDNS over UDP (EDNS, DO bit) for the zone's SOA and returns its RRSIG's validity window. */
 export async function querySoaSignature(address: string, port: number, zone: string, timeoutMs: number): Promise<SignatureWindow | undefined> {
   const id = randomInt(0, 65536);
-  const query = dnsPacket.encode({
-    type: "query",
-    id,
-    flags: 0,
-    questions: [{ type: "SOA", name: zone.replace(/\.$/, "") || ".", class: "IN" }],
-    additionals: [{ type: "OPT", name: ".", udpPayloadSize: 4096, flags: dnsPacket.DNSSEC_OK } as dnsPacket.Answer],
-  });
-  const socket = dgram.createSocket(address.includes(":") ? "udp6" : "udp4");
-  try {
-    const reply = await new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new PrimaryStateError(`DNS SOA query for ${zone}: no answer in ${timeoutMs} ms`)), timeoutMs);
-      socket.on("error", (err) => {
-        clearTimeout(timer);
-        reject(new PrimaryStateError(`DNS SOA query for ${zone}: ${err.message}`, { cause: err }));
-      });
-      socket.on("message", (msg) => {
-        if (msg.length >= 2 && msg.readUInt16BE(0) === id) {
-          clearTimeout(timer);
-          resolve(msg);
-        }
-      });
-      socket.send(query, port, address);
-    });
-    const packet = dnsPacket.decode(reply);
-    for (const a of packet.answers ?? []) {
-      if (a.type === "RRSIG" && a.data.typeCovered === "SOA") {
-        return { zone, inception: a.data.inception, expiration: a.data.expiration };
-      }
+  const reply = await udpQuery({ address, port, timeoutMs }, id, apexQuery(id, zone, "SOA", true), `DNS SOA query for ${zone}`);
+  const packet = dnsPacket.decode(reply);
+  for (const a of packet.answers ?? []) {
+    if (a.type === "RRSIG" && a.data.typeCovered === "SOA") {
+      return { zone, inception: a.data.inception, expiration: a.data.expiration };
     }
-    return undefined;
-  } finally {
-    socket.close();
   }
+  return undefined;
 }

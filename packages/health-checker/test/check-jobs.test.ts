@@ -40,6 +40,8 @@ function setup(state: () => Promise<{ serials: Map<string, number>; signed: Set<
     zone: async (zone) => ({ name: zone, serial: PRIMARY.get(zone) ?? 0 }),
     setNsec3: async () => undefined,
     soaSignature: async () => undefined,
+    dnssecFingerprint: async () => "fp",
+    servesZone: async () => true,
   };
   const deps: MeteredCheckDeps = {
     powerdns,
