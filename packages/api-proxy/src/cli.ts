@@ -66,6 +66,8 @@ const program = daemonProgram(
         upstreamTimeoutMs: cfg.powerdns.timeout_ms,
         maxBodyBytes: cfg.proxy.max_body_bytes,
         forwardAllPaths: cfg.proxy.forward_all_paths,
+        checkCredentials: true,
+        onRefused: metrics.requestRefused,
         tls: (await resolveProxyTls(cfg.proxy, dirname(cfg.outbox.database), logger)) ?? undefined,
         onResponse: metrics.observeRequest,
         changes,

@@ -35,8 +35,12 @@ export const apiProxyConfigSchema = z
         listen_address: z.string().min(1).default("127.0.0.1"),
         /** Port the proxy listens on (PowerDNS' own API usually stays on 8081). */
         listen_port: z.number().int().min(0).max(65535).default(8082),
-        /** Largest request body accepted, bytes. */
-        max_body_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+        /**
+         * Largest request body accepted, bytes (PowerDNS' own webserver-max-bodysize defaults to 2 MB): a larger
+         * Content-Length is refused (413) before reading, a chunked body once it passes the limit. Raise it together
+         * with webserver-max-bodysize for zones created in one large request.
+         */
+        max_body_bytes: z.number().int().positive().default(2 * 1024 * 1024),
         /**
          * Forward every path to PowerDNS, its own web page (`/`, with the top queried names and client addresses)
          * and `/metrics` included; false: only the API paths, others 404. See docs/security.md before turning it on.

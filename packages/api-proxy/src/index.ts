@@ -17,6 +17,6 @@ export type { SoaSerialReader } from "./dns-serial";
 export type { Outbox, OutboxEntry } from "./outbox";
 export type { CombinablePatch, PatchBatch, PatchBatcherOptions } from "./patch-batch";
 export type { AnnouncedChange, Announcer, AnnouncerOptions, EventPreparer, EventPublisher, EventSink, Outcome } from "./announce";
-export type { ApiProxy, ApiProxyOptions, ChangeHooks } from "./proxy";
+export type { ApiProxy, ApiProxyOptions, ChangeHooks, RefusedReason } from "./proxy";
 export type { OutboxRelay, OutboxRelayOptions } from "./relay";
 export type { WriteGate, WriteGateOptions } from "./write-gate";
