@@ -35,7 +35,6 @@ const program = daemonProgram(
       outbox,
       publisher: () => publisher,
       logger,
-      waitMs: PUBLISH_TIMEOUT_MS,
       ackGraceMs: OUTBOX_STORE_AFTER_MS,
       retryMinMs: 250,
       retryMaxMs: OUTBOX_MAX_RETRY_DELAY_MS,

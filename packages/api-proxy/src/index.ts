@@ -1,7 +1,7 @@
 // Public entry of @pdns-distribute/api-proxy.
 export { startChangeTracking } from "./changes";
 export { classifyRequest, decodeZoneId, zoneNameFromCreateResponse } from "./classify";
-export { apiProxyConfigSchema, loadApiProxyConfig, retiredApiProxyKeys } from "./config";
+export { OUTBOX_STORE_AFTER_MS, apiProxyConfigSchema, loadApiProxyConfig, retiredApiProxyKeys } from "./config";
 export { createSoaSerialReader, encodeSoaQuery, soaSerialFromResponse } from "./dns-serial";
 export { openOutbox } from "./outbox";
 export { PatchBatcher, combinablePatch, combinedPatchBody, writeZoneKey } from "./patch-batch";
