@@ -236,9 +236,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         }
         opts.outbox.remove(entry.seq);
         opts.onPublish?.("published", opts.outbox.count());
-        if (state.failures > 0 || entry.attempts > 0) {
-          opts.logger.info({ id: entry.event.id, zone: entry.event.zone, attempts: entry.attempts + 1 }, "zone event published from the outbox");
-        }
+        // Each event stored in the outbox (logged when stored) is logged once more when it leaves it.
+        opts.logger.info({ id: entry.event.id, zone: entry.event.zone, attempts: entry.attempts + 1 }, "zone event published from the outbox");
         step({ type: "published" });
       }
     }
