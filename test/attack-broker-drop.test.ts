@@ -34,7 +34,7 @@ describe("attack: the broker drops while the api-proxy is connected", () => {
       `[proxy]\nlisten_address = "127.0.0.1"\nlisten_port = ${port}\ntls = false\n\n` +
         `[powerdns]\napi_url = "${pdns.apiUrl}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n` +
         `[outbox]\ndatabase = "${join(dir, "outbox.sqlite3")}"\n\n` +
-        `[metrics]\nlisten_address = ""\n\n[nats]\nservers = ["${nats.url}"]\nreconnect_wait_ms = 250\n\n[log]\nlevel = "info"\n`,
+        `[metrics]\nlisten_address = ""\n\n[nats]\nservers = ["${nats.url}"]\n\n[log]\nlevel = "info"\n`,
     );
     proxy = spawnDaemon({ name: "api-proxy", command: ["node", daemonCli("api-proxy"), "--config", conf] });
     await proxy.waitForLog(/api-proxy listening/, 20_000);
