@@ -129,6 +129,90 @@ async function publishInOrder(publisher: EventPublisher, events: readonly ZoneEv
   return n;
 }
 
+/** What {@link publishDirect} needs of the relay. */
+interface DirectHooks {
+  ackGraceMs: number;
+  /** Stores `rest` (not acknowledged yet) and every event waiting behind it, in this order; undefined: not stored. */
+  spill(rest: readonly Submitted[]): Stored | undefined;
+  /** Stored entries JetStream acknowledged after all: removed, so they are not published again. */
+  acknowledged(entries: readonly OutboxEntry[]): void;
+}
+
+/**
+ * Fast path while nothing else waits to be published (so the order is kept): the group is handed to NATS at
+ * once; each event is answered on its ack. An event JetStream acknowledged is stored there (replicated), so the
+ * common case costs no disk write and no fsync. Events whose ack has not come within `ackGraceMs` of their submit
+ * (or whose publish failed) are written to the outbox with every group that waits behind them, in order, and
+ * answered once that is on disk, however long the broker takes: a crash before that loses nothing more than
+ * before (the change's request has not been answered either). Groups submitted meanwhile wait behind it in
+ * memory, in order, until its ack came (then they take this path too) or until it is stored (then they are stored
+ * right after it). Resolves true when entries may be left in the outbox for the drain.
+ */
+async function publishDirect(publisher: EventPublisher, group: readonly Submitted[], hooks: DirectHooks): Promise<boolean> {
+  let acked = 0;
+  const spilled: { stored?: Stored; from: number } = { from: -1 };
+  const spill = (): void => {
+    spilled.from = acked;
+    spilled.stored = hooks.spill(group.slice(acked));
+  };
+  const oldest = group[0]?.at ?? performance.now();
+  const timer = setTimeout(spill, Math.max(0, hooks.ackGraceMs - (performance.now() - oldest)));
+  const n = await publishInOrder(
+    publisher,
+    group.map((g) => g.event),
+    (i) => {
+      acked = i + 1;
+      if (spilled.from < 0) group[i]?.resolve(true);
+    },
+  );
+  clearTimeout(timer);
+  if (spilled.from < 0) {
+    if (n === group.length) return false;
+    spill(); // the publish failed: the rest (and whatever waits behind) goes to the outbox, in order
+  }
+  const { stored, from } = spilled;
+  hooks.acknowledged(stored?.entries.slice(0, Math.max(0, n - from)) ?? []);
+  return stored !== undefined;
+}
+
+/** What {@link drainOutbox} needs of the relay. */
+interface DrainHooks {
+  outbox: Outbox;
+  logger: Logger;
+  onPublish?: OutboxRelayOptions["onPublish"];
+  stopped(): boolean;
+  /** Failed drains in a row (a warning only for the first, then every 20th attempt). */
+  failures(): number;
+  /** The broker acknowledged a publish. */
+  published(): void;
+}
+
+/** Publishes the oldest outbox entries in order, removing each once acknowledged; false at the first failure. */
+async function drainOutbox(publisher: EventPublisher, h: DrainHooks): Promise<boolean> {
+  for (;;) {
+    const batch = h.outbox.oldest(100);
+    if (batch.length === 0) return true;
+    for (const entry of batch) {
+      if (h.stopped()) return true;
+      try {
+        await publisher.publish(entry.event);
+      } catch (err) {
+        h.outbox.failed(entry.seq);
+        h.onPublish?.("failed", h.outbox.count());
+        if (h.failures() === 0 || entry.attempts % 20 === 0) {
+          h.logger.warn({ err: (err as Error).message, id: entry.event.id, zone: entry.event.zone, pending: h.outbox.count() }, "zone event kept in the outbox, will retry");
+        }
+        return false;
+      }
+      h.outbox.remove(entry.seq);
+      h.onPublish?.("published", h.outbox.count());
+      // Each event stored in the outbox (logged when stored) is logged once more when it leaves it.
+      h.logger.info({ id: entry.event.id, zone: entry.event.zone, attempts: entry.attempts + 1 }, "zone event published from the outbox");
+      h.published();
+    }
+  }
+}
+
 /** Starts publishing whatever is in the outbox (including what a previous run left). */
 export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let state = initialRelayState<Submitted>();
@@ -152,50 +236,21 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     return stored;
   };
 
-  /**
-   * Fast path while nothing else waits to be published (so the order is kept): the group is handed to NATS at
-   * once; each event is answered on its ack. An event JetStream acknowledged is stored there (replicated), so the
-   * common case costs no disk write and no fsync. Events whose ack has not come within `ackGraceMs` of their submit
-   * (or whose publish failed) are written to the outbox with every group that waits behind them, in order, and
-   * answered once that is on disk, however long the broker takes: a crash before that loses nothing more than
-   * before (the change's request has not been answered either). Groups submitted meanwhile wait behind it in
-   * memory, in order, until its ack came (then they take this path too) or until it is stored (then they are stored
-   * right after it). Resolves true when entries may be left in the outbox for the drain.
-   */
-  const publishDirect = async (publisher: EventPublisher, group: readonly Submitted[]): Promise<boolean> => {
-    let acked = 0;
-    const spilled: { stored?: Stored; from: number } = { from: -1 };
-    /** Stores what is not acknowledged yet and every event waiting behind it, in this order. */
-    const spill = (): void => {
-      const action = step({ type: "spill" });
-      spilled.from = acked;
-      spilled.stored = storeInOutbox([...group.slice(acked), ...(action.do === "store" ? action.events : [])]);
-    };
-    const oldest = group[0]?.at ?? performance.now();
-    const timer = setTimeout(spill, Math.max(0, opts.ackGraceMs - (performance.now() - oldest)));
-    const n = await publishInOrder(
-      publisher,
-      group.map((g) => g.event),
-      (i) => {
-        acked = i + 1;
-        if (spilled.from < 0) group[i]?.resolve(true);
-      },
-    );
-    clearTimeout(timer);
-    if (spilled.from < 0) {
-      if (n === group.length) return false;
-      spill(); // the publish failed: the rest (and whatever waits behind) goes to the outbox, in order
-    }
-    // Stored events JetStream acknowledged after all are not published again.
-    const { stored, from } = spilled;
-    for (const entry of stored?.entries.slice(0, Math.max(0, n - from)) ?? []) {
-      opts.outbox.remove(entry.seq);
-      opts.onPublish?.("published", opts.outbox.count());
-    }
-    return stored !== undefined;
-  };
   const runDirect = (publisher: EventPublisher, group: readonly Submitted[]): void => {
-    directRun = publishDirect(publisher, group)
+    const hooks: DirectHooks = {
+      ackGraceMs: opts.ackGraceMs,
+      spill(rest) {
+        const action = step({ type: "spill" });
+        return storeInOutbox([...rest, ...(action.do === "store" ? action.events : [])]);
+      },
+      acknowledged(entries) {
+        for (const entry of entries) {
+          opts.outbox.remove(entry.seq);
+          opts.onPublish?.("published", opts.outbox.count());
+        }
+      },
+    };
+    directRun = publishDirect(publisher, group, hooks)
       .catch((err: unknown) => {
         opts.logger.error({ err: (err as Error).message }, "outbox relay error");
         return true;
@@ -217,32 +272,14 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     follow(step({ type: "submitted", events: group }), publisher);
   };
 
-  /** Publishes the oldest entries in order; returns false at the first failure. */
-  const drain = async (publisher: EventPublisher): Promise<boolean> => {
-    for (;;) {
-      const batch = opts.outbox.oldest(100);
-      if (batch.length === 0) return true;
-      for (const entry of batch) {
-        if (state.stopped) return true;
-        try {
-          await publisher.publish(entry.event);
-        } catch (err) {
-          opts.outbox.failed(entry.seq);
-          opts.onPublish?.("failed", opts.outbox.count());
-          if (state.failures === 0 || entry.attempts % 20 === 0) {
-            opts.logger.warn({ err: (err as Error).message, id: entry.event.id, zone: entry.event.zone, pending: opts.outbox.count() }, "zone event kept in the outbox, will retry");
-          }
-          return false;
-        }
-        opts.outbox.remove(entry.seq);
-        opts.onPublish?.("published", opts.outbox.count());
-        // Each event stored in the outbox (logged when stored) is logged once more when it leaves it.
-        opts.logger.info({ id: entry.event.id, zone: entry.event.zone, attempts: entry.attempts + 1 }, "zone event published from the outbox");
-        step({ type: "published" });
-      }
-    }
+  const drainHooks: DrainHooks = {
+    outbox: opts.outbox,
+    logger: opts.logger,
+    onPublish: opts.onPublish,
+    stopped: () => state.stopped,
+    failures: () => state.failures,
+    published: () => void step({ type: "published" }),
   };
-
   const loop = (async () => {
     const backlog = opts.outbox.count();
     if (backlog > 0) opts.logger.info({ pending: backlog }, "outbox holds events from before, publishing them first");
@@ -257,7 +294,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         await directRun;
         action = step({ type: "drain-start" });
       }
-      const ok = await drain(publisher).catch((err: unknown) => {
+      const ok = await drainOutbox(publisher, drainHooks).catch((err: unknown) => {
         opts.logger.error({ err: (err as Error).message }, "outbox relay error");
         return false;
       });
