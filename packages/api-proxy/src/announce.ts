@@ -27,6 +27,11 @@ export interface EventPreparer {
   prepare(event: ZoneEvent, head: RequestHead): Promise<void>;
 }
 
+/** Log message of an event JetStream acknowledged before the answer. */
+export const ZONE_EVENT_PUBLISHED = "zone event published";
+/** Log message of an event answered once stored in the outbox (published from there later). */
+export const ZONE_EVENT_STORED = "zone event stored in the outbox, published from there";
+
 /** What a forwarded request comes to, for the client. */
 export type Outcome =
   | { kind: "answer"; answer: UpstreamAnswer; changeId?: string }
@@ -85,8 +90,8 @@ export function createAnnouncer(opts: AnnouncerOptions): Announcer {
       await opts.changes?.prepare(event, head);
       const published = await events.submit(event);
       const fields = requests > 1 ? { event: event.type, zone: event.zone, id: event.id, requests } : { event: event.type, zone: event.zone, id: event.id };
-      if (published) logger.info(fields, "zone event published");
-      else logger.warn(fields, "zone event stored in the outbox, published once NATS is back");
+      // Not acknowledged within OUTBOX_STORE_AFTER_MS (NATS slow, down or dropping): answered once stored instead.
+      logger.info(fields, published ? ZONE_EVENT_PUBLISHED : ZONE_EVENT_STORED);
       return event.id;
     } catch (err) {
       // The outbox itself failed (disk full, …): the change is done on PowerDNS but no event exists.

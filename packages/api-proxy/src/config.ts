@@ -7,13 +7,14 @@ import { z } from "zod";
 /*
  * Fixed values that used to be keys: each has a right value no operator needs to change.
  */
-/** Time allowed for JetStream to acknowledge an event, ms; a slower ack leaves the event in the outbox, retried. */
+/** Time allowed for JetStream to acknowledge an event, ms; no request waits for it (OUTBOX_STORE_AFTER_MS). */
 export const PUBLISH_TIMEOUT_MS = 5000;
 /** Outbox retries while NATS is unreachable: 250 ms doubling up to this, ms (a reconnect retries at once). */
 export const OUTBOX_MAX_RETRY_DELAY_MS = 5000;
 /**
  * An event JetStream acknowledges within this many ms is never written to the outbox (JetStream holds it); a later
- * or failed one is stored with an fsync. Well above a healthy ack (about 1 ms), well below a client's patience.
+ * or failed one is stored with an fsync and its request answered then: every write is answered within this time
+ * plus one fsync, whatever the broker does. Well above a healthy ack (about 1 ms), well below a client's patience.
  */
 export const OUTBOX_STORE_AFTER_MS = 100;
 /** Change tracking (GET /changes/{id}): how many changes are remembered and for how long (core's defaults). */
@@ -35,8 +36,12 @@ export const apiProxyConfigSchema = z
         listen_address: z.string().min(1).default("127.0.0.1"),
         /** Port the proxy listens on (PowerDNS' own API usually stays on 8081). */
         listen_port: z.number().int().min(0).max(65535).default(8082),
-        /** Largest request body accepted, bytes. */
-        max_body_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+        /**
+         * Largest request body accepted, bytes (PowerDNS' own webserver-max-bodysize defaults to 2 MB): a larger
+         * Content-Length is refused (413) before reading, a chunked body once it passes the limit. Raise it together
+         * with webserver-max-bodysize for zones created in one large request.
+         */
+        max_body_bytes: z.number().int().positive().default(2 * 1024 * 1024),
         /**
          * Forward every path to PowerDNS, its own web page (`/`, with the top queried names and client addresses)
          * and `/metrics` included; false: only the API paths, others 404. See docs/security.md before turning it on.

@@ -1,7 +1,7 @@
 // Public entry of @pdns-distribute/api-proxy.
 export { startChangeTracking } from "./changes";
 export { classifyRequest, decodeZoneId, zoneNameFromCreateResponse } from "./classify";
-export { apiProxyConfigSchema, loadApiProxyConfig, retiredApiProxyKeys } from "./config";
+export { OUTBOX_STORE_AFTER_MS, apiProxyConfigSchema, loadApiProxyConfig, retiredApiProxyKeys } from "./config";
 export { createSoaSerialReader, encodeSoaQuery, soaSerialFromResponse } from "./dns-serial";
 export { openOutbox } from "./outbox";
 export { PatchBatcher, combinablePatch, combinedPatchBody, writeZoneKey } from "./patch-batch";
@@ -17,6 +17,6 @@ export type { SoaSerialReader } from "./dns-serial";
 export type { Outbox, OutboxEntry } from "./outbox";
 export type { CombinablePatch, PatchBatch, PatchBatcherOptions } from "./patch-batch";
 export type { AnnouncedChange, Announcer, AnnouncerOptions, EventPreparer, EventPublisher, EventSink, Outcome } from "./announce";
-export type { ApiProxy, ApiProxyOptions, ChangeHooks } from "./proxy";
+export type { ApiProxy, ApiProxyOptions, ChangeHooks, RefusedReason } from "./proxy";
 export type { OutboxRelay, OutboxRelayOptions } from "./relay";
 export type { WriteGate, WriteGateOptions } from "./write-gate";

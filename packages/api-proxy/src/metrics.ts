@@ -2,6 +2,7 @@
 import { Counter, Gauge, Histogram, createMetricsRegistry } from "@pdns-distribute/core";
 import type { Registry, ZoneEvent } from "@pdns-distribute/core";
 import type { EventPublisher } from "./announce";
+import type { RefusedReason } from "./proxy";
 import type { WriteGate, WriteGateError } from "./write-gate";
 
 /** Default port of the api-proxy's /metrics endpoint. */
@@ -18,6 +19,8 @@ export interface ApiProxyMetrics {
   watchWriteGate(gate: WriteGate): void;
   /** Counts a write the gate refused (503). */
   writeRefused(reason: WriteGateError["reason"]): void;
+  /** Counts a request refused before it was forwarded (body too large, credentials PowerDNS refused). */
+  requestRefused(reason: RefusedReason): void;
   /** Counts a PATCH made of `requests` combined requests: taken by PowerDNS, or refused and sent one by one. */
   patchesCombined(requests: number, outcome: "combined" | "split"): void;
 }
@@ -49,6 +52,12 @@ export function createApiProxyMetrics(): ApiProxyMetrics {
   const refused = new Counter({
     name: "pdnsd_api_writes_refused_total",
     help: "Write requests answered 503 without forwarding: queue_full (max_queued_writes waiting) or timeout (no turn within timeout_ms)",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  const refusedEarly = new Counter({
+    name: "pdnsd_api_requests_refused_total",
+    help: "Requests answered without forwarding them, before reading their body: body_too_large (413, over [proxy] max_body_bytes) or credentials (a write whose key PowerDNS refused, its 401 relayed)",
     labelNames: ["reason"] as const,
     registers: [registry],
   });
@@ -88,6 +97,9 @@ export function createApiProxyMetrics(): ApiProxyMetrics {
     },
     writeRefused(reason) {
       refused.inc({ reason });
+    },
+    requestRefused(reason) {
+      refusedEarly.inc({ reason });
     },
     patchesCombined(requests, outcome) {
       combinedRequests.inc({ outcome }, requests);

@@ -7,8 +7,12 @@ import type { Logger } from "@pdns-distribute/core";
 import { createAnnouncer, exchange } from "./announce";
 import type { EventPreparer, EventSink, Outcome } from "./announce";
 import { isForwardedPath, redactUrl } from "./api-paths";
+import { createCredentialCheck } from "./credential-check";
 import { createForwarder, forwardableHeaders } from "./forward";
+import type { UpstreamAnswer } from "./forward";
 import { sendJson } from "./json-reply";
+import { createRefusalLog } from "./refusal-log";
+import { BodyTooLargeError, declaredTooLarge, readBody, refuseUnread } from "./request-body";
 import { isWriteMethod } from "./write-gate";
 import type { WriteGate, WriteGateError } from "./write-gate";
 import { createWriteQueue } from "./write-queue";
@@ -20,9 +24,17 @@ export interface ApiProxyOptions {
   /** Base URL of the PowerDNS API, e.g. http://127.0.0.1:8081 */
   upstreamUrl: string;
   upstreamTimeoutMs: number;
+  /** Largest request body, bytes: a larger declared one is refused before reading, a streamed one once it passes it. */
   maxBodyBytes: number;
   /** Forward every path (PowerDNS' web page, /metrics …), not only the API paths (api-paths.ts); default false. */
   forwardAllPaths?: boolean;
+  /**
+   * Check a write's credentials with PowerDNS (credential-check.ts) before reading its body or taking a write slot;
+   * credentials PowerDNS refuses get its answer (401) at once. Absent: not checked (PowerDNS decides on the write).
+   */
+  checkCredentials?: boolean;
+  /** Called when a request is refused before it is forwarded: its body too large, or its credentials refused (metrics). */
+  onRefused?: (reason: RefusedReason) => void;
   /** Serve HTTPS with this PEM certificate and key (tls.ts); absent: plain HTTP. */
   tls?: { cert: Buffer; key: Buffer };
   /** Called when a response has been sent: method, HTTP status, seconds since the request arrived (metrics). */
@@ -42,6 +54,9 @@ export interface ApiProxyOptions {
   onCombined?: (requests: number, outcome: "combined" | "split") => void;
 }
 
+/** Why a request was refused before it was forwarded. */
+export type RefusedReason = "body_too_large" | "credentials";
+
 /** What the proxy needs from change tracking. */
 export interface ChangeHooks extends EventPreparer {
   /** Answers the request itself (e.g. GET /changes/{id}) and returns true, or returns false to forward it. */
@@ -58,26 +73,12 @@ export interface ApiProxy {
   close(): Promise<void>;
 }
 
-class BodyTooLargeError extends Error {}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        // Stop keeping it, but read the rest away so the 413 reaches the client (destroying would reset it).
-        reject(new BodyTooLargeError(`request body over ${limit} bytes`));
-        req.removeAllListeners("data");
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
+/** Relays PowerDNS' answer as it is (hop-by-hop fields dropped), with the change id when there is one. */
+function relayAnswer(res: http.ServerResponse, answer: UpstreamAnswer, changeId?: string): void {
+  const headers = forwardableHeaders(answer.headers);
+  if (changeId !== undefined) headers["x-change-id"] = changeId;
+  res.writeHead(answer.status, headers);
+  res.end(answer.body);
 }
 
 /** Sends `outcome` to the client. */
@@ -94,16 +95,15 @@ function respond(res: http.ServerResponse, outcome: Outcome): void {
     });
     return;
   }
-  const headers = forwardableHeaders(outcome.answer.headers);
-  if (outcome.changeId !== undefined) headers["x-change-id"] = outcome.changeId;
-  res.writeHead(outcome.answer.status, headers);
-  res.end(outcome.answer.body);
+  relayAnswer(res, outcome.answer, outcome.changeId);
 }
 
 /** Starts the proxy; `events` receives an event after each successful zone change. */
 export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, logger: Logger): Promise<ApiProxy> {
   const forwarder = createForwarder(opts);
   const announcer = createAnnouncer({ events, changes: opts.changes, logger });
+  const credentials = opts.checkCredentials ? createCredentialCheck(forwarder) : undefined;
+  const refusedLog = createRefusalLog(logger);
   const gate = opts.writeGate;
   const writes = gate
     ? createWriteQueue({ gate, turnTimeoutMs: opts.upstreamTimeoutMs, maxCombinedPatches: opts.maxCombinedPatches ?? 1, forwarder, announcer, logger, onCombined: opts.onCombined })
@@ -117,14 +117,8 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
       sendJson(res, 404, { error: `not found: ${what} served here` });
       return;
     }
-    let body: Buffer;
-    try {
-      body = await readBody(req, opts.maxBodyBytes);
-    } catch (err) {
-      res.shouldKeepAlive = false;
-      sendJson(res, 413, { error: (err as Error).message });
-      return;
-    }
+    const body = await admit(req, res);
+    if (!body) return;
     const outcome = writes && isWriteMethod(req.method) ? await writes.send(req, body) : await exchange(forwarder, announcer, req, body);
     if (outcome.kind === "refused") {
       opts.onWriteRefused?.(outcome.err.reason);
@@ -132,6 +126,34 @@ export async function startApiProxy(opts: ApiProxyOptions, events: EventSink, lo
     }
     respond(res, outcome);
     if (outcome.kind === "answer") logger.debug({ method: req.method, url: redactUrl(req.url), status: outcome.answer.status, ms: Date.now() - started }, "proxied");
+  };
+
+  /** Refuses `req` before it is forwarded (logged rate-limited, counted), without reading on. */
+  const refuse = (req: http.IncomingMessage, res: http.ServerResponse, reason: RefusedReason, send: () => void): void => {
+    opts.onRefused?.(reason);
+    refusedLog.note(reason, { method: req.method, url: redactUrl(req.url), from: req.socket.remoteAddress });
+    refuseUnread(req, res, send);
+  };
+  const tooLarge = (req: http.IncomingMessage, res: http.ServerResponse): void =>
+    refuse(req, res, "body_too_large", () => sendJson(res, 413, { error: `request body over ${opts.maxBodyBytes} bytes ([proxy] max_body_bytes)` }));
+
+  /**
+   * The body of a request that may go to PowerDNS, or undefined when it was refused: a declared length over the
+   * limit at once; a write whose credentials PowerDNS refuses before its body is read; a streamed body once it passes
+   * the limit. Nothing of a refused body is kept, and a refused write never takes a write slot.
+   */
+  const admit = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<Buffer | undefined> => {
+    if (declaredTooLarge(req.headers, opts.maxBodyBytes)) return void tooLarge(req, res);
+    if (credentials && isWriteMethod(req.method)) {
+      const verdict = await credentials.check(req);
+      if (verdict.kind === "refused") return void refuse(req, res, "credentials", () => relayAnswer(res, verdict.answer));
+    }
+    try {
+      return await readBody(req, opts.maxBodyBytes);
+    } catch (err) {
+      if (!(err instanceof BodyTooLargeError)) throw err;
+      return void tooLarge(req, res);
+    }
   };
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {

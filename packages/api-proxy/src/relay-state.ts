@@ -57,11 +57,6 @@ export function initialRelayState<T>(): RelayState<T> {
   return { mode: "idle", failures: 0, spilled: false, behind: [], stopped: false };
 }
 
-/** Whether a request whose event was stored should wait for the broker's ack (false: NATS is down or failing). */
-export function waitsForAck<T>(s: RelayState<T>, facts: RelayFacts): boolean {
-  return s.failures === 0 && facts.publisher;
-}
-
 /** Whether a group may go straight to JetStream: nothing else is being published or waits, so the order is kept. */
 function mayPublishDirect<T>(s: RelayState<T>, facts: RelayFacts): boolean {
   return facts.publisher && s.failures === 0 && !s.stopped && facts.backlog === 0;

@@ -1,12 +1,13 @@
 // Publishes zone events in order. While NATS answers, an event goes straight to JetStream and is answered on its
-// ack, without touching the disk; one whose ack is late (ackGraceMs) or whose publish failed is stored in the
-// outbox, then published from there one at a time, removed only after the broker's ack, retried with backoff.
+// ack, without touching the disk; one whose ack has not come within ackGraceMs of its submit (or whose publish
+// failed) is stored in the outbox and answered once that is on disk, never later, whatever the broker does; it is
+// then published from there one at a time, removed only after the broker's ack, retried with backoff.
 // Events submitted together (same turn of the event loop) are stored in one transaction: one fsync per group.
 // The decisions are relay-state.ts (pure); this file does the I/O: the outbox, the publisher, timers.
 import type { Logger, ZoneEvent } from "@pdns-distribute/core";
 import type { EventPublisher } from "./announce";
 import type { Outbox, OutboxEntry } from "./outbox";
-import { initialRelayState, relayStep, waitsForAck } from "./relay-state";
+import { initialRelayState, relayStep } from "./relay-state";
 import type { RelayAction, RelayFacts, RelayInput } from "./relay-state";
 
 /** Options of {@link startOutboxRelay}. */
@@ -15,14 +16,13 @@ export interface OutboxRelayOptions {
   /** The publisher, or undefined while NATS has not connected yet. */
   publisher: () => EventPublisher | undefined;
   logger: Logger;
-  /** How long a request waits for its own event to be acknowledged before answering anyway, ms. */
-  waitMs: number;
   /** First and largest delay between retries after a failed publish, ms. */
   retryMinMs: number;
   retryMaxMs: number;
   /**
    * While nothing waits in the outbox, an event is published at once and written to the outbox only when its
-   * ack has not come within this many ms (or the publish failed), ms.
+   * ack has not come within this many ms of its submit (or the publish failed), ms. Every submit is answered
+   * within this time plus one fsync.
    */
   ackGraceMs: number;
   /** Called after each publish attempt (for metrics). */
@@ -32,8 +32,8 @@ export interface OutboxRelayOptions {
 /** A running relay. */
 export interface OutboxRelay {
   /**
-   * Stores `event` durably and asks for it to be published. Resolves true once the broker acknowledged
-   * it, false when it stays in the outbox for now (NATS down or slow); it is published later either way.
+   * Asks for `event` to be published. Resolves true once the broker acknowledged it (within ackGraceMs), false
+   * once it is stored durably in the outbox instead (NATS down or slow); it is published later either way.
    */
   submit(event: ZoneEvent): Promise<boolean>;
   /** Events waiting in the outbox. */
@@ -50,6 +50,8 @@ const IDLE_MS = 60_000;
 /** A submitted event and the answer to its submitter. */
 interface Submitted {
   event: ZoneEvent;
+  /** When it was submitted (performance.now()): its ack grace counts from here. */
+  at: number;
   resolve: (published: boolean) => void;
   reject: (err: Error) => void;
 }
@@ -91,29 +93,6 @@ function createWaker(): { pause(ms: number): Promise<void>; kick(): void } {
   };
 }
 
-/** Requests waiting for the broker's ack of their outbox entry (by seq), each for at most `ms`. */
-function createAckWaiters(): { add(seq: number, ms: number, resolve: (published: boolean) => void): void; settle(seq: number, published: boolean): void; releaseAll(): void } {
-  const waiters = new Map<number, (published: boolean) => void>();
-  const settle = (seq: number, published: boolean): void => {
-    const w = waiters.get(seq);
-    waiters.delete(seq);
-    w?.(published);
-  };
-  return {
-    add(seq, ms, resolve) {
-      const timer = setTimeout(() => settle(seq, false), ms);
-      waiters.set(seq, (published) => {
-        clearTimeout(timer);
-        resolve(published);
-      });
-    },
-    settle,
-    releaseAll() {
-      for (const seq of [...waiters.keys()]) settle(seq, false);
-    },
-  };
-}
-
 /** Stores a group in one transaction and starts its fsync; undefined (each submit rejected) when the write fails. */
 function storeAll(outbox: Outbox, group: readonly Submitted[]): Stored | undefined {
   try {
@@ -133,8 +112,11 @@ function afterSync(durable: Promise<void>, g: Submitted, published: boolean): vo
   );
 }
 
-/** Publishes `events` in order, stopping at the first failure; resolves with how many were acknowledged. */
-async function publishInOrder(publisher: EventPublisher, events: readonly ZoneEvent[]): Promise<number> {
+/**
+ * Publishes `events` in order, stopping at the first failure; `onAck(i)` after each acknowledged one. Resolves with
+ * how many were acknowledged.
+ */
+async function publishInOrder(publisher: EventPublisher, events: readonly ZoneEvent[], onAck: (i: number) => void): Promise<number> {
   let n = 0;
   for (const event of events) {
     try {
@@ -142,9 +124,93 @@ async function publishInOrder(publisher: EventPublisher, events: readonly ZoneEv
     } catch {
       return n; // the rest stays in the outbox for the relay, in order
     }
-    n++;
+    onAck(n++);
   }
   return n;
+}
+
+/** What {@link publishDirect} needs of the relay. */
+interface DirectHooks {
+  ackGraceMs: number;
+  /** Stores `rest` (not acknowledged yet) and every event waiting behind it, in this order; undefined: not stored. */
+  spill(rest: readonly Submitted[]): Stored | undefined;
+  /** Stored entries JetStream acknowledged after all: removed, so they are not published again. */
+  acknowledged(entries: readonly OutboxEntry[]): void;
+}
+
+/**
+ * Fast path while nothing else waits to be published (so the order is kept): the group is handed to NATS at
+ * once; each event is answered on its ack. An event JetStream acknowledged is stored there (replicated), so the
+ * common case costs no disk write and no fsync. Events whose ack has not come within `ackGraceMs` of their submit
+ * (or whose publish failed) are written to the outbox with every group that waits behind them, in order, and
+ * answered once that is on disk, however long the broker takes: a crash before that loses nothing more than
+ * before (the change's request has not been answered either). Groups submitted meanwhile wait behind it in
+ * memory, in order, until its ack came (then they take this path too) or until it is stored (then they are stored
+ * right after it). Resolves true when entries may be left in the outbox for the drain.
+ */
+async function publishDirect(publisher: EventPublisher, group: readonly Submitted[], hooks: DirectHooks): Promise<boolean> {
+  let acked = 0;
+  const spilled: { stored?: Stored; from: number } = { from: -1 };
+  const spill = (): void => {
+    spilled.from = acked;
+    spilled.stored = hooks.spill(group.slice(acked));
+  };
+  const oldest = group[0]?.at ?? performance.now();
+  const timer = setTimeout(spill, Math.max(0, hooks.ackGraceMs - (performance.now() - oldest)));
+  const n = await publishInOrder(
+    publisher,
+    group.map((g) => g.event),
+    (i) => {
+      acked = i + 1;
+      if (spilled.from < 0) group[i]?.resolve(true);
+    },
+  );
+  clearTimeout(timer);
+  if (spilled.from < 0) {
+    if (n === group.length) return false;
+    spill(); // the publish failed: the rest (and whatever waits behind) goes to the outbox, in order
+  }
+  const { stored, from } = spilled;
+  hooks.acknowledged(stored?.entries.slice(0, Math.max(0, n - from)) ?? []);
+  return stored !== undefined;
+}
+
+/** What {@link drainOutbox} needs of the relay. */
+interface DrainHooks {
+  outbox: Outbox;
+  logger: Logger;
+  onPublish?: OutboxRelayOptions["onPublish"];
+  stopped(): boolean;
+  /** Failed drains in a row (a warning only for the first, then every 20th attempt). */
+  failures(): number;
+  /** The broker acknowledged a publish. */
+  published(): void;
+}
+
+/** Publishes the oldest outbox entries in order, removing each once acknowledged; false at the first failure. */
+async function drainOutbox(publisher: EventPublisher, h: DrainHooks): Promise<boolean> {
+  for (;;) {
+    const batch = h.outbox.oldest(100);
+    if (batch.length === 0) return true;
+    for (const entry of batch) {
+      if (h.stopped()) return true;
+      try {
+        await publisher.publish(entry.event);
+      } catch (err) {
+        h.outbox.failed(entry.seq);
+        h.onPublish?.("failed", h.outbox.count());
+        if (h.failures() === 0 || entry.attempts % 20 === 0) {
+          h.logger.warn({ err: (err as Error).message, id: entry.event.id, zone: entry.event.zone, pending: h.outbox.count() }, "zone event kept in the outbox, will retry");
+        }
+        return false;
+      }
+      h.outbox.remove(entry.seq);
+      h.onPublish?.("published", h.outbox.count());
+      // Each event stored in the outbox (logged when stored) is logged once more when it leaves it.
+      h.logger.info({ id: entry.event.id, zone: entry.event.zone, attempts: entry.attempts + 1 }, "zone event published from the outbox");
+      h.published();
+    }
+  }
 }
 
 /** Starts publishing whatever is in the outbox (including what a previous run left). */
@@ -157,75 +223,34 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     state = next.state;
     return next.action;
   };
-  const acks = createAckWaiters();
   const waker = createWaker();
   let turn: Submitted[] = []; // submits of this turn of the event loop (group commit)
   let directRun: Promise<void> = Promise.resolve(); // the direct publish running (mode direct)
 
-  /** Each stored event's submit resolves once durable: with the broker's ack when NATS answers (within waitMs). */
-  const awaitPublish = (entries: readonly OutboxEntry[], group: readonly Submitted[], durable: Promise<void>): void => {
-    entries.forEach((entry, i) => {
-      const g = group[i];
-      if (!g) return;
-      // While NATS is down the event just waits in the outbox; the backoff (or a reconnect) retries it.
-      if (!waitsForAck(state, facts())) return afterSync(durable, g, false);
-      acks.add(entry.seq, opts.waitMs, (published) => afterSync(durable, g, published));
-      waker.kick();
-    });
-  };
-  const storeInOutbox = (group: readonly Submitted[]): void => {
+  /** Stores `group` in the outbox (the drain publishes it); each submit is answered once it is on disk. */
+  const storeInOutbox = (group: readonly Submitted[]): Stored | undefined => {
     const stored = storeAll(opts.outbox, group);
-    if (stored) awaitPublish(stored.entries, group, stored.durable);
-  };
-
-  /**
-   * Fast path while nothing else waits to be published (so the order is kept): the group is handed to NATS at
-   * once, and written to the outbox only when its ack has not come within `ackGraceMs` (or the publish failed).
-   * An event JetStream acknowledged is stored there (replicated), so the common case costs no disk write and no
-   * fsync. Either way a request is answered only once its event is acknowledged or stored durably: a crash
-   * before that loses nothing more than before (the change's request has not been answered either).
-   * Groups submitted meanwhile wait behind it in memory, in order, until its ack came (then they take this
-   * path too) or until it is stored (then they are stored right after it). Resolves true when entries may be
-   * left in the outbox for the drain.
-   */
-  const publishDirect = async (publisher: EventPublisher, group: readonly Submitted[]): Promise<boolean> => {
-    const spilled: { stored?: Stored; from: number } = { from: -1 };
-    /** Stores group[from…] and every event waiting behind it, in this order. */
-    const spill = (from: number): void => {
-      const action = step({ type: "spill" });
-      const behind = action.do === "store" ? action.events : [];
-      const own = group.slice(from);
-      spilled.from = from;
-      spilled.stored = storeAll(opts.outbox, [...own, ...behind]);
-      if (spilled.stored) awaitPublish(spilled.stored.entries.slice(own.length), behind, spilled.stored.durable);
-    };
-    const timer = setTimeout(() => spill(0), opts.ackGraceMs);
-    const n = await publishInOrder(
-      publisher,
-      group.map((g) => g.event),
-    );
-    clearTimeout(timer);
-    if (spilled.from < 0) {
-      for (const g of group.slice(0, n)) g.resolve(true);
-      if (n === group.length) return false;
-      spill(n); // the publish failed: the rest (and whatever waits behind) goes to the outbox, in order
-    }
-    const { stored, from } = spilled;
-    if (!stored) return false; // could not be stored: each submit was rejected
-    group.slice(from).forEach((g, k) => {
-      const entry = stored.entries[k];
-      const published = from + k < n;
-      if (published && entry) {
-        opts.outbox.remove(entry.seq);
-        opts.onPublish?.("published", opts.outbox.count());
-      }
-      afterSync(stored.durable, g, published);
-    });
-    return true;
+    if (!stored) return undefined;
+    for (const g of group) afterSync(stored.durable, g, false);
+    waker.kick();
+    return stored;
   };
 
   const runDirect = (publisher: EventPublisher, group: readonly Submitted[]): void => {
-    directRun = publishDirect(publisher, group)
+    const hooks: DirectHooks = {
+      ackGraceMs: opts.ackGraceMs,
+      spill(rest) {
+        const action = step({ type: "spill" });
+        return storeInOutbox([...rest, ...(action.do === "store" ? action.events : [])]);
+      },
+      acknowledged(entries) {
+        for (const entry of entries) {
+          opts.outbox.remove(entry.seq);
+          opts.onPublish?.("published", opts.outbox.count());
+        }
+      },
+    };
+    directRun = publishDirect(publisher, group, hooks)
       .catch((err: unknown) => {
         opts.logger.error({ err: (err as Error).message }, "outbox relay error");
         return true;
@@ -247,41 +272,20 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     follow(step({ type: "submitted", events: group }), publisher);
   };
 
-  /** Publishes the oldest entries in order; returns false at the first failure. */
-  const drain = async (publisher: EventPublisher): Promise<boolean> => {
-    for (;;) {
-      const batch = opts.outbox.oldest(100);
-      if (batch.length === 0) return true;
-      for (const entry of batch) {
-        if (state.stopped) return true;
-        try {
-          await publisher.publish(entry.event);
-        } catch (err) {
-          opts.outbox.failed(entry.seq);
-          opts.onPublish?.("failed", opts.outbox.count());
-          if (state.failures === 0 || entry.attempts % 20 === 0) {
-            opts.logger.warn({ err: (err as Error).message, id: entry.event.id, zone: entry.event.zone, pending: opts.outbox.count() }, "zone event kept in the outbox, will retry");
-          }
-          return false;
-        }
-        opts.outbox.remove(entry.seq);
-        opts.onPublish?.("published", opts.outbox.count());
-        if (state.failures > 0 || entry.attempts > 0) {
-          opts.logger.info({ id: entry.event.id, zone: entry.event.zone, attempts: entry.attempts + 1 }, "zone event published from the outbox");
-        }
-        step({ type: "published" });
-        acks.settle(entry.seq, true);
-      }
-    }
+  const drainHooks: DrainHooks = {
+    outbox: opts.outbox,
+    logger: opts.logger,
+    onPublish: opts.onPublish,
+    stopped: () => state.stopped,
+    failures: () => state.failures,
+    published: () => void step({ type: "published" }),
   };
-
   const loop = (async () => {
     const backlog = opts.outbox.count();
     if (backlog > 0) opts.logger.info({ pending: backlog }, "outbox holds events from before, publishing them first");
     while (!state.stopped) {
       const publisher = opts.publisher();
       if (!publisher) {
-        acks.releaseAll();
         await waker.pause(opts.retryMinMs);
         continue;
       }
@@ -290,12 +294,11 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         await directRun;
         action = step({ type: "drain-start" });
       }
-      const ok = await drain(publisher).catch((err: unknown) => {
+      const ok = await drainOutbox(publisher, drainHooks).catch((err: unknown) => {
         opts.logger.error({ err: (err as Error).message }, "outbox relay error");
         return false;
       });
       const next = step({ type: "drain-done", ok });
-      if (!ok) acks.releaseAll();
       if (next.do === "pause") await waker.pause(next.ms);
     }
   })();
@@ -304,7 +307,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     submit(event) {
       return new Promise<boolean>((resolve, reject) => {
         if (turn.length === 0) setImmediate(endOfTurn);
-        turn.push({ event, resolve, reject });
+        turn.push({ event, at: performance.now(), resolve, reject });
       });
     },
     pending: () => opts.outbox.count(),
@@ -314,7 +317,6 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       waker.kick();
       await loop;
       while (state.mode === "direct") await directRun;
-      acks.releaseAll();
     },
   };
 }

@@ -315,3 +315,52 @@ describe("combined PATCHes", () => {
     }
   });
 });
+
+test("with checkCredentials, a write whose key PowerDNS refuses gets its 401 at once: body not read, no write slot; bodies over the limit 413 before reading", async () => {
+  const seen: string[] = [];
+  const upstream = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.headers["x-api-key"] !== "good") return void res.writeHead(401, { "content-type": "text/plain" }).end("Unauthorized");
+      if (req.method === "GET") return void res.end("[]");
+      setTimeout(() => res.writeHead(204).end(), 300); // a slow write holding the only slot
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
+  const refused: string[] = [];
+  const proxy = await startApiProxy(
+    {
+      listenAddress: "127.0.0.1",
+      listenPort: 0,
+      upstreamUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+      upstreamTimeoutMs: 5000,
+      maxBodyBytes: 4096,
+      checkCredentials: true,
+      onRefused: (reason) => refused.push(reason),
+      writeGate: createWriteGate({ limit: 1, maxQueued: 1 }),
+    },
+    { submit: async () => true },
+    logger,
+  );
+  try {
+    const url = `http://127.0.0.1:${proxy.address().port}/api/v1/servers/localhost/zones/a.org.`;
+    const patch = (key: string, body = "{}") => fetch(url, { method: "PATCH", headers: { "x-api-key": key }, body });
+    const valid = patch("good");
+    await new Promise((r) => setTimeout(r, 100)); // checked, now at PowerDNS holding the slot
+    const t0 = Date.now();
+    const bad = await Promise.all([patch("bad"), patch("bad"), patch("bad")]);
+    expect(bad.map((r) => r.status)).toEqual([401, 401, 401]);
+    expect(await bad[0]?.text()).toBe("Unauthorized");
+    expect(Date.now() - t0).toBeLessThan(250); // not queued behind the slow write (a full queue would say 503)
+    expect((await patch("good", "x".repeat(5000))).status).toBe(413);
+    expect((await valid).status).toBe(204);
+    expect(seen.filter((s) => s.startsWith("PATCH"))).toHaveLength(1); // only the valid write reached PowerDNS
+    expect(seen.filter((s) => s === "GET /api/v1/servers")).toHaveLength(2); // the good key once (remembered), the three concurrent bad ones share one
+    expect(refused).toEqual(["credentials", "credentials", "credentials", "body_too_large"]);
+  } finally {
+    await proxy.close();
+    upstream.closeAllConnections();
+    upstream.close();
+  }
+});

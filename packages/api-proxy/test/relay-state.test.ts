@@ -1,5 +1,5 @@
 // The outbox relay's state machine: which way each group goes in each mode, and the retry timing.
-import { initialRelayState, relayStep, waitsForAck } from "../src/relay-state";
+import { initialRelayState, relayStep } from "../src/relay-state";
 import type { RelayFacts, RelayInput, RelayState } from "../src/relay-state";
 
 const timing = { retryMinMs: 250, retryMaxMs: 1000, idleMs: 60_000 };
@@ -68,16 +68,13 @@ describe("draining", () => {
       pauses.push((next.action as { ms: number }).ms);
     }
     expect(pauses).toEqual([250, 500, 1000, 1000]);
-    expect(waitsForAck(s, up)).toBe(false); // NATS failing: a stored event's request does not wait for an ack
     s = step(s, { type: "published" }).state;
     expect(s.failures).toBe(0);
-    expect(waitsForAck(s, up)).toBe(true);
     expect(step(s, { type: "drain-done", ok: true })).toEqual({ state: state(), action: { do: "pause", ms: 60_000 } });
   });
 
   test("stop marks the state stopped", () => {
     expect(step(state(), { type: "stop" }).state.stopped).toBe(true);
-    expect(waitsForAck(state(), { publisher: false, backlog: 0 })).toBe(false);
   });
 });
 

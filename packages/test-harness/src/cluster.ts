@@ -148,7 +148,8 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
   const proxyMetricsPort = await freePort("127.0.0.1");
   await writeFile(
     proxyConf,
-    `[proxy]\nlisten_address = "127.0.0.1"\nlisten_port = ${proxyPort}\n\n` +
+    // max_body_bytes as the harness PowerDNS' webserver-max-bodysize (128 MB): large zones are created in one request.
+    `[proxy]\nlisten_address = "127.0.0.1"\nlisten_port = ${proxyPort}\nmax_body_bytes = ${128 * 1024 * 1024}\n\n` +
       `[powerdns]\napi_url = "${pdns.apiUrl}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n` +
       `[outbox]\ndatabase = "${join(dir, "api-proxy-outbox.sqlite3")}"\n\n` +
       `${await metricsToml(proxyMetricsPort)}${commonOf("api-proxy")}${extra("api-proxy")}`,
