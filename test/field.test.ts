@@ -22,6 +22,7 @@ import {
   runCommand,
   siteVariables,
   sleep,
+  sweepStaleMachines,
   unpackDebianRoot,
   waitFor,
 } from "@pdns-distribute/test-harness";
@@ -42,6 +43,8 @@ const MACHINES = [
 ] as const;
 const SITE = { PRIMARY: "primary.field.test", PRIMARY_IP: "10.77.0.1", SECONDARIES: "ns2 ns3" };
 const SECONDARIES = ["ns2", "ns3"] as const;
+/** Names of this test's network namespaces and work directories: PREFIX + pid + "-". */
+const PREFIX = "pdnsdf";
 const IP: Record<string, string> = Object.fromEntries(MACHINES.map((m) => [m.name, m.ip]));
 
 /** Why this host cannot run the machines (empty: it can). */
@@ -118,13 +121,15 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
   }
 
   beforeAll(async () => {
+    const swept = await sweepStaleMachines(PREFIX, "/var/tmp");
+    if (swept.length > 0) process.stderr.write(`field: removed leftovers of an interrupted run: ${swept.join(", ")}\n`);
     const [root, debs] = await Promise.all([prepareDebianRoot(), builtDebs(REPO)]);
     figures.root = root.built ? `built in ${Date.now() - started} ms` : "cached";
-    work = mkdtempSync("/var/tmp/pdnsd-field-");
+    work = mkdtempSync(`/var/tmp/${PREFIX}${process.pid}-`);
     await unpackDebianRoot(root.tar, join(work, "lower"));
     await runCommand("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "field-test", "-f", join(work, "id_ed25519")]);
     const key = { priv: readFileSync(join(work, "id_ed25519"), "utf8"), pub: readFileSync(join(work, "id_ed25519.pub"), "utf8") };
-    lan = await createTestLan(`pdf${process.pid}`, "10.77.0.254/24");
+    lan = await createTestLan(`${PREFIX}${process.pid}`, "10.77.0.254/24");
     for (const x of MACHINES) {
       const netnsPath = await lan.addMachine(x.name, `${x.ip}/24`);
       m[x.name] = await createMachine({ name: x.name, address: x.ip, lowerDir: join(work, "lower"), workDir: join(work, x.name), netnsPath });

@@ -13,7 +13,7 @@ export {
   unpackDebianRoot,
 } from "./debian-root";
 export { parseDocSteps, siteVariables } from "./doc-steps";
-export { createMachine, createTestLan, digOnLan } from "./machines";
+export { createMachine, createTestLan, digOnLan, sweepStaleMachines } from "./machines";
 export { defaultDaemonOptions, spawnDaemon } from "./daemon";
 export { dig, kdig, normalizeRecordLine, parseDigOutput } from "./dig";
 export { HarnessError, HarnessErrorCode, HarnessTimeoutError, PdnsApiError } from "./errors";

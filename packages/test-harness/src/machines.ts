@@ -2,7 +2,7 @@
 
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { runCommand } from "./command";
 import type { CommandResult } from "./command";
@@ -16,6 +16,43 @@ async function must(cmd: string, args: string[], timeoutMs = 30_000): Promise<st
   const r = await runCommand(cmd, args, timeoutMs);
   if (r.code !== 0) throw new HarnessError(HarnessErrorCode.CommandFailed, `${cmd} ${args.join(" ")} exited ${r.code}: ${r.stderr.trim()}`);
   return r.stdout;
+}
+
+/** True when process `pid` still runs. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes what an interrupted run left behind: network namespaces named `<prefix><pid>-…` and overlay mounts
+ * under `<workParent>/<prefix><pid>-…` whose pid no longer runs. Returns what it removed.
+ */
+export async function sweepStaleMachines(prefix: string, workParent: string): Promise<string[]> {
+  const stale = (name: string): boolean => {
+    const m = new RegExp(`^${prefix}(\\d+)-`).exec(name);
+    return m !== null && !alive(Number(m[1]));
+  };
+  const removed: string[] = [];
+  const mounts = readFileSync("/proc/self/mounts", "utf8").split("\n").map((l) => l.split(" ")[1] ?? "");
+  for (const mount of mounts.filter((p) => p.startsWith(`${workParent}/`) && stale(p.slice(workParent.length + 1))).reverse()) {
+    await runCommand("umount", ["-l", mount]);
+    removed.push(mount);
+  }
+  for (const dir of existsSync(workParent) ? readdirSync(workParent).filter(stale) : []) {
+    rmSync(join(workParent, dir), { recursive: true, force: true });
+    removed.push(join(workParent, dir));
+  }
+  const namespaces = (await runCommand("ip", ["netns", "list"])).stdout.split("\n").map((l) => l.split(" ")[0] ?? "");
+  for (const ns of namespaces.filter(stale)) {
+    await runCommand("ip", ["netns", "del", ns]);
+    removed.push(`netns ${ns}`);
+  }
+  return removed;
 }
 
 /** A LAN made of network namespaces: one holding a bridge, one per machine joined to it by a veth pair. */
