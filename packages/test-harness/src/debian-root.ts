@@ -52,7 +52,7 @@ export function debianMirror(): string {
 }
 
 /** Bumped when the preparation steps change, so that old cached roots are not reused. */
-const RECIPE_VERSION = 1;
+const RECIPE_VERSION = 2;
 
 /** The cache file name for `o`: suite plus a hash of everything that goes into the root. */
 export function debianRootCacheFile(o: DebianRootOptions): string {
@@ -104,8 +104,13 @@ async function buildRoot(o: DebianRootOptions, root: string): Promise<void> {
   await inRoot(root, `apt-get update -q && apt-get install -y -q --no-install-recommends ${o.installed.join(" ")}`, 900_000);
   // With recommends, as an operator's plain `apt-get install` wants them.
   await inRoot(root, `apt-get install -y -q --download-only ${o.downloaded.join(" ")}`, 900_000);
-  // Each booted machine gets its own machine id; the ssh host keys stay shared (test machines only).
-  await inRoot(root, ": > /etc/machine-id && rm -f /var/lib/dbus/machine-id", 60_000);
+  // Each booted machine gets its own machine id; the ssh host keys stay shared (test machines only). dpkg skips
+  // its fsyncs (throwaway machines, many small files in nodejs and mariadb-server).
+  await inRoot(
+    root,
+    ": > /etc/machine-id && rm -f /var/lib/dbus/machine-id && echo force-unsafe-io > /etc/dpkg/dpkg.cfg.d/test-machine-unsafe-io",
+    60_000,
+  );
 }
 
 /**
@@ -123,6 +128,10 @@ export async function prepareDebianRoot(opts: Partial<DebianRootOptions> = {}): 
     await buildRoot(o, root);
     await must("tar", ["-C", root, "--numeric-owner", "--xattrs", "-cf", `${tar}.part-${process.pid}`, "."], 600_000);
     renameSync(`${tar}.part-${process.pid}`, tar);
+    // Older roots of the same suite (another recipe or package list) are not needed any more.
+    for (const f of readdirSync(o.cacheDir)) {
+      if (f.startsWith(`${o.suite}-`) && f.endsWith(".tar") && join(o.cacheDir, f) !== tar) rmSync(join(o.cacheDir, f), { force: true });
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
     rmSync(`${tar}.part-${process.pid}`, { force: true });

@@ -1,4 +1,4 @@
-// The runnable steps of a guide: shell blocks preceded by `<!-- step: NAME on: ROLE -->`, in document order.
+// The runnable steps of a guide: shell blocks preceded by `<!-- step: NAME on: ROLE [parallel] -->`, in document order.
 
 /** One marked shell block of a Markdown guide. */
 export interface DocStep {
@@ -10,9 +10,22 @@ export interface DocStep {
   script: string;
   /** 1-based line of the opening fence, for messages. */
   line: number;
+  /** Marked `parallel`: may run at the same time as the step before it (on other machines). */
+  parallel: boolean;
 }
 
-const MARKER = /^<!--\s*step:\s*([\w-]+)\s+on:\s*([\w-]+)\s*-->\s*$/;
+const MARKER = /^<!--\s*step:\s*([\w-]+)\s+on:\s*([\w-]+)(\s+parallel)?\s*-->\s*$/;
+
+/** Steps grouped for running: each group is a step and the `parallel` steps right after it. */
+export function stepGroups(steps: DocStep[]): DocStep[][] {
+  const groups: DocStep[][] = [];
+  for (const step of steps) {
+    const last = groups[groups.length - 1];
+    if (step.parallel && last) last.push(step);
+    else groups.push([step]);
+  }
+  return groups;
+}
 
 /**
  * The marked steps of `markdown`: each marker line must be followed by a fenced block (```sh or ```bash) on the
@@ -24,12 +37,12 @@ export function parseDocSteps(markdown: string): DocStep[] {
   for (let i = 0; i < lines.length; i++) {
     const m = MARKER.exec(lines[i] ?? "");
     if (!m) continue;
-    const [, name, on] = m as unknown as [string, string, string];
+    const [, name, on, parallel] = m as unknown as [string, string, string, string | undefined];
     if (!/^```(sh|bash)\s*$/.test(lines[i + 1] ?? "")) throw new Error(`line ${i + 2}: step ${name} has no \`\`\`sh block after its marker`);
     const end = lines.findIndex((l, j) => j > i + 1 && /^```\s*$/.test(l));
     if (end < 0) throw new Error(`line ${i + 2}: step ${name}: the block is not closed`);
     if (steps.some((s) => s.name === name)) throw new Error(`line ${i + 1}: step ${name} appears twice`);
-    steps.push({ name, on, script: lines.slice(i + 2, end).join("\n"), line: i + 2 });
+    steps.push({ name, on, script: lines.slice(i + 2, end).join("\n"), line: i + 2, parallel: parallel !== undefined });
     i = end;
   }
   return steps;

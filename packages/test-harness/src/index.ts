@@ -12,7 +12,7 @@ export {
   prepareDebianRoot,
   unpackDebianRoot,
 } from "./debian-root";
-export { parseDocSteps, siteVariables } from "./doc-steps";
+export { parseDocSteps, siteVariables, stepGroups } from "./doc-steps";
 export { createMachine, createTestLan, digOnLan, sweepStaleMachines } from "./machines";
 export { defaultDaemonOptions, spawnDaemon } from "./daemon";
 export { dig, kdig, normalizeRecordLine, parseDigOutput } from "./dig";

@@ -142,9 +142,9 @@ export interface Machine {
   readFile(path: string): string;
   /** Boots it (again) and waits until `systemctl is-system-running` says running or degraded; returns the ms taken. */
   boot(): Promise<number>;
-  /** Powers it off (SIGTERM to systemd-nspawn: systemd shuts down cleanly); SIGKILL after `timeoutMs`. */
+  /** Powers it off (SIGTERM to systemd-nspawn: systemd shuts down cleanly); SIGKILL to it and its init after `timeoutMs`. */
   stop(timeoutMs?: number): Promise<void>;
-  /** Stops it and removes its overlay (after {@link stop}). */
+  /** Stops it (SIGKILL after 15 s: nothing inside matters any more) and removes its overlay. */
   destroy(): Promise<void>;
 }
 
@@ -237,13 +237,15 @@ export async function createMachine(o: MachineOptions): Promise<Machine> {
       proc.kill("SIGTERM");
       const done = await Promise.race([exited.then(() => true), sleep(timeoutMs).then(() => false)]);
       if (!done) {
+        // Killing the container's init ends its whole PID namespace; then systemd-nspawn exits too.
+        if (initPid !== undefined) process.kill(initPid, "SIGKILL");
         proc.kill("SIGKILL");
         await exited;
       }
       initPid = undefined;
     },
     async destroy() {
-      await machine.stop();
+      await machine.stop(15_000);
       await runCommand("umount", [root]);
       rmSync(o.workDir, { recursive: true, force: true });
     },

@@ -1,6 +1,6 @@
 // Unit tests of the guide parser: marked shell blocks in order, errors for broken markers, site variables.
 
-import { parseDocSteps, siteVariables } from "../src/doc-steps";
+import { parseDocSteps, siteVariables, stepGroups } from "../src/doc-steps";
 
 const GUIDE = [
   "# Guide",
@@ -18,14 +18,23 @@ const GUIDE = [
   "echo one",
   "echo two",
   "```",
+  "<!-- step: two on: secondary parallel -->",
+  "```sh",
+  "echo three",
+  "```",
 ].join("\n");
 
 describe("parseDocSteps", () => {
   test("returns the marked blocks in order with their role and line", () => {
     expect(parseDocSteps(GUIDE)).toEqual([
-      { name: "site", on: "all", script: 'A=1   # comment\nB="x y"', line: 3 },
-      { name: "one", on: "primary", script: "echo one\necho two", line: 12 },
+      { name: "site", on: "all", script: 'A=1   # comment\nB="x y"', line: 3, parallel: false },
+      { name: "one", on: "primary", script: "echo one\necho two", line: 12, parallel: false },
+      { name: "two", on: "secondary", script: "echo three", line: 17, parallel: true },
     ]);
+  });
+
+  test("stepGroups puts a parallel step with the one before it", () => {
+    expect(stepGroups(parseDocSteps(GUIDE)).map((g) => g.map((s) => s.name))).toEqual([["site"], ["one", "two"]]);
   });
 
   test.each([
