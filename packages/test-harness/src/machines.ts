@@ -160,7 +160,7 @@ function initPidOf(nspawnPid: number): number | undefined {
   }
 }
 
-/** Runs `args` in the machine's namespaces (nsenter) with a clean root environment. */
+/** Runs `script` with bash in the machine's namespaces (nsenter), with a clean root environment. */
 function runInside(pid: number, script: string, o: RunOptions): Promise<CommandResult> {
   const env = ["PATH=" + PATH, "HOME=/root", "LANG=C.UTF-8", "USER=root", "LOGNAME=root", ...Object.entries(o.env).map(([k, v]) => `${k}=${v}`)];
   const body = `cd ${JSON.stringify(o.cwd)}\n${script}`;
@@ -173,6 +173,51 @@ async function mountOverlay(lowerDir: string, workDir: string): Promise<string> 
   for (const d of [upper, work, merged]) mkdirSync(d, { recursive: true });
   await must("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${lowerDir},upperdir=${upper},workdir=${work}`, merged]);
   return merged;
+}
+
+/** Starts systemd-nspawn booting `root` in the machine's network namespace; its console goes to console.log. */
+function startNspawn(o: MachineOptions, root: string): ChildProcess {
+  const log = openSync(join(o.workDir, "console.log"), "a");
+  const proc = spawn(
+    "systemd-nspawn",
+    ["--boot", "--register=no", "--keep-unit", "-q", "-D", root, "-M", o.name, `--network-namespace-path=${o.netnsPath}`],
+    { stdio: ["ignore", log, log] },
+  );
+  closeSync(log);
+  registerChild(proc);
+  return proc;
+}
+
+/** Waits for the container's systemd, then until it says running (or degraded); returns its pid. */
+async function waitBooted(o: MachineOptions, nspawn: ChildProcess, running: () => boolean): Promise<number> {
+  const pid = nspawn.pid as number;
+  const exited = (): Promise<never> => Promise.reject(new Error(`systemd-nspawn for ${o.name} exited; see ${o.workDir}/console.log`));
+  const init = await waitFor(() => (running() ? initPidOf(pid) : exited()), { timeoutMs: 30_000, intervalMs: 100, what: `${o.name}'s systemd` });
+  await waitFor(
+    async () => {
+      const r = await runInside(init, "systemctl is-system-running || true", { env: {}, cwd: "/", timeoutMs: 10_000 });
+      return /^(running|degraded)$/m.test(r.stdout);
+    },
+    { timeoutMs: 90_000, intervalMs: 250, what: `${o.name} booted (systemctl is-system-running)` },
+  );
+  return init;
+}
+
+/** SIGTERM to systemd-nspawn (the container powers off); after `timeoutMs`, SIGKILL to its init and to it. */
+async function stopNspawn(proc: ChildProcess, initPid: number | undefined, timeoutMs: number): Promise<void> {
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  proc.kill("SIGTERM");
+  const done = await Promise.race([exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+  if (done) return;
+  // Killing the container's init ends its whole PID namespace; then systemd-nspawn exits too.
+  for (const pid of [initPid, proc.pid]) {
+    try {
+      if (pid !== undefined) process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  await exited;
 }
 
 /** Makes a machine on an overlay of `lowerDir` (not booted yet: call {@link Machine.boot}). */
@@ -189,7 +234,9 @@ export async function createMachine(o: MachineOptions): Promise<Machine> {
     address: o.address,
     root,
     run(script, opts = {}) {
-      if (!running() || initPid === undefined) throw new HarnessError(HarnessErrorCode.CommandFailed, `machine ${o.name} is not running`);
+      if (!running() || initPid === undefined) {
+        return Promise.reject(new HarnessError(HarnessErrorCode.CommandFailed, `machine ${o.name} is not running`));
+      }
       return runInside(initPid, script, { ...defaults(), ...opts, env: { ...opts.env } });
     },
     async sh(script, opts = {}) {
@@ -207,41 +254,12 @@ export async function createMachine(o: MachineOptions): Promise<Machine> {
     readFile: (path) => readFileSync(join(root, path), "utf8"),
     async boot() {
       const started = Date.now();
-      const log = openSync(join(o.workDir, "console.log"), "a");
-      nspawn = spawn(
-        "systemd-nspawn",
-        ["--boot", "--register=no", "--keep-unit", "-q", "-D", root, "-M", o.name, `--network-namespace-path=${o.netnsPath}`],
-        { stdio: ["ignore", log, log] },
-      );
-      closeSync(log);
-      registerChild(nspawn);
-      const pid = nspawn.pid as number;
-      initPid = await waitFor(() => (running() ? initPidOf(pid) : Promise.reject(new Error(`systemd-nspawn for ${o.name} exited; see ${o.workDir}/console.log`))), {
-        timeoutMs: 30_000,
-        intervalMs: 100,
-        what: `${o.name}'s systemd`,
-      });
-      await waitFor(
-        async () => {
-          const r = await runInside(initPid as number, "systemctl is-system-running || true", { ...defaults(), timeoutMs: 10_000 });
-          return /^(running|degraded)$/m.test(r.stdout);
-        },
-        { timeoutMs: 90_000, intervalMs: 250, what: `${o.name} booted (systemctl is-system-running)` },
-      );
+      nspawn = startNspawn(o, root);
+      initPid = await waitBooted(o, nspawn, () => running());
       return Date.now() - started;
     },
     async stop(timeoutMs = 60_000) {
-      const proc = nspawn;
-      if (!proc || !running()) return;
-      const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
-      proc.kill("SIGTERM");
-      const done = await Promise.race([exited.then(() => true), sleep(timeoutMs).then(() => false)]);
-      if (!done) {
-        // Killing the container's init ends its whole PID namespace; then systemd-nspawn exits too.
-        if (initPid !== undefined) process.kill(initPid, "SIGKILL");
-        proc.kill("SIGKILL");
-        await exited;
-      }
+      if (nspawn && running()) await stopNspawn(nspawn, initPid, timeoutMs);
       initPid = undefined;
     },
     async destroy() {
