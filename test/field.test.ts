@@ -23,7 +23,7 @@ import {
   siteVariables,
   stepGroups,
   sweepStaleMachines,
-  unpackDebianRoot,
+  unpackedDebianRoot,
   waitFor,
 } from "@pdns-distribute/test-harness";
 import type { DocStep, Machine, TestLan } from "@pdns-distribute/test-harness";
@@ -145,13 +145,13 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
     const [root, debs] = await Promise.all([prepareDebianRoot(), builtDebs(REPO)]);
     figures.root = root.built ? `built in ${Date.now() - started} ms` : "cached";
     work = mkdtempSync(`/var/tmp/${PREFIX}${process.pid}-`);
-    await unpackDebianRoot(root.tar, join(work, "lower"));
+    const lower = await unpackedDebianRoot(root.tar);
     await runCommand("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "field-test", "-f", join(work, "id_ed25519")]);
     const key = { priv: readFileSync(join(work, "id_ed25519"), "utf8"), pub: readFileSync(join(work, "id_ed25519.pub"), "utf8") };
     lan = await createTestLan(`${PREFIX}${process.pid}`, "10.77.0.254/24");
     for (const x of MACHINES) {
       const netnsPath = await lan.addMachine(x.name, `${x.ip}/24`);
-      m[x.name] = await createMachine({ name: x.name, address: x.ip, lowerDir: join(work, "lower"), workDir: join(work, x.name), netnsPath });
+      m[x.name] = await createMachine({ name: x.name, address: x.ip, lowerDir: lower, workDir: join(work, x.name), netnsPath });
       provision(m[x.name] as Machine, debs, key);
     }
     const boots = await Promise.all(Object.values(m).map((machine) => machine.boot()));

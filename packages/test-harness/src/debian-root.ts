@@ -2,7 +2,7 @@
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCommand } from "./command";
 import { HarnessError, HarnessErrorCode } from "./errors";
@@ -129,8 +129,9 @@ export async function prepareDebianRoot(opts: Partial<DebianRootOptions> = {}): 
     await must("tar", ["-C", root, "--numeric-owner", "--xattrs", "-cf", `${tar}.part-${process.pid}`, "."], 600_000);
     renameSync(`${tar}.part-${process.pid}`, tar);
     // Older roots of the same suite (another recipe or package list) are not needed any more.
-    for (const f of readdirSync(o.cacheDir)) {
-      if (f.startsWith(`${o.suite}-`) && f.endsWith(".tar") && join(o.cacheDir, f) !== tar) rmSync(join(o.cacheDir, f), { force: true });
+    const current = [tar, tar.replace(/\.tar$/, ".d"), tar.replace(/\.tar$/, ".d.ok")];
+    for (const f of readdirSync(o.cacheDir).map((n) => join(o.cacheDir, n))) {
+      if (/\.(tar|d|d\.ok)$/.test(f) && f.startsWith(join(o.cacheDir, `${o.suite}-`)) && !current.includes(f)) rmSync(f, { recursive: true, force: true });
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -139,8 +140,24 @@ export async function prepareDebianRoot(opts: Partial<DebianRootOptions> = {}): 
   return { tar, built: true };
 }
 
-/** Unpacks a prepared root tar into `dir` (created). */
-export async function unpackDebianRoot(tar: string, dir: string): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  await must("tar", ["-C", dir, "--numeric-owner", "--xattrs", "-xf", tar], 600_000);
+/**
+ * The prepared root `tar` unpacked next to it (`<tar without .tar>.d`), unpacking it the first time: machines use it
+ * read-only as their overlay's lower layer, so every run after the first skips the unpacking (and the removal).
+ */
+export async function unpackedDebianRoot(tar: string): Promise<string> {
+  const dir = tar.replace(/\.tar$/, ".d");
+  const done = `${dir}.ok`; // written once dir is complete
+  if (existsSync(done) && existsSync(dir)) return dir;
+  const part = `${dir}.part-${process.pid}`;
+  rmSync(part, { recursive: true, force: true });
+  mkdirSync(part, { recursive: true });
+  try {
+    await must("tar", ["-C", part, "--numeric-owner", "--xattrs", "-xf", tar], 600_000);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(part, dir);
+    writeFileSync(done, "");
+  } finally {
+    rmSync(part, { recursive: true, force: true });
+  }
+  return dir;
 }

@@ -10,7 +10,7 @@ export {
   machineTestBlockers,
   mirrorBlocker,
   prepareDebianRoot,
-  unpackDebianRoot,
+  unpackedDebianRoot,
 } from "./debian-root";
 export { parseDocSteps, siteVariables, stepGroups } from "./doc-steps";
 export { createMachine, createTestLan, digOnLan, sweepStaleMachines } from "./machines";

@@ -144,7 +144,7 @@ export interface Machine {
   boot(): Promise<number>;
   /** Powers it off (SIGTERM to systemd-nspawn: systemd shuts down cleanly); SIGKILL to it and its init after `timeoutMs`. */
   stop(timeoutMs?: number): Promise<void>;
-  /** Stops it (SIGKILL after 15 s: nothing inside matters any more) and removes its overlay. */
+  /** Stops it (SIGKILL after 3 s: nothing inside matters any more) and removes its overlay. */
   destroy(): Promise<void>;
 }
 
@@ -263,7 +263,7 @@ export async function createMachine(o: MachineOptions): Promise<Machine> {
       initPid = undefined;
     },
     async destroy() {
-      await machine.stop(15_000);
+      await machine.stop(3_000);
       await runCommand("umount", [root]);
       rmSync(o.workDir, { recursive: true, force: true });
     },
