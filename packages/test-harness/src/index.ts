@@ -2,6 +2,18 @@
 
 export { daemonCli, defaultLocalClusterOptions, startLocalCluster } from "./cluster";
 export { runCommand } from "./command";
+export { builtDebs } from "./debs";
+export {
+  debianMirror,
+  debianRootCacheFile,
+  defaultDebianRootOptions,
+  machineTestBlockers,
+  mirrorBlocker,
+  prepareDebianRoot,
+  unpackedDebianRoot,
+} from "./debian-root";
+export { parseDocSteps, siteVariables, stepGroups } from "./doc-steps";
+export { createMachine, createTestLan, digOnLan, sweepStaleMachines } from "./machines";
 export { defaultDaemonOptions, spawnDaemon } from "./daemon";
 export { dig, kdig, normalizeRecordLine, parseDigOutput } from "./dig";
 export { HarnessError, HarnessErrorCode, HarnessTimeoutError, PdnsApiError } from "./errors";
@@ -31,7 +43,10 @@ export { defaultWaitForOptions, sleep, waitFor } from "./wait";
 export type { LocalCluster, LocalClusterOptions, LocalSecondary } from "./cluster";
 export type { CommandResult } from "./command";
 export type { Daemon, DaemonOptions, LogMatcher } from "./daemon";
+export type { DebianRootOptions } from "./debian-root";
 export type { DigQuery, DigResult } from "./dig";
+export type { DocStep } from "./doc-steps";
+export type { Machine, MachineOptions, RunOptions, TestLan } from "./machines";
 export type { NatsCluster, NatsClusterOptions } from "./nats-cluster";
 export type { Knot, KnotOptions, KnotZone } from "./knot";
 export type { Dnsdist, DnsdistOptions } from "./dnsdist";

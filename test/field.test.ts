@@ -1,0 +1,378 @@
+// In the field: docs/deploy.md followed step by step on separate Debian 13 machines (systemd-nspawn, systemd as PID 1),
+// then zones changed through the api-proxy over HTTPS, a restart, a SIGKILL and a reboot, and the operator CLI over TLS.
+//
+// What the test does on its own rather than by the guide: the site values of step 1 (as environment variables), the
+// copy of build/debs and docs/ into each machine's /root, /etc/hosts entries and root ssh keys between the machines
+// (the guide assumes names that resolve and ssh), and the downloads (the machines have no route to a mirror; the
+// packages the guide installs were downloaded into the root's /var/cache/apt/archives when it was made).
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  builtDebs,
+  createMachine,
+  createTestLan,
+  debianRootCacheFile,
+  defaultDebianRootOptions,
+  digOnLan,
+  machineTestBlockers,
+  mirrorBlocker,
+  parseDocSteps,
+  prepareDebianRoot,
+  runCommand,
+  siteVariables,
+  stepGroups,
+  sweepStaleMachines,
+  unpackedDebianRoot,
+  waitFor,
+} from "@pdns-distribute/test-harness";
+import type { DocStep, Machine, TestLan } from "@pdns-distribute/test-harness";
+import { apiProxyConfigSchema, retiredApiProxyKeys } from "@pdns-distribute/api-proxy";
+import { loadConfig } from "@pdns-distribute/core";
+import type { RetiredKey } from "@pdns-distribute/core";
+import { healthCheckerConfigSchema, retiredHealthCheckerKeys } from "@pdns-distribute/health-checker";
+import { retiredSecondarySyncerKeys, secondarySyncerConfigSchema } from "@pdns-distribute/secondary-syncer";
+import { retiredZoneProviderKeys, zoneProviderConfigSchema } from "@pdns-distribute/zone-provider";
+import type { z } from "zod";
+
+const REPO = join(__dirname, "..");
+const GUIDE = readFileSync(join(REPO, "docs", "deploy.md"), "utf8");
+const MACHINES = [
+  { name: "primary", role: "primary", ip: "10.77.0.1" },
+  { name: "ns2", role: "secondary", ip: "10.77.0.2" },
+  { name: "ns3", role: "secondary", ip: "10.77.0.3" },
+  { name: "operator", role: "operator", ip: "10.77.0.10" },
+] as const;
+const SITE = { PRIMARY: "primary.field.test", PRIMARY_IP: "10.77.0.1", SECONDARIES: "ns2 ns3" };
+const SECONDARIES = ["ns2", "ns3"] as const;
+/** Names of this test's network namespaces and work directories: PREFIX + pid + "-". */
+const PREFIX = "pdnsdf";
+const IP: Record<string, string> = Object.fromEntries(MACHINES.map((m) => [m.name, m.ip]));
+
+/** Why this host cannot run the machines (empty: it can). */
+function blockers(): string[] {
+  const found = machineTestBlockers();
+  const o = defaultDebianRootOptions();
+  if (found.length === 0 && !readdirSafe(o.cacheDir).includes(debianRootCacheFile(o).split("/").pop() as string)) {
+    const mirror = mirrorBlocker(o.mirror, o.suite);
+    if (mirror) found.push(`${mirror}, and no prepared root is cached in ${o.cacheDir}`);
+  }
+  return found;
+}
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+const BLOCKERS = blockers();
+if (BLOCKERS.length > 0) {
+  const bar = "!".repeat(100);
+  process.stderr.write(`\n${bar}\n!!! SKIPPED test/field.test.ts (multi-machine test): ${BLOCKERS.join("; ")}\n${bar}\n\n`);
+}
+const describeMachines = BLOCKERS.length > 0 ? describe.skip : describe;
+
+describe("docs/deploy.md as a test script", () => {
+  const steps = parseDocSteps(GUIDE);
+
+  test("its steps run on known machines, and its site block sets exactly the values the test sets", () => {
+    expect(steps.map((s) => s.on).filter((on) => !["all", "workstation", "primary", "secondary", "operator"].includes(on))).toEqual([]);
+    const site = steps.find((s) => s.name === "site");
+    expect(Object.keys(siteVariables(site?.script ?? "")).sort()).toEqual(Object.keys(SITE).sort());
+    expect(steps.find((s) => s.name === "copy")?.on).toBe("workstation");
+  });
+
+  const configs: Array<[string, z.ZodType, readonly RetiredKey[]]> = [
+    ["api-proxy", apiProxyConfigSchema, retiredApiProxyKeys],
+    ["zone-provider", zoneProviderConfigSchema, retiredZoneProviderKeys],
+    ["health-checker", healthCheckerConfigSchema, retiredHealthCheckerKeys],
+    ["secondary-syncer", secondarySyncerConfigSchema, retiredSecondarySyncerKeys],
+  ];
+  test.each(configs)("docs/deploy/%s.toml loads without a warning once its placeholders are filled in", (name, schema, retired) => {
+    const dir = mkdtempSync(join(tmpdir(), "pdnsd-deploy-toml-"));
+    try {
+      const file = join(dir, `${name}.toml`);
+      writeFileSync(file, readFileSync(join(REPO, "docs", "deploy", `${name}.toml`), "utf8").replace(/@[A-Z_]+@/g, "x"));
+      const warnings: string[] = [];
+      expect(() => loadConfig(schema, file, retired, (w) => warnings.push(w))).not.toThrow();
+      expect(warnings).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS.join("; ")})` : ""}`, () => {
+  const steps = parseDocSteps(GUIDE);
+  const m: Record<string, Machine> = {};
+  const figures: Record<string, number | string> = {};
+  let lan: TestLan;
+  let work = "";
+  const started = Date.now();
+
+  /** How long each step took on each machine. */
+  const stepMs: Record<string, Record<string, number>> = {};
+
+  /** Runs a guide step on the machines it names (each secondary at the same time). */
+  async function runStep(step: DocStep): Promise<void> {
+    const on = step.on === "secondary" ? SECONDARIES.map((n) => m[n] as Machine) : [m[step.on] as Machine];
+    const t = Date.now();
+    const times = (stepMs[step.name] = {} as Record<string, number>);
+    await Promise.all(
+      on.map(async (machine) => {
+        await machine.sh(step.script, { env: { ...SITE, DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: 600_000 });
+        times[machine.name] = Date.now() - t;
+      }),
+    );
+    process.stderr.write(`field: step ${step.name} on ${step.on}: ${JSON.stringify(times)} ms\n`);
+  }
+
+  /** Files and trust every machine gets before the guide starts (see the header). */
+  function provision(machine: Machine, debs: string[], key: { priv: string; pub: string }): void {
+    machine.writeFile("/etc/hosts", `127.0.0.1 localhost\n${MACHINES.map((x) => `${x.ip} ${x.name}.field.test ${x.name}`).join("\n")}\n`);
+    for (const deb of debs) machine.writeFile(`/root/debs/${deb.split("/").pop()}`, readFileSync(deb));
+    for (const f of listFiles(join(REPO, "docs"))) machine.writeFile(`/root/docs/${f}`, readFileSync(join(REPO, "docs", f)));
+    machine.writeFile("/root/.ssh/id_ed25519", key.priv, 0o600);
+    machine.writeFile("/root/.ssh/authorized_keys", key.pub, 0o600);
+    machine.writeFile("/root/.ssh/config", "StrictHostKeyChecking accept-new\nBatchMode yes\n", 0o600);
+  }
+
+  beforeAll(async () => {
+    const swept = await sweepStaleMachines(PREFIX, "/var/tmp");
+    if (swept.length > 0) process.stderr.write(`field: removed leftovers of an interrupted run: ${swept.join(", ")}\n`);
+    const [root, debs] = await Promise.all([prepareDebianRoot(), builtDebs(REPO)]);
+    figures.root = root.built ? `built in ${Date.now() - started} ms` : "cached";
+    work = mkdtempSync(`/var/tmp/${PREFIX}${process.pid}-`);
+    const lower = await unpackedDebianRoot(root.tar);
+    await runCommand("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "field-test", "-f", join(work, "id_ed25519")]);
+    const key = { priv: readFileSync(join(work, "id_ed25519"), "utf8"), pub: readFileSync(join(work, "id_ed25519.pub"), "utf8") };
+    lan = await createTestLan(`${PREFIX}${process.pid}`, "10.77.0.254/24");
+    for (const x of MACHINES) {
+      const netnsPath = await lan.addMachine(x.name, `${x.ip}/24`);
+      m[x.name] = await createMachine({ name: x.name, address: x.ip, lowerDir: lower, workDir: join(work, x.name), netnsPath });
+      provision(m[x.name] as Machine, debs, key);
+    }
+    const boots = await Promise.all(Object.values(m).map((machine) => machine.boot()));
+    figures.bootMs = Math.max(...boots);
+    figures.readyMs = Date.now() - started;
+  }, 1_800_000);
+
+  afterAll(async () => {
+    const ended = Date.now();
+    figures.wallMs = ended - started;
+    process.stderr.write(`field figures: ${JSON.stringify(figures)}\n`);
+    const destroyed = await Promise.allSettled(Object.values(m).map((machine) => machine.destroy()));
+    await lan?.remove();
+    if (work && process.env.HARNESS_KEEP !== "1") rmSync(work, { recursive: true, force: true });
+    process.stderr.write(`field: teardown ${Date.now() - ended} ms\n`);
+    for (const r of destroyed) if (r.status === "rejected") throw r.reason;
+  }, 180_000);
+
+  /** What the test adds after a step of the guide. */
+  const afterStep: Record<string, () => Promise<void>> = {
+    // A zone that exists before pdns-distribute runs (made with pdnsutil): step 8 of the guide brings it over.
+    "primary-powerdns": async () => {
+      await (m.primary as Machine).sh("pdnsutil create-zone before.field.test ns2.before.field.test && pdnsutil add-record before.field.test www A 300 192.0.2.1");
+    },
+    "primary-daemons": async () => {
+      await waitForJournal(m.primary as Machine, "pdns-distribute-api-proxy", "api-proxy listening");
+      await waitForJournal(m.primary as Machine, "pdns-distribute-zone-provider", "zone-provider ready");
+      await waitForJournal(m.primary as Machine, "pdns-distribute-health-checker", "health-checker ready");
+      // A zone made through the api-proxy before any secondary exists: each fetches it on joining.
+      await api("POST", "/zones", zoneBody("early.field.test.", "192.0.2.2"), m.primary as Machine);
+    },
+  };
+
+  test("docs/deploy.md, step by step: every secondary answers zones made before and after it was installed", async () => {
+    for (const group of stepGroups(steps)) {
+      const run = group.filter((step) => step.on !== "all" && step.on !== "workstation"); // site values, copies: the test's
+      await Promise.all(run.map((step) => (step.name === "secondary" ? stepWithFirstAnswer(step) : runStep(step))));
+      for (const step of run) await afterStep[step.name]?.();
+    }
+    for (const ns of SECONDARIES) {
+      await expectAnswer(ns, "www.before.field.test.", "192.0.2.1", 30_000);
+      await expectAnswer(ns, "www.example.org.", "192.0.2.80", 10_000);
+    }
+  }, 1_200_000);
+
+  /**
+   * The secondary step on each secondary, timing a fresh secondary: its `apt-get install` (step 2) plus the time
+   * from the start of its configuration to its first answer for the zone made before it joined.
+   */
+  async function stepWithFirstAnswer(step: DocStep): Promise<void> {
+    const t = Date.now();
+    const firsts = SECONDARIES.map(async (ns) => {
+      await waitFor(async () => (await digOnLan(lan, IP[ns] as string, "www.early.field.test.", "A"))?.answer.some((a) => a.endsWith("192.0.2.2")), {
+        timeoutMs: 600_000,
+        intervalMs: 200,
+        what: `${ns} answering www.early.field.test.`,
+      });
+      const install = stepMs["secondary-packages"]?.[ns] ?? 0;
+      figures[`installToFirstAnswerMs_${ns}`] = `${install} install + ${Date.now() - t} configure to answer`;
+    });
+    await runStep(step);
+    await Promise.all(firsts);
+  }
+
+  /** Sends an API request to the api-proxy over HTTPS with curl on `from` (the operator machine by default). */
+  async function api(method: string, path: string, body: unknown, from = m.operator as Machine): Promise<string> {
+    const keyFile = from === m.primary ? "/root/secrets/pdns-api-key" : "~/.config/pdns-distribute/api-key";
+    const ca = from === m.primary ? "/root/ca/ca.pem" : "~/.config/pdns-distribute/nats-ca.pem";
+    const data = body === undefined ? "" : `-d ${shellQuote(JSON.stringify(body))}`;
+    return from.sh(
+      `curl -sS --fail-with-body --cacert ${ca} -H "X-API-Key: $(cat ${keyFile})" -X ${method} ${data} https://${SITE.PRIMARY}:8082/api/v1/servers/localhost${path}`,
+    );
+  }
+
+  /** Waits until secondary `ns` answers `qname` A with `address` (the host's dig, from the LAN). */
+  async function expectAnswer(ns: string, qname: string, address: string, timeoutMs: number): Promise<number> {
+    const t = Date.now();
+    await waitFor(async () => (await digOnLan(lan, IP[ns] as string, qname, "A"))?.answer.some((a) => a.endsWith(` ${address}`)), {
+      timeoutMs,
+      intervalMs: 100,
+      what: `${ns} answering ${qname} A ${address}`,
+    });
+    return Date.now() - t;
+  }
+
+  test("zones created, changed and deleted through the api-proxy (HTTPS) reach every secondary", async () => {
+    await api("POST", "/zones", zoneBody("life.field.test.", "192.0.2.10"));
+    for (const ns of SECONDARIES) await expectAnswer(ns, "www.life.field.test.", "192.0.2.10", 10_000);
+    await api("PATCH", "/zones/life.field.test.", rrset("www.life.field.test.", "192.0.2.11"));
+    for (const ns of SECONDARIES) await expectAnswer(ns, "www.life.field.test.", "192.0.2.11", 10_000);
+    await api("DELETE", "/zones/life.field.test.", undefined);
+    for (const ns of SECONDARIES) {
+      await waitFor(async () => (await digOnLan(lan, IP[ns] as string, "www.life.field.test.", "A"))?.status === "REFUSED", {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+        what: `${ns} no longer serving life.field.test.`,
+      });
+    }
+  }, 120_000);
+
+  /** A change made while `ns` is down or restarting, answered by every secondary afterwards. */
+  async function changeAndConverge(address: string): Promise<void> {
+    await api("PATCH", "/zones/early.field.test.", rrset("www.early.field.test.", address));
+    for (const ns of SECONDARIES) await expectAnswer(ns, "www.early.field.test.", address, 30_000);
+  }
+
+  test("systemctl restart: the secondary answers from SQLite at once and converges", async () => {
+    const ns2 = m.ns2 as Machine;
+    const t = Date.now();
+    await ns2.sh("systemctl restart pdns-distribute-secondary-syncer");
+    figures.restartToAnswerMs = await expectAnswer("ns2", "www.early.field.test.", "192.0.2.2", 10_000).then(() => Date.now() - t);
+    await changeAndConverge("192.0.2.3");
+  }, 120_000);
+
+  test("SIGKILL: systemd restarts the daemon, which answers from SQLite and converges", async () => {
+    const ns3 = m.ns3 as Machine;
+    const restarts = async (): Promise<number> => Number((await ns3.sh("systemctl show -P NRestarts pdns-distribute-secondary-syncer")).trim());
+    const before = await restarts();
+    const t = Date.now();
+    await ns3.sh("systemctl kill -s KILL pdns-distribute-secondary-syncer");
+    await waitFor(async () => (await restarts()) === before + 1, { timeoutMs: 20_000, intervalMs: 200, what: "systemd restarting the killed secondary-syncer" });
+    figures.killToAnswerMs = await expectAnswer("ns3", "www.early.field.test.", "192.0.2.3", 20_000).then(() => Date.now() - t);
+    await changeAndConverge("192.0.2.4");
+    // The same on the primary: the zone-provider killed, restarted by systemd, serving zone data again.
+    await (m.primary as Machine).sh("systemctl kill -s KILL pdns-distribute-zone-provider");
+    await waitForJournal(m.primary as Machine, "pdns-distribute-zone-provider", "zone-provider ready", 30_000, 2);
+    await changeAndConverge("192.0.2.5");
+  }, 180_000);
+
+  test("reboot: a rebooted secondary answers from SQLite right after boot and catches up on what changed meanwhile", async () => {
+    const ns2 = m.ns2 as Machine;
+    await ns2.stop();
+    await api("PATCH", "/zones/early.field.test.", rrset("www.early.field.test.", "192.0.2.6"));
+    await expectAnswer("ns3", "www.early.field.test.", "192.0.2.6", 10_000);
+    const t = Date.now();
+    await ns2.boot();
+    figures.rebootBootMs = Date.now() - t;
+    // Stale or fresh: it answers as soon as the unit runs; then it has the change.
+    await waitFor(async () => (await digOnLan(lan, IP.ns2 as string, "www.early.field.test.", "A"))?.status === "NOERROR", {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      what: "ns2 answering after its reboot",
+    });
+    figures.rebootToAnswerMs = Date.now() - t;
+    await expectAnswer("ns2", "www.early.field.test.", "192.0.2.6", 30_000);
+    expect(await ns2.sh("systemctl is-active pdns-distribute-secondary-syncer")).toBe("active\n");
+  }, 240_000);
+
+  test("operator: pdns-distribute status and events tail over TLS", async () => {
+    const op = m.operator as Machine;
+    const status = await op.sh(". ~/.profile; pdns-distribute status --json");
+    for (const ns of SECONDARIES) expect(status).toContain(ns);
+    // --from-start: the stored events first (proof that it is connected), then the new one as it is published.
+    const tail = op.run(
+      ". ~/.profile; timeout 90 pdns-distribute events tail --from-start > /root/events.jsonl 2> /root/events.err & echo $! > /root/tail.pid; wait || true",
+      { timeoutMs: 100_000 },
+    );
+    const events = (): Array<Record<string, unknown>> => jsonLines(safeRead(op, "/root/events.jsonl"));
+    const seen = (type: string, zone: string) => () => events().some((e) => e.type === type && e.zone === zone);
+    const stderr = () => safeRead(op, "/root/events.err");
+    await waitFor(seen("zone.add", "early.field.test."), { timeoutMs: 30_000, intervalMs: 200, what: "events tail replaying the stored events" }).catch((err) => {
+      throw new Error(`${(err as Error).message}; its stderr: ${stderr()}`);
+    });
+    await api("POST", "/zones", zoneBody("tail.field.test.", "192.0.2.20"));
+    await waitFor(seen("zone.add", "tail.field.test."), { timeoutMs: 15_000, intervalMs: 200, what: "the new zone's event in events tail" });
+    await op.sh("kill $(cat /root/tail.pid)");
+    await tail;
+  }, 120_000);
+});
+
+/** The lines of `text` that are JSON objects (a line still being written is skipped). */
+function jsonLines(text: string): Array<Record<string, unknown>> {
+  return text.split("\n").flatMap((line) => {
+    try {
+      const v: unknown = JSON.parse(line);
+      return v !== null && typeof v === "object" ? [v as Record<string, unknown>] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+function safeRead(machine: Machine, path: string): string {
+  try {
+    return machine.readFile(path);
+  } catch {
+    return "";
+  }
+}
+
+/** A zone-create body with one A record for www. */
+function zoneBody(name: string, address: string): unknown {
+  return {
+    name,
+    kind: "Native",
+    nameservers: [`ns2.${name}`, `ns3.${name}`],
+    rrsets: [{ name: `www.${name}`, type: "A", ttl: 300, records: [{ content: address, disabled: false }] }],
+  };
+}
+
+/** A PATCH body replacing one A RRset. */
+function rrset(name: string, address: string): unknown {
+  return { rrsets: [{ name, type: "A", ttl: 300, changetype: "REPLACE", records: [{ content: address, disabled: false }] }] };
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Files below `dir`, relative to it. */
+function listFiles(dir: string, prefix = ""): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(dir, join(prefix, e.name)) : [join(prefix, e.name)],
+  );
+}
+
+/** Waits until `unit`'s journal on `machine` has `count` lines containing `text`. */
+async function waitForJournal(machine: Machine, unit: string, text: string, timeoutMs = 60_000, count = 1): Promise<void> {
+  await waitFor(async () => (await machine.run(`journalctl -u ${unit} -o cat --no-pager`)).stdout.split(text).length > count, {
+    timeoutMs,
+    intervalMs: 500,
+    what: `${count} "${text}" in ${unit}'s journal on ${machine.name}`,
+  });
+}
