@@ -294,7 +294,8 @@ describe("combined PATCHes", () => {
     }
   });
   test("requests riding on a combined PATCH count towards max_queued_writes: beyond it 503, not forwarded", async () => {
-    const { upstream, seen, port } = await startUpstream(100);
+    // Each write takes 300 ms at the fake PowerDNS, so the other six surely arrive while the first is held, even on a busy machine.
+    const { upstream, seen, port } = await startUpstream(300);
     const refused: string[] = [];
     const proxy = await startProxy(port, [], [], { writeGate: createWriteGate({ limit: 1, maxQueued: 4 }), onWriteRefused: (reason) => refused.push(reason) });
     try {
