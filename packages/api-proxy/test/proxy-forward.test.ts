@@ -103,10 +103,11 @@ test("with a write gate of 1, concurrent writes reach PowerDNS one at a time (re
       writes++;
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
+      // 100 ms per write: the ten concurrent PATCHes below surely arrive while the first is held, even on a busy machine.
       setTimeout(() => {
         inFlight--;
         res.end("{}");
-      }, 20);
+      }, 100);
     });
   });
   await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
