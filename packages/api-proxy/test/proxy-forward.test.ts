@@ -103,10 +103,11 @@ test("with a write gate of 1, concurrent writes reach PowerDNS one at a time (re
       writes++;
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
+      // 100 ms per write: the ten concurrent PATCHes below surely arrive while the first is held, even on a busy machine.
       setTimeout(() => {
         inFlight--;
         res.end("{}");
-      }, 20);
+      }, 100);
     });
   });
   await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
@@ -294,7 +295,8 @@ describe("combined PATCHes", () => {
     }
   });
   test("requests riding on a combined PATCH count towards max_queued_writes: beyond it 503, not forwarded", async () => {
-    const { upstream, seen, port } = await startUpstream(100);
+    // Each write takes 300 ms at the fake PowerDNS, so the other six surely arrive while the first is held, even on a busy machine.
+    const { upstream, seen, port } = await startUpstream(300);
     const refused: string[] = [];
     const proxy = await startProxy(port, [], [], { writeGate: createWriteGate({ limit: 1, maxQueued: 4 }), onWriteRefused: (reason) => refused.push(reason) });
     try {
