@@ -1,5 +1,5 @@
 // Applies one zone event on a secondary: fetch, verify signature, check serial, parse and compile, serve, then store.
-import { PdnsdError, newRequestBinding, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
+import { PROTOCOL_ERROR_CODES, PdnsdError, newRequestBinding, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
 import type { Logger, SignedZone, ZoneDataReply, ZoneEvent, ZoneRequestBinding } from "@pdns-distribute/core";
 import { isCanonicalSubdomainOf, normalizeName, parseZoneTextWire } from "@pdns-distribute/dns";
 import type { ZoneRecord, ZoneWireRecord } from "@pdns-distribute/dns";
@@ -223,7 +223,7 @@ async function fetchOnce(deps: ApplyDeps, zone: string, held: SignedZone | undef
     }
   }
   if (reply.type === "error") {
-    if (reply.code === "PDNSD_ZONE_NOT_FOUND") {
+    if (reply.code === PROTOCOL_ERROR_CODES.zoneNotFound) {
       verifyNotFound(reply, zone, binding, replyTrust(deps));
       return { kind: "absent" };
     }

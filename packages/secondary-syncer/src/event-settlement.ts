@@ -1,4 +1,5 @@
 // Pure settlement of a failed apply: redeliver later (nak with a delay) or terminate, from the error and delivery count.
+import { backoffDelayMs } from "@pdns-distribute/core";
 import { RejectedZoneError, TransientSyncError } from "./apply";
 import { UnverifiedReplyError } from "./reply-verification";
 
@@ -7,7 +8,7 @@ export const MAX_UNEXPECTED_DELIVERIES = 5;
 
 /** Redelivery delay after a transient failure or replies that did not verify: 0.5 s doubling per delivery, capped. */
 export function retryDelayMs(deliveryCount: number, maxMs: number): number {
-  return Math.min(maxMs, 500 * 2 ** Math.min(10, Math.max(0, deliveryCount - 1)));
+  return backoffDelayMs(deliveryCount, { baseMs: 500, maxMs, maxExponent: 10 });
 }
 
 /** How to settle the messages of a plan whose apply threw. */
