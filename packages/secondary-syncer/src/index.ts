@@ -41,6 +41,6 @@ export type { Secondary } from "./secondary";
 export type { ServedZoneSet } from "./served-zones";
 export type { StoredZone, ZoneStore } from "./store";
 export type { ZoneStateSnapshot, ZoneStateTracker } from "./zone-state";
-export type { EnvelopeCheck, ZoneTextReader } from "./zone-text-ref";
-export type { ReplyTrust } from "./reply-verification";
+export type { ZoneTextReader } from "./zone-text-ref";
+export type { EnvelopeCheck, ReplyTrust } from "./reply-verification";
 export type { HeldZoneText } from "./zone-text-delta";

@@ -16,6 +16,9 @@ export class UnverifiedReplyError extends PdnsdError {
   }
 }
 
+/** Checks a signed envelope against the digest its text must have (throws when it does not verify). */
+export type EnvelopeCheck = (header: SignedZoneHeader, sha256: string) => void;
+
 /** What a reply is checked against: the trusted keys and the allowed clock skew. */
 export interface ReplyTrust {
   /** Trusted zone-provider public key(s); any of them will do (key rotation). */

@@ -2,9 +2,10 @@
 import { createHash } from "node:crypto";
 import { Objm } from "@nats-io/obj";
 import type { ObjectStore } from "@nats-io/obj";
-import type { NatsConnection, SignedZone, SignedZoneHeader, ZoneDataWire, ZoneTextRef } from "@pdns-distribute/core";
+import type { NatsConnection, SignedZone, ZoneDataWire, ZoneTextRef } from "@pdns-distribute/core";
 import { RejectedZoneError } from "./apply";
 import { UnverifiedReplyError } from "./reply-verification";
+import type { EnvelopeCheck } from "./reply-verification";
 import { withZoneTextDelta } from "./zone-text-delta";
 import type { HeldZoneText } from "./zone-text-delta";
 
@@ -29,9 +30,6 @@ export function withZoneText(wire: ZoneDataWire, ref: ZoneTextRef, bytes: Uint8A
   const { zoneTextRef: _ref, zoneText: _inline, zoneTextDelta: _delta, ...rest } = wire;
   return { ...rest, zoneText: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8") };
 }
-
-/** Checks a signed envelope against the digest its text must have (throws when it does not verify). */
-export type EnvelopeCheck = (header: SignedZoneHeader, sha256: string) => void;
 
 /**
  * The signed-zone envelope with its zone text: inline as is, rebuilt from `base` (the held version) when it came
