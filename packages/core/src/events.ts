@@ -108,12 +108,33 @@ export const signedZoneSchema = z.object({
 /** Signed zone data (the signed-zone envelope). */
 export type SignedZone = z.infer<typeof signedZoneSchema>;
 
+/**
+ * The zone-provider's signed word that the primary does not have a zone, bound to the zone-data request that
+ * asked (its nonce and requester) and to the signing time; signed over absenceSigningMessage (signing.ts).
+ */
+export const zoneAbsenceSchema = z.object({
+  zone: zoneName,
+  /** Milliseconds since the epoch when the zone-provider signed it. */
+  timestamp: z.number().int().nonnegative(),
+  nonce: zoneNonce,
+  requester: zoneRequester,
+  /** Base64 Ed25519 signature. */
+  signature: z.string().min(1),
+});
+/** A signed "zone not found". */
+export type ZoneAbsence = z.infer<typeof zoneAbsenceSchema>;
+
 /** An error reply to a request. */
 export const errorReplySchema = z.object({
   type: z.literal("error"),
   version: z.literal(1),
   code: z.string(),
   message: z.string(),
+  /**
+   * On `PDNSD_ZONE_NOT_FOUND` answering a bound zone-data request: the signed evidence, without which a secondary
+   * removes nothing. Older secondaries ignore the field.
+   */
+  absence: zoneAbsenceSchema.optional(),
 });
 /** An error reply to a request. */
 export type ErrorReply = z.infer<typeof errorReplySchema>;

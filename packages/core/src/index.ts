@@ -18,6 +18,7 @@ export {
 } from "./config";
 export { applyRetiredKeys, fixedKey, getPath, removedKey, renamedKey, setPath } from "./retired-keys";
 export { createLogger } from "./logger";
+export { LogRateLimit } from "./log-rate";
 export {
   HEALTH_LOCK_BUCKET,
   QUEUE_GROUPS,
@@ -53,6 +54,7 @@ export {
   zoneTextRefSchema,
   zoneTextDeltaSchema,
   zoneDataRequestSchema,
+  zoneAbsenceSchema,
   ZONE_DATA_REQUEST_MAX_EVENTS,
   zoneEventSchema,
   zoneSetDigest,
@@ -62,6 +64,7 @@ export {
 } from "./events";
 export {
   ZoneBindingError,
+  absenceSigningMessage,
   checkZoneBinding,
   decodeKey,
   generateKeyPair,
@@ -70,9 +73,12 @@ export {
   readKeyFile,
   signDetached,
   signZone,
+  signZoneAbsence,
   signingMessage,
   verifyDetached,
   verifySignedZone,
+  verifySignedZoneDigest,
+  verifyZoneAbsence,
   writeKeyPair,
   zoneTextDigest,
 } from "./signing";
@@ -101,6 +107,7 @@ export type {
   SecondaryApplied,
   SecondaryHealth,
   SignedZone,
+  ZoneAbsence,
   ZoneDataReply,
   ZoneDataWire,
   ZoneDataWireReply,
@@ -113,7 +120,7 @@ export type {
   ZoneStateReply,
   ZoneStateRequest,
 } from "./events";
-export type { BindingExpectation, SigningKeyPair, ZoneRequestBinding } from "./signing";
+export type { BindingExpectation, SignedZoneHeader, SigningKeyPair, ZoneRequestBinding } from "./signing";
 export type { BackgroundNats, NatsConnection, ZoneEventHandlers } from "./nats";
 export type { StopFn } from "./daemon";
 export type { ByteCounter, SecondaryStateClient } from "./secondary-state-client";

@@ -5,7 +5,7 @@
  * thrown {@link PdnsdError} may also travel in a reply; these are the ones the protocol itself defines.
  */
 export const PROTOCOL_ERROR_CODES = {
-  /** zone-provider: the primary does not have the requested zone (the secondary drops it). */
+  /** zone-provider: the primary does not have the requested zone; with its signed `absence` (bound to the request), the secondary drops it. */
   zoneNotFound: "PDNSD_ZONE_NOT_FOUND",
   /** zone-provider: the zone could not be read from the primary (PowerDNS down, transfer broken); retry. */
   zoneDataFailed: "PDNSD_ZONE_DATA_FAILED",

@@ -10,12 +10,14 @@ import { dirname } from "node:path";
 import nacl from "tweetnacl";
 import { KeyFileError, PdnsdError, SignatureError } from "./errors";
 import { assertPrivateFile } from "./secrets";
-import type { SignedZone } from "./events";
+import type { SignedZone, ZoneAbsence } from "./events";
 
 /** Domain tag of unbound (version 1) envelopes: still verified for zones stored before v2. */
 const DOMAIN_V1 = "pdns-distribute zone-data v1";
 /** Domain tag of request-bound (version 2) envelopes. */
 const DOMAIN_V2 = "pdns-distribute zone-data v2";
+/** Domain tag of a signed "zone not found" (another tag: it can never pass for zone data, nor zone data for it). */
+const DOMAIN_ABSENT = "pdns-distribute zone-absent v1";
 
 /** An Ed25519 key pair (64-byte secret key, 32-byte public key). */
 export interface SigningKeyPair {
@@ -132,13 +134,16 @@ export function signZone(
 }
 
 /** The binding a version 2 envelope carries; undefined for version 1. */
-function bindingOf(signed: SignedZone): ZoneRequestBinding | undefined {
+function bindingOf(signed: SignedZoneHeader): ZoneRequestBinding | undefined {
   if (signed.version !== 2) return undefined;
   if (signed.nonce === undefined || signed.requester === undefined) {
     throw new SignatureError(`zone ${signed.zone}: version 2 zone data without nonce or requester`);
   }
   return { nonce: signed.nonce, requester: signed.requester };
 }
+
+/** A signed-zone envelope without its text: what a signature over the text's digest can be checked on alone. */
+export type SignedZoneHeader = Omit<SignedZone, "zoneText">;
 
 /**
  * Verifies a signed-zone envelope against one or several trusted public keys (key rotation: any of them
@@ -148,18 +153,56 @@ function bindingOf(signed: SignedZone): ZoneRequestBinding | undefined {
  * only a digest computed from this very text).
  */
 export function verifySignedZone(signed: SignedZone, publicKeys: Uint8Array | readonly Uint8Array[], textDigest?: string): number {
+  return verifySignedZoneDigest(signed, textDigest ?? zoneTextDigest(signed.zoneText), publicKeys);
+}
+
+/**
+ * As {@link verifySignedZone}, for an envelope whose text is not at hand yet: the signature is checked over the
+ * digest the text must have (a text sent by reference is then downloaded only for a signature that verifies, and
+ * must match that digest).
+ */
+export function verifySignedZoneDigest(header: SignedZoneHeader, textDigest: string, publicKeys: Uint8Array | readonly Uint8Array[]): number {
+  const message = signingMessage(header.zone, header.serial, header.timestamp, "", bindingOf(header), textDigest);
+  const tried = verifyWithAnyKey(message, header.signature, publicKeys, `zone ${header.zone}`);
+  if (tried.index >= 0) return tried.index;
+  throw new SignatureError(`zone ${header.zone} serial ${header.serial}: signature does not verify with ${tried.keys}`);
+}
+
+/** Index of the first key of `publicKeys` that verifies `signature` (base64) over `message`, or -1. */
+function verifyWithAnyKey(message: Uint8Array, signature: string, publicKeys: Uint8Array | readonly Uint8Array[], what: string): { index: number; keys: string } {
   const keys = publicKeys instanceof Uint8Array ? [publicKeys] : publicKeys;
-  if (keys.length === 0) throw new SignatureError(`zone ${signed.zone}: no trusted public key configured`);
-  const signature = Buffer.from(signed.signature, "base64");
-  if (signature.length !== nacl.sign.signatureLength) {
-    throw new SignatureError(`zone ${signed.zone}: signature has ${signature.length} bytes, expected 64`);
-  }
-  const message = signingMessage(signed.zone, signed.serial, signed.timestamp, signed.zoneText, bindingOf(signed), textDigest ?? zoneTextDigest(signed.zoneText));
-  for (const [i, key] of keys.entries()) {
-    if (verifyDetached(message, signature, key)) return i;
-  }
-  const tried = keys.length === 1 ? "the trusted key" : `any of the ${keys.length} trusted keys`;
-  throw new SignatureError(`zone ${signed.zone} serial ${signed.serial}: signature does not verify with ${tried}`);
+  if (keys.length === 0) throw new SignatureError(`${what}: no trusted public key configured`);
+  const bytes = Buffer.from(signature, "base64");
+  if (bytes.length !== nacl.sign.signatureLength) throw new SignatureError(`${what}: signature has ${bytes.length} bytes, expected 64`);
+  const index = keys.findIndex((key) => verifyDetached(message, bytes, key));
+  return { index, keys: keys.length === 1 ? "the trusted key" : `any of the ${keys.length} trusted keys` };
+}
+
+/** The exact bytes signed for "zone not found": the domain tag, the zone, the signing time and the request binding. */
+export function absenceSigningMessage(zone: string, timestamp: number, binding: ZoneRequestBinding): Uint8Array {
+  return Buffer.from(`${DOMAIN_ABSENT}\n${zone}\n${timestamp}\n${binding.nonce}\n${binding.requester}`, "utf8");
+}
+
+/**
+ * Signs that the primary does not have `zone`, bound to the request asking for it (its nonce and requester)
+ * and to the time: the evidence a secondary needs before it removes a zone.
+ */
+export function signZoneAbsence(zone: string, secretKey: Uint8Array, binding: ZoneRequestBinding, timestamp = Date.now()): ZoneAbsence {
+  const signature = signDetached(absenceSigningMessage(zone, timestamp, binding), secretKey);
+  return { zone, timestamp, nonce: binding.nonce, requester: binding.requester, signature: Buffer.from(signature).toString("base64") };
+}
+
+/**
+ * Verifies a signed "zone not found" against the trusted keys and checks it answers *this* request: the same
+ * nonce and requester, a signing time within the allowed skew. Returns the index of the key that verified;
+ * throws SignatureError or ZoneBindingError.
+ */
+export function verifyZoneAbsence(absence: ZoneAbsence, publicKeys: Uint8Array | readonly Uint8Array[], expected: BindingExpectation): number {
+  const what = `absence of zone ${absence.zone}`;
+  const tried = verifyWithAnyKey(absenceSigningMessage(absence.zone, absence.timestamp, absence), absence.signature, publicKeys, what);
+  if (tried.index < 0) throw new SignatureError(`${what}: signature does not verify with ${tried.keys}`);
+  checkBinding(what, absence, absence.timestamp, expected);
+  return tried.index;
 }
 
 /** What a reply must match: the binding sent, the current time and the allowed clock skew. */
@@ -176,17 +219,22 @@ export interface BindingExpectation {
  * requester as sent, and a signing time within the allowed clock skew. An old signed reply replayed by
  * someone on the path carries an old nonce and is refused (PDNSD_ZONE_REPLAYED).
  */
-export function checkZoneBinding(signed: SignedZone, expected: BindingExpectation): void {
+export function checkZoneBinding(signed: SignedZoneHeader, expected: BindingExpectation): void {
   const got = bindingOf(signed);
   if (!got) throw new ZoneBindingError("PDNSD_ZONE_REPLAYED", `zone ${signed.zone}: reply is not bound to the request (version 1)`);
+  checkBinding(`zone ${signed.zone} serial ${signed.serial}`, got, signed.timestamp, expected);
+}
+
+/** Checks a reply's binding and signing time against the request sent (`what` names the reply in errors). */
+function checkBinding(what: string, got: ZoneRequestBinding, timestamp: number, expected: BindingExpectation): void {
   if (got.nonce !== expected.binding.nonce || got.requester !== expected.binding.requester) {
-    throw new ZoneBindingError("PDNSD_ZONE_REPLAYED", `zone ${signed.zone} serial ${signed.serial}: reply answers another request (nonce or requester differs)`);
+    throw new ZoneBindingError("PDNSD_ZONE_REPLAYED", `${what}: reply answers another request (nonce or requester differs)`);
   }
-  const skew = (expected.now ?? Date.now()) - signed.timestamp;
+  const skew = (expected.now ?? Date.now()) - timestamp;
   if (Math.abs(skew) > expected.maxSkewMs) {
     throw new ZoneBindingError(
       "PDNSD_ZONE_CLOCK_SKEW",
-      `zone ${signed.zone}: signed ${Math.round(skew / 1000)} s ${skew > 0 ? "ago" : "in the future"}, more than the allowed ${Math.round(expected.maxSkewMs / 1000)} s`,
+      `${what}: signed ${Math.round(skew / 1000)} s ${skew > 0 ? "ago" : "in the future"}, more than the allowed ${Math.round(expected.maxSkewMs / 1000)} s`,
     );
   }
 }

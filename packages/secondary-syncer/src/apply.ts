@@ -1,12 +1,14 @@
 // Applies one zone event on a secondary: fetch, verify signature, check serial, parse and compile, serve, then store.
-import { PdnsdError, SignatureError, ZoneBindingError, checkZoneBinding, newRequestBinding, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
+import { PROTOCOL_ERROR_CODES, PdnsdError, newRequestBinding, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
 import type { Logger, SignedZone, ZoneDataReply, ZoneEvent, ZoneRequestBinding } from "@pdns-distribute/core";
 import { isCanonicalSubdomainOf, normalizeName, parseZoneTextWire } from "@pdns-distribute/dns";
 import type { ZoneRecord, ZoneWireRecord } from "@pdns-distribute/dns";
 import { ZoneCompileError } from "@pdns-distribute/answer";
 import type { CompiledZone } from "@pdns-distribute/answer";
-import { decideApply } from "./decide";
+import { APPLY_DECISION, decideApply } from "./decide";
 import type { ZonePlan } from "./decide";
+import { UnverifiedReplyError, verifyNotFound, verifyZoneDataHeader } from "./reply-verification";
+import type { EnvelopeCheck, ReplyTrust } from "./reply-verification";
 import type { ZoneStore } from "./store";
 import { UnusableDeltaError } from "./zone-text-delta";
 import type { HeldZoneText } from "./zone-text-delta";
@@ -30,15 +32,25 @@ export interface ServedZones {
 /** How a zone-data reply carried the zone: whole text inline, object-store reference, or delta from the held version. */
 export type ZoneDataTransfer = "inline" | "ref" | "delta";
 
-/** A zone-data reply with its zone text in place, and how it came (absent: inline). */
-export type FetchedZoneReply = ZoneDataReply & { transfer?: ZoneDataTransfer };
+/**
+ * A zone-data reply with its zone text in place, how it came (absent: inline) and, when the fetcher checked the
+ * text against a digest already (a text by reference), that SHA-256.
+ */
+export type FetchedZoneReply = ZoneDataReply & { transfer?: ZoneDataTransfer; sha256?: string };
 
 /**
  * Asks the primary for a zone's signed data, bound to `binding` (a fresh nonce and the requester id). With
  * `base` (the version held), the reply may be a delta from it; the fetcher rebuilds the full text either way,
- * or throws {@link UnusableDeltaError} when the delta does not fit `base`.
+ * or throws {@link UnusableDeltaError} when the delta does not fit `base`. Before it downloads a text sent by
+ * reference it calls `verifyFirst` with the envelope and the referenced digest, and downloads nothing if that throws.
  */
-export type ZoneFetcher = (zone: string, binding: ZoneRequestBinding, base?: HeldZoneText, events?: readonly string[]) => Promise<FetchedZoneReply>;
+export type ZoneFetcher = (
+  zone: string,
+  binding: ZoneRequestBinding,
+  base?: HeldZoneText,
+  events?: readonly string[],
+  verifyFirst?: EnvelopeCheck,
+) => Promise<FetchedZoneReply>;
 
 /** Everything applyZoneEvent needs. */
 export interface ApplyDeps {
@@ -55,6 +67,11 @@ export interface ApplyDeps {
   incremental?: boolean;
   /** Called when a delta could not be used and the full zone was asked for instead (metrics). */
   onDeltaFallback?: (reason: "unusable" | "unverified") => void;
+  /**
+   * Called for every reply that does not verify (forged, replayed, untrusted key, unsigned "not found"): the
+   * alert (metric and rate-limited log). The zone is asked for again meanwhile.
+   */
+  onUnverifiedReply?: (zone: string, err: UnverifiedReplyError) => void;
   /**
    * Parses and compiles zone texts of `minBytes` and more off the main thread (compile-thread.ts), so DNS answers
    * are not held up meanwhile; absent: every zone on the main thread. Needs `served.prepareCompiled`.
@@ -130,19 +147,73 @@ export function parseSignedZoneRecords(signed: Pick<SignedZone, "zone" | "zoneTe
   return records;
 }
 
+/** Requests for one zone per delivery of its event while replies do not verify (a rogue responder): then retried later. */
+export const REPLY_ATTEMPTS = 3;
+
+/** A verified answer of the zone-provider: the zone's signed data, or its signed word that the primary lacks the zone. */
+type VerifiedReply = { kind: "data"; reply: FetchedZoneReply & SignedZone; keyIndex: number; sha256: string } | { kind: "absent" };
+
 /**
- * Fetches, verifies and applies the current version of `zone`. With `replaceHeld` (the zone was deleted
- * and maybe re-created since), the held version is ignored and a zone the primary no longer has is removed.
+ * Fetches, verifies and applies the current version of `zone`. With `replaceHeld` (a delete is among the events:
+ * the zone may have been removed and re-created since), the serial check is skipped and the zone is removed if the
+ * zone-provider says, signed and bound to this request, that the primary no longer has it. Nothing else removes a
+ * zone: a forged delete event costs a fetch and changes nothing.
  */
 async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false, events?: readonly string[]): Promise<ApplyOutcome> {
-  const held = replaceHeld ? undefined : deps.store.get(zone);
+  const held = deps.store.get(zone);
+  const verified = await fetchVerified(deps, zone, held, events);
+  if (verified.kind === "absent") return replaceHeld ? removeZone(deps, zone) : { result: "not-found", zone };
+  const { reply, keyIndex } = verified;
+  const decision = replaceHeld ? APPLY_DECISION.apply : decideApply(held, reply);
+  if (decision === "stale" && held) return { result: "stale", zone, serial: reply.serial, heldSerial: held.serial };
+  if (decision === "same" || (held && held.serial === reply.serial && held.zoneText === reply.zoneText)) {
+    // Key rotation: the same data now signed by another key replaces the stored signature, so the zone
+    // still verifies at start-up once the old key is no longer trusted (docs/security.md).
+    if (held && decision !== "same" && !signedByKey(held, deps.publicKey, keyIndex)) deps.store.put({ ...stripFetchFields(reply), zone });
+    return { result: "unchanged", zone, serial: reply.serial };
+  }
+  // Compiled before it is stored: data the answer engine cannot serve is never stored (nor served after a restart).
+  // Swapped in before it is stored: the fsync of the store is not on the answer path. The event is acked only
+  // after the store, so a crash in between means the event comes again (docs/durability.md).
+  const { serve, records } = await prepareZone(deps, zone, reply);
+  const stored = serve();
+  await deps.store.putGrouped({ ...stripFetchFields(reply), zone });
+  deps.heldDigests?.set(zone, { serial: reply.serial, signature: reply.signature, sha256: verified.sha256 });
+  stored?.();
+  return { result: "applied", zone, serial: reply.serial, records };
+}
+
+/** The signed envelope of a fetched reply, without what the fetcher added (how it came, its digest). */
+function stripFetchFields(reply: FetchedZoneReply & SignedZone): SignedZone {
+  const { transfer: _transfer, sha256: _sha256, ...signed } = reply;
+  return signed;
+}
+
+/**
+ * Asks for the zone until a reply verifies, at most {@link REPLY_ATTEMPTS} times: each request may reach another
+ * member of the zone-provider queue group, so a rogue member costs a retry, not the change. Every unverified reply
+ * is reported (`onUnverifiedReply`); when none verifies, the last error is thrown (the event is retried later).
+ */
+async function fetchVerified(deps: ApplyDeps, zone: string, held: SignedZone | undefined, events?: readonly string[]): Promise<VerifiedReply> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetchOnce(deps, zone, held, events);
+    } catch (err) {
+      if (!(err instanceof UnverifiedReplyError)) throw err;
+      deps.onUnverifiedReply?.(zone, err);
+      if (attempt >= REPLY_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** One request for the zone (two when a delta does not verify: then the full zone), verified. */
+async function fetchOnce(deps: ApplyDeps, zone: string, held: SignedZone | undefined, events?: readonly string[]): Promise<VerifiedReply> {
   const base: HeldZoneText | undefined =
     held && deps.incremental !== false ? { serial: held.serial, sha256: heldTextDigest(deps, zone, held), zoneText: held.zoneText } : undefined;
   let { reply, binding } = await fetchZoneData(deps, zone, base, events);
-  let verified: { keyIndex: number; sha256: string } | undefined;
   if (reply.type !== "error" && reply.transfer === "delta") {
     try {
-      verified = verifyReply(deps, zone, reply, binding);
+      return { kind: "data", reply, ...verifyReply(deps, zone, reply, binding) };
     } catch (err) {
       // The text rebuilt from the delta does not verify: never applied; the full zone is asked for instead.
       deps.logger.warn({ zone, err: (err as Error).message }, "zone delta did not verify; asking for the full zone");
@@ -151,31 +222,13 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false, even
     }
   }
   if (reply.type === "error") {
-    if (reply.code === "PDNSD_ZONE_NOT_FOUND") {
-      if (!replaceHeld) return { result: "not-found", zone };
-      return removeZone(deps, zone);
+    if (reply.code === PROTOCOL_ERROR_CODES.zoneNotFound) {
+      verifyNotFound(reply, zone, binding, replyTrust(deps));
+      return { kind: "absent" };
     }
     throw new TransientSyncError(`zone ${zone}: zone-provider answered ${reply.code}: ${reply.message}`);
   }
-  verified ??= verifyReply(deps, zone, reply, binding);
-  const keyIndex = verified.keyIndex;
-  const decision = decideApply(held, reply);
-  if (decision === "stale" && held) return { result: "stale", zone, serial: reply.serial, heldSerial: held.serial };
-  if (decision === "same" || (held && held.serial === reply.serial && held.zoneText === reply.zoneText)) {
-    // Key rotation: the same data now signed by another key replaces the stored signature, so the zone
-    // still verifies at start-up once the old key is no longer trusted (docs/security.md).
-    if (held && decision !== "same" && !signedByKey(held, deps.publicKey, keyIndex)) deps.store.put({ ...reply, zone });
-    return { result: "unchanged", zone, serial: reply.serial };
-  }
-  // Compiled before it is stored: data the answer engine cannot serve is never stored (nor served after a restart).
-  // Swapped in before it is stored: the fsync of the store is not on the answer path. The event is acked only
-  // after the store, so a crash in between means the event comes again (docs/durability.md).
-  const { serve, records } = await prepareZone(deps, zone, reply);
-  const stored = serve();
-  await deps.store.putGrouped({ ...reply, zone });
-  deps.heldDigests?.set(zone, { serial: reply.serial, signature: reply.signature, sha256: verified.sha256 });
-  stored?.();
-  return { result: "applied", zone, serial: reply.serial, records };
+  return { kind: "data", reply, ...verifyReply(deps, zone, reply, binding) };
 }
 
 /**
@@ -209,7 +262,8 @@ function prepareServing(deps: ApplyDeps, zone: string, records: readonly ZoneRec
 
 /**
  * One zone-data request, offering `base` for a delta. A delta that does not fit `base` is not an error of the
- * data: the full zone is asked for at once. Request failures are transient; rejections stay rejections.
+ * data: the full zone is asked for at once. A text sent by reference is downloaded only once the envelope
+ * verifies. Request failures are transient; rejections stay rejections.
  */
 async function fetchZoneData(
   deps: ApplyDeps,
@@ -218,37 +272,33 @@ async function fetchZoneData(
   events?: readonly string[],
 ): Promise<{ reply: FetchedZoneReply; binding: ZoneRequestBinding }> {
   const binding = newRequestBinding(deps.requester ?? "");
+  const verifyFirst: EnvelopeCheck = (header, sha256) => void verifyZoneDataHeader(header, sha256, zone, binding, replyTrust(deps));
   try {
-    return { reply: await deps.fetchZone(zone, binding, base, events), binding };
+    return { reply: await deps.fetchZone(zone, binding, base, events, verifyFirst), binding };
   } catch (err) {
     if (err instanceof UnusableDeltaError && base) {
       deps.logger.warn({ zone, err: err.message }, "zone delta unusable; asking for the full zone");
       deps.onDeltaFallback?.("unusable");
       return fetchZoneData(deps, zone, undefined, events);
     }
-    if (err instanceof RejectedZoneError) throw err; // e.g. a referenced zone text that does not match its digest
+    if (err instanceof RejectedZoneError || err instanceof UnverifiedReplyError) throw err;
     throw new TransientSyncError(`zone ${zone}: zone-data request failed: ${(err as Error).message}`, { cause: err });
   }
 }
 
+/** The keys and clock skew replies are checked against. */
+function replyTrust(deps: ApplyDeps): ReplyTrust {
+  return { publicKey: deps.publicKey, maxClockSkewMs: deps.maxClockSkewMs ?? 300_000 };
+}
+
 /**
- * Checks that `reply` is data for `zone`, signed by a trusted key (returns its index, and the text's SHA-256 it
- * computed for the check) and bound to this request
- * (an old reply replayed carries another nonce). Throws RejectedZoneError otherwise.
+ * Checks that `reply` is data for `zone`, signed by a trusted key and bound to this request (an old reply
+ * replayed carries another nonce); returns the key's index and the text's SHA-256 (the fetcher's when it checked
+ * the text against it already). Throws UnverifiedReplyError otherwise.
  */
-function verifyReply(deps: ApplyDeps, zone: string, reply: SignedZone, binding: ZoneRequestBinding): { keyIndex: number; sha256: string } {
-  if (normalizeName(reply.zone) !== zone) {
-    throw new RejectedZoneError("PDNSD_ZONE_MISMATCH", `asked for ${zone}, got data for ${reply.zone}`);
-  }
-  try {
-    const sha256 = zoneTextDigest(reply.zoneText);
-    const keyIndex = verifySignedZone(reply, deps.publicKey, sha256);
-    checkZoneBinding(reply, { binding, maxSkewMs: deps.maxClockSkewMs ?? 300_000 });
-    return { keyIndex, sha256 };
-  } catch (err) {
-    if (err instanceof SignatureError || err instanceof ZoneBindingError) throw new RejectedZoneError(err.code, err.message, { cause: err });
-    throw err;
-  }
+function verifyReply(deps: ApplyDeps, zone: string, reply: FetchedZoneReply & SignedZone, binding: ZoneRequestBinding): { keyIndex: number; sha256: string } {
+  const sha256 = reply.sha256 ?? zoneTextDigest(reply.zoneText);
+  return { keyIndex: verifyZoneDataHeader(reply, sha256, zone, binding, replyTrust(deps)), sha256 };
 }
 
 /** Whether `signed` verifies with the trusted key at `index`. */
@@ -261,24 +311,20 @@ function signedByKey(signed: SignedZone, keys: Uint8Array | readonly Uint8Array[
   }
 }
 
-/** Applies one zone event. Throws RejectedZoneError (never retry) or TransientSyncError (retry later). */
+/** Applies one zone event. Throws RejectedZoneError (never retry), UnverifiedReplyError or TransientSyncError (retry later). */
 export async function applyZoneEvent(deps: ApplyDeps, event: ZoneEvent): Promise<ApplyOutcome> {
   const zone = normalizeName(event.zone);
-  if (event.type === "zone.delete") {
-    return removeZone(deps, zone);
-  }
-  return syncZone(deps, zone);
+  return syncZone(deps, zone, event.type === "zone.delete");
 }
 
 /**
- * Applies a coalesced plan (see coalesceEvents): a delete alone removes the zone; a delete followed by
- * changes fetches the new version and replaces the held one in one store transaction (the old version
- * keeps being served until then); changes alone fetch with the usual serial check.
+ * Applies a coalesced plan (see coalesceEvents). Events carry no data and no signature, so every plan asks the
+ * zone-provider: a plan with a delete replaces the held version whatever its serial (the old version keeps being
+ * served until then), or removes the zone on the zone-provider's signed "not found"; changes alone fetch with the
+ * usual serial check.
  */
 export async function applyZonePlan(deps: ApplyDeps, plan: ZonePlan): Promise<ApplyOutcome> {
-  const zone = normalizeName(plan.zone);
-  if (plan.sync) return syncZone(deps, zone, plan.deleted, plan.eventIds);
-  return removeZone(deps, zone);
+  return syncZone(deps, normalizeName(plan.zone), plan.deleted, plan.eventIds);
 }
 
 /** Removes a zone: from the store, the remembered digests and the answer engine. */

@@ -23,6 +23,7 @@ const program = daemonProgram(
     const secondary = await startSecondary(cfg, publicKeys, version, logger, metrics.onOutcome, metrics.onQuery, {
       onZoneData: metrics.onZoneData,
       onDeltaFallback: metrics.onDeltaFallback,
+      onUnverifiedReply: metrics.onUnverifiedReply,
       onWorkerQueries: metrics.onWorkerQueries,
       onTcpRefused: metrics.onTcpRefused,
     });

@@ -2,7 +2,7 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { JsMsg } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
-import { SUBJECTS, ZONE_EVENT_STREAM, ensureZoneEventStream, isJetStreamError, secondaryConsumerName } from "@pdns-distribute/core";
+import { SUBJECTS, ZONE_EVENT_STREAM, backoffDelayMs, ensureZoneEventStream, isJetStreamError, secondaryConsumerName } from "@pdns-distribute/core";
 import type { Logger, NatsConfig, NatsConnection } from "@pdns-distribute/core";
 
 /** What the pump needs. */
@@ -71,7 +71,8 @@ export function startEventPump(opts: EventPumpOptions, onMessage: (msg: JsMsg) =
       } catch (err) {
         if (stopped) break;
         failures++;
-        const delay = Math.min(opts.maxRetryDelayMs, 250 * 2 ** Math.min(failures, 8));
+        // 500 ms after the first failure, doubling (250 ms × 2^failures, at most 2^8), capped.
+        const delay = backoffDelayMs(failures + 1, { baseMs: 250, maxMs: opts.maxRetryDelayMs, maxExponent: 8 });
         opts.logger.warn({ err: (err as Error).message, retryInMs: delay }, "event consumer interrupted");
         await sleep(delay);
       }

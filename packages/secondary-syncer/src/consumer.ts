@@ -118,70 +118,90 @@ async function runBatch(batch: JsMsg[], opts: EventConsumerOptions, isStopped: (
   }
 }
 
-/** Starts consuming (re-establishing the consumer after broker trouble) until stop(). */
-export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
-  let stopped = false;
-  const queue = new EventQueue<JsMsg>();
-  const pacer = new BatchPacer({ minMs: opts.coalesceWindowMs ?? 0, maxMs: opts.coalesceMaxWindowMs ?? 1000 });
+/** The worker's sleep and wake-up: it sleeps until an event is queued; a stop ends every wait at once. */
+interface Wakeup {
+  /** An event was queued (or the consumer stops): ends the sleep of `untilWoken`. */
+  wake(): void;
+  /** Sleeps until `wake`. */
+  untilWoken(): Promise<void>;
+  /** Waits `ms` for more events to coalesce, until a wall-clock multiple of it (msToWindowBoundary); a stop ends it. */
+  collect(ms: number): Promise<void>;
+  /** Ends every wait, now and later. */
+  stop(): void;
+}
+
+/** A fresh {@link Wakeup}. */
+function createWakeup(): Wakeup {
   let wakeWorker: (() => void) | undefined;
+  let onStop: () => void = () => undefined;
+  const stopSignal = new Promise<void>((resolve) => {
+    onStop = resolve;
+  });
   const wake = (): void => {
     const w = wakeWorker;
     wakeWorker = undefined;
     w?.();
   };
-  let onStop: () => void = () => undefined;
-  const stopSignal = new Promise<void>((resolve) => {
-    onStop = resolve;
-  });
-  /** Waits `ms` for more events to coalesce, until a wall-clock multiple of it; a stop ends the wait at once. */
-  const collect = async (ms: number): Promise<void> => {
-    const wait = msToWindowBoundary(Date.now(), ms);
-    if (wait > 0) await Promise.race([sleep(wait), stopSignal]);
+  return {
+    wake,
+    untilWoken: () =>
+      new Promise<void>((resolve) => {
+        wakeWorker = resolve;
+      }),
+    async collect(ms) {
+      const wait = msToWindowBoundary(Date.now(), ms);
+      if (wait > 0) await Promise.race([sleep(wait), stopSignal]);
+    },
+    stop() {
+      onStop();
+      wake();
+    },
   };
-  /** Sleeps while nothing is queued; returns whether it slept (the worker woke from idle). */
-  const waitForEvents = async (): Promise<boolean> => {
-    if (queue.length > 0) return false;
-    pacer.idle(performance.now());
-    await new Promise<void>((resolve) => {
-      wakeWorker = resolve;
-    });
-    return true;
-  };
+}
 
-  // Worker: takes everything queued, coalesces it per zone, applies; one batch at a time.
-  const worker = (async () => {
-    let settled = 0;
-    let lastProgress = Date.now();
-    while (!stopped) {
-      const woke = await waitForEvents();
-      if (stopped) break;
-      await collect(pacer.waitBeforeBatch(woke, performance.now()));
-      if (stopped) break;
-      const batch = queue.takeBatch();
-      const zones = await runBatch(batch, opts, () => stopped);
-      queue.batchDone();
-      settled += batch.length;
-      pacer.afterBatch(zones, queue.waitingZones(), queue.length === 0, performance.now());
-      if (queue.length > 0 && Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
-        lastProgress = Date.now();
-        opts.logger.info({ settled, backlog: queue.length, coalesceWindowMs: pacer.windowMs }, "sync progress");
-      }
+/** The worker: takes everything queued, coalesces it per zone, applies; one batch at a time until stopped. */
+async function runWorker(opts: EventConsumerOptions, queue: EventQueue<JsMsg>, wakeup: Wakeup, isStopped: () => boolean): Promise<void> {
+  const pacer = new BatchPacer({ minMs: opts.coalesceWindowMs ?? 0, maxMs: opts.coalesceMaxWindowMs ?? 1000 });
+  let settled = 0;
+  let lastProgress = Date.now();
+  while (!isStopped()) {
+    const woke = queue.length === 0;
+    if (woke) {
+      pacer.idle(performance.now());
+      await wakeup.untilWoken();
+      if (isStopped()) break;
     }
-    for (const m of queue.drain()) m.nak();
-  })();
+    await wakeup.collect(pacer.waitBeforeBatch(woke, performance.now()));
+    if (isStopped()) break;
+    const batch = queue.takeBatch();
+    const zones = await runBatch(batch, opts, isStopped);
+    queue.batchDone();
+    settled += batch.length;
+    pacer.afterBatch(zones, queue.waitingZones(), queue.length === 0, performance.now());
+    if (queue.length > 0 && Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
+      lastProgress = Date.now();
+      opts.logger.info({ settled, backlog: queue.length, coalesceWindowMs: pacer.windowMs }, "sync progress");
+    }
+  }
+  for (const m of queue.drain()) m.nak();
+}
 
+/** Starts consuming (re-establishing the consumer after broker trouble) until stop(). */
+export function startEventConsumer(opts: EventConsumerOptions): EventConsumer {
+  let stopped = false;
+  const queue = new EventQueue<JsMsg>();
+  const wakeup = createWakeup();
+  const worker = runWorker(opts, queue, wakeup, () => stopped);
   // Pump: moves delivered messages into the queue.
   const pump = startEventPump(opts, (msg) => {
     queue.push(msg, zoneOfEventData(msg.data));
-    wake();
+    wakeup.wake();
   });
-
   return {
     async stop() {
       stopped = true;
-      onStop();
       const pumpDone = pump.stop();
-      wake();
+      wakeup.stop();
       await worker;
       await Promise.race([pumpDone, sleep(2000)]);
     },

@@ -8,6 +8,7 @@ import type { ZoneRequestTimeouts } from "./request-timeouts";
 import type { ZoneDataTransfer, ZoneFetcher } from "./apply";
 import type { HeldZoneText } from "./zone-text-delta";
 import { objectStoreReader, resolveZoneText } from "./zone-text-ref";
+import type { ZoneTextReader } from "./zone-text-ref";
 
 /**
  * The zone-data request for `zone`: bound to `binding`, offering `base` for a delta, naming `events` (the ids of
@@ -23,9 +24,10 @@ export function zoneDataRequest(zone: string, binding: ZoneRequestBinding, base?
 
 /**
  * A fetcher that asks `pdns.zone.data` (with the request's nonce and requester, and the version held when
- * given), validates the reply's shape and puts the zone text in place: read from the object store (its digest
- * checked) for a large zone sent by reference, rebuilt from the held text for a delta. `onReceived` is told
- * how each reply carried the zone and how many bytes it took (the NATS payload plus a referenced object).
+ * given), validates the reply's shape and puts the zone text in place: read from the object store for a large
+ * zone sent by reference (only after the fetch's `verifyFirst` accepted the envelope; the object's size and
+ * digest checked), rebuilt from the held text for a delta. `onReceived` is told how each reply carried the zone
+ * and how many bytes it took (the NATS payload plus the bytes of a referenced object actually downloaded).
  * `timeouts` sets each request's timeout (longer for zones that took long or timed out before).
  */
 export function natsZoneFetcher(
@@ -34,25 +36,40 @@ export function natsZoneFetcher(
   onReceived?: (transfer: ZoneDataTransfer, bytes: number) => void,
 ): ZoneFetcher {
   const readText = objectStoreReader(nc);
-  return async (zone, binding, base, events) => {
-    const request = zoneDataRequest(zone, binding, base, events);
-    const started = Date.now();
-    const timeout = timeouts.timeoutFor(zone, base?.zoneText.length);
-    let msg: Msg;
-    try {
-      msg = await nc.request(SUBJECTS.zoneData, encodeMessage(request), { timeout });
-    } catch (err) {
-      if (err instanceof errors.TimeoutError) {
-        timeouts.timedOut(zone); // a large zone may take the zone-provider longer: wait longer next time
-        throw new Error(`no zone-data reply within ${timeout} ms`, { cause: err });
-      }
-      throw err;
-    }
-    timeouts.succeeded(zone, Date.now() - started);
+  return async (zone, binding, base, events, verifyFirst) => {
+    const msg = await requestZoneData(nc, timeouts, zoneDataRequest(zone, binding, base, events), base?.zoneText.length);
     const reply = decodeMessage(zoneDataWireReplySchema, msg.data, `zone-data reply for ${zone}`);
     if (reply.type === "error") return reply;
     const transfer: ZoneDataTransfer = reply.zoneTextDelta ? "delta" : reply.zoneTextRef ? "ref" : "inline";
-    onReceived?.(transfer, msg.data.byteLength + (reply.zoneTextRef?.size ?? 0));
-    return { ...(await resolveZoneText(reply, readText, base)), transfer };
+    let downloaded = 0;
+    const read: ZoneTextReader = async (ref) => {
+      const bytes = await readText(ref);
+      downloaded = bytes?.byteLength ?? 0;
+      return bytes;
+    };
+    try {
+      const signed = await resolveZoneText(reply, read, base, verifyFirst);
+      // A referenced text was checked against the signed digest: apply need not hash it again.
+      return reply.zoneTextRef ? { ...signed, transfer, sha256: reply.zoneTextRef.sha256 } : { ...signed, transfer };
+    } finally {
+      onReceived?.(transfer, msg.data.byteLength + downloaded);
+    }
   };
+}
+
+/** Sends one zone-data request with the zone's current timeout; a timeout lengthens the next one. */
+async function requestZoneData(nc: NatsConnection, timeouts: ZoneRequestTimeouts, request: ZoneDataRequest, heldBytes?: number): Promise<Msg> {
+  const started = Date.now();
+  const timeout = timeouts.timeoutFor(request.zone, heldBytes);
+  try {
+    const msg = await nc.request(SUBJECTS.zoneData, encodeMessage(request), { timeout });
+    timeouts.succeeded(request.zone, Date.now() - started);
+    return msg;
+  } catch (err) {
+    if (err instanceof errors.TimeoutError) {
+      timeouts.timedOut(request.zone); // a large zone may take the zone-provider longer: wait longer next time
+      throw new Error(`no zone-data reply within ${timeout} ms`, { cause: err });
+    }
+    throw err;
+  }
 }

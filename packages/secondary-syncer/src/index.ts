@@ -1,7 +1,9 @@
 // Public entry of @pdns-distribute/secondary-syncer.
 export * from "@pdns-distribute/answer";
 export { appliedMessageOf, publishApplied } from "./applied";
-export { RejectedZoneError, TransientSyncError, applyZoneEvent, applyZonePlan, parseSignedZoneRecords } from "./apply";
+export { REPLY_ATTEMPTS, RejectedZoneError, TransientSyncError, applyZoneEvent, applyZonePlan, parseSignedZoneRecords } from "./apply";
+export { UnverifiedReplyError, verifyNotFound, verifyZoneDataHeader } from "./reply-verification";
+export { UNVERIFIED_LOG_INTERVAL_MS, unverifiedReplyAlert } from "./reply-alert";
 export { COMPILE_WORKER_SCRIPT, runZoneCompileWorker, startZoneCompileThread } from "./compile-thread";
 export { AdaptiveCoalesceWindow, BatchPacer, RecentZones, msToWindowBoundary } from "./coalesce-window";
 export { loadSecondarySyncerConfig, publicKeyOf, retiredSecondarySyncerKeys, secondarySyncerConfigSchema, trustedPublicKeys } from "./config";
@@ -40,4 +42,5 @@ export type { ServedZoneSet } from "./served-zones";
 export type { StoredZone, ZoneStore } from "./store";
 export type { ZoneStateSnapshot, ZoneStateTracker } from "./zone-state";
 export type { ZoneTextReader } from "./zone-text-ref";
+export type { EnvelopeCheck, ReplyTrust } from "./reply-verification";
 export type { HeldZoneText } from "./zone-text-delta";

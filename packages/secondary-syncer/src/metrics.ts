@@ -64,6 +64,8 @@ export interface SecondaryMetrics extends SyncMetrics {
   onDeltaFallback(reason: "unusable" | "unverified"): void;
   /** Counts a DNS TCP connection refused, evicted or cut at the message deadline. Pass as `onTcpRefused`. */
   onTcpRefused(reason: string): void;
+  /** Counts a zone-data reply that did not verify (forged, replayed, untrusted key, unsigned "not found"), by code. */
+  onUnverifiedReply(code: string): void;
   /** Adds a DNS worker's query tally delta (its `query-tally` message) to `pdnsd_dns_queries_total`. */
   onWorkerQueries(delta: unknown): void;
   /** Reports the DNS workers (`pdnsd_dns_workers`) and has them flush their query tallies before each scrape. */
@@ -285,8 +287,17 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
     labelNames: ["reason"],
     registers: [registry],
   });
+  const unverified = new Counter({
+    name: "pdnsd_zone_replies_unverified_total",
+    help: "Zone-data replies that did not verify (forged, replayed, untrusted key, unsigned not-found), by code; the zone was asked for again",
+    labelNames: ["code"],
+    registers: [registry],
+  });
   return {
     registry,
+    onUnverifiedReply(code) {
+      unverified.inc({ code });
+    },
     onZoneData(transfer, bytes) {
       received.inc({ transfer });
       receivedBytes.inc({ transfer }, bytes);

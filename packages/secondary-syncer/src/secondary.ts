@@ -13,6 +13,7 @@ import type { ConsumerOutcome, EventConsumer } from "./consumer";
 import { natsZoneFetcher } from "./fetcher";
 import { ZoneRequestTimeouts } from "./request-timeouts";
 import { publishApplied } from "./applied";
+import { unverifiedReplyAlert } from "./reply-alert";
 import { startHeartbeat } from "./heartbeat";
 import { createZoneStateTracker, startZoneStateResponder } from "./zone-state";
 import { startDnsWorkers } from "./dns-workers";
@@ -60,6 +61,8 @@ export async function startSecondary(
   onQuery?: DnsServerOptions["onQuery"],
   hooks?: Pick<ApplyDeps, "onDeltaFallback"> & {
     onZoneData?: (transfer: ZoneDataTransfer, bytes: number) => void;
+    /** Counts zone-data replies that did not verify, by code (each is also logged, rate-limited). */
+    onUnverifiedReply?: (code: string) => void;
     /** Receives the DNS workers' query tally deltas (they answer instead of `onQuery`). */
     onWorkerQueries?: (delta: unknown) => void;
     /** Counts TCP connections refused, evicted or cut by the main process's DNS server (not the workers'). */
@@ -67,7 +70,8 @@ export async function startSecondary(
   },
 ): Promise<Secondary> {
   const store = openZoneStore(cfg.storage.database);
-  // With DNS workers, each zone change is passed on to them once the store holds it (apply.ts stores first).
+  // With DNS workers, each zone change is passed on to them once the store holds it (apply.ts swaps the zone in
+  // here first, and tells the workers after its store transaction).
   let workers: DnsWorkerPool | undefined;
   const served = createServedZones((zone, removed) => (removed ? workers?.zoneRemoved(zone) : workers?.zoneChanged(zone)));
   const started = Date.now();
@@ -107,6 +111,7 @@ export async function startSecondary(
         maxClockSkewMs: MAX_CLOCK_SKEW_MS,
         incremental: cfg.sync.incremental,
         onDeltaFallback: hooks?.onDeltaFallback,
+        onUnverifiedReply: unverifiedReplyAlert(logger, hooks?.onUnverifiedReply),
         offThread: { minBytes: cfg.sync.compile_thread_min_bytes, compile: compileThread.compile },
         heldDigests: new Map(),
         logger,

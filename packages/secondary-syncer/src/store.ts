@@ -1,8 +1,6 @@
 // SQLite storage of a secondary's signed zones (better-sqlite3); each zone is replaced in one transaction.
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { fullSyncCommits, walSync } from "@pdns-distribute/core";
+import { openDurableSqlite } from "@pdns-distribute/core";
 import type { SignedZone } from "@pdns-distribute/core";
 
 /** A zone as stored: the signed envelope exactly as received, plus when it was stored. */
@@ -75,13 +73,10 @@ function fromRow(row: Row): StoredZone {
 
 /** Opens (creating if needed) the SQLite database at `path` (":memory:" for tests). */
 export function openZoneStore(path: string): ZoneStore {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma("journal_mode = WAL");
   // Grouped puts commit without fsync and then sync the log on the thread pool (wal-sync.ts: as durable as FULL,
-  // without stopping DNS answers for the disk); put and delete commit with FULL, which syncs the log too.
-  db.pragma("synchronous = NORMAL");
-  const wal = walSync(path);
+  // without stopping DNS answers for the disk); put and delete commit with FULL (`durably`), which syncs the log too.
+  const sqlite = openDurableSqlite(path, (p) => new Database(p));
+  const { db, wal, durably } = sqlite;
   db.exec(SCHEMA);
   const present = new Set(db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('zones')").all().map((c) => c.name));
   for (const column of ADDED_COLUMNS) if (!present.has(column)) db.exec(`ALTER TABLE zones ADD COLUMN ${column} TEXT`);
@@ -108,8 +103,6 @@ export function openZoneStore(path: string): ZoneStore {
       requester: z.version === 2 ? (z.requester ?? null) : null,
     });
   };
-  /** Runs one transaction with a FULL commit: its fsync also covers every NORMAL commit before it. */
-  const durably = fullSyncCommits(db);
   const putManyTx = db.transaction((zones: SignedZone[]) => {
     for (const z of zones) upsertZone(z);
   });
@@ -149,8 +142,7 @@ export function openZoneStore(path: string): ZoneStore {
     delete: (zone) => durably(() => remove.run(zone).changes > 0),
     close: () => {
       if (waiting.length > 0) flush(); // settle grouped puts still waiting before closing
-      db.close(); // closing checkpoints the log into the database file, synced
-      wal.close();
+      sqlite.close(); // closing checkpoints the log into the database file, synced
     },
   };
 }

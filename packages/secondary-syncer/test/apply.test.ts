@@ -1,11 +1,13 @@
 import pino from "pino";
-import { generateKeyPair, newZoneEvent, signZone, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
+import { generateKeyPair, newZoneEvent, signZone, signZoneAbsence, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
 import type { SignedZone, ZoneDataReply, ZoneDataWire, ZoneRequestBinding } from "@pdns-distribute/core";
 import { diffZoneText } from "@pdns-distribute/dns";
 import type { ZoneRecord } from "@pdns-distribute/dns";
 import {
+  REPLY_ATTEMPTS,
   RejectedZoneError,
   TransientSyncError,
+  UnverifiedReplyError,
   applyZoneEvent,
   applyZonePlan,
   createServedZones,
@@ -42,9 +44,16 @@ describe("applyZoneEvent", () => {
     (b: ZoneRequestBinding): SignedZone =>
       signZone(zone, serial, zoneText, secret, ts ?? Date.now(), b);
   const signed = (serial: number, ip?: string, ts?: number) => bound(ZONE, serial, text(serial, ip), key.secretKey, ts);
+  /** The zone-provider's signed "not found", bound to the request (or as `absentBy` signs it). */
+  const absent =
+    (zone = ZONE, secret = key.secretKey) =>
+    (b: ZoneRequestBinding): ZoneDataReply => ({ type: "error", version: 1, code: "PDNSD_ZONE_NOT_FOUND", message: "gone", absence: signZoneAbsence(zone, secret, b) });
+  let unverified: string[];
 
   beforeEach(() => {
+    unverified = [];
     deps = {
+      onUnverifiedReply: (_zone, err) => void unverified.push(err.code),
       fetchZone: async (_zone, b) => {
         lastBinding = b;
         if (reply instanceof Error) throw reply;
@@ -57,14 +66,40 @@ describe("applyZoneEvent", () => {
     };
   });
 
-  test("add stores and serves; delete removes", async () => {
+  test("add stores and serves; delete removes on the zone-provider's signed word that the zone is gone", async () => {
     reply = signed(1);
     await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).resolves.toMatchObject({ result: "applied", serial: 1, records: 3 });
     expect(deps.store.get(ZONE)?.serial).toBe(1);
     expect(deps.served.zones.get(ZONE)).toHaveLength(3);
+    reply = absent();
     await expect(applyZoneEvent(deps, newZoneEvent("zone.delete", ZONE))).resolves.toEqual({ result: "deleted", zone: ZONE, existed: true });
     expect(deps.store.get(ZONE)).toBeUndefined();
     expect(deps.served.zones.size).toBe(0);
+  });
+
+  test("a forged delete changes nothing: the zone-provider still has the zone, so it stays (one useless fetch)", async () => {
+    reply = signed(1, undefined, Date.now() - 1000);
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    reply = signed(1); // the same version, signed for this request
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.delete", ZONE))).resolves.toMatchObject({ result: "unchanged", serial: 1 });
+    await expect(applyZonePlan(deps, { zone: ZONE, deleted: true, sync: false, seqs: [1], eventIds: ["e1"] })).resolves.toMatchObject({ result: "unchanged" });
+    expect(deps.store.get(ZONE)?.serial).toBe(1);
+    expect(deps.served.zones.get(ZONE)).toHaveLength(3);
+  });
+
+  test.each([
+    ["unsigned", () => ({ type: "error", version: 1, code: "PDNSD_ZONE_NOT_FOUND", message: "gone" }) as ZoneDataReply, "PDNSD_ZONE_ABSENCE_UNSIGNED"],
+    ["signed by another key", absent(ZONE, generateKeyPair().secretKey), "PDNSD_ZONE_SIGNATURE_INVALID"],
+    ["for another zone", absent("example.net."), "PDNSD_ZONE_MISMATCH"],
+    ["bound to another request", (b: ZoneRequestBinding) => absent()({ ...b, nonce: "another-nonce-0123456789" }), "PDNSD_ZONE_REPLAYED"],
+  ])("a \"not found\" %s removes nothing: unverified, asked again, then retried later", async (_what, forged, code) => {
+    reply = signed(1);
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    reply = forged;
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.delete", ZONE))).rejects.toMatchObject({ name: "UnverifiedReplyError", code });
+    expect(unverified).toEqual(Array(REPLY_ATTEMPTS).fill(code));
+    expect(deps.store.get(ZONE)?.serial).toBe(1);
+    expect(deps.served.zones.get(ZONE)).toHaveLength(3);
   });
 
   test("an older serial never replaces a newer one", async () => {
@@ -80,9 +115,21 @@ describe("applyZoneEvent", () => {
     await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
     const other = generateKeyPair();
     reply = bound(ZONE, 2, text(2, "203.0.113.1"), other.secretKey);
-    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).rejects.toThrow(RejectedZoneError);
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).rejects.toThrow(UnverifiedReplyError);
+    expect(unverified).toEqual(Array(REPLY_ATTEMPTS).fill("PDNSD_ZONE_SIGNATURE_INVALID"));
     expect(deps.store.get(ZONE)?.serial).toBe(1);
     expect(deps.served.zones.get(ZONE)?.find((r) => r.type === "A")?.rdata).toBe("192.0.2.1");
+  });
+
+  test("a rogue responder costs a request: the next reply that verifies is applied", async () => {
+    reply = signed(1);
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    const rogue = generateKeyPair();
+    let calls = 0;
+    reply = (b) => (++calls < REPLY_ATTEMPTS ? bound(ZONE, 9, text(9, "203.0.113.66"), rogue.secretKey)(b) : signed(2)(b));
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 2 });
+    expect(unverified).toEqual(Array(REPLY_ATTEMPTS - 1).fill("PDNSD_ZONE_SIGNATURE_INVALID"));
+    expect(deps.store.get(ZONE)?.zoneText).toBe(text(2));
   });
 
   test.each([
@@ -119,7 +166,7 @@ describe("applyZoneEvent", () => {
   test("primary unreachable is transient; not found is reported", async () => {
     reply = new Error("503 no responders");
     await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).rejects.toThrow(TransientSyncError);
-    reply = { type: "error", version: 1, code: "PDNSD_ZONE_NOT_FOUND", message: "gone" };
+    reply = absent();
     await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).resolves.toEqual({ result: "not-found", zone: ZONE });
     reply = { type: "error", version: 1, code: "PDNSD_AXFR_FAILED", message: "refused" };
     await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).rejects.toThrow(TransientSyncError);
@@ -214,7 +261,7 @@ describe("applyZoneEvent with incremental transfer", () => {
   const key = generateKeyPair();
   const v = (serial: number, extra = "") => text(serial) + extra;
   /** What the fake zone-provider serves now, and the texts it remembers (by SHA-256) to make deltas from. */
-  let current: { serial: number; zoneText: string; deltaText?: string; deltaFrom?: string };
+  let current: { serial: number; zoneText: string; deltaText?: string; deltaFrom?: string } | "gone";
   let bases: Array<HeldZoneText | undefined>;
   let named: Array<readonly string[] | undefined>;
   let fallbacks: string[];
@@ -229,6 +276,7 @@ describe("applyZoneEvent with incremental transfer", () => {
       fetchZone: async (zone, b, base, events) => {
         bases.push(base);
         named.push(events);
+        if (current === "gone") return { type: "error", version: 1, code: "PDNSD_ZONE_NOT_FOUND", message: "gone", absence: signZoneAbsence(zone, key.secretKey, b) };
         const signed = signZone(zone, current.serial, current.zoneText, key.secretKey, Date.now(), b);
         if (!base) return signed;
         const target = current.deltaText ?? current.zoneText; // deltaText: a delta towards another text (forged)
@@ -276,7 +324,8 @@ describe("applyZoneEvent with incremental transfer", () => {
     await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 3 });
     expect(bases.at(-1)?.sha256).toBe(zoneTextDigest(v(2)));
     expect(deps.heldDigests.get(ZONE)?.sha256).toBe(zoneTextDigest(v(3)));
-    await applyZoneEvent(deps, newZoneEvent("zone.delete", ZONE));
+    current = "gone";
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.delete", ZONE))).resolves.toMatchObject({ result: "deleted" });
     expect(deps.heldDigests.has(ZONE)).toBe(false);
   });
 

@@ -1,7 +1,7 @@
-// A large zone's text read by reference: size and digest checked, then the usual signature check applies.
-import { generateKeyPair, signZone, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
+// A large zone's text read by reference: only once the envelope verifies against the referenced digest; size and digest checked.
+import { generateKeyPair, signZone, verifySignedZone, verifySignedZoneDigest, zoneTextDigest } from "@pdns-distribute/core";
 import type { ZoneDataWire, ZoneTextRef } from "@pdns-distribute/core";
-import { RejectedZoneError, resolveZoneText } from "@pdns-distribute/secondary-syncer";
+import { UnverifiedReplyError, resolveZoneText } from "@pdns-distribute/secondary-syncer";
 
 const kp = generateKeyPair();
 const zoneText = "example.org. 3600 IN SOA ns1.example.org. h.example.org. 5 1 1 1 1\nexample.org. 3600 IN A 192.0.2.1";
@@ -31,10 +31,10 @@ describe("resolveZoneText", () => {
     expect(verifySignedZone(resolved, kp.publicKey)).toBe(0);
   });
 
-  test("an object that does not match the digest or size is rejected", async () => {
+  test("an object that does not match the digest or size is not what was signed: unverified", async () => {
     const { wire } = byReference();
     const forged = Buffer.from(zoneText.replace("192.0.2.1", "192.0.2.9"), "utf8");
-    await expect(resolveZoneText(wire, async () => forged)).rejects.toThrow(RejectedZoneError);
+    await expect(resolveZoneText(wire, async () => forged)).rejects.toThrow(UnverifiedReplyError);
     await expect(resolveZoneText(wire, async () => forged)).rejects.toThrow(/sha256/);
     await expect(resolveZoneText(wire, async () => Buffer.from("short"))).rejects.toThrow(/bytes/);
   });
@@ -43,6 +43,22 @@ describe("resolveZoneText", () => {
     const { wire } = byReference();
     const err = await resolveZoneText(wire, async () => undefined).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
-    expect(err).not.toBeInstanceOf(RejectedZoneError);
+    expect(err).not.toBeInstanceOf(UnverifiedReplyError);
+  });
+
+  test("the envelope is verified against the referenced digest before anything is read; a forgery is never read", async () => {
+    const { wire, ref, bytes } = byReference();
+    const read = jest.fn(async () => bytes);
+    const checked: string[] = [];
+    const verify = (header: Parameters<typeof verifySignedZoneDigest>[0], sha256: string) => {
+      checked.push(sha256);
+      verifySignedZoneDigest(header, sha256, kp.publicKey);
+    };
+    await expect(resolveZoneText(wire, read, undefined, verify)).resolves.toMatchObject({ zoneText });
+    expect(checked).toEqual([ref.sha256]);
+    expect(read).toHaveBeenCalledTimes(1);
+    const forged = { ...wire, signature: Buffer.alloc(64, 1).toString("base64"), zoneTextRef: { ...ref, size: 200 * 1024 * 1024 } };
+    await expect(resolveZoneText(forged, read, undefined, verify)).rejects.toMatchObject({ code: "PDNSD_ZONE_SIGNATURE_INVALID" });
+    expect(read).toHaveBeenCalledTimes(1);
   });
 });

@@ -3,7 +3,7 @@ export { coalescingZoneSource } from "./coalesce";
 export { ZoneReads } from "./zone-reads";
 export { watchZoneEvents } from "./read-ahead";
 export { loadZoneProviderConfig, retiredZoneProviderKeys, zoneProviderConfigSchema } from "./config";
-export { axfrZoneSource, startZoneDataService } from "./service";
+export { axfrZoneSource, notFoundReply, startZoneDataService } from "./service";
 export { buildSignedZone, snapshotFromWire } from "./zone-data";
 export { encodeZoneDataReply, needsReference } from "./wire-reply";
 export { DeltaPlanner, ZoneVersionCache } from "./incremental";

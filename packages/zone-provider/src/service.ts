@@ -6,8 +6,10 @@ import {
   decodeMessage,
   encodeMessage,
   errorReply,
+  signZoneAbsence,
   zoneDataRequestSchema,
 } from "@pdns-distribute/core";
+import type { ErrorReply, ZoneDataRequest, ZoneRequestBinding } from "@pdns-distribute/core";
 import type { Logger, NatsConnection } from "@pdns-distribute/core";
 import type { Msg, Subscription } from "@nats-io/nats-core";
 import { AxfrError, axfrWire } from "@pdns-distribute/dns";
@@ -58,12 +60,13 @@ export interface ZoneDataService {
 async function answer(msg: Msg, opts: ZoneDataServiceOptions): Promise<void> {
   const started = Date.now();
   let zone = "?";
+  let binding: ZoneRequestBinding | undefined;
   try {
     const req = decodeMessage(zoneDataRequestSchema, msg.data, "zone-data request");
     zone = req.zone;
-    const snapshot = await opts.source(req.zone, req.events);
     // Requests from current secondaries carry a nonce: sign per request, bound to it (replay protection).
-    const binding = req.nonce === undefined ? undefined : { nonce: req.nonce, requester: req.requester ?? "" };
+    binding = bindingOf(req);
+    const snapshot = await opts.source(req.zone, req.events);
     const signed = buildSignedZone(req.zone, snapshot, opts.secretKey, Date.now(), binding);
     const digest = snapshot.digest;
     // A delta only for bound (v2) requests that say what they hold; every served version is remembered.
@@ -82,7 +85,7 @@ async function answer(msg: Msg, opts: ZoneDataServiceOptions): Promise<void> {
   } catch (err) {
     if (err instanceof AxfrError && err.notFound) {
       opts.logger.warn({ zone }, "zone-data request for a zone the primary does not have");
-      respond(msg, errorReply(PROTOCOL_ERROR_CODES.zoneNotFound, `zone ${zone} not found on the primary`), opts.logger);
+      respond(msg, notFoundReply(zone, opts.secretKey, binding), opts.logger);
       opts.onRequest?.("not_found", (Date.now() - started) / 1000);
       return;
     }
@@ -94,6 +97,21 @@ async function answer(msg: Msg, opts: ZoneDataServiceOptions): Promise<void> {
     respond(msg, errorReply(code, message), opts.logger);
     opts.onRequest?.(code === PROTOCOL_ERROR_CODES.messageInvalid ? "invalid" : "failed", (Date.now() - started) / 1000);
   }
+}
+
+/** The binding a request asks its reply to carry; undefined for an unbound (v1) request. */
+function bindingOf(req: ZoneDataRequest): ZoneRequestBinding | undefined {
+  return req.nonce === undefined ? undefined : { nonce: req.nonce, requester: req.requester ?? "" };
+}
+
+/**
+ * "Zone not found", signed and bound to the request when it carries a nonce: a secondary removes a zone only on
+ * this evidence, so a forged `zone.delete` event (or a forged reply) cannot take a zone down.
+ */
+export function notFoundReply(zone: string, secretKey: Uint8Array, binding: ZoneRequestBinding | undefined): ErrorReply {
+  const reply = errorReply(PROTOCOL_ERROR_CODES.zoneNotFound, `zone ${zone} not found on the primary`);
+  if (binding) reply.absence = signZoneAbsence(zone, secretKey, binding);
+  return reply;
 }
 
 /** Replies, never throwing (a request without reply subject, or the connection closing meanwhile). */
