@@ -1,5 +1,6 @@
 // Rate-limited warnings about refused requests: the first of each kind at once, then at most one per interval
-// saying how many more there were (an attacker must not be able to flood the log).
+// saying how many more there were (an attacker must not be able to flood the log). The limit is core's LogRateLimit.
+import { LogRateLimit } from "@pdns-distribute/core";
 import type { Logger } from "@pdns-distribute/core";
 
 /** Most one warning per kind of refusal in this many ms. */
@@ -13,17 +14,12 @@ export interface RefusalLog {
 
 /** Creates the log over `logger`; `now` for tests. */
 export function createRefusalLog(logger: Logger, intervalMs = REFUSAL_LOG_INTERVAL_MS, now: () => number = Date.now): RefusalLog {
-  const last = new Map<string, { at: number; suppressed: number }>();
+  const limit = new LogRateLimit(intervalMs, now);
   return {
     note(reason, fields) {
-      const t = now();
-      const seen = last.get(reason);
-      if (seen && t - seen.at < intervalMs) {
-        seen.suppressed++;
-        return;
-      }
-      last.set(reason, { at: t, suppressed: 0 });
-      logger.warn({ ...fields, reason, ...(seen?.suppressed ? { alsoRefusedSinceLastLine: seen.suppressed } : {}) }, "request refused before reaching PowerDNS");
+      const held = limit.take(reason);
+      if (held === undefined) return;
+      logger.warn({ ...fields, reason, ...(held > 0 ? { alsoRefusedSinceLastLine: held } : {}) }, "request refused before reaching PowerDNS");
     },
   };
 }

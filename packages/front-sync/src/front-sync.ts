@@ -1,6 +1,6 @@
 // The front-sync daemon: follows what the secondaries serve over NATS and pushes the routed zones to dnsdist and pdns-recursor.
 import { closeSync, openSync } from "node:fs";
-import { SUBJECTS, connectNats, decodeMessage, readSecretFile, secondaryAppliedSchema, secondaryStateClient, startMetricsServer } from "@pdns-distribute/core";
+import { LogRateLimit, SUBJECTS, connectNats, decodeMessage, readSecretFile, secondaryAppliedSchema, secondaryStateClient, startMetricsServer } from "@pdns-distribute/core";
 import type { Logger, NatsConnection, SecondaryStateClient } from "@pdns-distribute/core";
 import { FRONT_SYNC_FIXED as FIXED } from "./config";
 import type { FrontSyncConfig } from "./config";
@@ -20,22 +20,13 @@ export interface FrontSync {
   stop(): Promise<void>;
 }
 
-/** Calls `fn` at most once per `windowMs`, with the number of calls suppressed since the last one. */
-function rateLimited(windowMs: number, fn: (suppressed: number) => void): () => void {
-  let last = 0;
-  let suppressed = 0;
-  return () => {
-    const now = Date.now();
-    if (now - last < windowMs) return void suppressed++;
-    last = now;
-    fn(suppressed);
-    suppressed = 0;
-  };
-}
-
 /** Follows `pdns.secondary.*.applied`: routing changes and changed data of watched secondaries go to the pusher. */
 function followApplied(nc: NatsConnection, served: ServedZones, pusher: Pusher, m: FrontMetrics, logger: Logger) {
-  const logBad = rateLimited(10_000, (suppressed) => logger.warn({ suppressed }, "undecodable applied message ignored"));
+  const limit = new LogRateLimit(10_000);
+  const logBad = (): void => {
+    const suppressed = limit.take("undecodable");
+    if (suppressed !== undefined) logger.warn({ suppressed }, "undecodable applied message ignored");
+  };
   return nc.subscribe(SUBJECTS.secondaryAppliedWildcard, {
     callback: (err, msg) => {
       if (err) return;
