@@ -11,9 +11,11 @@ export const TARGET_OFFSET: Readonly<Record<number, number>> = {
   [RRType.DNAME]: 0, // RFC 6672 §2.1
   [RRType.MX]: 2, // RFC 1035 §3.3.9
   [RRType.SRV]: 6, // RFC 2782
+  [RRType.SVCB]: 2, // RFC 9460 §2.2: SvcPriority, TargetName
+  [RRType.HTTPS]: 2, // RFC 9460 §9
 };
 
-/** The names embedded in the RDATAs of an RRset of `type` (CNAME/DNAME target, NS/MX/SRV host); [] for others. */
+/** The names embedded in the RDATAs of an RRset of `type` (CNAME/DNAME target, NS/MX/SRV/SVCB/HTTPS host); [] for others. */
 export function rdataTargets(type: number, rdatas: readonly Buffer[]): DnsName[] {
   const offset = TARGET_OFFSET[type];
   if (offset === undefined) return [];
