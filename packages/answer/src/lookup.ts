@@ -24,7 +24,7 @@ const STAR = Buffer.from([1, 0x2a]);
 /** Where the walk down stopped (set by {@link walkDown} next to the name it returns). */
 const Walk = { Found: 0, Cut: 1, Dname: 2, Missing: 3 } as const;
 let walkKind: number = Walk.Found;
-/** Host names read from NS/MX/SRV RDATA, and the DNAME target (scratch). */
+/** Host names read from NS/MX/SRV/SVCB/HTTPS RDATA, and the DNAME target (scratch). */
 const host = new WireName();
 
 /**
@@ -155,7 +155,9 @@ function addPicked(out: Answer, zone: CompiledZone, node: number, owner: number,
   if (r < 0) return false;
   addWithSigs(out, zone, out.answer, node, r, owner, true);
   const type = zone.rrKey[r] ?? 0;
-  if (type === RRType.NS || type === RRType.MX || type === RRType.SRV) addTargetAddresses(out, zone, r, type === RRType.NS);
+  if (type === RRType.NS || type === RRType.MX || type === RRType.SRV || type === RRType.SVCB || type === RRType.HTTPS) {
+    addTargetAddresses(out, zone, r, type === RRType.NS, node, owner);
+  }
   return true;
 }
 
@@ -186,7 +188,7 @@ function referral(out: Answer, zone: CompiledZone, cut: number): number {
     if (ds >= 0) addWithSigs(out, zone, out.authority, cut, ds, cut, true);
     else addDenialProof(out, Proof.InsecureDelegation, null, cut);
   }
-  addTargetAddresses(out, zone, ns, true);
+  addTargetAddresses(out, zone, ns, true, cut, cut);
   out.result = LookupResult.Delegation;
   return -1;
 }
@@ -243,16 +245,36 @@ function addWithSigs(out: Answer, zone: CompiledZone, section: Section, node: nu
 }
 
 /**
- * Additional-section processing (RFC 1034 §3.6.2, RFC 1035 §3.3.9/§3.3.11, RFC 2782): A and AAAA of the hosts
- * named by the NS, MX or SRV records of RRset `r`, when they are in the zone (and not below a cut unless glue).
+ * Additional-section processing (RFC 1034 §3.6.2, RFC 1035 §3.3.9/§3.3.11, RFC 2782, RFC 9460 §4): A and AAAA of
+ * the hosts named by the NS, MX, SRV, SVCB or HTTPS records of RRset `r` (at `node`, written as `owner`), when they
+ * are in the zone (and not below a cut unless glue). An SVCB/HTTPS TargetName "." in ServiceMode (SvcPriority > 0)
+ * stands for the owner name (RFC 9460 §2.5); in AliasMode it means no service, so nothing is added.
  */
-function addTargetAddresses(out: Answer, zone: CompiledZone, r: number, glueAllowed: boolean): void {
-  const offset = TARGET_OFFSET[zone.rrKey[r] ?? 0] ?? 0;
+function addTargetAddresses(out: Answer, zone: CompiledZone, r: number, glueAllowed: boolean, node: number, owner: number): void {
+  const type = zone.rrKey[r] ?? 0;
+  const offset = TARGET_OFFSET[type] ?? 0;
+  const svcb = type === RRType.SVCB || type === RRType.HTTPS;
   let at = zone.rrData[r] ?? 0;
+  let ownerDone = false;
   for (let k = 0; k < (zone.rrCount[r] ?? 0); k++) {
     const len = zone.arena.readUInt16BE(at);
-    if (host.read(zone.arena, at + 2 + offset, at + 2 + len) >= 0 && host.labels > 0) addAddresses(out, zone, glueAllowed);
+    if (host.read(zone.arena, at + 2 + offset, at + 2 + len) >= 0) {
+      if (host.labels > 0) addAddresses(out, zone, glueAllowed);
+      else if (svcb && !ownerDone && zone.arena.readUInt16BE(at + 2) !== 0) {
+        ownerDone = true;
+        addOwnerAddresses(out, zone, node, owner);
+      }
+    }
     at += len + 2;
+  }
+}
+
+/** Adds A/AAAA of `node` (written as `owner`, which may be a name synthesised from a wildcard) to additional. */
+function addOwnerAddresses(out: Answer, zone: CompiledZone, node: number, owner: number): void {
+  for (let t = 0; t < 2; t++) {
+    const r = findKey(zone, node, t === 0 ? RRType.A : RRType.AAAA);
+    if (r < 0 || out.answer.has(r, owner) || out.additional.has(r, owner)) continue;
+    addWithSigs(out, zone, out.additional, node, r, owner, true);
   }
 }
 

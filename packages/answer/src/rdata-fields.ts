@@ -11,9 +11,11 @@ export const TARGET_OFFSET: Readonly<Record<number, number>> = {
   [RRType.DNAME]: 0, // RFC 6672 §2.1
   [RRType.MX]: 2, // RFC 1035 §3.3.9
   [RRType.SRV]: 6, // RFC 2782
+  [RRType.SVCB]: 2, // RFC 9460 §2.2: SvcPriority, TargetName
+  [RRType.HTTPS]: 2, // RFC 9460 §9
 };
 
-/** The names embedded in the RDATAs of an RRset of `type` (CNAME/DNAME target, NS/MX/SRV host); [] for others. */
+/** The names embedded in the RDATAs of an RRset of `type` (CNAME/DNAME target, NS/MX/SRV/SVCB/HTTPS host); [] for others. */
 export function rdataTargets(type: number, rdatas: readonly Buffer[]): DnsName[] {
   const offset = TARGET_OFFSET[type];
   if (offset === undefined) return [];
@@ -25,6 +27,24 @@ export function rdataTargets(type: number, rdatas: readonly Buffer[]): DnsName[]
   return out;
 }
 
+
+/**
+ * Where compressible names sit in the RDATA of the types whose embedded names a server MAY compress: only the
+ * well-known types of RFC 1035 (RFC 3597 §4). Value: `fixed octets before the first name * 4 + number of names`
+ * (names follow each other; any rest of the RDATA is copied); 0 for every other type. So SRV (RFC 2782), NAPTR
+ * (RFC 3403 §4), SVCB/HTTPS (RFC 9460 §2.2), DNAME (RFC 6672 §2.5), RRSIG signer and NSEC next name (RFC 4034 §3.1.7,
+ * §4.1.1, §6.2) and RP/AFSDB/RT/PX (RFC 3597 §4: decompress only) are always written uncompressed.
+ */
+export const COMPRESSIBLE_NAMES: Uint8Array = (() => {
+  const layout = new Uint8Array(256);
+  for (const type of [RRType.NS, RRType.MD, RRType.MF, RRType.CNAME, RRType.MB, RRType.MG, RRType.MR, RRType.PTR]) {
+    layout[type] = 1; // RFC 1035 §3.3: the RDATA is one name
+  }
+  layout[RRType.SOA] = 2; // RFC 1035 §3.3.13: MNAME, RNAME, then five 32-bit fields
+  layout[RRType.MINFO] = 2; // RFC 1035 §3.3.7: RMAILBX, EMAILBX
+  layout[RRType.MX] = 2 * 4 + 1; // RFC 1035 §3.3.9: PREFERENCE (16 bits), EXCHANGE
+  return layout;
+})();
 
 /** SERIAL and MINIMUM of an SOA RDATA (RFC 1035 §3.3.13): the last 20 octets are five 32-bit fields. */
 export function soaNumbers(rdata: Buffer): { serial: number; minimum: number } {

@@ -1,4 +1,4 @@
-// Response encoder: header, question copy, owner names compressed by name number (NSD style), rollback truncation, OPT.
+// Response encoder: header, question copy, names compressed by name number (NSD style), rollback truncation, OPT.
 
 import { CLASS_IN, RRType } from "@pdns-distribute/dns";
 import type { Section } from "./sections";
@@ -8,6 +8,7 @@ import type { WireName } from "./wire-name";
 import { HEADER_SIZE } from "./wire-query";
 import { typeOf } from "./zone-view";
 import { present } from "./errors";
+import { COMPRESSIBLE_NAMES } from "./rdata-fields";
 
 /** Size of an OPT record without options: root name, type, class, TTL, RDLENGTH (RFC 6891 §6.1.2). */
 export const OPT_SIZE = 11;
@@ -15,6 +16,9 @@ export const OPT_SIZE = 11;
 const MAX_MESSAGE = 65535;
 /** Compression pointers hold 14-bit offsets (RFC 1035 §4.1.4). */
 const MAX_POINTER = 0x3fff;
+
+/** Most literal labels remembered per message as pointer targets for RDATA names (bounds the search). */
+const MAX_CANDIDATES = 64;
 
 /** Writes a 16-bit big-endian value into the message at `at` (no bounds checks: `out` holds any message). */
 function put16(at: number, value: number): void {
@@ -30,9 +34,11 @@ const out = Buffer.allocUnsafe(MAX_MESSAGE);
 
 /**
  * Writes one message. Owner names are compressed through a table indexed by name number (NSD's per-query table:
- * the offset where each name of the zone was written, reset after the message) plus the question name; RDATA is
- * copied as precompiled, uncompressed wire bytes. An RRset that does not fit is rolled back whole, so truncation
- * always ends at the last whole RRset. One writer is reused for every message.
+ * the offset where each name of the zone was written, reset after the message) plus the question name. RDATA is
+ * copied as precompiled wire bytes, except the names inside the RDATA of the RFC 1035 types (RFC 3597 §4,
+ * {@link COMPRESSIBLE_NAMES}): those compress against the zone's names and the names already written, like owners.
+ * An RRset that does not fit is rolled back whole, so truncation always ends at the last whole RRset. One writer is
+ * reused for every message.
  */
 export class MessageWriter {
   private pos = HEADER_SIZE;
@@ -48,6 +54,11 @@ export class MessageWriter {
   private readonly chainAt = new Int32Array(16);
   /** Arena offsets of the records of the RRset being written. */
   private recs = new Int32Array(64);
+  /** Offsets of labels written literally that are not zone names (pointer targets for later RDATA names). */
+  private readonly cand = new Int32Array(MAX_CANDIDATES);
+  private nCand = 0;
+  /** Label offsets of the RDATA name being written. */
+  private readonly lab = new Int32Array(128);
 
   /** Starts a message whose records may use `limit` octets (room for OPT already taken off), for `zone`. */
   begin(limit: number, zone: CompiledZone | null): void {
@@ -56,6 +67,7 @@ export class MessageWriter {
       if (t >= 0) this.comp[t] = 0;
     }
     this.nTouched = 0;
+    this.nCand = 0;
     this.chainAt.fill(0);
     this.pos = HEADER_SIZE;
     this.limit = Math.min(limit, MAX_MESSAGE);
@@ -75,6 +87,8 @@ export class MessageWriter {
     this.chainAt[0] = this.pos;
     const zone = this.zone;
     if (zone !== null && qname.isAtOrBelow(zone.originWire)) {
+      // The labels above the apex (e.g. "com" of example.com) may end out-of-zone RDATA names.
+      for (let j = qname.labels - zone.originLabels + 1; j < qname.labels; j++) this.addCandidate(this.pos + (qname.offs[j] ?? 0));
       let id = 0;
       let i = qname.labels - zone.originLabels - 1;
       this.mark(0, this.pos + qname.suffixStart(zone.originLabels));
@@ -210,10 +224,18 @@ export class MessageWriter {
   ): boolean {
     const mark = this.pos;
     const touchedMark = this.nTouched;
+    const candMark = this.nCand;
+    const layout = type < 256 ? (COMPRESSIBLE_NAMES[type] ?? 0) : 0;
     for (let j = 0; j < n; j++) {
       const at = this.recs[(j + start) % n] ?? 0;
       const size = (data[at] ?? 0) * 256 + (data[at + 1] ?? 0) + 2;
-      if (!this.writeOwner(owner, chain) || this.pos + 8 + size > this.limit) return this.rollback(mark, touchedMark);
+      if (!this.writeOwner(owner, chain)) return this.rollback(mark, touchedMark, candMark);
+      if (layout !== 0) {
+        const ok = this.writeCompressed(type, ttl, data, at, layout);
+        if (ok === 1) continue;
+        if (ok === 0) return this.rollback(mark, touchedMark, candMark);
+      }
+      if (this.pos + 8 + size > this.limit) return this.rollback(mark, touchedMark, candMark);
       const p = this.pos;
       out[p] = type >>> 8;
       out[p + 1] = type & 0xff;
@@ -229,11 +251,106 @@ export class MessageWriter {
     return true;
   }
 
+  /**
+   * Writes one record of a type in {@link COMPRESSIBLE_NAMES} (`layout`) from `[RDLENGTH][RDATA]` at `data[at]`, its
+   * RDATA names compressed. Returns 1 when written, 0 when it does not fit, -1 (nothing written) when the RDATA does
+   * not hold the names its type promises, so the caller copies it as it is.
+   */
+  private writeCompressed(type: number, ttl: number, data: Buffer, at: number, layout: number): number {
+    const p = this.pos;
+    const end = at + 2 + (data[at] ?? 0) * 256 + (data[at + 1] ?? 0);
+    const fixed = layout >>> 2;
+    if (p + 10 + fixed > this.limit) return 0;
+    put16(p, type);
+    put16(p + 2, CLASS_IN);
+    out.writeUInt32BE(ttl >>> 0, p + 4);
+    copyBytes(data, at + 2, out, p + 10, fixed);
+    this.pos = p + 10 + fixed;
+    let src = at + 2 + fixed;
+    for (let k = layout & 3; k > 0; k--) {
+      const next = this.writeRdataName(data, src, end);
+      if (next <= 0) {
+        this.pos = p;
+        return next;
+      }
+      src = next;
+    }
+    if (this.pos + end - src > this.limit) return 0;
+    copyBytes(data, src, out, this.pos, end - src);
+    this.pos += end - src;
+    put16(p + 8, this.pos - p - 10);
+    return 1;
+  }
+
+  /**
+   * Writes the uncompressed name at `data[src]` (ending by `end`) compressed: the longest suffix already in the
+   * message becomes a pointer (RFC 1035 §4.1.4), found among the zone's names (by number, as for owners) and the
+   * labels written so far. Returns the offset after the source name, 0 when it does not fit, -1 when malformed.
+   */
+  private writeRdataName(data: Buffer, src: number, end: number): number {
+    const zone = present(this.zone, "zone");
+    const lab = this.lab;
+    let n = 0;
+    let pos = src;
+    for (let len = data[pos] ?? 0; len !== 0; len = data[pos] ?? 0) {
+      if (len > 63 || n === lab.length || pos + 1 + len >= end) return -1;
+      lab[n++] = pos;
+      pos += 1 + len;
+    }
+    if (pos >= end) return -1;
+    const next = pos + 1;
+    // The deepest zone name it ends in: labels k.. are that name (RFC 1034 §4.3.2 style descent from the apex).
+    let k = n;
+    let id = -1;
+    const ol = zone.originLabels;
+    const tail = ol === 0 ? pos : (lab[n - ol] ?? 0);
+    if (n >= ol && next - tail === zone.originWire.length && sameBytes(data, tail, zone.originWire, 0, next - tail)) {
+      id = 0;
+      for (k = n - ol; k > 0; k--) {
+        const child = zone.names.find(id, 0, data, lab[k - 1] ?? 0);
+        if (child < 0) break;
+        id = child;
+      }
+    }
+    // A longer suffix among the labels written literally wins over the zone name.
+    let i = 0;
+    let target = 0;
+    for (; i < k && target === 0; i++) target = this.findCandidate(data, lab[i] ?? 0);
+    const literal = target !== 0 ? i - 1 : k;
+    for (let j = 0; j < literal; j++) {
+      const from = lab[j] ?? 0;
+      const len = (data[from] ?? 0) + 1;
+      if (this.pos + len > this.limit) return 0;
+      this.addCandidate(this.pos);
+      copyBytes(data, from, out, this.pos, len);
+      this.pos += len;
+    }
+    if (target !== 0) return this.writePointer(target) ? next : 0;
+    if (id >= 0) return this.writeNode(id) ? next : 0;
+    if (this.pos + 1 > this.limit) return 0;
+    out[this.pos++] = 0;
+    return next;
+  }
+
+  /** Offset of a candidate label whose name equals the name at `data[from]` octet for octet; 0 if none. */
+  private findCandidate(data: Buffer, from: number): number {
+    const first = data[from] ?? 0;
+    for (let c = 0; c < this.nCand; c++) {
+      const at = this.cand[c] ?? 0;
+      if (out[at] === first && nameEqualsAt(at, data, from)) return at;
+    }
+    return 0;
+  }
+
+  private addCandidate(at: number): void {
+    if (this.nCand < MAX_CANDIDATES && at <= MAX_POINTER) this.cand[this.nCand++] = at;
+  }
+
   /** A CNAME synthesised from a DNAME (RFC 6672 §3.2): RDATA is the uncompressed chain name `target`. */
   private writeSynthetic(owner: number, ttl: number, chain: readonly WireName[], target: WireName): boolean {
     const mark = this.pos;
     const touchedMark = this.nTouched;
-    if (!this.writeOwner(owner, chain) || this.pos + 10 + target.len > this.limit) return this.rollback(mark, touchedMark);
+    if (!this.writeOwner(owner, chain) || this.pos + 10 + target.len > this.limit) return this.rollback(mark, touchedMark, this.nCand);
     put16(this.pos, RRType.CNAME);
     put16(this.pos + 2, CLASS_IN);
     out.writeUInt32BE(ttl >>> 0, this.pos + 4);
@@ -268,6 +385,18 @@ export class MessageWriter {
       id = child;
     }
     const literal = i >= 0 ? (name.offs[i] ?? 0) + 1 + (name.buf[name.offs[i] ?? 0] ?? 0) : 0;
+    // A longer suffix may have been written literally in RDATA (a CNAME target): point to it.
+    for (let s = 0; s <= i; s++) {
+      const hit = this.findCandidate(name.buf, name.offs[s] ?? 0);
+      if (hit === 0) continue;
+      const head = name.offs[s] ?? 0;
+      if (this.pos + head > this.limit) return false;
+      const at = head > 0 ? this.pos : hit;
+      if (at <= MAX_POINTER) this.markChain(k, at);
+      copyBytes(name.buf, 0, out, this.pos, head);
+      this.pos += head;
+      return this.writePointer(hit);
+    }
     if (this.pos + literal > this.limit) return false;
     if (this.pos <= MAX_POINTER) this.markChain(k, this.pos);
     copyBytes(name.buf, 0, out, this.pos, literal);
@@ -318,8 +447,9 @@ export class MessageWriter {
   }
 
   /** Undoes a partly written RRset, compression entries included; returns false. */
-  private rollback(mark: number, touchedMark: number): boolean {
+  private rollback(mark: number, touchedMark: number, candMark: number): boolean {
     this.pos = mark;
+    this.nCand = candMark;
     for (let i = touchedMark; i < this.nTouched; i++) {
       const t = this.touched[i] ?? 0;
       if (t >= 0) this.comp[t] = 0;
@@ -327,5 +457,26 @@ export class MessageWriter {
     }
     this.nTouched = touchedMark;
     return false;
+  }
+}
+
+/**
+ * True when the name written in the message at `at` (following our own pointers, which always point backwards)
+ * equals the uncompressed name at `data[from]` octet for octet.
+ */
+function nameEqualsAt(at: number, data: Buffer, from: number): boolean {
+  let p = at;
+  let q = from;
+  for (;;) {
+    let len = out[p] ?? 0;
+    while ((len & 0xc0) === 0xc0) {
+      p = ((len & 0x3f) << 8) | (out[p + 1] ?? 0);
+      len = out[p] ?? 0;
+    }
+    if (len !== data[q]) return false;
+    if (len === 0) return true;
+    if (!sameBytes(out, p + 1, data, q + 1, len)) return false;
+    p += len + 1;
+    q += len + 1;
   }
 }

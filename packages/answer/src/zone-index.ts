@@ -274,7 +274,7 @@ function setNameFlags(names: NameTable, rrStart: Uint32Array, rrKey: Uint32Array
   }
 }
 
-/** Checks that every embedded name of NS, CNAME, DNAME, MX and SRV RDATA is a valid uncompressed name. */
+/** Checks that every embedded name of NS, CNAME, DNAME, MX, SRV, SVCB and HTTPS RDATA is a valid uncompressed name. */
 function checkTargets(zone: Pick<CompiledZone, "names" | "rrStart" | "rrKey" | "rrData" | "rrCount" | "arena" | "originWire">): void {
   const scratch = new WireName();
   for (let id = 0; id < zone.names.count; id++) {

@@ -53,8 +53,9 @@ describe("answer engine: packed zone index", () => {
       ["ALIAS.example", "CNAME", "x.wild.example"],
       ["x.wild.example", "A", "192.0.2.30"],
     ]);
-    // Header 12, question 19, CNAME: pointer + 10 + RDATA 16, A: "x" + "wild" + pointer to "example" (9) + 14.
-    expect((raw as Buffer).length).toBe(12 + 19 + (2 + 10 + 16) + (9 + 14));
+    // Header 12, question 19, CNAME: pointer + 10 + RDATA "x" + "wild" + pointer to "example" (9, RFC 3597 §4:
+    // CNAME RDATA compresses), A: a pointer to the CNAME's RDATA (2) + 14.
+    expect((raw as Buffer).length).toBe(12 + 19 + (2 + 10 + 9) + (2 + 14));
   });
 });
 

@@ -208,10 +208,13 @@ describe("wire adapter: answers", () => {
     const res = decode(raw);
     expect(res.answers?.[0]).toMatchObject({ name: "example.org", type: "NS", data: "ns1.example.org" });
     expect(res.additionals?.[0]).toMatchObject({ name: "ns1.example.org", type: "A", data: "192.0.2.1" });
-    // The additional owner "ns1" + pointer to "example.org" in the question: 1 + 3 + 2 octets.
-    const additionalStart = raw.length - (4 + 2 + 10 + 4);
-    expect(raw.readUInt8(additionalStart)).toBe(3);
-    expect(raw.readUInt16BE(additionalStart + 4)).toBe(0xc000 | 12);
+    // The NS RDATA (RFC 3597 §4: NS compresses) is "ns1" + a pointer to "example.org" in the question, after the
+    // header, question (13 + 4) and the answer's pointer owner and fixed fields (2 + 10): it starts at 41.
+    expect(raw.readUInt8(41)).toBe(3);
+    expect(raw.readUInt16BE(45)).toBe(0xc000 | 12);
+    // The additional owner is then a pointer to that RDATA name.
+    const additionalStart = raw.length - (2 + 10 + 4);
+    expect(raw.readUInt16BE(additionalStart)).toBe(0xc000 | 41);
   });
 
   test("an unexpected exception gives SERVFAIL and one error log, never a throw", () => {
