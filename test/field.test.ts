@@ -237,6 +237,11 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
     return Date.now() - t;
   }
 
+  test("only the ports docs/deploy.md lists listen beyond localhost", async () => {
+    expect(await portsBeyondLocalhost(m.primary as Machine)).toEqual(["22/tcp", "4222/tcp", "8082/tcp"]);
+    for (const ns of SECONDARIES) expect(await portsBeyondLocalhost(m[ns] as Machine)).toEqual(["22/tcp", "53/tcp", "53/udp"]);
+  });
+
   test("zones created, changed and deleted through the api-proxy (HTTPS) reach every secondary", async () => {
     await api("POST", "/zones", zoneBody("life.field.test.", "192.0.2.10"));
     for (const ns of SECONDARIES) await expectAnswer(ns, "www.life.field.test.", "192.0.2.10", 10_000);
@@ -321,6 +326,15 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
     await tail;
   }, 120_000);
 });
+
+/** The listening TCP and UDP ports of `machine` on other addresses than loopback, as "53/udp", sorted. */
+async function portsBeyondLocalhost(machine: Machine): Promise<string[]> {
+  const rows = (await machine.sh("ss -H -l -t -u -n")).split("\n").filter(Boolean).map((l) => l.trim().split(/\s+/));
+  const ports = rows
+    .filter((c) => !/^(127\.|\[::1\]|::1)/.test(c[4] ?? ""))
+    .map((c) => `${(c[4] ?? "").replace(/^.*:/, "")}/${c[0]}`);
+  return [...new Set(ports)].sort();
+}
 
 /** The lines of `text` that are JSON objects (a line still being written is skipped). */
 function jsonLines(text: string): Array<Record<string, unknown>> {
