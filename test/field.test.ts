@@ -305,6 +305,24 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
     expect(await ns2.sh("systemctl is-active pdns-distribute-secondary-syncer")).toBe("active\n");
   }, 240_000);
 
+  test("outside the API: a zone made with pdnsutil, and pdnsutil secure-zone, reach every secondary within 60 s", async () => {
+    const primary = m.primary as Machine;
+    let t = Date.now();
+    await primary.sh("pdnsutil create-zone later.field.test ns2.later.field.test && pdnsutil add-record later.field.test www A 300 192.0.2.30");
+    for (const ns of SECONDARIES) await expectAnswer(ns, "www.later.field.test.", "192.0.2.30", 60_000);
+    figures.pdnsutilZonePickupMs = Date.now() - t;
+    t = Date.now();
+    await primary.sh("pdnsutil secure-zone before.field.test");
+    for (const ns of SECONDARIES) {
+      await waitFor(async () => (await digOnLan(lan, IP[ns] as string, "before.field.test.", "DNSKEY"))?.answer.some((a) => /\sDNSKEY\s257\s/.test(a)), {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        what: `${ns} answering before.field.test.'s DNSKEY`,
+      });
+    }
+    figures.signingPickupMs = Date.now() - t;
+  }, 180_000);
+
   test("operator: pdns-distribute status and events tail over TLS", async () => {
     const op = m.operator as Machine;
     const status = await op.sh(". ~/.profile; pdns-distribute status --json");
