@@ -237,6 +237,11 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
     return Date.now() - t;
   }
 
+  test("only the ports docs/deploy.md lists listen beyond localhost", async () => {
+    expect(await portsBeyondLocalhost(m.primary as Machine)).toEqual(["22/tcp", "4222/tcp", "8082/tcp"]);
+    for (const ns of SECONDARIES) expect(await portsBeyondLocalhost(m[ns] as Machine)).toEqual(["22/tcp", "53/tcp", "53/udp"]);
+  });
+
   test("zones created, changed and deleted through the api-proxy (HTTPS) reach every secondary", async () => {
     await api("POST", "/zones", zoneBody("life.field.test.", "192.0.2.10"));
     for (const ns of SECONDARIES) await expectAnswer(ns, "www.life.field.test.", "192.0.2.10", 10_000);
@@ -300,6 +305,24 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
     expect(await ns2.sh("systemctl is-active pdns-distribute-secondary-syncer")).toBe("active\n");
   }, 240_000);
 
+  test("outside the API: a zone made with pdnsutil, and pdnsutil secure-zone, reach every secondary within 60 s", async () => {
+    const primary = m.primary as Machine;
+    let t = Date.now();
+    await primary.sh("pdnsutil create-zone later.field.test ns2.later.field.test && pdnsutil add-record later.field.test www A 300 192.0.2.30");
+    for (const ns of SECONDARIES) await expectAnswer(ns, "www.later.field.test.", "192.0.2.30", 60_000);
+    figures.pdnsutilZonePickupMs = Date.now() - t;
+    t = Date.now();
+    await primary.sh("pdnsutil secure-zone before.field.test");
+    for (const ns of SECONDARIES) {
+      await waitFor(async () => (await digOnLan(lan, IP[ns] as string, "before.field.test.", "DNSKEY"))?.answer.some((a) => /\sDNSKEY\s257\s/.test(a)), {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        what: `${ns} answering before.field.test.'s DNSKEY`,
+      });
+    }
+    figures.signingPickupMs = Date.now() - t;
+  }, 180_000);
+
   test("operator: pdns-distribute status and events tail over TLS", async () => {
     const op = m.operator as Machine;
     const status = await op.sh(". ~/.profile; pdns-distribute status --json");
@@ -321,6 +344,15 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
     await tail;
   }, 120_000);
 });
+
+/** The listening TCP and UDP ports of `machine` on other addresses than loopback, as "53/udp", sorted. */
+async function portsBeyondLocalhost(machine: Machine): Promise<string[]> {
+  const rows = (await machine.sh("ss -H -l -t -u -n")).split("\n").filter(Boolean).map((l) => l.trim().split(/\s+/));
+  const ports = rows
+    .filter((c) => !/^(127\.|\[::1\]|::1)/.test(c[4] ?? ""))
+    .map((c) => `${(c[4] ?? "").replace(/^.*:/, "")}/${c[0]}`);
+  return [...new Set(ports)].sort();
+}
 
 /** The lines of `text` that are JSON objects (a line still being written is skipped). */
 function jsonLines(text: string): Array<Record<string, unknown>> {
