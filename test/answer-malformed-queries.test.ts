@@ -1,8 +1,10 @@
 // Queries that are not well formed (issue 21 item 8) or unusual (issue 23 items 2, 3), asked of the engine's real
 // server and of Knot DNS: bytes after the last record → FORMERR; a TSIG with a key the server does not hold →
-// NOTAUTH + TSIG error BADKEY; QCLASS ANY answered like IN; error replies echo the question and carry an OPT.
+// NOTAUTH + TSIG error BADKEY; QCLASS ANY answered like IN; error replies echo the question and carry an OPT;
+// REFUSED outside our zones carries EDE 20 (issue 23 item 4).
 
 import dgram from "node:dgram";
+import net from "node:net";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as dnsPacket from "dns-packet";
@@ -34,6 +36,25 @@ function ask(port: number, message: Buffer): Promise<Buffer | null> {
     }
     socket.on("message", (reply) => finish(reply));
     socket.send(message, port, "127.0.0.1");
+  });
+}
+
+/** Sends one message over TCP to 127.0.0.1:`port` (2-byte length framing, RFC 1035 §4.2.2) and resolves with the first reply. */
+function askTcp(port: number, message: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    const timer = setTimeout(() => (socket.destroy(), reject(new Error("no TCP answer"))), 2000);
+    let got = Buffer.alloc(0);
+    socket.on("error", reject);
+    socket.on("data", (chunk) => {
+      got = Buffer.concat([got, chunk]);
+      if (got.length >= 2 && got.length >= 2 + got.readUInt16BE(0)) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(got.subarray(2, 2 + got.readUInt16BE(0)));
+      }
+    });
+    socket.write(Buffer.concat([Buffer.from([message.length >> 8, message.length & 0xff]), message]));
   });
 }
 
@@ -181,6 +202,37 @@ describe("queries that are not well formed, against the engine and Knot DNS", ()
     expect([(ours as Buffer).readUInt16BE(10), (theirs as Buffer).readUInt16BE(10)]).toEqual([1, 1]);
   });
 
+  test("a name outside every served zone → REFUSED with EDE 20 Not Authoritative when the query has an OPT, as Knot (RFC 8914 §4.21)", async () => {
+    for (const edns of [true, false]) {
+      const message = dnsPacket.encode({
+        type: "query",
+        id: 6,
+        questions: [{ name: "www.elsewhere.example", type: "A", class: "IN" }],
+        additionals: edns ? [{ type: "OPT", name: ".", udpPayloadSize: 1232, flags: 0 } as unknown as dnsPacket.Answer] : [],
+      });
+      for (const [name, port] of servers()) {
+        const reply = await ask(port, message);
+        expect(reply).not.toBeNull();
+        // RFC 8914 §3: EDE only in the OPT of a reply to a query that carried one.
+        expect([name, edns, inspect(reply as Buffer).rcode, edeCodes(reply as Buffer)]).toEqual([name, edns, 5, edns ? [20] : null]);
+      }
+    }
+  });
+
+  test("AXFR over TCP from a peer not allowed → REFUSED; with an OPT it carries EDE 18 Prohibited (RFC 8914 §4.19)", async () => {
+    for (const edns of [true, false]) {
+      const message = dnsPacket.encode({
+        type: "query",
+        id: 7,
+        questions: [{ name: "malformed.test", type: "AXFR", class: "IN" }],
+        additionals: edns ? [{ type: "OPT", name: ".", udpPayloadSize: 1232, flags: 0 } as unknown as dnsPacket.Answer] : [],
+      });
+      const ours = await askTcp(engine.address().port, message);
+      expect([edns, inspect(ours).rcode, edeCodes(ours)]).toEqual([edns, 5, edns ? [18] : null]);
+      // Not compared with Knot: Knot 2026-12 answers this NOTAUTH (9) without EDE; RFC 5936 §4.2 names REFUSED.
+    }
+  });
+
   test("a TSIG that is not the last record → FORMERR (RFC 8945 §5.1)", async () => {
     const message = withAdditional(query(5), tsigRecord(5), encodeOpt());
     for (const [name, port] of servers()) {
@@ -194,6 +246,13 @@ describe("queries that are not well formed, against the engine and Knot DNS", ()
 function shape(reply: Buffer | null): { rcode: number; aa: boolean; qd: number; an: number; ns: number } | null {
   if (reply === null) return null;
   return { rcode: reply.readUInt8(3) & 0x0f, aa: (reply.readUInt8(2) & 0x04) !== 0, qd: reply.readUInt16BE(4), an: reply.readUInt16BE(6), ns: reply.readUInt16BE(8) };
+}
+
+/** INFO-CODEs of the EDE options (RFC 8914 §2: option code 15) in a reply's OPT; null without an OPT. */
+function edeCodes(reply: Buffer): number[] | null {
+  const opt = dnsPacket.decode(reply).additionals?.find((r) => r.type === "OPT") as { options?: { code: number; data?: Buffer }[] } | undefined;
+  if (opt === undefined) return null;
+  return (opt.options ?? []).filter((o) => o.code === 15).map((o) => (o.data as Buffer).readUInt16BE(0));
 }
 
 /** An OPT record (RFC 6891 §6.1.2): root owner, UDP size 1232, version 0, no flags, no options. */

@@ -24,3 +24,20 @@ export const OPCODE_QUERY = 0;
  * day 2020 value, which fits the IPv6 minimum MTU of 1280 without fragmentation.
  */
 export const EDNS_UDP_PAYLOAD = 1232;
+
+/** EDNS option code of Extended DNS Errors (RFC 8914 §2). */
+export const EDE_OPTION_CODE = 15;
+
+/**
+ * The Extended DNS Error INFO-CODEs we send (RFC 8914 §4), on REFUSED replies to queries that carried an OPT.
+ * RFC 8914 defines none for a rate-limited (RRL slipped) reply, so that one has none.
+ */
+export const ExtendedError = {
+  /** §4.19: the client is not allowed (a zone transfer refused by the allow-list). */
+  Prohibited: 18,
+  /** §4.21: the name is in no zone this server is authoritative for (as Knot sends). */
+  NotAuthoritative: 20,
+} as const;
+
+/** One of the {@link ExtendedError} values, or -1 for none. */
+export type ExtendedErrorValue = (typeof ExtendedError)[keyof typeof ExtendedError] | -1;

@@ -26,6 +26,9 @@ export function answerTcpQuery(message: Buffer, ctx: AnswerContext, transferAllo
   if (transferAllowed && decodeQuery(message, query) === Decoded.Query && isTransfer(query)) {
     const zone = ctx.zones.find(query.qname);
     if (zone !== undefined && zone.originWire.length === query.qname.len) return transferMessages(query, zone);
+    // Refused for another reason than the allow-list (not a zone apex): no EDE "Prohibited" (RFC 8914 §4.19).
+    const response = answerQuery(message, { ...ctx, transferAllowed: true });
+    return response === null ? null : [response];
   }
   const response = answerQuery(message, ctx);
   return response === null ? null : [response];

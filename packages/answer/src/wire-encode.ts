@@ -9,6 +9,7 @@ import { HEADER_SIZE } from "./wire-query";
 import { typeOf } from "./zone-view";
 import { present } from "./errors";
 import { COMPRESSIBLE_NAMES } from "./rdata-fields";
+import { EDE_OPTION_CODE } from "./constants";
 
 /** Size of an OPT record without options: root name, type, class, TTL, RDLENGTH (RFC 6891 §6.1.2). */
 export const OPT_SIZE = 11;
@@ -162,6 +163,19 @@ export class MessageWriter {
     put16(at + 9, 0);
     this.pos += OPT_SIZE;
     this.counts[SectionIndex.Additional] = (this.counts[SectionIndex.Additional] ?? 0) + 1;
+  }
+
+  /**
+   * Adds an Extended DNS Error option (RFC 8914 §2: OPTION-CODE 15, INFO-CODE, no EXTRA-TEXT) to the OPT record
+   * written just before. Only error replies call it, so the OPT of answers stays as {@link writeOpt} wrote it.
+   */
+  appendEdeToOpt(infoCode: number): void {
+    const at = this.pos;
+    put16(at, EDE_OPTION_CODE);
+    put16(at + 2, 2);
+    put16(at + 4, infoCode);
+    put16(at - 2, 6); // the OPT's RDLENGTH: this one option
+    this.pos += 6;
   }
 
   /** Appends one whole record already in wire form to the additional section (a TSIG error record). */

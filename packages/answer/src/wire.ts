@@ -1,8 +1,8 @@
 // Wire adapter (after CoreDNS plugin/file/file.go): validate → class → EDNS → zone → lookup → encode.
 
-import { EDNS_UDP_PAYLOAD, Rcode } from "./constants";
+import { EDNS_UDP_PAYLOAD, ExtendedError, Rcode } from "./constants";
 import { CLASS_IN, nameKey, RRType } from "@pdns-distribute/dns";
-import type { RcodeValue } from "./constants";
+import type { ExtendedErrorValue, RcodeValue } from "./constants";
 import { resolveInto } from "./lookup";
 import { Answer, LookupResult } from "./sections";
 import type { Section } from "./sections";
@@ -42,6 +42,8 @@ export interface AnswerContext {
   logger: AnswerLogger;
   transport: "udp" | "tcp";
   options?: Partial<WireOptions>;
+  /** The TCP peer is on the transfer allow-list (set by transfer.ts); absent: a transfer it asks for is prohibited. */
+  transferAllowed?: boolean;
 }
 
 /** QCLASS * (RFC 1035 §3.2.5). */
@@ -105,9 +107,10 @@ function answerToWriter(message: Buffer, ctx: AnswerContext): number {
     if (query.edns && query.ednsVersion > 0) return encodeError(query, Rcode.BadVers, maxUdp);
     // Zone transfers are served over TCP to allowed peers by transfer.ts (answerTcpQuery, IXFR as a full AXFR per
     // RFC 1995 §4) before this point; one that reaches here (UDP, or a peer not allowed) is refused (RFC 5936 §4.2).
-    if (query.qtype === RRType.AXFR || query.qtype === RRType.IXFR) return encodeError(query, Rcode.Refused, maxUdp);
+    if (query.qtype === RRType.AXFR || query.qtype === RRType.IXFR) return encodeError(query, Rcode.Refused, maxUdp, transferRefusal(ctx));
     const zone = ctx.zones.find(query.qname, query.qtype);
-    if (zone === undefined) return encodeError(query, Rcode.Refused, maxUdp);
+    // RFC 8914 §4.21: a name in no served zone is refused with EDE 20 "Not Authoritative" (as Knot does).
+    if (zone === undefined) return encodeError(query, Rcode.Refused, maxUdp, ExtendedError.NotAuthoritative);
     answer.reset(zone, query.dnssecOk);
     resolveInto(answer, query.qtype);
     lookedUp = true;
@@ -169,12 +172,26 @@ function writeAll(index: number, section: Section, chain: readonly WireName[], r
   return true;
 }
 
-/** An error response with the question echoed, AA clear, and OPT when the query had one. */
-function encodeError(q: DecodedQuery, rcode: RcodeValue, maxUdp: number): number {
+/**
+ * The Extended DNS Error of a refused transfer: over TCP from a peer not on the allow-list EDE 18 "Prohibited"
+ * (RFC 8914 §4.19); none over UDP (RFC 5936 §4.2 forbids the transport, not the client) or for an allowed peer.
+ */
+function transferRefusal(ctx: AnswerContext): ExtendedErrorValue {
+  return ctx.transport === "tcp" && ctx.transferAllowed !== true ? ExtendedError.Prohibited : -1;
+}
+
+/**
+ * An error response with the question echoed, AA clear, and OPT when the query had one; that OPT carries the
+ * Extended DNS Error `ede` unless it is -1 (RFC 8914 §3: only to a query that carried an OPT).
+ */
+function encodeError(q: DecodedQuery, rcode: RcodeValue, maxUdp: number, ede: ExtendedErrorValue = -1): number {
   writer.begin(CLASSIC_UDP_SIZE, null);
   writer.writeQuestion(q.msg, q.questionEnd, q.qname);
   // RFC 6891 §6.1.3: BADVERS (16) lives in the OPT's extended rcode bits; the header keeps the low 4 bits.
-  if (q.edns) writer.writeOpt(maxUdp, rcode >> 4, q.dnssecOk);
+  if (q.edns) {
+    writer.writeOpt(maxUdp, rcode >> 4, q.dnssecOk);
+    if (ede >= 0) writer.appendEdeToOpt(ede);
+  }
   return writer.seal(q.id, responseFlags(q, rcode), 1);
 }
 
