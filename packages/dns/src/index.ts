@@ -1,4 +1,4 @@
-// Public API of @pdns-distribute/dns: names, RDATA codecs, the canonical zone string and the AXFR client.
+// Public API of @pdns-distribute/dns: names, RDATA codecs, the canonical zone string, the AXFR client and queries.
 
 export { AxfrError, DnsError, NameError, RdataError, ZoneTextError } from "./errors";
 export {
