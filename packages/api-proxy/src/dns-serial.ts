@@ -1,26 +1,17 @@
 // Reads a zone's SOA serial from PowerDNS over UDP DNS (RFC 1035): far cheaper than an API request, and the
 // serial a DNS query or AXFR gives (after SOA-EDIT), which is what secondaries end up serving.
 import dgram from "node:dgram";
-import { nameToWire, readMessageAnswers } from "@pdns-distribute/dns";
+import { RRType, encodeQuestion, readMessageAnswers } from "@pdns-distribute/dns";
 
-const SOA = 6;
-const CLASS_IN = 1;
+const SOA = RRType.SOA;
 
-/** DNS wire form of an SOA query for `zone` (absolute, presentation form) with message id `id`; undefined for a name that is not valid. */
+/** DNS wire form of an SOA query (no EDNS) for `zone` (presentation form) with message id `id`; undefined for a name that is not valid. */
 export function encodeSoaQuery(zone: string, id: number): Buffer | undefined {
-  let name: Buffer;
   try {
-    name = nameToWire(zone.endsWith(".") ? zone : `${zone}.`);
+    return encodeQuestion(id, zone, SOA);
   } catch {
     return undefined;
   }
-  const header = Buffer.alloc(12);
-  header.writeUInt16BE(id, 0); // flags 0: QUERY, no recursion desired (RFC 1035 §4.1.1)
-  header.writeUInt16BE(1, 4); // QDCOUNT
-  const question = Buffer.alloc(4);
-  question.writeUInt16BE(SOA, 0);
-  question.writeUInt16BE(CLASS_IN, 2);
-  return Buffer.concat([header, name, question]);
 }
 
 /** Wire form of `labels` (lower case, from readMessageAnswers) as a name. */

@@ -8,10 +8,10 @@ import { readMessageAnswers } from "./message-records";
 import type { WireRecord } from "./message-records";
 import { formatNameLabels, lowerLabel, normalizeName, parseNameText } from "./names";
 import { recordFromPacketAnswer } from "./packet-records";
+import { encodeQuestion } from "./query";
 import { rdataFromWire, rdataToWire } from "./rdata";
-import { CLASS_IN, numberToType, typeToNumber } from "./rrtypes";
+import { numberToType, typeToNumber } from "./rrtypes";
 import type { ZoneRecord } from "./types";
-import { nameToWire } from "./wire";
 
 /** Options of {@link axfr}. */
 export interface AxfrOptions {
@@ -34,13 +34,10 @@ const AXFR_TYPE = 252;
 
 /** Builds the AXFR query message with its 2-octet TCP length prefix. */
 export function buildAxfrQuery(zone: string, id: number): Buffer {
-  const header = Buffer.alloc(12);
-  header.writeUInt16BE(id, 0);
-  header.writeUInt16BE(1, 4); // QDCOUNT
-  const question = Buffer.concat([nameToWire(zone), Buffer.from([0, AXFR_TYPE, 0, CLASS_IN])]);
+  const query = encodeQuestion(id, zone, AXFR_TYPE);
   const length = Buffer.alloc(2);
-  length.writeUInt16BE(header.length + question.length);
-  return Buffer.concat([length, header, question]);
+  length.writeUInt16BE(query.length);
+  return Buffer.concat([length, query]);
 }
 
 /** Splits complete length-prefixed messages off the front of `buf`; returns them and the incomplete remainder. */

@@ -1,4 +1,4 @@
-// Public API of @pdns-distribute/dns: names, RDATA codecs, the canonical zone string and the AXFR client.
+// Public API of @pdns-distribute/dns: names, RDATA codecs, the canonical zone string, the AXFR client and queries.
 
 export { AxfrError, DnsError, NameError, RdataError, ZoneTextError } from "./errors";
 export {
@@ -24,6 +24,7 @@ export { MessageFormatError, readMessageAnswers } from "./message-records";
 export { applyZoneTextDelta, diffZoneText, zoneTextDeltaBytes, zoneTextLines } from "./zone-text-delta";
 export { recordFromPacketAnswer } from "./packet-records";
 export { axfr, axfrWire } from "./axfr";
+export { encodeQuestion, udpExchange } from "./query";
 
 export type { ZoneRecord, ZoneWireRecord } from "./types";
 export type { DnsName } from "./name-values";
@@ -31,4 +32,5 @@ export type { ParsedName } from "./names";
 export type { ZoneTextDelta } from "./zone-text-delta";
 export type { MessageAnswers, WireRecord } from "./message-records";
 export type { AxfrOptions } from "./axfr";
+export type { QuestionOptions, UdpQueryTarget } from "./query";
 export type { AxfrErrorOptions, DnsErrorOptions } from "./errors";

@@ -2,7 +2,7 @@
 export { runEventCheck, runPeriodicCheck } from "./checks";
 export { serialJob, startCheckLoop } from "./check-loop";
 export { countStateBytes, dnssecUpkeepJob, eventCheckJob, periodicCheckJob, primaryWatchJob, recordPeriodicResult } from "./check-jobs";
-export { apexQuery, queryDnssecFingerprint, udpQuery } from "./dns-query";
+export { queryApex, queryDnssecFingerprint } from "./dns-query";
 export { DNSSEC_SWEEP_S, MIN_FINGERPRINTS_PER_POLL, createPrimaryWatch, fingerprintPlan, primaryChanges } from "./primary-watch";
 export { startHealthChecker } from "./checker";
 export { healthCheckerConfigSchema, instanceIdOf, loadHealthCheckerConfig, retiredHealthCheckerKeys } from "./config";

@@ -1,10 +1,9 @@
 // The primary's state straight from PowerDNS: zones and serials over its HTTP API, RRSIG validity and DNSSEC state over DNS.
-import { randomInt } from "node:crypto";
 import dnsPacket from "dns-packet";
 import { pdnsZoneId } from "@pdns-distribute/core";
 import { normalizeName } from "@pdns-distribute/dns";
 import { z } from "zod";
-import { apexQuery, queryDnssecFingerprint, queryServesZone, udpQuery } from "./dns-query";
+import { queryApex, queryDnssecFingerprint, queryServesZone } from "./dns-query";
 import { PrimaryStateError } from "./errors";
 import type { SignatureWindow } from "./dnssec-schedule";
 
@@ -118,8 +117,7 @@ export function powerDnsClient(t: PowerDnsTarget): PowerDnsClient {
 
 /** Asks PowerDNS over UDP (EDNS, DO bit) for the zone's SOA and returns its RRSIG's validity window. */
 export async function querySoaSignature(address: string, port: number, zone: string, timeoutMs: number): Promise<SignatureWindow | undefined> {
-  const id = randomInt(0, 65536);
-  const reply = await udpQuery({ address, port, timeoutMs }, id, apexQuery(id, zone, "SOA", true), `DNS SOA query for ${zone}`);
+  const reply = await queryApex({ address, port, timeoutMs }, zone, "SOA", true);
   const packet = dnsPacket.decode(reply);
   for (const a of packet.answers ?? []) {
     if (a.type === "RRSIG" && a.data.typeCovered === "SOA") {
