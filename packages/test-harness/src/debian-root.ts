@@ -61,7 +61,7 @@ export function debianRootCacheFile(o: DebianRootOptions): string {
   return join(o.cacheDir, `${o.suite}-${hash}.tar`);
 }
 
-/** Why machine tests cannot run here (empty when they can): not root, a tool missing. */
+/** Why machine tests cannot run here (empty when they can): not root, a tool missing, no namespaces allowed. */
 export function machineTestBlockers(): string[] {
   const reasons: string[] = [];
   if (process.getuid?.() !== 0) reasons.push("not running as root (systemd-nspawn, ip netns and mount need root)");
@@ -70,7 +70,22 @@ export function machineTestBlockers(): string[] {
       reasons.push(`${tool} is missing (apt-get install systemd-container debootstrap util-linux)`);
     }
   }
+  if (reasons.length === 0) {
+    const namespaces = namespaceBlocker();
+    if (namespaces) reasons.push(namespaces);
+  }
   return reasons;
+}
+
+/**
+ * Empty when this host lets root make the namespaces systemd-nspawn needs (mount, PID, network, UTS, IPC), else
+ * why not: e.g. inside a container without CAP_SYS_ADMIN, where systemd-nspawn cannot run at all.
+ */
+function namespaceBlocker(): string {
+  const r = spawnSync("unshare", ["--mount", "--pid", "--net", "--uts", "--ipc", "--fork", "true"], { encoding: "utf8", timeout: 10_000 });
+  if (r.status === 0) return "";
+  const why = (r.stderr ?? "").trim() || r.error?.message || `exit ${r.status}`;
+  return `this host does not allow the namespaces systemd-nspawn needs (unshare: ${why})`;
 }
 
 /** Empty when `mirror` answers for `suite` within 10 s, else why not (synchronous: usable where a test file decides to skip). */
