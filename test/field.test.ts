@@ -72,6 +72,8 @@ if (BLOCKERS.length > 0) {
   const bar = "!".repeat(100);
   process.stderr.write(`\n${bar}\n!!! SKIPPED test/field.test.ts (multi-machine test): ${BLOCKERS.join("; ")}\n${bar}\n\n`);
 }
+// Skipped only where machines cannot run (blockers(): not root, a tool missing, no namespaces, no mirror and no cached
+// root), and then loudly: the banner above and the reasons in the describe name. CI runs as root, so there it runs.
 const describeMachines = BLOCKERS.length > 0 ? describe.skip : describe;
 
 describe("docs/deploy.md as a test script", () => {

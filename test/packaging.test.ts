@@ -32,6 +32,8 @@ const skipReason =
       ? "dpkg-deb is missing (apt-get install dpkg)"
       : "";
 if (skipReason) process.stderr.write(`\n*** SKIPPED test/packaging.test.ts: ${skipReason} ***\n\n`);
+// Skipped only where it cannot run (skipReason above: not root, or no dpkg-deb), and then loudly: the banner above
+// and the reason in every skipped test's name. CI runs as root, so there it always runs.
 const describeIfRoot = skipReason ? (name: string, fn: () => void) => describe.skip(`${name} — SKIPPED: ${skipReason}`, fn) : describe;
 
 /** Newest modification time of any file below `dir` (0 when missing). */
