@@ -94,7 +94,7 @@ export function primaryWatchJob(watch: PrimaryWatch, metrics: HealthMetrics, log
   return async () => {
     try {
       const r = await measured(metrics, "primary-watch", () => watch.poll());
-      const log = { ms: r.ms, zones: r.zones, signed: r.signed, baseline: r.baseline, changes: r.changes.length, published: r.published };
+      const log = { ms: r.ms, zones: r.zones, signed: r.signed, baseline: r.baseline, changes: r.changes.length, published: r.published, deferred: r.deferred };
       logger.debug(log, "primary watch done");
     } catch (err) {
       logger.warn({ err: (err as Error).message }, "primary watch failed");

@@ -97,6 +97,8 @@ export interface PrimaryWatchResult {
   baseline: boolean;
   changes: PrimaryChange[];
   published: number;
+  /** Serial changes and deletions held back to the next poll: an api-proxy event for the zone was seen since the last one. */
+  deferred: number;
   /** Signed zones whose DNSSEC fingerprint was read (two DNS queries each). */
   fingerprinted: number;
   /** Signed zones whose DNSSEC fingerprint could not be read this time (kept from the previous poll). */
@@ -200,6 +202,16 @@ async function announce(deps: PrimaryWatchDeps, changes: readonly PrimaryChange[
   return { published };
 }
 
+/**
+ * Whether the api-proxy's event for a serial change or a deletion may still be on its way: PowerDNS answers the API
+ * before the event is published, and while the stream elects a leader the event waits in the api-proxy's outbox.
+ * When an event for the zone was seen since the last poll, the change waits one poll (it stays unpublished, so
+ * {@link remembered} keeps the old state): by then that event has explained it, or it was made outside the API too.
+ */
+export function eventInFlight(c: PrimaryChange, a: Announcement | undefined, since: number): boolean {
+  return (c.why === "serial" || c.why === "gone") && a !== undefined && a.at >= since;
+}
+
 /** `next`, except that changes not published keep their previous state, so the next poll finds them again. */
 function remembered(prev: PrimarySnapshot, next: PrimarySnapshot, changes: readonly PrimaryChange[], published: readonly PrimaryChange[]): PrimarySnapshot {
   const done = new Set(published.map((c) => c.zone));
@@ -243,17 +255,19 @@ export function createPrimaryWatch(deps: PrimaryWatchDeps): PrimaryWatch {
       const prev = last;
       if (!prev) {
         last = { snapshot, startedAt };
-        return { ...base, baseline: true, changes: [], published: 0, ms: Date.now() - startedAt };
+        return { ...base, baseline: true, changes: [], published: 0, deferred: 0, ms: Date.now() - startedAt };
       }
       const changes = primaryChanges(prev.snapshot, snapshot, announcements, prev.startedAt);
       for (const [zone, a] of announcements) if (a.at < prev.startedAt) announcements.delete(zone);
-      const { published, error } = await announce(deps, changes);
+      const due = changes.filter((c) => !eventInFlight(c, announcements.get(c.zone), prev.startedAt));
+      const { published, error } = await announce(deps, due);
       last = { snapshot: remembered(prev.snapshot, snapshot, changes, published), startedAt };
       if (published.length > 0) {
         deps.logger.info({ events: published.length, changes: published.slice(0, 10).map((c) => `${c.type} ${c.zone} (${c.why})`) }, "changes made outside the API announced");
       }
       if (error) throw error;
-      return { ...base, baseline: false, changes, published: published.length, ms: Date.now() - startedAt };
+      const deferred = changes.length - due.length;
+      return { ...base, baseline: false, changes, published: published.length, deferred, ms: Date.now() - startedAt };
     },
   };
 }

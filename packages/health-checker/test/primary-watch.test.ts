@@ -111,6 +111,35 @@ describe("createPrimaryWatch", () => {
     expect(published).toEqual(["zone.modified b."]);
   });
 
+  test("a serial change whose api-proxy event may still be on its way waits one poll, and is announced only if no event explains it", async () => {
+    const zones = new Map([["a.", fp(1)], ["b.", fp(1)], ["c.", fp(1)]]);
+    const published: string[] = [];
+    const watch = createPrimaryWatch({
+      powerdns: fakePrimary(zones),
+      publish: async (type, zone) => {
+        published.push(`${type} ${zone}`);
+        return newZoneEvent(type, zone, "health-checker");
+      },
+      logger,
+      concurrency: 2,
+      maxPerPoll: 100,
+      pollIntervalMs: 30_000,
+    });
+    await watch.poll();
+    // a and b are being changed through the API: PowerDNS has serial 3, the events for 3 are not seen yet.
+    watch.seen({ ...newZoneEvent("zone.modified", "a.", "api-proxy"), serial: 2 });
+    watch.seen({ ...newZoneEvent("zone.modified", "b.", "api-proxy"), serial: 2 });
+    zones.set("a.", fp(3));
+    zones.set("b.", fp(3));
+    zones.set("c.", fp(2)); // pdnsutil increase-serial, no event at all: announced at once
+    await new Promise((r) => setTimeout(r, 2)); // the events above are older than the next poll
+    expect(await watch.poll()).toMatchObject({ published: 1, deferred: 2 });
+    expect(published).toEqual(["zone.modified c."]);
+    watch.seen({ ...newZoneEvent("zone.modified", "a.", "api-proxy"), serial: 3 }); // a's event arrives
+    expect(await watch.poll()).toMatchObject({ published: 1, deferred: 0 });
+    expect(published).toEqual(["zone.modified c.", "zone.modified b."]); // b: no event explained serial 3
+  });
+
   test("what is not published (cap, NATS down) is found again by the next poll; a gone zone needs PowerDNS' 404", async () => {
     const zones = new Map([["a.", fp(1)], ["b.", fp(1)], ["c.", fp(1)]]);
     const published: string[] = [];
