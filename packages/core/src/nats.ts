@@ -48,16 +48,27 @@ export function natsAuthOptions(cfg: NatsConfig): Partial<ConnectionOptions> {
   return opts;
 }
 
+/** How {@link connectNats} treats a first connection that fails. */
+export interface ConnectNatsOptions {
+  /**
+   * Give up (reject) when no server accepts the first connection within this many ms, instead of retrying forever
+   * as a daemon does: for the operator CLI, which must say so and exit.
+   */
+  firstConnectTimeoutMs?: number;
+}
+
 /**
- * Connects to NATS. Waits for the first connection (retrying forever), then reconnects forever;
- * connection state changes are logged.
+ * Connects to NATS. Waits for the first connection (retrying forever, unless `opts.firstConnectTimeoutMs`), then
+ * reconnects forever; connection state changes are logged.
  */
-export async function connectNats(cfg: NatsConfig, name: string, logger: Logger): Promise<NatsConnection> {
+export async function connectNats(cfg: NatsConfig, name: string, logger: Logger, opts: ConnectNatsOptions = {}): Promise<NatsConnection> {
+  const once = opts.firstConnectTimeoutMs !== undefined;
   const nc = await connect({
     servers: cfg.servers,
     name,
     ...natsAuthOptions(cfg),
-    waitOnFirstConnect: true,
+    waitOnFirstConnect: !once,
+    ...(once ? { timeout: opts.firstConnectTimeoutMs } : {}),
     maxReconnectAttempts: -1,
     reconnectTimeWait: RECONNECT_WAIT_MS,
     // Without this the client builds an Error (a stack trace) for every request, JetStream publish and timer,

@@ -34,6 +34,9 @@ const program = new Command("pdns-distribute")
   .option("--tlscert <file>", "client certificate (PEM) for mutual TLS", process.env.NATS_CERT)
   .option("--tlskey <file>", "client certificate key (PEM, mode 0600)", process.env.NATS_KEY);
 
+/** How long the first connection to NATS may take before the command gives up (exit 1). */
+const CONNECT_TIMEOUT_MS = 5000;
+
 const out = { out: (l: string) => process.stdout.write(`${l}\n`), err: (l: string) => process.stderr.write(`${l}\n`) };
 
 /** Connects with the global options (as the daemons do: core's natsAuthOptions), runs `fn`, drains the connection. */
@@ -50,7 +53,10 @@ async function withNats<T>(fn: (nc: NatsConnection, g: GlobalOptions) => Promise
     tls_cert_file: g.tlscert ?? "",
     tls_key_file: g.tlskey ?? "",
   });
-  const nc = await connectNats(cfg, `pdns-distribute ctl ${version}`, createLogger("ctl", "silent"));
+  const servers = cfg.servers.join(",");
+  const nc = await connectNats(cfg, `pdns-distribute ctl ${version}`, createLogger("ctl", "silent"), { firstConnectTimeoutMs: CONNECT_TIMEOUT_MS }).catch((err: unknown) => {
+    throw new Error(`cannot connect to NATS at ${servers}: ${(err as Error).message}`);
+  });
   try {
     return await fn(nc, g);
   } finally {
