@@ -88,12 +88,16 @@ describe("security: a secondary under abuse and inspection", () => {
 
   test("TCP: at most 4 connections per client prefix (/24: a neighbour's address does not help); other prefixes still get in", async () => {
     const open = (local: string) =>
-      new Promise<{ socket: net.Socket; closed: () => boolean }>((resolve, reject) => {
+      new Promise<{ socket: net.Socket; closed: () => boolean }>((resolve) => {
         let closed = false;
         const socket = net.connect({ host: sec.address, port: sec.port, localAddress: local }, () => resolve({ socket, closed: () => closed }));
         socket.on("close", () => (closed = true));
-        socket.on("error", () => (closed = true));
-        socket.once("error", reject);
+        // A refused connection may be reset before this client saw its connect complete (a busy machine):
+        // that is still "closed by the server", which the expectations below check.
+        socket.on("error", () => {
+          closed = true;
+          resolve({ socket, closed: () => closed });
+        });
       });
     const mine = [];
     for (let i = 0; i < 6; i++) mine.push(await open("127.0.0.21"));
