@@ -97,7 +97,7 @@ export interface PrimaryWatchResult {
   baseline: boolean;
   changes: PrimaryChange[];
   published: number;
-  /** Serial changes and deletions held back to the next poll: an api-proxy event for the zone was seen since the last one. */
+  /** Serial changes and deletions first seen unexplained by this poll: announced by the next one if still unexplained. */
   deferred: number;
   /** Signed zones whose DNSSEC fingerprint was read (two DNS queries each). */
   fingerprinted: number;
@@ -203,13 +203,22 @@ async function announce(deps: PrimaryWatchDeps, changes: readonly PrimaryChange[
 }
 
 /**
- * Whether the api-proxy's event for a serial change or a deletion may still be on its way: PowerDNS answers the API
- * before the event is published, and while the stream elects a leader the event waits in the api-proxy's outbox.
- * When an event for the zone was seen since the last poll, the change waits one poll (it stays unpublished, so
- * {@link remembered} keeps the old state): by then that event has explained it, or it was made outside the API too.
+ * The changes to announce now. PowerDNS answers the API before the api-proxy publishes the event, and while the
+ * stream elects a new leader the event waits in the api-proxy's outbox (seconds, more on a loaded machine), so a
+ * poll can see a serial or a deletion whose event is still on its way. Such a change is announced only when the
+ * poll before found it unexplained too (`suspects`): it stays unpublished meanwhile, so {@link remembered} keeps
+ * the old state and the next poll compares again. DNSSEC changes and new zones are announced at once.
+ * Returns the changes due and the suspects for the next poll.
  */
-export function eventInFlight(c: PrimaryChange, a: Announcement | undefined, since: number): boolean {
-  return (c.why === "serial" || c.why === "gone") && a !== undefined && a.at >= since;
+export function dueChanges(changes: readonly PrimaryChange[], suspects: ReadonlySet<string>): { due: PrimaryChange[]; suspects: Set<string> } {
+  const due: PrimaryChange[] = [];
+  const next = new Set<string>();
+  for (const c of changes) {
+    const waits = c.why === "serial" || c.why === "gone";
+    if (!waits || suspects.has(c.zone)) due.push(c);
+    else next.add(c.zone);
+  }
+  return { due, suspects: next };
 }
 
 /** `next`, except that changes not published keep their previous state, so the next poll finds them again. */
@@ -229,6 +238,7 @@ export function createPrimaryWatch(deps: PrimaryWatchDeps): PrimaryWatch {
   let last: { snapshot: PrimarySnapshot; startedAt: number } | undefined;
   let sweep: string | undefined; // the last zone fingerprinted by the sweep
   const announcements = new Map<string, Announcement>();
+  let suspects = new Set<string>();
   const plan = (signed: readonly string[]): string[] => {
     const perPoll = Math.max(MIN_FINGERPRINTS_PER_POLL, Math.ceil((signed.length * deps.pollIntervalMs) / (DNSSEC_SWEEP_S * 1000)));
     const p = fingerprintPlan(signed, last?.snapshot, sweep, perPoll);
@@ -242,6 +252,7 @@ export function createPrimaryWatch(deps: PrimaryWatchDeps): PrimaryWatch {
     },
     reset() {
       last = undefined;
+      suspects = new Set();
       sweep = undefined;
     },
     async poll() {
@@ -259,8 +270,12 @@ export function createPrimaryWatch(deps: PrimaryWatchDeps): PrimaryWatch {
       }
       const changes = primaryChanges(prev.snapshot, snapshot, announcements, prev.startedAt);
       for (const [zone, a] of announcements) if (a.at < prev.startedAt) announcements.delete(zone);
-      const due = changes.filter((c) => !eventInFlight(c, announcements.get(c.zone), prev.startedAt));
+      const { due, suspects: nextSuspects } = dueChanges(changes, suspects);
       const { published, error } = await announce(deps, due);
+      // Due but not published (the cap, NATS down): due again at the next poll.
+      const done = new Set(published.map((c) => c.zone));
+      for (const c of due) if ((c.why === "serial" || c.why === "gone") && !done.has(c.zone)) nextSuspects.add(c.zone);
+      suspects = nextSuspects;
       last = { snapshot: remembered(prev.snapshot, snapshot, changes, published), startedAt };
       if (published.length > 0) {
         deps.logger.info({ events: published.length, changes: published.slice(0, 10).map((c) => `${c.type} ${c.zone} (${c.why})`) }, "changes made outside the API announced");
