@@ -411,10 +411,63 @@ function loadAverage() {
   }
 }
 
+/** A DNS answer matcher: true when the answer holds a TXT record whose text is `want`. */
+const txtMatches = (want) => (r) => (r.answers || []).some((a) => a.type === "TXT" && a.data.map((d) => d.toString()).join("") === want);
+
+/** CPU rate (ms per s) of each of `pids` ({name: pid}) over `ms` of idleness, to subtract with cpuPerChange. */
+async function idleRates(pids, ms) {
+  const a = cpuOfPids(pids);
+  await sleep(ms);
+  const b = cpuOfPids(pids);
+  return Object.fromEntries(Object.keys(pids).map((k) => [k, ((b[k] - a[k]) * 1000) / ms]));
+}
+
+/** CPU ms per change of each process between two cpuOfPids snapshots, its idle rate over `durMs` subtracted. */
+function cpuPerChange(before, after, idle, durMs, changes) {
+  const out = {};
+  for (const k of Object.keys(before)) out[k] = changes > 0 ? Math.max(0, after[k] - before[k] - ((idle[k] || 0) * durMs) / 1000) / changes : NaN;
+  return out;
+}
+
+/** p50, p99 and max of numbers. */
+const latencyStats = (v) => ({ p50: percentile(v, 50), p99: percentile(v, 99), max: v.length ? Math.max(...v) : NaN });
+
+/**
+ * Makes up to `count` changes within `budgetMs` (at least one) and times each until every target answers it:
+ * `change(value)` makes it and resolves with the time (Date.now()) of the API's answer; the targets are polled for
+ * TXT `name` = value in rounds (pollAll with backoffInterval), at most `timeoutMs` (three timeouts end it).
+ * Resolves with latencyStats from the request (`lat`) and from the API's answer (`after_response`), the API's own
+ * times, the machine's CPU shares and, for `pids`, CPU ms per change with their `idle` rates subtracted.
+ */
+async function measureChanges({ count, budgetMs, change, targets, name, timeoutMs, pids = {}, idle = {} }) {
+  const sock = udpSocket("127.0.0.1");
+  const [lat, after, api] = [[], [], []];
+  let failed = 0;
+  const cpu0 = cpuSample();
+  const proc0 = cpuOfPids(pids);
+  const start = Date.now();
+  for (let i = 0; i < count && (i === 0 || Date.now() < start + budgetMs); i++) {
+    const want = `v${Date.now()}-${i}`;
+    const t0 = Date.now();
+    const answered = (await change(want)) - t0;
+    const times = await pollAll(sock, targets, name, "TXT", txtMatches(want), t0, timeoutMs, backoffInterval);
+    if (times.some((x) => x === undefined)) {
+      if (++failed >= 3) break;
+      continue;
+    }
+    lat.push(Math.max(...times));
+    after.push(Math.max(...times) - answered);
+    api.push(answered);
+  }
+  sock.close();
+  const cpuMs = cpuPerChange(proc0, cpuOfPids(pids), idle, Date.now() - start, lat.length);
+  return { changes: lat.length, failed, lat: latencyStats(lat), after_response: latencyStats(after), api_ms: latencyStats(api), cpu: cpuShares(cpu0, cpuSample()), cpu_ms_per_change: cpuMs };
+}
+
 module.exports = {
   ROOT, harness, dnsPacket, requireFrom, benchSeconds, queryOnce, udpSocket, pollUntil, pollAll, percentile, printTable,
   cpuSample, cpuShares, processCpu, processCpuDelta, threadCpuMs,
   runPool, sleep, retry500, scrapeMetrics, metricSum, logEntriesSince,
   backoffInterval, memOf, procCpuMs, cpuOfPids, clusterPids, apexRows, hostRows, hostIp, bulkZone, insertPdnsZones, publishZoneEvents,
-  raiseClusterTimeouts, loadAverage,
+  raiseClusterTimeouts, loadAverage, txtMatches, idleRates, cpuPerChange, latencyStats, measureChanges,
 };
