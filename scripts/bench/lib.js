@@ -437,9 +437,10 @@ const latencyStats = (v) => ({ p50: percentile(v, 50), p99: percentile(v, 99), m
  * `change(value)` makes it and resolves with the time (Date.now()) of the API's answer; the targets are polled for
  * TXT `name` = value in rounds (pollAll with backoffInterval), at most `timeoutMs` (three timeouts end it).
  * Resolves with latencyStats from the request (`lat`) and from the API's answer (`after_response`), the API's own
- * times, the machine's CPU shares and, for `pids`, CPU ms per change with their `idle` rates subtracted.
+ * times, the machine's CPU shares and, for `pids`, CPU ms per change with their `idle` rates subtracted; the CPU is
+ * read `tailMs` after the last change, for work done later (the health-checker checks each event 5 s after it).
  */
-async function measureChanges({ count, budgetMs, change, targets, name, timeoutMs, pids = {}, idle = {} }) {
+async function measureChanges({ count, budgetMs, change, targets, name, timeoutMs, pids = {}, idle = {}, tailMs = 0 }) {
   const sock = udpSocket("127.0.0.1");
   const [lat, after, api] = [[], [], []];
   let failed = 0;
@@ -460,6 +461,7 @@ async function measureChanges({ count, budgetMs, change, targets, name, timeoutM
     api.push(answered);
   }
   sock.close();
+  await sleep(tailMs);
   const cpuMs = cpuPerChange(proc0, cpuOfPids(pids), idle, Date.now() - start, lat.length);
   return { changes: lat.length, failed, lat: latencyStats(lat), after_response: latencyStats(after), api_ms: latencyStats(api), cpu: cpuShares(cpu0, cpuSample()), cpu_ms_per_change: cpuMs };
 }
