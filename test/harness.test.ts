@@ -16,6 +16,7 @@ import {
   spawnDaemon,
   startNatsCluster,
   startNatsServer,
+  startLocalCluster,
   startPdns,
   waitFor,
 } from "@pdns-distribute/test-harness";
@@ -217,6 +218,29 @@ describe("test-harness", () => {
       await pdnsApi(pdns).deleteZone("example.org");
       expect((await dig(q)).status).toBe("REFUSED");
     });
+  });
+
+  test("startLocalCluster starts secondaries at once: ids and order of the addresses, each its own port, all serving", async () => {
+    const addresses = ["127.0.0.5", "127.0.0.6", "127.0.0.7", "127.0.0.8"];
+    const cluster = await startLocalCluster({ secondaryAddresses: addresses, secondaryStartConcurrency: 4 });
+    try {
+      startedPids.push(...cluster.secondaries.map((s) => s.daemon.pid));
+      expect(cluster.secondaries.map((s) => [s.id, s.address])).toEqual(addresses.map((a, k) => [`sec${k + 1}`, a]));
+      expect(new Set(cluster.secondaries.map((s) => s.dbPath)).size).toBe(4);
+      const more = await Promise.all([cluster.addSecondary("127.0.0.9"), cluster.addSecondary("127.0.0.10")]);
+      expect(more.map((s) => s.id).sort()).toEqual(["sec5", "sec6"]);
+      expect(cluster.secondaries.map((s) => s.id)).toEqual(["sec1", "sec2", "sec3", "sec4", "sec5", "sec6"]);
+      await cluster.api.createZone("fan.example.", { nameservers: ["ns1.fan.example."], rrsets: [{ name: "www.fan.example.", type: "A", ttl: 60, records: ["192.0.2.7"] }] });
+      for (const s of cluster.secondaries) {
+        const answer = await waitFor(
+          async () => ((await dig({ server: s.address, port: s.port, qname: "www.fan.example", qtype: "A" })).answer.some((r) => r.endsWith("192.0.2.7")) ? true : undefined),
+          { timeoutMs: 30000, intervalMs: 200, what: `${s.id} serving fan.example` },
+        );
+        expect(answer).toBe(true);
+      }
+    } finally {
+      await cluster.stop();
+    }
   });
 
   test("spawnDaemon captures output and stops with SIGTERM, escalating to SIGKILL", async () => {

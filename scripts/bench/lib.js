@@ -63,11 +63,13 @@ async function pollUntil(sock, target, name, type, match, t0, deadlineMs, interv
  * Polls several targets in rounds until each answers `match`: every `intervalMs` one query goes to each target
  * that has not matched yet, all from one socket, and the round ends when their replies are in (or after 200 ms).
  * Resolves with the ms from `t0` at which each target first matched (undefined: not within `deadlineMs`).
+ * `intervalMs` may be a function of the ms elapsed since `t0` (e.g. {@link backoffInterval}).
  * One timer and one socket per round instead of one per target: on this VM every wake-up of a process costs
  * ~0.2 ms of CPU, so independent 1 ms pollers per target would take more of the two cores than the system they
  * measure (docs/scale.md, "Propagation of one change").
  */
 async function pollAll(sock, targets, name, type, match, t0, deadlineMs, intervalMs = 1) {
+  const pause = typeof intervalMs === "function" ? intervalMs : () => intervalMs;
   const end = t0 + deadlineMs;
   const times = targets.map(() => undefined);
   const byKey = new Map(targets.map((t, k) => [`${t.address}:${t.port}`, k]));
@@ -104,7 +106,7 @@ async function pollAll(sock, targets, name, type, match, t0, deadlineMs, interva
       }
       sock.on("message", onMsg);
     });
-    if (times.some((x) => x === undefined)) await new Promise((res) => setTimeout(res, intervalMs));
+    if (times.some((x) => x === undefined)) await new Promise((res) => setTimeout(res, pause(Date.now() - t0)));
   }
   return times;
 }
@@ -268,8 +270,206 @@ function logEntriesSince(daemon, from, msg) {
   return out;
 }
 
+/**
+ * Poll pause for pollAll: 1 ms for the first second after the change, 10 ms after that. A change that takes
+ * seconds (a huge zone) is then timed to 10 ms, and the poller's own queries (which the secondaries answer,
+ * and whose CPU the benchmarks count) stay ~100/s per target instead of ~1,000/s.
+ */
+const backoffInterval = (elapsedMs) => (elapsedMs < 1000 ? 1 : 10);
+
+/** VmRSS and VmHWM (peak) of a process, MiB. */
+function memOf(pid) {
+  const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  return { rss: Math.round(kb("VmRSS") / 1024), peak: Math.round(kb("VmHWM") / 1024) };
+}
+
+let clockTicks;
+/**
+ * CPU time (user + system) of process `pid` so far, ms, from /proc/<pid>/stat: all its threads, including those
+ * that already exited (a compile thread that ended), unlike threadCpuMs. Resolution one clock tick (10 ms).
+ */
+function procCpuMs(pid) {
+  if (clockTicks === undefined) clockTicks = Number(require("node:child_process").execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" })) || 100;
+  const stat = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from the 3rd (state) on
+  return ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks; // utime, stime (fields 14, 15)
+}
+
+/** procCpuMs of each pid of `pids` ({name: pid}); a process that is gone counts NaN. */
+function cpuOfPids(pids) {
+  const out = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    try {
+      out[name] = procCpuMs(pid);
+    } catch {
+      out[name] = NaN;
+    }
+  }
+  return out;
+}
+
+/** The pids of a harness cluster's daemons (and its nats-server and PowerDNS), by short name (sec1, sec2, …). */
+function clusterPids(cluster) {
+  const pids = { "api-proxy": cluster.apiProxy.pid, "zone-provider": cluster.zoneProvider.pid, "health-checker": cluster.healthChecker.pid };
+  if (cluster.nats.process?.pid) pids["nats-server"] = cluster.nats.process.pid;
+  for (const s of cluster.secondaries) pids[s.id] = s.daemon.pid;
+  return pids;
+}
+
+/** A PowerDNS SOA + NS pair of rows ([name, type, content, ttl]) for `zone` ("x.bench.", serial optional). */
+function* apexRows(zone, serial = 2026112201) {
+  const name = zone.slice(0, -1);
+  yield [name, "SOA", `ns1.${name} hostmaster.${name} ${serial} 10800 3600 604800 3600`, 3600];
+  yield [name, "NS", `ns1.${name}`, 3600];
+}
+
+/** `count` A records h0 … h<count-1> in `zone`, as rows for insertPdnsZones (address 10.x.y.z from the index). */
+function* hostRows(zone, count) {
+  for (let i = 0; i < count; i++) yield [`h${i}.${zone.slice(0, -1)}`, "A", hostIp(i), 300];
+}
+
+/** The address of host row `i` (hostRows). */
+const hostIp = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
+/** A zone for insertPdnsZones: SOA, NS, `hosts` A records (hostRows), then the `extra` rows. */
+function bulkZone(zone, hosts, { extra = [], serial, kind, metadata } = {}) {
+  const rows = (function* () {
+    yield* apexRows(zone, serial);
+    yield* hostRows(zone, hosts);
+    yield* extra;
+  })();
+  return { name: zone, kind, metadata, rows };
+}
+
+/**
+ * Writes zones straight into a PowerDNS gsqlite3 database, all in one transaction (creating 1,000,000 records
+ * through the HTTP API is one ~80 MB request and minutes of PowerDNS' time; this is ~10 s). Each zone is
+ * `{name: "x.bench.", kind: "NATIVE"|"MASTER"|"SLAVE", master: "ip:port" (SLAVE), rows: iterable of [name, type, content,
+ * ttl], metadata: {KIND: [values]}}`.
+ * Give SOA-EDIT-API DEFAULT in `metadata` for PATCHes through the API to raise the serial as for API-made zones.
+ */
+function insertPdnsZones(dbPath, zones) {
+  const Database = requireFrom("test-harness", "better-sqlite3");
+  const db = new Database(dbPath);
+  db.pragma("busy_timeout = 10000");
+  const dom = db.prepare("INSERT INTO domains (name, type, master) VALUES (?, ?, ?)");
+  const rec = db.prepare("INSERT INTO records (domain_id, name, type, content, ttl, disabled, auth) VALUES (?, ?, ?, ?, ?, 0, 1)");
+  const meta = db.prepare("INSERT INTO domainmetadata (domain_id, kind, content) VALUES (?, ?, ?)");
+  try {
+    db.transaction(() => {
+      for (const z of zones) {
+        const id = dom.run(z.name.slice(0, -1), z.kind || "NATIVE", z.master ?? null).lastInsertRowid;
+        for (const [name, type, content, ttl] of z.rows) rec.run(id, name, type, content, ttl);
+        for (const [kind, values] of Object.entries(z.metadata || {})) for (const v of values) meta.run(id, kind, v);
+      }
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Publishes one zone event per name (default zone.add) as the api-proxy does after a successful write (its own
+ * JetStream publisher), `concurrency` at a time, until `deadline`; resolves with the number published.
+ */
+async function publishZoneEvents(natsUrl, names, { type = "zone.add", concurrency = 64, deadline = Infinity } = {}) {
+  const core = require(path.join(ROOT, "packages", "core", "dist", "index.js"));
+  const proxy = require(path.join(ROOT, "packages", "api-proxy", "dist", "index.js"));
+  const natsCfg = core.natsConfigSchema.parse({ servers: [natsUrl] });
+  const nc = await core.connectNats(natsCfg, "bench-publisher", core.createLogger("bench", "silent"));
+  try {
+    const publisher = proxy.jetStreamPublisher(nc, 10000, natsCfg);
+    return await runPool(names.length, concurrency, (i) => publisher.publish(core.newZoneEvent(type, names[i], "api-proxy")), deadline);
+  } finally {
+    await nc.close();
+  }
+}
+
+/**
+ * Gives a harness cluster the patience a huge zone needs: each secondary's zone-data request timeout (AXFR,
+ * render, sign and object-store put of the whole zone take the zone-provider many seconds) and the api-proxy's
+ * timeout for PowerDNS (a PATCH of a 1,000,000-record zone keeps PowerDNS busy for seconds), then restarts them.
+ */
+async function raiseClusterTimeouts(cluster, ms = 600000) {
+  const fs = require("node:fs");
+  const edit = (file, from, to) => fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(from, to));
+  for (const sec of cluster.secondaries) {
+    edit(sec.configFile, /request_timeout_ms = \d+/, `request_timeout_ms = ${ms}`);
+    await sec.restart();
+  }
+  edit(path.join(cluster.dir, "api-proxy.toml"), /api_url = ("[^"]*")/, `api_url = $1\ntimeout_ms = ${ms}`);
+  await cluster.restartDaemon("api-proxy");
+}
+
+/** The load averages over 1, 5 and 15 minutes (/proc/loadavg), to print beside figures taken on a shared machine. */
+function loadAverage() {
+  try {
+    return require("node:fs").readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A DNS answer matcher: true when the answer holds a TXT record whose text is `want`. */
+const txtMatches = (want) => (r) => (r.answers || []).some((a) => a.type === "TXT" && a.data.map((d) => d.toString()).join("") === want);
+
+/** CPU rate (ms per s) of each of `pids` ({name: pid}) over `ms` of idleness, to subtract with cpuPerChange. */
+async function idleRates(pids, ms) {
+  const a = cpuOfPids(pids);
+  await sleep(ms);
+  const b = cpuOfPids(pids);
+  return Object.fromEntries(Object.keys(pids).map((k) => [k, ((b[k] - a[k]) * 1000) / ms]));
+}
+
+/** CPU ms per change of each process between two cpuOfPids snapshots, its idle rate over `durMs` subtracted. */
+function cpuPerChange(before, after, idle, durMs, changes) {
+  const out = {};
+  for (const k of Object.keys(before)) out[k] = changes > 0 ? Math.max(0, after[k] - before[k] - ((idle[k] || 0) * durMs) / 1000) / changes : NaN;
+  return out;
+}
+
+/** p50, p99 and max of numbers. */
+const latencyStats = (v) => ({ p50: percentile(v, 50), p99: percentile(v, 99), max: v.length ? Math.max(...v) : NaN });
+
+/**
+ * Makes up to `count` changes within `budgetMs` (at least one) and times each until every target answers it:
+ * `change(value)` makes it and resolves with the time (Date.now()) of the API's answer; the targets are polled for
+ * TXT `name` = value in rounds (pollAll with backoffInterval), at most `timeoutMs` (three timeouts end it).
+ * Resolves with latencyStats from the request (`lat`) and from the API's answer (`after_response`), the API's own
+ * times, the machine's CPU shares and, for `pids`, CPU ms per change with their `idle` rates subtracted; the CPU is
+ * read `tailMs` after the last change, for work done later (the health-checker checks each event 5 s after it).
+ */
+async function measureChanges({ count, budgetMs, change, targets, name, timeoutMs, pids = {}, idle = {}, tailMs = 0 }) {
+  const sock = udpSocket("127.0.0.1");
+  const [lat, after, api] = [[], [], []];
+  let failed = 0;
+  const cpu0 = cpuSample();
+  const proc0 = cpuOfPids(pids);
+  const start = Date.now();
+  for (let i = 0; i < count && (i === 0 || Date.now() < start + budgetMs); i++) {
+    const want = `v${Date.now()}-${i}`;
+    const t0 = Date.now();
+    const answered = (await change(want)) - t0;
+    const times = await pollAll(sock, targets, name, "TXT", txtMatches(want), t0, timeoutMs, backoffInterval);
+    if (times.some((x) => x === undefined)) {
+      if (++failed >= 3) break;
+      continue;
+    }
+    lat.push(Math.max(...times));
+    after.push(Math.max(...times) - answered);
+    api.push(answered);
+  }
+  sock.close();
+  await sleep(tailMs);
+  const cpuMs = cpuPerChange(proc0, cpuOfPids(pids), idle, Date.now() - start, lat.length);
+  return { changes: lat.length, failed, lat: latencyStats(lat), after_response: latencyStats(after), api_ms: latencyStats(api), cpu: cpuShares(cpu0, cpuSample()), cpu_ms_per_change: cpuMs };
+}
+
 module.exports = {
   ROOT, harness, dnsPacket, requireFrom, benchSeconds, queryOnce, udpSocket, pollUntil, pollAll, percentile, printTable,
   cpuSample, cpuShares, processCpu, processCpuDelta, threadCpuMs,
   runPool, sleep, retry500, scrapeMetrics, metricSum, logEntriesSince,
+  backoffInterval, memOf, procCpuMs, cpuOfPids, clusterPids, apexRows, hostRows, hostIp, bulkZone, insertPdnsZones, publishZoneEvents,
+  raiseClusterTimeouts, loadAverage, txtMatches, idleRates, cpuPerChange, latencyStats, measureChanges,
 };
