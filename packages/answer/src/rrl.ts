@@ -1,6 +1,9 @@
 // Response rate limiting (RRL, after BIND's): token buckets per client prefix and response kind, with slip.
 // Pure: no sockets, no clock of its own (the caller passes the time), so it is unit-tested directly.
 
+import { RRType } from "@pdns-distribute/dns";
+import { skipName } from "./wire-query";
+
 /** Settings of a {@link ResponseRateLimiter}. */
 export interface RrlOptions {
   /** Responses per second allowed per bucket; 0 turns RRL off. */
@@ -120,17 +123,38 @@ export function responseKindKey(response: Uint8Array, subject: string | null = n
 }
 
 /**
- * A truncated copy of `response` to slip through: header with TC set and no records, question kept
- * (RFC 1035 §4.1.1, RFC 7766 §5: the client retries over TCP, where no rate limit applies).
+ * A truncated copy of `response` to slip through: header with TC set, question kept, no records but the OPT (with
+ * its options: NSID, COOKIE) when the response has one (RFC 1035 §4.1.1, RFC 7766 §5: the client retries over TCP,
+ * where no rate limit applies; RFC 6891 §6.1.1: a reply to a query that carried EDNS carries an OPT).
  */
 export function truncatedResponse(response: Uint8Array): Buffer {
   const end = questionNameEnd(response);
   const length = end < 0 || end + 4 > response.length ? 12 : end + 4;
-  const out = Buffer.from(response.subarray(0, length));
+  const [optStart, optEnd] = length === 12 ? [0, 0] : optRecord(Buffer.from(response.buffer, response.byteOffset, response.length), length);
+  const out = Buffer.allocUnsafe(length + optEnd - optStart);
+  out.set(response.subarray(0, length));
+  out.set(response.subarray(optStart, optEnd), length);
   out[2] = (out[2] ?? 0) | 0x02; // TC
   out.writeUInt16BE(length === 12 ? 0 : 1, 4);
   out.fill(0, 6, 12); // ANCOUNT, NSCOUNT, ARCOUNT
+  if (optEnd > optStart) out.writeUInt16BE(1, 10);
   return out;
+}
+
+/** Where the OPT record of `msg` starts and ends, its records read from `from`; [0, 0] when it has none. */
+function optRecord(msg: Buffer, from: number): [number, number] {
+  const records = msg.readUInt16BE(6) + msg.readUInt16BE(8) + msg.readUInt16BE(10);
+  let pos = from;
+  for (let i = 0; i < records; i++) {
+    const start = pos;
+    pos = skipName(msg, pos);
+    if (pos < 0 || pos + 10 > msg.length) break;
+    const end = pos + 10 + msg.readUInt16BE(pos + 8);
+    if (end > msg.length) break;
+    if (msg.readUInt16BE(pos) === RRType.OPT) return [start, end];
+    pos = end;
+  }
+  return [0, 0];
 }
 
 /**

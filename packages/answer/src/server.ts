@@ -36,6 +36,8 @@ export interface DnsServerOptions {
   maxUdpPayload: number;
   /** Rotate records of multi-record RRsets between responses. */
   roundRobin: boolean;
+  /** Name server identifier sent to queries that carry an NSID option (RFC 5001); null (default): NSID off. */
+  nsid: Buffer | null;
   /** Peers allowed to transfer zones (AXFR over TCP, RFC 5936 §4.1); default nobody. */
   transferAllowed: AddressMatcher;
   /** UDP socket receive buffer (SO_RCVBUF), bytes; 0 keeps the system default. Bursts overflow small buffers. */
@@ -103,7 +105,7 @@ export async function startDnsServer(
 ): Promise<DnsServer> {
   const options: DnsServerOptions = { ...defaultDnsServerOptions(), ...init };
   const source = options.zones;
-  const wire: Partial<WireOptions> = { maxUdpPayload: options.maxUdpPayload, roundRobin: options.roundRobin };
+  const wire: Partial<WireOptions> = { maxUdpPayload: options.maxUdpPayload, roundRobin: options.roundRobin, nsid: options.nsid };
   // One context per transport, reused by every query; a zone source function is asked again for each query.
   const initial = typeof source === "function" ? createZoneSet() : source;
   const contexts = {

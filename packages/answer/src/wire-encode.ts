@@ -44,6 +44,8 @@ const out = Buffer.allocUnsafe(MAX_MESSAGE);
 export class MessageWriter {
   private pos = HEADER_SIZE;
   private limit = 0;
+  /** Where the last OPT record starts (options appended to it update its RDLENGTH). */
+  private optAt = 0;
   private readonly counts = [0, 0, 0];
   private zone: CompiledZone | null = null;
   private qname: WireName | null = null;
@@ -156,6 +158,7 @@ export class MessageWriter {
    */
   writeOpt(udpSize: number, extendedRcode: number, dnssecOk: boolean): void {
     const at = this.pos;
+    this.optAt = at;
     out[at] = 0;
     put16(at + 1, RRType.OPT);
     put16(at + 3, udpSize);
@@ -167,15 +170,24 @@ export class MessageWriter {
 
   /**
    * Adds an Extended DNS Error option (RFC 8914 §2: OPTION-CODE 15, INFO-CODE, no EXTRA-TEXT) to the OPT record
-   * written just before. Only error replies call it, so the OPT of answers stays as {@link writeOpt} wrote it.
+   * written last. Only error replies call it, so the OPT of answers stays as {@link writeOpt} wrote it.
    */
   appendEdeToOpt(infoCode: number): void {
+    put16(this.pos + 4, infoCode);
+    this.appendOptOption(EDE_OPTION_CODE, out, this.pos + 4, 2);
+  }
+
+  /**
+   * Appends an option (`length` octets of `data` from `start`) to the OPT record written last and updates its
+   * RDLENGTH (RFC 6891 §6.1.2). The caller reserved the room (NSID, COOKIE: edns-reply.ts).
+   */
+  appendOptOption(code: number, data: Buffer, start: number, length: number): void {
     const at = this.pos;
-    put16(at, EDE_OPTION_CODE);
-    put16(at + 2, 2);
-    put16(at + 4, infoCode);
-    put16(at - 2, 6); // the OPT's RDLENGTH: this one option
-    this.pos += 6;
+    if (data !== out || start !== at + 4) copyBytes(data, start, out, at + 4, length);
+    put16(at, code);
+    put16(at + 2, length);
+    this.pos = at + 4 + length;
+    put16(this.optAt + 9, this.pos - this.optAt - OPT_SIZE);
   }
 
   /** Appends one whole record already in wire form to the additional section (a TSIG error record). */

@@ -39,6 +39,9 @@ export class DecodedQuery {
   udpSize = 0;
   ednsVersion = 0;
   dnssecOk = false;
+  /** Where the OPT's RDATA (its options, RFC 6891 §6.1.2) starts and ends in `msg`; equal when it has none. */
+  optData = 0;
+  optEnd = 0;
   /**
    * Offset of the query's TSIG record (RFC 8945 §4.2: the last record of the additional section), or -1 when it has
    * none; `tsigRdata` is where its RDATA starts and `tsigEnd` where the record ends.
@@ -102,6 +105,8 @@ function decodeBody(msg: Buffer, q: DecodedQuery, hasQuestion: boolean): boolean
       q.udpSize = (msg[pos + 2] ?? 0) * 256 + (msg[pos + 3] ?? 0);
       q.ednsVersion = msg[pos + 5] ?? 0;
       q.dnssecOk = ((msg[pos + 6] ?? 0) & 0x80) !== 0;
+      q.optData = pos + 10;
+      q.optEnd = rdEnd;
     } else if ((msg[pos] ?? 0) * 256 + (msg[pos + 1] ?? 0) === RRType.TSIG) {
       // RFC 8945 §5.1: a TSIG anywhere but as the last record of the additional section is a FORMERR.
       if (i !== records - 1 || i < skip) return false;
@@ -115,7 +120,7 @@ function decodeBody(msg: Buffer, q: DecodedQuery, hasQuestion: boolean): boolean
 }
 
 /** Skips a possibly compressed name (RFC 1035 §4.1.4); returns the offset after it, or -1 when malformed. */
-function skipName(msg: Buffer, offset: number): number {
+export function skipName(msg: Buffer, offset: number): number {
   let pos = offset;
   for (;;) {
     if (pos >= msg.length) return -1;

@@ -12,6 +12,7 @@ import { Decoded, decodeQuery, DecodedQuery, HEADER_SIZE } from "./wire-query";
 import { tsigBadKeyRecord } from "./tsig";
 import type { ZoneSet } from "./zone-set";
 import { wireToName } from "./zone-view";
+import { clearEdnsReply, prepareEdnsReply, writeEdnsReply } from "./edns-reply";
 
 /** Minimal pino-compatible logger the answer engine writes to. */
 export interface AnswerLogger {
@@ -26,11 +27,13 @@ export interface WireOptions {
   maxUdpPayload: number;
   /** Rotate the records of multi-record RRsets from one response to the next; default on. */
   roundRobin: boolean;
+  /** Our name server identifier, sent to queries that ask with an NSID option (RFC 5001); null (default): off. */
+  nsid: Buffer | null;
 }
 
 /** Default {@link WireOptions}: the one home of these defaults (the DNS server's options start from them). */
 export function defaultWireOptions(): WireOptions {
-  return { maxUdpPayload: EDNS_UDP_PAYLOAD, roundRobin: true };
+  return { maxUdpPayload: EDNS_UDP_PAYLOAD, roundRobin: true, nsid: null };
 }
 
 /** What an option left out of {@link AnswerContext.options} means. */
@@ -66,6 +69,8 @@ const writer = new MessageWriter();
 let rotation = 0;
 /** The last message was looked up in a zone (so `answer` describes it), for {@link rateLimitSubject}. */
 let lookedUp = false;
+/** Octets the options of the reply's OPT take (edns-reply.ts); 0 when the query's OPT had none (the usual case). */
+let optionBytes = 0;
 
 /**
  * Answers one DNS message. Returns the response bytes, or null when the message must be dropped (shorter than
@@ -95,11 +100,18 @@ export function answerQueryInto(message: Buffer, ctx: AnswerContext, target: Buf
 /** Answers into the shared writer; returns the response's length there, or -1 to drop the message. */
 function answerToWriter(message: Buffer, ctx: AnswerContext): number {
   lookedUp = false;
+  optionBytes = 0;
   const decoded = decodeQuery(message, query);
   if (decoded === Decoded.Drop) return -1;
   const maxUdp = ctx.options?.maxUdpPayload ?? WIRE_DEFAULTS.maxUdpPayload;
   if (decoded === Decoded.Error) return encodeDecodeError(query, maxUdp);
   try {
+    // Options (NSID, COOKIE) of an OPT of version 0 only; a malformed option list or COOKIE is FORMERR (RFC 7873 §5.2.2).
+    if (query.edns && query.optEnd > query.optData && query.ednsVersion === 0) {
+      const size = prepareEdnsReply(query, ctx.options?.nsid ?? WIRE_DEFAULTS.nsid);
+      if (size < 0) return encodeError(query, Rcode.FormErr, maxUdp);
+      optionBytes = size;
+    }
     // RFC 8945 §5.2: a TSIG signed with a key we do not hold (we hold none) → NOTAUTH, TSIG error BADKEY.
     if (query.tsig >= 0) return encodeTsigBadKey(query, ctx.transport, maxUdp);
     // RFC 1035 §3.2.5: QCLASS * (ANY) matches every class, so also IN, the only one served (as Knot, NSD, PowerDNS).
@@ -114,10 +126,12 @@ function answerToWriter(message: Buffer, ctx: AnswerContext): number {
     answer.reset(zone, query.dnssecOk);
     resolveInto(answer, query.qtype);
     lookedUp = true;
-    writer.begin(responseLimit(query, ctx.transport, maxUdp) - (query.edns ? OPT_SIZE : 0), zone);
+    writer.begin(responseLimit(query, ctx.transport, maxUdp) - (query.edns ? OPT_SIZE + optionBytes : 0), zone);
     const rotate = (ctx.options?.roundRobin ?? WIRE_DEFAULTS.roundRobin) ? (rotation = (rotation + 1) & 0x3fffffff) : 0;
     return encodeResponse(query, answer, rotate, maxUdp);
   } catch (err) {
+    optionBytes = 0;
+    clearEdnsReply();
     ctx.logger.error({ err, qname: nameKey(wireToName(query.qname)), qtype: query.qtype }, "answering a DNS query failed");
     try {
       return encodeError(query, Rcode.ServFail, maxUdp);
@@ -158,9 +172,15 @@ function encodeResponse(q: DecodedQuery, a: Answer, rotate: number, maxUdp: numb
   if (!truncated && !writeAll(SectionIndex.Additional, a.additional, a.chain, rotate)) {
     truncated = a.result === LookupResult.Delegation;
   }
-  if (q.edns) writer.writeOpt(maxUdp, 0, q.dnssecOk);
+  if (q.edns) writeOpt(q, maxUdp, 0);
   const flags = responseFlags(q, a.rcode) | (a.authoritative ? AA : 0) | (truncated ? TC : 0);
   return writer.seal(q.id, flags, 1);
+}
+
+/** Writes the reply's OPT record and the options the query asked for (edns-reply.ts). */
+function writeOpt(q: DecodedQuery, maxUdp: number, extendedRcode: number): void {
+  writer.writeOpt(maxUdp, extendedRcode, q.dnssecOk);
+  if (optionBytes > 0) writeEdnsReply(writer);
 }
 
 /** Writes a section's RRsets in order until one does not fit; false when one did not. */
@@ -189,19 +209,22 @@ function encodeError(q: DecodedQuery, rcode: RcodeValue, maxUdp: number, ede: Ex
   writer.writeQuestion(q.msg, q.questionEnd, q.qname);
   // RFC 6891 §6.1.3: BADVERS (16) lives in the OPT's extended rcode bits; the header keeps the low 4 bits.
   if (q.edns) {
-    writer.writeOpt(maxUdp, rcode >> 4, q.dnssecOk);
+    writeOpt(q, maxUdp, rcode >> 4);
     if (ede >= 0) writer.appendEdeToOpt(ede);
   }
   return writer.seal(q.id, responseFlags(q, rcode), 1);
 }
 
-/** NOTAUTH with the unsigned BADKEY TSIG record of RFC 8945 §5.2 / §5.3.2 (last in additional); FORMERR if malformed. */
+/**
+ * NOTAUTH with the unsigned BADKEY TSIG record of RFC 8945 §5.2 / §5.3.2 (last in additional); FORMERR (question
+ * and OPT echoed, RFC 6891 §6.1.1) if the TSIG record is malformed.
+ */
 function encodeTsigBadKey(q: DecodedQuery, transport: "udp" | "tcp", maxUdp: number): number {
   const record = tsigBadKeyRecord(q.msg, q.tsig, q.tsigRdata, q.tsigEnd);
-  if (record === null) return encodeBare(q.id, q.flags, Rcode.FormErr);
+  if (record === null) return encodeError(q, Rcode.FormErr, maxUdp);
   writer.begin(responseLimit(q, transport, maxUdp), null);
   writer.writeQuestion(q.msg, q.questionEnd, q.qname);
-  if (q.edns) writer.writeOpt(maxUdp, 0, q.dnssecOk);
+  if (q.edns) writeOpt(q, maxUdp, 0);
   writer.writeAdditionalRecord(record);
   return writer.seal(q.id, responseFlags(q, Rcode.NotAuth), 1);
 }

@@ -75,6 +75,7 @@ describe("udp_io batch and dgram answer alike", () => {
         logger,
         roundRobin: false,
         udpIo,
+        nsid: Buffer.from("udp-io-test"),
         // One response per second per bucket, every 2nd limited one slipped truncated.
         rrl: { responsesPerSecond: rrl ? 1 : 0, slip: 2, windowSeconds: 5 },
         onQuery: (q, r, transport) => seen.push([q.toString("hex"), r === null ? null : `${transport} ${r.toString("hex")}`]),
@@ -128,5 +129,31 @@ describe("udp_io batch and dgram answer alike", () => {
     expect(decoded.filter((d) => (d.flags & 0x200) !== 0 && d.answers.length === 0)).toHaveLength(4);
     expect(got[0]?.seen.filter(([, r]) => r === null)).toHaveLength(4);
     expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  test("RRL: slipped replies to EDNS queries keep the OPT (RFC 6891 §6.1.1) and its NSID (RFC 5001)", async () => {
+    const withNsid = dnsPacket.encode({
+      type: "query",
+      id: 43,
+      questions: [{ name: "ns1.example.org", type: "A" }],
+      additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232, flags: 0, options: [{ code: 3, data: Buffer.alloc(0) }] } as unknown as dnsPacket.Answer],
+    });
+    for (const udpIo of IOS) {
+      const entry = servers.get(`${udpIo} rrl`);
+      if (entry === undefined) throw new Error(udpIo);
+      const replies = await exchange(entry.server.address().port, Array.from({ length: 5 }, () => withNsid), 300);
+      const decoded = replies.map((r) => dnsPacket.decode(Buffer.from(r, "hex")));
+      expect(decoded).toHaveLength(3); // 1 answer + 2 of the 4 limited ones slipped
+      const slipped = decoded.filter((d) => (d.flags & 0x200) !== 0);
+      expect(slipped).toHaveLength(2);
+      for (const d of decoded) {
+        const opt = (d.additionals ?? []).find((r) => r.type === "OPT") as { options?: { code: number; data: Buffer }[] } | undefined;
+        expect(opt?.options?.find((o) => o.code === 3)?.data.toString()).toBe("udp-io-test");
+      }
+      for (const d of slipped) {
+        expect(d.answers).toHaveLength(0);
+        expect(d.additionals).toHaveLength(1);
+      }
+    }
   });
 });

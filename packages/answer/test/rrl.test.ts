@@ -96,4 +96,27 @@ describe("response rate limiting", () => {
     expect(tc.answers).toEqual([]);
     expect(truncatedResponse(Buffer.alloc(12)).length).toBe(12);
   });
+
+  test("a truncated response keeps the OPT record, options included, as its only record (RFC 6891 §6.1.1)", () => {
+    const res = dnsPacket.encode({
+      type: "response",
+      id: 9,
+      flags: dnsPacket.AUTHORITATIVE_ANSWER,
+      questions: [{ name: "www.example.org", type: "A", class: "IN" }],
+      answers: [{ name: "www.example.org", type: "A", ttl: 60, data: "192.0.2.1" }],
+      additionals: [
+        { name: "ns.example.org", type: "A", ttl: 60, data: "192.0.2.2" },
+        { type: "OPT", name: ".", udpPayloadSize: 1232, flags: 0x8000, options: [{ code: 3, data: Buffer.from("ns1") }] } as unknown as dnsPacket.Answer,
+      ],
+    });
+    const tc = dnsPacket.decode(truncatedResponse(res));
+    expect(tc.flags! & dnsPacket.TRUNCATED_RESPONSE).toBeTruthy();
+    expect(tc.answers).toEqual([]);
+    expect(tc.additionals).toHaveLength(1);
+    const opt = tc.additionals![0] as unknown as { type: string; udpPayloadSize: number; flags: number; options: { code: number; data: Buffer }[] };
+    expect(opt.type).toBe("OPT");
+    expect(opt.udpPayloadSize).toBe(1232);
+    expect(opt.flags & 0x8000).toBe(0x8000); // DO kept
+    expect(opt.options.map((o) => [o.code, o.data.toString()])).toEqual([[3, "ns1"]]);
+  });
 });

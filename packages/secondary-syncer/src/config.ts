@@ -93,6 +93,13 @@ export const secondarySyncerConfigSchema = z
          * "dgram" uses Node's dgram (one of each per datagram), "auto" batch when the addon loads, else dgram.
          */
         udp_io: z.enum(["auto", "batch", "dgram"]).default("auto"),
+        /**
+         * NSID (RFC 5001): the name server identifier sent to queries that ask for it with an NSID option. false
+         * (default): off; true: this host's name; a string: that text (at most 128 octets).
+         */
+        nsid: z
+          .union([z.boolean(), z.string().min(1).refine((s) => Buffer.byteLength(s) <= 128, "at most 128 octets")])
+          .default(false),
       })
       .strict()
       .prefault({}),

@@ -1,4 +1,5 @@
 // The answer engine's server options from the secondary's [dns] config, shared by the main process and workers.
+import { hostname } from "node:os";
 import { createAddressMatcher } from "@pdns-distribute/answer";
 import type { startDnsServer } from "@pdns-distribute/answer";
 import { TCP_IDLE_TIMEOUT_MS, UDP_RECEIVE_BUFFER_BYTES } from "./config";
@@ -30,7 +31,14 @@ export function dnsServerOptions(
     udpIo: cfg.dns.udp_io,
     // Workers each bind their own batch socket on the port (the kernel spreads datagrams over them).
     udpReusePort: cfg.dns.workers > 1,
+    nsid: nsidOf(cfg.dns.nsid),
     onQuery,
     onTcpRefused,
   };
+}
+
+/** The NSID to send for `[dns] nsid` (RFC 5001): off (false), the host name (true), or the configured text. */
+export function nsidOf(value: boolean | string): Buffer | null {
+  if (value === false) return null;
+  return Buffer.from(value === true ? hostname() : value, "utf8");
 }
