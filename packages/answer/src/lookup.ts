@@ -140,7 +140,7 @@ function answerAt(out: Answer, zone: CompiledZone, node: number, link: number, q
 function addPicked(out: Answer, zone: CompiledZone, node: number, owner: number, qtype: number): boolean {
   let r = -1;
   if (qtype === RRType.ANY) {
-    const end = zone.rrStart[node + 1] ?? 0;
+    const end = zone.rrEnd[node] ?? 0;
     let first = -1;
     for (let i = zone.rrStart[node] ?? 0; i < end && r < 0; i++) {
       const key = zone.rrKey[i] ?? 0;
@@ -164,7 +164,7 @@ function addPicked(out: Answer, zone: CompiledZone, node: number, owner: number,
 /** qtype RRSIG: every signature at the name as one RRset with the lowest TTL; false if there is none. */
 function addAllSigs(out: Answer, zone: CompiledZone, node: number, owner: number): boolean {
   let ttl = Infinity;
-  const end = zone.rrStart[node + 1] ?? 0;
+  const end = zone.rrEnd[node] ?? 0;
   for (let r = zone.rrStart[node] ?? 0; r < end; r++) {
     if (((zone.rrKey[r] ?? 0) & SIG_BIT) !== 0) ttl = Math.min(ttl, zone.rrTtl[r] ?? 0);
   }

@@ -78,7 +78,7 @@ export function transferMessages(q: DecodedQuery, zone: CompiledZone): Buffer[] 
   for (const nsec3 of [0, NameFlag.Nsec3]) {
     for (let id = 0; id < zone.names.count; id++) {
       if (((zone.names.flags[id] ?? 0) & NameFlag.Nsec3) !== nsec3) continue;
-      for (let r = zone.rrStart[id] ?? 0; r < (zone.rrStart[id + 1] ?? 0); r++) if (r !== zone.soa) put(r, id);
+      for (let r = zone.rrStart[id] ?? 0; r < (zone.rrEnd[id] ?? 0); r++) if (r !== zone.soa) put(r, id);
     }
   }
   put(zone.soa, 0);

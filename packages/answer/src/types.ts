@@ -71,7 +71,7 @@ export interface DenialIndex {
 
 /**
  * An immutable zone compiled for answering; replaced as a whole, never mutated while served. RRsets are numbered:
- * those of name `i` are `rrStart[i]` … `rrStart[i + 1] - 1`, in the order their types first appeared. The records
+ * those of name `i` are `rrStart[i]` … `rrEnd[i] - 1`, in the order their types first appeared. The records
  * of RRset `r` are `rrCount[r]` entries `[RDLENGTH (2 octets)][RDATA]` back to back in `arena` from `rrData[r]`,
  * RDATA in uncompressed wire form: a record's wire tail is one copy.
  */
@@ -82,6 +82,11 @@ export interface CompiledZone {
   readonly originLabels: number;
   readonly names: NameTable;
   readonly rrStart: Uint32Array;
+  /**
+   * One past the last RRset of each name. Compiled zones lay names out back to back, so this is a view of `rrStart`
+   * from index 1; a zone with an overlay of changed RRsets (zone-overlay.ts) has its own.
+   */
+  readonly rrEnd: Uint32Array;
   /** Type, or `SIG_BIT | type covered` for RRSIGs. */
   readonly rrKey: Uint32Array;
   readonly rrTtl: Uint32Array;

@@ -238,6 +238,7 @@ function buildRRsets(names: NameTable, list: RecordList) {
   if (used < arena.length) arena = Buffer.from(arena.subarray(0, used));
   return {
     rrStart,
+    rrEnd: rrStart.subarray(1),
     rrKey: rrKey.slice(0, sets),
     rrTtl: rrTtl.slice(0, sets),
     rrData: rrData.slice(0, sets),

@@ -12,7 +12,7 @@ import { WireName } from "./wire-name";
 const STAR = Buffer.from([1, 0x2a]);
 
 /** Just what a view needs of a zone (views are also made while a zone is being compiled). */
-type ZoneArrays = Pick<CompiledZone, "names" | "originWire" | "rrStart" | "rrKey" | "rrTtl" | "rrData" | "rrCount" | "arena">;
+type ZoneArrays = Pick<CompiledZone, "names" | "originWire" | "rrStart" | "rrEnd" | "rrKey" | "rrTtl" | "rrData" | "rrCount" | "arena">;
 
 /** A {@link DnsName} from a lower-case wire name. */
 export function wireToName(wire: WireName): DnsName {
@@ -61,7 +61,7 @@ export function nodeOf(zone: ZoneArrays, id: number): ZoneNode {
   const name = nameOf(zone, id);
   const rrsets = new Map<number, RRset>();
   const sigs = new Map<number, RRset>();
-  for (let r = zone.rrStart[id] ?? 0; r < (zone.rrStart[id + 1] ?? 0); r++) {
+  for (let r = zone.rrStart[id] ?? 0; r < (zone.rrEnd[id] ?? 0); r++) {
     const key = zone.rrKey[r] ?? 0;
     if ((key & SIG_BIT) !== 0) sigs.set(key & 0xffff, rrsetOf(zone, r, name));
     else rrsets.set(key, rrsetOf(zone, r, name));
@@ -111,8 +111,8 @@ export function sealZone(partial: Omit<CompiledZone, "denial" | "apex" | "nodes"
 }
 
 /** The RRset of `key` (a type, or `SIG_BIT | covered`) at name `id`; -1 when there is none. */
-export function findKey(zone: Pick<CompiledZone, "rrStart" | "rrKey">, id: number, key: number): number {
-  const end = zone.rrStart[id + 1] ?? 0;
+export function findKey(zone: Pick<CompiledZone, "rrStart" | "rrEnd" | "rrKey">, id: number, key: number): number {
+  const end = zone.rrEnd[id] ?? 0;
   for (let r = zone.rrStart[id] ?? 0; r < end; r++) if (zone.rrKey[r] === key) return r;
   return -1;
 }
