@@ -212,7 +212,7 @@ export class NameTable {
 
   /**
    * Makes room for `extra` more names (and `labelBytes` more label octets) in new arrays, so a table taken over by
-   * {@link fromParts} stops sharing anything with the arrays it was made of.
+   * {@link fromParts} stops sharing anything with the arrays it was made of. The hash grows later if need be.
    */
   reserve(extra: number, labelBytes: number): void {
     const size = this.count + extra;
@@ -228,9 +228,11 @@ export class NameTable {
     const labels = Buffer.allocUnsafe(this.labelsUsed + labelBytes);
     this.labels.copy(labels, 0, 0, this.labelsUsed);
     this.labels = labels;
-    let slots = 16;
-    while (slots < size * 2) slots *= 2;
-    this.rehash(slots);
+    // The hash is copied as it is while it has room for a first few names (rehashing a large table takes long).
+    let slots = this.slots.length;
+    while (slots < (this.count + Math.min(extra, 1024)) * 2) slots *= 2;
+    if (slots === this.slots.length) this.slots = this.slots.slice();
+    else this.rehash(slots);
   }
 
   /** Trims the arrays to the names present (after compilation). */

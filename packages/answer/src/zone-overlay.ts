@@ -5,9 +5,10 @@ import type { ZoneRecord, ZoneWireRecord } from "@pdns-distribute/dns";
 import { ZoneCompileError } from "./errors";
 import { NameFlag, NameTable } from "./name-table";
 import { soaNumbers, TARGET_OFFSET } from "./rdata-fields";
+import { MOVED_SPAN } from "./types";
 import type { CompiledZone } from "./types";
 import { WireName } from "./wire-name";
-import { findKey, sealZone } from "./zone-view";
+import { findKey, rrEnd, rrFirst, sealZone } from "./zone-view";
 
 /** One change: the records of (`name`, `type`) become `records` (all of that owner and type); none removes the RRset. */
 export interface RRsetChange {
@@ -24,14 +25,16 @@ export type OverlayResult = { zone: CompiledZone; reason: null } | { zone: null;
 /**
  * The arrays a line of versions shares. Each version reads only the names below its own count and the RRsets and
  * arena octets below its own lengths, and only the newest version (`head`) appends past them, so no version ever
- * sees a change made after it. Per version only the name flags and the RRset ranges are copied.
+ * sees a change made after it. Per version, the name flags (one octet a name) and the map of moved names are copied.
  */
 interface Line {
-  head: CompiledZone;
+  /** The newest version; null once filing a change failed half way (the line takes no more changes). */
+  head: CompiledZone | null;
   names: NameTable;
-  /** RRset range and number of live children of each name, as the head has them. */
+  /** RRset ranges of the names as compiled whole (never changed), and of the names moved since, as the head has them. */
   rrStart: Uint32Array;
-  rrEnd: Uint32Array;
+  moved: Map<number, number>;
+  /** Number of live children of each name, as the head has them. */
   liveKids: Int32Array;
   rrKey: Uint32Array;
   rrTtl: Uint32Array;
@@ -50,6 +53,7 @@ const SLOW_TYPES = new Set<number>([RRType.RRSIG, RRType.NSEC, RRType.NSEC3, RRT
 
 /** A change checked and encoded, ready to file. */
 interface Prepared {
+  name: string;
   wire: WireName;
   key: number;
   ttl: number;
@@ -58,16 +62,17 @@ interface Prepared {
 
 /**
  * Applies `changes` (in order; a later change of the same RRset wins) to `zone` and returns the new version; `zone`
- * itself is not changed and may go on being served. Takes time proportional to the change plus a copy of five
- * octets per name (flags and RRset ranges). Applies to unsigned zones and changes of any type but RRSIG, NSEC,
+ * itself is not changed and may go on being served. Takes time proportional to the change and to the names moved
+ * since the last whole compile, plus a copy of one octet per name (the flags). Applies to unsigned zones and changes of any type but RRSIG, NSEC,
  * NSEC3, NSEC3PARAM, DNAME and NS below the apex, with exactly one apex SOA; `zone` must be a compiled zone or the
  * newest version made from one. Anything else gives `{ zone: null, reason }`. Throws {@link ZoneCompileError} for
- * RDATA {@link compileZone} would refuse.
+ * RDATA {@link compileZone} would refuse. A replaced RRset keeps its place among the types of its name; a new one goes
+ * before the first type that sorts after it (SOA first, then by type number), as in a canonical zone text.
  */
 export function applyRRsetChanges(zone: CompiledZone, changes: readonly RRsetChange[]): OverlayResult {
   const known = versions.get(zone);
   if (known !== undefined && known.line.head !== zone) return notApplicable("a later version was made from this one");
-  if (known === undefined && !laidOutWhole(zone)) return notApplicable("not a compiled zone");
+  if (known === undefined && zone.moved !== null) return notApplicable("not a compiled zone");
   if (zone.denial.nsec.length > 0 || zone.denial.nsec3 !== null) return notApplicable("the zone is signed (NSEC/NSEC3 chain)");
   const prepared: Prepared[] = [];
   for (const change of changes) {
@@ -77,8 +82,14 @@ export function applyRRsetChanges(zone: CompiledZone, changes: readonly RRsetCha
   }
   const line = known?.line ?? lineOf(zone);
   let recordCount = zone.recordCount;
-  for (const p of prepared) recordCount += fileChange(line, zone, p);
-  const next = versionOf(line, zone, recordCount);
+  let next: CompiledZone;
+  try {
+    for (const p of prepared) recordCount += fileChange(line, zone, p);
+    next = versionOf(line, zone, recordCount);
+  } catch (err) {
+    line.head = null;
+    throw err;
+  }
   versions.set(next, { line, changes: (known?.changes ?? 0) + prepared.length });
   line.head = next;
   return { zone: next, reason: null };
@@ -91,11 +102,6 @@ export function overlayChanges(zone: CompiledZone): number {
 
 function notApplicable(reason: string): OverlayResult {
   return { zone: null, reason };
-}
-
-/** True when the zone's names are laid out back to back (as compiled, no overlay). */
-function laidOutWhole(zone: CompiledZone): boolean {
-  return zone.rrEnd.buffer === zone.rrStart.buffer && zone.rrEnd.byteOffset === zone.rrStart.byteOffset + 4;
 }
 
 /** Checks and encodes one change; a string says why it cannot take the fast path. */
@@ -119,7 +125,7 @@ function prepareChange(zone: CompiledZone, change: RRsetChange): Prepared | stri
     seen.add(id);
     rdatas.push(data);
   }
-  return { wire, key, ttl: rdatas.length > 0 ? ttl : 0, rdatas };
+  return { name: change.name, wire, key, ttl: rdatas.length > 0 ? ttl : 0, rdatas };
 }
 
 /** The wire RDATA of one record (already there for records from `parseZoneTextWire`). */
@@ -162,8 +168,8 @@ function lineOf(zone: CompiledZone): Line {
   const line: Line = {
     head: zone,
     names,
-    rrStart: grown(zone.rrStart.subarray(0, count), capacity),
-    rrEnd: grown(zone.rrEnd.subarray(0, count), capacity),
+    rrStart: zone.rrStart,
+    moved: new Map(),
     liveKids,
     rrKey: grown(zone.rrKey, room),
     rrTtl: grown(zone.rrTtl, room),
@@ -181,9 +187,14 @@ function lineOf(zone: CompiledZone): Line {
   return line;
 }
 
+/** True when name `id` holds RRsets (as the head has it). */
+function hasData(line: Line, id: number): boolean {
+  return rrEnd(line, id) > rrFirst(line, id);
+}
+
 /** A live name holds data or has a live child; others are removed (hidden from lookups). */
 function isLive(line: Line, id: number): boolean {
-  return (line.rrEnd[id] ?? 0) > (line.rrStart[id] ?? 0) || (line.liveKids[id] ?? 0) > 0;
+  return hasData(line, id) || (line.liveKids[id] ?? 0) > 0;
 }
 
 /** Files one change into the line's head arrays; returns the change in the number of records. */
@@ -191,25 +202,35 @@ function fileChange(line: Line, zone: CompiledZone, p: Prepared): number {
   const id = p.rdatas.length > 0 ? internName(line, zone, p.wire) : findName(line, zone, p.wire);
   if (id < 0) return 0;
   const was = isLive(line, id);
-  const from = line.rrStart[id] ?? 0;
-  const to = line.rrEnd[id] ?? 0;
+  const from = rrFirst(line, id);
+  const to = rrEnd(line, id);
+  if (to - from + 1 >= MOVED_SPAN) throw new ZoneCompileError(`too many RRsets at ${p.name}`);
   ensureRoom(line, to - from + 1, p.rdatas.reduce((n, d) => n + d.length + 2, 0));
   const start = line.sets;
-  let placed = p.rdatas.length === 0;
+  // A new type goes in sorted place; a replaced one stays where it was.
+  let sorted = p.rdatas.length === 0 || findKey(line, id, p.key) >= 0;
   let delta = p.rdatas.length;
   for (let r = from; r < to; r++) {
-    if (line.rrKey[r] !== p.key) copyRRset(line, r);
+    const key = line.rrKey[r] ?? 0;
+    if (!sorted && typeRank(key) > typeRank(p.key)) {
+      writeRRset(line, p);
+      sorted = true;
+    }
+    if (key !== p.key) copyRRset(line, r);
     else {
       delta -= line.rrCount[r] ?? 0;
-      if (!placed) writeRRset(line, p);
-      placed = true;
+      if (p.rdatas.length > 0) writeRRset(line, p);
     }
   }
-  if (!placed) writeRRset(line, p);
-  line.rrStart[id] = start;
-  line.rrEnd[id] = line.sets;
+  if (!sorted) writeRRset(line, p);
+  line.moved.set(id, start * MOVED_SPAN + (line.sets - start));
   settleLiveness(line, id, was);
   return delta;
+}
+
+/** Where a new type goes among a name's RRsets: the order of a canonical zone text (SOA first, then by number). */
+function typeRank(key: number): number {
+  return key === RRType.SOA ? 0 : key;
 }
 
 /** The number of an existing name (removed ones included), or -1. */
@@ -227,10 +248,9 @@ function internName(line: Line, zone: CompiledZone, wire: WireName): number {
     const before = names.count;
     id = names.intern(id, 0, wire.buf, wire.offs[i] ?? 0);
     if (id < before) continue;
-    if (names.count > line.rrStart.length) growNames(line, names.parent.length);
+    if (names.count > line.liveKids.length) growNames(line, names.parent.length);
     names.flags[id] = (names.flags[id] ?? 0) | NameFlag.Removed;
-    line.rrStart[id] = 0;
-    line.rrEnd[id] = 0;
+    line.moved.set(id, 0);
     line.liveKids[id] = 0;
   }
   return id;
@@ -238,10 +258,9 @@ function internName(line: Line, zone: CompiledZone, wire: WireName): number {
 
 /** New, larger per-name arrays of the line (the old ones stay with the versions using them). */
 function growNames(line: Line, size: number): void {
-  const grow = <T extends Uint32Array | Int32Array>(a: T, b: T): T => (b.set(a), b);
-  line.rrStart = grow(line.rrStart, new Uint32Array(size));
-  line.rrEnd = grow(line.rrEnd, new Uint32Array(size));
-  line.liveKids = grow(line.liveKids, new Int32Array(size));
+  const liveKids = new Int32Array(size);
+  liveKids.set(line.liveKids);
+  line.liveKids = liveKids;
 }
 
 /** Room for `sets` more RRsets and `bytes` more arena octets, in new arrays when the current ones are full. */
@@ -296,8 +315,7 @@ function writeRRset(line: Line, p: Prepared): void {
 function settleLiveness(line: Line, id: number, was: boolean): void {
   const { names } = line;
   const flags = names.flags;
-  const hasData = (n: number): boolean => (line.rrEnd[n] ?? 0) > (line.rrStart[n] ?? 0);
-  flags[id] = hasData(id) ? (flags[id] ?? 0) & ~NameFlag.EmptyNonTerminal : (flags[id] ?? 0) | NameFlag.EmptyNonTerminal;
+  flags[id] = hasData(line, id) ? (flags[id] ?? 0) & ~NameFlag.EmptyNonTerminal : (flags[id] ?? 0) | NameFlag.EmptyNonTerminal;
   let node = id;
   let before = was;
   while (node > 0) {
@@ -315,7 +333,7 @@ function settleLiveness(line: Line, id: number, was: boolean): void {
   }
 }
 
-/** The head arrays of `line` as a new immutable version of `zone` (copies the flags and RRset ranges). */
+/** The head arrays of `line` as a new immutable version of `zone` (copies the flags and the moved names). */
 function versionOf(line: Line, zone: CompiledZone, recordCount: number): CompiledZone {
   const np = line.names.toParts();
   const count = np.count;
@@ -325,13 +343,10 @@ function versionOf(line: Line, zone: CompiledZone, recordCount: number): Compile
     labelOff: np.labelOff.subarray(0, count),
     flags: np.flags.slice(0, count),
   });
-  const rrStart = new Uint32Array(count + 1);
-  rrStart.set(line.rrStart.subarray(0, count));
-  rrStart[count] = line.sets;
   const arrays = {
     names,
-    rrStart,
-    rrEnd: line.rrEnd.slice(0, count),
+    rrStart: line.rrStart,
+    moved: new Map(line.moved),
     rrKey: line.rrKey.subarray(0, line.sets),
     rrTtl: line.rrTtl.subarray(0, line.sets),
     rrData: line.rrData.subarray(0, line.sets),

@@ -40,9 +40,7 @@ type View = Uint8Array | Int32Array | Uint32Array;
  * The zone must not be used afterwards when the buffers are transferred.
  */
 export function compiledZoneToParts(zone: CompiledZone): { parts: CompiledZoneParts; transfer: ArrayBuffer[] } {
-  if (zone.rrEnd.buffer !== zone.rrStart.buffer || zone.rrEnd.byteOffset !== zone.rrStart.byteOffset + 4) {
-    throw new RangeError(`compiled zone ${nameKey(zone.origin)} carries an overlay of changes: compile it whole to move it`);
-  }
+  if (zone.moved !== null) throw new RangeError(`compiled zone ${nameKey(zone.origin)} carries an overlay of changes: compile it whole to move it`);
   const transfer = new Set<ArrayBuffer>();
   const own = <T extends View>(view: T): T => {
     const buf = view.buffer;
@@ -131,7 +129,7 @@ export function compiledZoneFromParts(parts: CompiledZoneParts): CompiledZone {
     originLabels: origin.labels.length,
     names,
     rrStart: parts.rrStart,
-    rrEnd: parts.rrStart.subarray(1),
+    moved: null,
     rrKey: parts.rrKey,
     rrTtl: parts.rrTtl,
     rrData: parts.rrData,

@@ -1,6 +1,6 @@
 // Differential test: a zone with RRset changes applied as an overlay answers byte for byte like the zone compiled whole.
 
-import { encodeQuestion } from "@pdns-distribute/dns";
+import { encodeQuestion, typeToNumber } from "@pdns-distribute/dns";
 import type { ZoneRecord } from "@pdns-distribute/dns";
 import { answerQuery, applyRRsetChanges, compiledZoneToParts, compileZone, createZoneSet, overlayChanges, ZoneCompileError } from "../src";
 import type { CompiledZone, RRsetChange } from "../src";
@@ -92,12 +92,21 @@ function randomChange(rand: Rand): RRsetChange {
   return { name, type, records: randomRecords(rand, name, type, n) };
 }
 
-/** The records after `change`, as a text edit would leave them: the RRset in place of its first record, or appended. */
+/** Canonical zone texts order the types of a name SOA first, then by number. */
+const rank = (type: string): number => (type === "SOA" ? 0 : typeToNumber(type));
+
+/**
+ * The records after `change`, as a text edit would leave them: the RRset in place of its first record; a new type
+ * before the first record of its name whose type sorts after it, else appended.
+ */
 function applyToRecords(records: ZoneRecord[], change: RRsetChange): ZoneRecord[] {
   const same = (r: ZoneRecord): boolean => r.name === change.name && r.type === change.type;
   const at = records.findIndex(same);
   const rest = records.filter((r) => !same(r));
-  if (at < 0) return [...rest, ...change.records];
+  if (at < 0) {
+    const after = rest.findIndex((r) => r.name === change.name && rank(r.type) > rank(change.type));
+    return after < 0 ? [...rest, ...change.records] : [...rest.slice(0, after), ...change.records, ...rest.slice(after)];
+  }
   const before = records.slice(0, at).filter((r) => !same(r)).length;
   return [...rest.slice(0, before), ...change.records, ...rest.slice(before)];
 }
@@ -138,9 +147,9 @@ function expectSameAnswers(actual: CompiledZone, expected: CompiledZone, names: 
 }
 
 describe("applyRRsetChanges: overlay versus compiled whole", () => {
-  test.each([[1], [9], [17]])("random zones and change sequences answer byte for byte the same (seeds %i+)", (first) => {
+  test.each([[1], [7], [13], [19]])("random zones and change sequences answer byte for byte the same (seeds %i+)", (first) => {
     let compared = 0;
-    for (let seed = first; seed < first + 8; seed++) {
+    for (let seed = first; seed < first + 6; seed++) {
       const rand = prng(seed);
       let records = randomZone(rand);
       let zone = compileZone(ORIGIN, records);
@@ -159,7 +168,7 @@ describe("applyRRsetChanges: overlay versus compiled whole", () => {
       }
       expect(overlayChanges(zone)).toBeGreaterThanOrEqual(8);
     }
-    expect(compared).toBeGreaterThan(15_000);
+    expect(compared).toBeGreaterThan(10_000);
   });
 
   test("the new version counts records and carries the new SOA serial and negative TTL", () => {
