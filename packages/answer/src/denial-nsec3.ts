@@ -33,7 +33,7 @@ export function nsec3Hash(name: DnsName, params: Nsec3Params): Buffer {
   return hashWire(dnsNameToWire(name), params);
 }
 
-type ZoneData = Pick<CompiledZone, "names" | "originWire" | "rrStart" | "rrKey" | "rrTtl" | "rrData" | "rrCount" | "arena">;
+type ZoneData = Pick<CompiledZone, "names" | "originWire" | "rrStart" | "moved" | "rrKey" | "rrTtl" | "rrData" | "rrCount" | "arena">;
 
 /**
  * Indexes the NSEC3 owners of a zone by hash. Parameters come from the apex NSEC3PARAM (RFC 5155 §4), else from

@@ -66,7 +66,7 @@ export function nsecMatchingOrCovering(zone: CompiledZone, name: WireName): numb
 }
 
 /** The names of a zone that hold an NSEC RRset, in canonical order (RFC 4034 §6.1). */
-export function compileNsecChain(zone: Pick<CompiledZone, "names" | "rrStart" | "rrKey">): Int32Array {
+export function compileNsecChain(zone: Pick<CompiledZone, "names" | "rrStart" | "moved" | "rrKey">): Int32Array {
   const { names } = zone;
   let any = false;
   for (let id = 0; id < names.count && !any; id++) any = findKey(zone, id, RRType.NSEC) >= 0;

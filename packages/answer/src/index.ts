@@ -10,6 +10,7 @@ export { answerQuery, defaultWireOptions } from "./wire";
 export { compileZone } from "./zone-index";
 export { createZoneSet } from "./zone-set";
 export { compiledZoneFromParts, compiledZoneToParts } from "./zone-parts";
+export { applyRRsetChanges, overlayChanges } from "./zone-overlay";
 
 export type { AddressMatcher } from "./acl";
 export type { LookupOptions, LookupResponse } from "./lookup-values";
@@ -20,3 +21,4 @@ export type { CompiledZone } from "./types";
 export type { AnswerContext, AnswerLogger, WireOptions } from "./wire";
 export type { ZoneSet } from "./zone-set";
 export type { CompiledZoneParts } from "./zone-parts";
+export type { OverlayResult, RRsetChange } from "./zone-overlay";

@@ -11,7 +11,7 @@ import { SIG_BIT } from "./types";
 import type { CompiledZone } from "./types";
 import { WireName } from "./wire-name";
 import { TARGET_OFFSET } from "./rdata-fields";
-import { findKey } from "./zone-view";
+import { findKey, rrEnd, rrFirst } from "./zone-view";
 import { present } from "./errors";
 
 /** Types left out when picking the one RRset that answers ANY (RFC 8482 §4.2). */
@@ -140,9 +140,9 @@ function answerAt(out: Answer, zone: CompiledZone, node: number, link: number, q
 function addPicked(out: Answer, zone: CompiledZone, node: number, owner: number, qtype: number): boolean {
   let r = -1;
   if (qtype === RRType.ANY) {
-    const end = zone.rrStart[node + 1] ?? 0;
+    const end = rrEnd(zone, node);
     let first = -1;
-    for (let i = zone.rrStart[node] ?? 0; i < end && r < 0; i++) {
+    for (let i = rrFirst(zone, node); i < end && r < 0; i++) {
       const key = zone.rrKey[i] ?? 0;
       if ((key & SIG_BIT) !== 0) continue;
       if (first < 0) first = i;
@@ -164,13 +164,13 @@ function addPicked(out: Answer, zone: CompiledZone, node: number, owner: number,
 /** qtype RRSIG: every signature at the name as one RRset with the lowest TTL; false if there is none. */
 function addAllSigs(out: Answer, zone: CompiledZone, node: number, owner: number): boolean {
   let ttl = Infinity;
-  const end = zone.rrStart[node + 1] ?? 0;
-  for (let r = zone.rrStart[node] ?? 0; r < end; r++) {
+  const end = rrEnd(zone, node);
+  for (let r = rrFirst(zone, node); r < end; r++) {
     if (((zone.rrKey[r] ?? 0) & SIG_BIT) !== 0) ttl = Math.min(ttl, zone.rrTtl[r] ?? 0);
   }
   if (ttl === Infinity) return false;
   let join = 0;
-  for (let r = zone.rrStart[node] ?? 0; r < end; r++) {
+  for (let r = rrFirst(zone, node); r < end; r++) {
     if (((zone.rrKey[r] ?? 0) & SIG_BIT) === 0) continue;
     out.answer.push(r, owner, ttl, join);
     join = 1;

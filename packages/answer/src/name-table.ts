@@ -15,7 +15,12 @@ export const NameFlag = {
   WildcardParent: 8,
   /** An NSEC3 owner: kept out of the zone's name space (RFC 5155 §7.2.8). */
   Nsec3: 16,
+  /** No longer in the zone: an overlay of changes (zone-overlay.ts) removed its data and everything below it. */
+  Removed: 32,
 } as const;
+
+/** Flags that hide a name from {@link NameTable.find} (with the name space bit). */
+const HIDING = NameFlag.Nsec3 | NameFlag.Removed;
 
 /** The arrays of a {@link NameTable}. */
 export interface NameTableParts {
@@ -50,8 +55,24 @@ export class NameTable {
     this.slots = new Int32Array(capacity * 2);
   }
 
-  /** The child of `parent` whose label starts (length octet) at `buf[off]` in name space `nsec3` (0 or 1); -1 if none. */
+  /**
+   * The child of `parent` whose label starts (length octet) at `buf[off]` in name space `nsec3` (0 or 1); -1 if none
+   * (or removed). Names numbered past `count` (the slots may be shared with a later version of the table) are skipped.
+   */
   find(parent: number, nsec3: number, buf: Buffer, off: number): number {
+    const mask = this.slots.length - 1;
+    const len = buf[off] ?? 0;
+    for (let i = labelHash(parent * 2 + nsec3, buf, off) & mask; ; i = (i + 1) & mask) {
+      const id = (this.slots[i] ?? 0) - 1;
+      if (id < 0) return -1;
+      if (this.parent[id] !== parent || ((this.flags[id] ?? 0) & HIDING) !== nsec3 * NameFlag.Nsec3) continue;
+      const at = this.labelOff[id] ?? 0;
+      if (this.labels[at] === len && sameBytes(this.labels, at + 1, buf, off + 1, len)) return id;
+    }
+  }
+
+  /** As {@link find}, removed names included. */
+  findAny(parent: number, nsec3: number, buf: Buffer, off: number): number {
     const mask = this.slots.length - 1;
     const len = buf[off] ?? 0;
     for (let i = labelHash(parent * 2 + nsec3, buf, off) & mask; ; i = (i + 1) & mask) {
@@ -63,9 +84,9 @@ export class NameTable {
     }
   }
 
-  /** The child as {@link find}, created (flagged empty non-terminal until data is filed) when missing. */
+  /** The child as {@link findAny}, created (flagged empty non-terminal until data is filed) when missing. */
   intern(parent: number, nsec3: number, buf: Buffer, off: number): number {
-    const found = this.find(parent, nsec3, buf, off);
+    const found = this.findAny(parent, nsec3, buf, off);
     if (found >= 0) return found;
     if (this.count === this.parent.length) this.grow();
     if ((this.count + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
@@ -187,6 +208,31 @@ export class NameTable {
     t.labelsUsed = p.labelsUsed;
     t.slots = p.slots;
     return t;
+  }
+
+  /**
+   * Makes room for `extra` more names (and `labelBytes` more label octets) in new arrays, so a table taken over by
+   * {@link fromParts} stops sharing anything with the arrays it was made of. The hash grows later if need be.
+   */
+  reserve(extra: number, labelBytes: number): void {
+    const size = this.count + extra;
+    const parent = new Int32Array(size);
+    parent.set(this.parent.subarray(0, this.count));
+    this.parent = parent;
+    const labelOff = new Uint32Array(size);
+    labelOff.set(this.labelOff.subarray(0, this.count));
+    this.labelOff = labelOff;
+    const flags = new Uint8Array(size);
+    flags.set(this.flags.subarray(0, this.count));
+    this.flags = flags;
+    const labels = Buffer.allocUnsafe(this.labelsUsed + labelBytes);
+    this.labels.copy(labels, 0, 0, this.labelsUsed);
+    this.labels = labels;
+    // The hash is copied as it is while it has room for a first few names (rehashing a large table takes long).
+    let slots = this.slots.length;
+    while (slots < (this.count + Math.min(extra, 1024)) * 2) slots *= 2;
+    if (slots === this.slots.length) this.slots = this.slots.slice();
+    else this.rehash(slots);
   }
 
   /** Trims the arrays to the names present (after compilation). */

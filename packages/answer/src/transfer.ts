@@ -3,6 +3,7 @@
 import { CLASS_IN, RRType } from "@pdns-distribute/dns";
 import { NameFlag } from "./name-table";
 import type { CompiledZone } from "./types";
+import { rrEnd, rrFirst } from "./zone-view";
 import { answerQuery } from "./wire";
 import type { AnswerContext } from "./wire";
 import { MessageWriter } from "./wire-encode";
@@ -78,7 +79,7 @@ export function transferMessages(q: DecodedQuery, zone: CompiledZone): Buffer[] 
   for (const nsec3 of [0, NameFlag.Nsec3]) {
     for (let id = 0; id < zone.names.count; id++) {
       if (((zone.names.flags[id] ?? 0) & NameFlag.Nsec3) !== nsec3) continue;
-      for (let r = zone.rrStart[id] ?? 0; r < (zone.rrStart[id + 1] ?? 0); r++) if (r !== zone.soa) put(r, id);
+      for (let r = rrFirst(zone, id); r < rrEnd(zone, id); r++) if (r !== zone.soa) put(r, id);
     }
   }
   put(zone.soa, 0);

@@ -3,6 +3,9 @@
 import type { NameTable } from "./name-table";
 import type { DnsName } from "@pdns-distribute/dns";
 
+/** Scale of the values of {@link CompiledZone.moved}: a moved name holds fewer RRsets than this. */
+export const MOVED_SPAN = 4096;
+
 /** Marks an RRset of RRSIG records in `rrKey`: the low 16 bits then hold the type covered (RFC 4034 §3.1.1). */
 export const SIG_BIT = 0x10000;
 
@@ -71,7 +74,7 @@ export interface DenialIndex {
 
 /**
  * An immutable zone compiled for answering; replaced as a whole, never mutated while served. RRsets are numbered:
- * those of name `i` are `rrStart[i]` … `rrStart[i + 1] - 1`, in the order their types first appeared. The records
+ * those of name `i` are `rrStart[i]` … `rrStart[i + 1] - 1` (unless `moved` says otherwise), in the order their types first appeared. The records
  * of RRset `r` are `rrCount[r]` entries `[RDLENGTH (2 octets)][RDATA]` back to back in `arena` from `rrData[r]`,
  * RDATA in uncompressed wire form: a record's wire tail is one copy.
  */
@@ -82,6 +85,12 @@ export interface CompiledZone {
   readonly originLabels: number;
   readonly names: NameTable;
   readonly rrStart: Uint32Array;
+  /**
+   * Null for a zone compiled whole. A version made by an overlay of changes (zone-overlay.ts) lists here the names
+   * whose RRsets lie elsewhere (changed or new names): name → first RRset × {@link MOVED_SPAN} + number of RRsets.
+   * Read RRset ranges through `findKey`, `rrFirst` and `rrEnd` (zone-view.ts), which consult it first.
+   */
+  readonly moved: ReadonlyMap<number, number> | null;
   /** Type, or `SIG_BIT | type covered` for RRSIGs. */
   readonly rrKey: Uint32Array;
   readonly rrTtl: Uint32Array;

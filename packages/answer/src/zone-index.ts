@@ -103,7 +103,7 @@ export function compileZone(origin: string, records: readonly (ZoneRecord | Zone
   names.trim();
   const rr = buildRRsets(names, list);
   setNameFlags(names, rr.rrStart, rr.rrKey);
-  const zone = { origin: originName, originWire, originLabels, names, ...rr };
+  const zone = { origin: originName, originWire, originLabels, names, ...rr, moved: null };
   checkTargets(zone);
   const soa = findKey(zone, 0, RRType.SOA);
   if (soa < 0) throw new ZoneCompileError(`zone ${nameKey(originName)} has no SOA record at its apex`);

@@ -40,6 +40,7 @@ type View = Uint8Array | Int32Array | Uint32Array;
  * The zone must not be used afterwards when the buffers are transferred.
  */
 export function compiledZoneToParts(zone: CompiledZone): { parts: CompiledZoneParts; transfer: ArrayBuffer[] } {
+  if (zone.moved !== null) throw new RangeError(`compiled zone ${nameKey(zone.origin)} carries an overlay of changes: compile it whole to move it`);
   const transfer = new Set<ArrayBuffer>();
   const own = <T extends View>(view: T): T => {
     const buf = view.buffer;
@@ -128,6 +129,7 @@ export function compiledZoneFromParts(parts: CompiledZoneParts): CompiledZone {
     originLabels: origin.labels.length,
     names,
     rrStart: parts.rrStart,
+    moved: null,
     rrKey: parts.rrKey,
     rrTtl: parts.rrTtl,
     rrData: parts.rrData,

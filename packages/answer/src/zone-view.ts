@@ -4,7 +4,7 @@ import { nameFromLabels, parseName, RRType } from "@pdns-distribute/dns";
 import { NameFlag } from "./name-table";
 import type { DnsName } from "@pdns-distribute/dns";
 import { rdataTargets } from "./rdata-fields";
-import { SIG_BIT } from "./types";
+import { MOVED_SPAN, SIG_BIT } from "./types";
 import type { CompiledZone, DenialIndex, RRset, ZoneNode, ZoneNodes } from "./types";
 import { WireName } from "./wire-name";
 
@@ -12,7 +12,7 @@ import { WireName } from "./wire-name";
 const STAR = Buffer.from([1, 0x2a]);
 
 /** Just what a view needs of a zone (views are also made while a zone is being compiled). */
-type ZoneArrays = Pick<CompiledZone, "names" | "originWire" | "rrStart" | "rrKey" | "rrTtl" | "rrData" | "rrCount" | "arena">;
+type ZoneArrays = Pick<CompiledZone, "names" | "originWire" | "rrStart" | "moved" | "rrKey" | "rrTtl" | "rrData" | "rrCount" | "arena">;
 
 /** A {@link DnsName} from a lower-case wire name. */
 export function wireToName(wire: WireName): DnsName {
@@ -61,7 +61,7 @@ export function nodeOf(zone: ZoneArrays, id: number): ZoneNode {
   const name = nameOf(zone, id);
   const rrsets = new Map<number, RRset>();
   const sigs = new Map<number, RRset>();
-  for (let r = zone.rrStart[id] ?? 0; r < (zone.rrStart[id + 1] ?? 0); r++) {
+  for (let r = rrFirst(zone, id); r < rrEnd(zone, id); r++) {
     const key = zone.rrKey[r] ?? 0;
     if ((key & SIG_BIT) !== 0) sigs.set(key & 0xffff, rrsetOf(zone, r, name));
     else rrsets.set(key, rrsetOf(zone, r, name));
@@ -97,7 +97,7 @@ export function zoneNodes(zone: CompiledZone): ZoneNodes {
     get size() {
       if (size < 0) {
         size = 0;
-        for (let id = 0; id < zone.names.count; id++) if (((zone.names.flags[id] ?? 0) & NameFlag.Nsec3) === 0) size++;
+        for (let id = 0; id < zone.names.count; id++) if (((zone.names.flags[id] ?? 0) & (NameFlag.Nsec3 | NameFlag.Removed)) === 0) size++;
       }
       return size;
     },
@@ -111,8 +111,29 @@ export function sealZone(partial: Omit<CompiledZone, "denial" | "apex" | "nodes"
 }
 
 /** The RRset of `key` (a type, or `SIG_BIT | covered`) at name `id`; -1 when there is none. */
-export function findKey(zone: Pick<CompiledZone, "rrStart" | "rrKey">, id: number, key: number): number {
-  const end = zone.rrStart[id + 1] ?? 0;
-  for (let r = zone.rrStart[id] ?? 0; r < end; r++) if (zone.rrKey[r] === key) return r;
+export function findKey(zone: Pick<CompiledZone, "rrStart" | "rrKey" | "moved">, id: number, key: number): number {
+  let r = zone.rrStart[id] ?? 0;
+  let end = zone.rrStart[id + 1] ?? 0;
+  const moved = zone.moved;
+  if (moved !== null) {
+    const at = moved.get(id);
+    if (at !== undefined) {
+      r = Math.floor(at / MOVED_SPAN);
+      end = r + (at % MOVED_SPAN);
+    }
+  }
+  for (; r < end; r++) if (zone.rrKey[r] === key) return r;
   return -1;
+}
+
+/** The first RRset of name `id`. */
+export function rrFirst(zone: Pick<CompiledZone, "rrStart" | "moved">, id: number): number {
+  const at = zone.moved?.get(id);
+  return at === undefined ? (zone.rrStart[id] ?? 0) : Math.floor(at / MOVED_SPAN);
+}
+
+/** One past the last RRset of name `id`. */
+export function rrEnd(zone: Pick<CompiledZone, "rrStart" | "moved">, id: number): number {
+  const at = zone.moved?.get(id);
+  return at === undefined ? (zone.rrStart[id + 1] ?? 0) : Math.floor(at / MOVED_SPAN) + (at % MOVED_SPAN);
 }
