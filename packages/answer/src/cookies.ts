@@ -1,8 +1,9 @@
 // DNS Cookies (RFC 7873) with the interoperable server cookie of RFC 9018: verify, mint, and a rotating secret.
 
 import { createHmac, randomBytes } from "node:crypto";
-import { hash as siphash } from "siphash";
 import { CLIENT_COOKIE_LENGTH } from "./edns-options";
+import { siphash24 } from "./siphash";
+import { copyBytes } from "./wire-name";
 
 /** Our server cookie (RFC 9018 §4): version (1), reserved (3), timestamp (4), hash (8). */
 export const SERVER_COOKIE_LENGTH = 16;
@@ -74,7 +75,7 @@ export interface ServerCookies {
 export function serverCookie(secret: Buffer, clientCookie: Uint8Array, client: Uint8Array, timestamp: number): Buffer {
   const out = Buffer.alloc(REPLY_COOKIE_LENGTH);
   out.set(clientCookie.subarray(0, CLIENT_COOKIE_LENGTH), 0);
-  mint(sipKey(secret), out, client, timestamp);
+  mint(secret, out, client, timestamp);
   return out.subarray(CLIENT_COOKIE_LENGTH);
 }
 
@@ -83,8 +84,7 @@ export function serverCookie(secret: Buffer, clientCookie: Uint8Array, client: U
  * (16 octets) as RFC 9018 §4.3 asks: version 1, timestamp at most an hour old and 5 minutes ahead, hash equal.
  */
 export function cookieVerifies(secret: Buffer, option: Buffer, client: Uint8Array, now: number): boolean {
-  const key = sipKey(secret);
-  return verify(option, 0, option.length, client, now, key, key) !== CookieOutcome.Invalid;
+  return verify(option, 0, option.length, client, now, secret, secret) !== CookieOutcome.Invalid;
 }
 
 /** Creates the cookies of one server (process); each call to `reply` reads the clock once. */
@@ -95,13 +95,13 @@ export function createServerCookies(init: Partial<CookieOptions> = {}): ServerCo
   const refreshAfter = Math.min(REFRESH_AFTER_S, o.rotationSeconds / 2);
   const counts: CookieCounts = { clientOnly: 0, valid: 0, invalid: 0 };
   let period = Number.NaN;
-  let current: Uint32Array = new Uint32Array(4);
-  let previous: Uint32Array = new Uint32Array(4);
+  let current: Buffer = Buffer.alloc(16);
+  let previous: Buffer = Buffer.alloc(16);
   const keysAt = (now: number): void => {
     const p = Math.floor(now / o.rotationSeconds);
     if (p === period) return;
-    current = sipKey(periodSecret(o.secret, p));
-    previous = sipKey(periodSecret(o.secret, p - 1));
+    current = periodSecret(o.secret, p);
+    previous = periodSecret(o.secret, p - 1);
     period = p;
   };
 
@@ -110,10 +110,10 @@ export function createServerCookies(init: Partial<CookieOptions> = {}): ServerCo
     reply(msg, at, length, client, out) {
       const now = o.now();
       keysAt(now);
-      msg.copy(out, 0, at, at + CLIENT_COOKIE_LENGTH);
+      copyBytes(msg, at, out, 0, CLIENT_COOKIE_LENGTH);
       const outcome = length === CLIENT_COOKIE_LENGTH ? CookieOutcome.ClientOnly : verify(msg, at, length, client, now, current, previous);
       if (outcome === VERIFIED_CURRENT && age(msg.readUInt32BE(at + 12), now) <= refreshAfter) {
-        msg.copy(out, 0, at, at + REPLY_COOKIE_LENGTH); // RFC 9018 §4.3: still fresh, sent back as it came
+        copyBytes(msg, at, out, 0, REPLY_COOKIE_LENGTH); // RFC 9018 §4.3: still fresh, sent back as it came
       } else {
         mint(current, out, client, now);
       }
@@ -133,13 +133,13 @@ const VERIFIED_CURRENT = 3;
  * RFC 9018 §4.3: a server cookie of ours has 16 octets, version 1, a timestamp at most an hour old and at most 5
  * minutes ahead, and a hash that matches under the current or the previous period's secret.
  */
-function verify(msg: Buffer, at: number, length: number, client: Uint8Array, now: number, current: Uint32Array, previous: Uint32Array): number {
+function verify(msg: Buffer, at: number, length: number, client: Uint8Array, now: number, current: Buffer, previous: Buffer): number {
   if (length !== REPLY_COOKIE_LENGTH || msg[at + CLIENT_COOKIE_LENGTH] !== VERSION) return CookieOutcome.Invalid;
   const stamped = age(msg.readUInt32BE(at + 12), now);
   if (stamped > MAX_AGE_S || stamped < -MAX_AHEAD_S) return CookieOutcome.Invalid;
-  const input = hashInput(msg, at, client);
-  if (hashMatches(current, input, msg, at + 16)) return VERIFIED_CURRENT;
-  return hashMatches(previous, input, msg, at + 16) ? CookieOutcome.Valid : CookieOutcome.Invalid;
+  const hashed = hashInput(msg, at, client);
+  if (hashMatches(current, hashed, msg, at + 16)) return VERIFIED_CURRENT;
+  return hashMatches(previous, hashed, msg, at + 16) ? CookieOutcome.Valid : CookieOutcome.Invalid;
 }
 
 /** Seconds from `timestamp` to `now`, in serial number arithmetic (RFC 1982) as RFC 9018 §4.3 asks. */
@@ -150,28 +150,31 @@ function age(timestamp: number, now: number): number {
 /** Reused hash input: client cookie, version, reserved, timestamp (16 octets), then the client address. */
 const input = Buffer.alloc(16 + 16);
 
-/** Fills {@link input} from the option at `at` (its first 16 octets) and `client`; returns the part to hash. */
-function hashInput(src: Buffer, at: number, client: Uint8Array): Buffer {
-  src.copy(input, 0, at, at + 16);
-  input.set(client.subarray(0, 16), 16);
-  return input.subarray(0, 16 + Math.min(16, client.length));
+/** Fills {@link input} from the option at `at` (its first 16 octets) and `client`; returns the length to hash. */
+function hashInput(src: Buffer, at: number, client: Uint8Array): number {
+  copyBytes(src, at, input, 0, 16);
+  const n = Math.min(16, client.length);
+  for (let i = 0; i < n; i++) input[16 + i] = client[i] as number;
+  return 16 + n;
 }
 
 /** Writes a fresh server cookie into `out` after the client cookie already there (RFC 9018 §4.2). */
-function mint(key: Uint32Array, out: Buffer, client: Uint8Array, now: number): void {
+function mint(secret: Buffer, out: Buffer, client: Uint8Array, now: number): void {
   out[8] = VERSION;
   out[9] = out[10] = out[11] = 0;
   out.writeUInt32BE(now >>> 0, 12);
-  const h = siphash(key, hashInput(out, 0, client));
-  // SipHash's 64-bit result goes out least significant octet first, as in the reference implementation.
-  out.writeUInt32LE(h.l >>> 0, 16);
-  out.writeUInt32LE(h.h >>> 0, 20);
+  siphash24(secret, input, 0, hashInput(out, 0, client), out, 16);
 }
 
-/** The hash of `data` under `key` equals the 8 octets at `msg[at ..)`. */
-function hashMatches(key: Uint32Array, data: Buffer, msg: Buffer, at: number): boolean {
-  const h = siphash(key, data);
-  return msg.readUInt32LE(at) === h.l >>> 0 && msg.readUInt32LE(at + 4) === h.h >>> 0;
+/** Reused room for a computed hash. */
+const digest = Buffer.alloc(8);
+
+/** The hash of {@link input}'s first `length` octets under `secret` equals the 8 octets at `msg[at ..)`. */
+function hashMatches(secret: Buffer, length: number, msg: Buffer, at: number): boolean {
+  siphash24(secret, input, 0, length, digest, 0);
+  let same = 0;
+  for (let i = 0; i < 8; i++) same |= (digest[i] as number) ^ (msg[at + i] as number);
+  return same === 0;
 }
 
 /**
@@ -180,11 +183,4 @@ function hashMatches(key: Uint32Array, data: Buffer, msg: Buffer, at: number): b
  */
 export function periodSecret(master: Buffer, p: number): Buffer {
   return createHmac("sha256", master).update(`pdns-distribute dns cookie secret ${p}`).digest().subarray(0, 16);
-}
-
-/** A 16-octet secret as the siphash package's key: four 32-bit words, each read little-endian. */
-function sipKey(secret: Buffer): Uint32Array {
-  const key = new Uint32Array(4);
-  for (let i = 0; i < 4; i++) key[i] = secret.readUInt32LE(i * 4);
-  return key;
 }

@@ -44,7 +44,7 @@ export function prepareEdnsReply(q: DecodedQuery, nsid: Buffer | null, cookies: 
   return size;
 }
 
-/** The last query prepared carried a valid server cookie of ours (RFC 7873 §5.3: RRL exempts its client). */
+/** The last query prepared carried a valid server cookie of ours (RFC 7873 §5.2.5: its address is proven, so RRL exempts it). */
 export function lastCookieValid(): boolean {
   return cookieValid;
 }

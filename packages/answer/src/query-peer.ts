@@ -11,6 +11,9 @@ export class QueryPeer {
   private text = "";
   private batch: UdpBatchSocket | null = null;
   private index = 0;
+  /** The last text address parsed and its octets (a client usually sends more than one query). */
+  private parsedText = "";
+  private parsed: Uint8Array = new Uint8Array(0);
 
   /** The query came from `address` (dgram, TCP: an IPv4 or IPv6 literal as Node reports it). */
   setText(address: string): void {
@@ -30,14 +33,22 @@ export class QueryPeer {
    */
   bytes(): Uint8Array {
     if (this.batch !== null) return unmapped(this.batch.peerAddressBytes(this.index));
-    try {
-      const text = this.text;
-      const zone = text.indexOf("%"); // a scope ("fe80::1%eth0") is not part of the address
-      if (text.includes(":")) return unmapped(parseIPv6(zone < 0 ? text : text.slice(0, zone)));
-      return parseIPv4(text);
-    } catch {
-      return new Uint8Array(0);
+    if (this.text !== this.parsedText) {
+      this.parsedText = this.text;
+      this.parsed = parseAddress(this.text);
     }
+    return this.parsed;
+  }
+}
+
+/** An IPv4 or IPv6 literal in octets (IPv4-mapped IPv6 as IPv4); empty when it is neither. */
+function parseAddress(text: string): Uint8Array {
+  try {
+    const zone = text.indexOf("%"); // a scope ("fe80::1%eth0") is not part of the address
+    if (text.includes(":")) return unmapped(parseIPv6(zone < 0 ? text : text.slice(0, zone)));
+    return parseIPv4(text);
+  } catch {
+    return new Uint8Array(0);
   }
 }
 

@@ -148,7 +148,7 @@ function answerToWriter(message: Buffer, ctx: AnswerContext): number {
   }
 }
 
-/** The last message answered carried a valid server cookie of ours: RRL lets its reply through (RFC 7873 §5.3). */
+/** The last message answered carried a valid server cookie of ours: RRL lets its reply through (RFC 7873 §5.2.5, as BIND). */
 export function answeredWithValidCookie(): boolean {
   return optionBytes > 0 && lastCookieValid();
 }
