@@ -1,6 +1,7 @@
 // Public entry of @pdns-distribute/answer: compile zones, look names up, answer DNS messages and serve UDP/TCP/AXFR.
 
 export { createAddressMatcher, parseCidr } from "./acl";
+export { CookieOutcome, createServerCookies, defaultCookieOptions, serverCookie } from "./cookies";
 export { AnswerError, ZoneCompileError } from "./errors";
 export { lookupToText } from "./format";
 export { lookup } from "./lookup-values";
@@ -13,6 +14,7 @@ export { compiledZoneFromParts, compiledZoneToParts } from "./zone-parts";
 export { applyRRsetChanges, overlayChanges } from "./zone-overlay";
 
 export type { AddressMatcher } from "./acl";
+export type { CookieCounts, CookieOptions, CookieOutcomeValue, ServerCookies } from "./cookies";
 export type { LookupOptions, LookupResponse } from "./lookup-values";
 export type { LookupResultKind } from "./sections";
 export type { DnsServer, DnsServerOptions } from "./server";

@@ -3,6 +3,7 @@
 
 import { RRType } from "@pdns-distribute/dns";
 import { skipName } from "./wire-query";
+import { createAddressMatcher } from "./acl";
 
 /** Settings of a {@link ResponseRateLimiter}. */
 export interface RrlOptions {
@@ -18,11 +19,16 @@ export interface RrlOptions {
   ipv6PrefixLength: number;
   /** Most buckets kept; beyond it idle buckets, then the oldest ones, are forgotten. */
   maxBuckets: number;
+  /**
+   * Clients never limited: addresses or CIDR prefixes (acl.ts), e.g. a dnsdist front that forwards every client's
+   * queries from one address. Empty (default): none.
+   */
+  exempt: readonly string[];
 }
 
 /** Defaults of {@link RrlOptions} (off until a rate is set). */
 export function defaultRrlOptions(): RrlOptions {
-  return { responsesPerSecond: 0, slip: 2, windowSeconds: 15, ipv4PrefixLength: 24, ipv6PrefixLength: 56, maxBuckets: 100_000 };
+  return { responsesPerSecond: 0, slip: 2, windowSeconds: 15, ipv4PrefixLength: 24, ipv6PrefixLength: 56, maxBuckets: 100_000, exempt: [] };
 }
 
 /** What to do with one response. */
@@ -159,7 +165,7 @@ function optRecord(msg: Buffer, from: number): [number, number] {
 
 /**
  * Creates a limiter, or null when `responsesPerSecond` is 0 (RRL off: the caller's `rrl !== null` check is
- * the whole cost). Each (client prefix, response kind) bucket refills at the rate, holds at most one
+ * the whole cost); throws PDNSD_ANSWER_BAD_CIDR for a bad `exempt` entry. Each (client prefix, response kind) bucket refills at the rate, holds at most one
  * second's worth, and goes into debt while flooded (down to window × rate), so a flood must stop for a
  * while before it is answered again; every `slip`-th limited response is sent truncated.
  */
@@ -170,6 +176,7 @@ export function createResponseRateLimiter(init: Partial<RrlOptions> = {}): Respo
   const floor = -rate * o.windowSeconds;
   const idleMs = (o.windowSeconds + 1) * 1000; // a bucket idle this long is full again: forgettable
   const buckets = new Map<string, Bucket>();
+  const exempt = o.exempt.length > 0 ? createAddressMatcher(o.exempt) : null;
 
   const prune = (nowMs: number): void => {
     for (const [key, b] of buckets) if (nowMs - b.at >= idleMs) buckets.delete(key);
@@ -185,6 +192,7 @@ export function createResponseRateLimiter(init: Partial<RrlOptions> = {}): Respo
 
   return {
     check(clientAddress, response, nowMs, subject = null) {
+      if (exempt !== null && exempt(clientAddress)) return RRL_ACTION.send;
       const key = `${clientPrefix(clientAddress, o.ipv4PrefixLength, o.ipv6PrefixLength)}|${responseKindKey(response, subject)}`;
       let b = buckets.get(key);
       if (b === undefined) {

@@ -13,6 +13,9 @@ import type { AnswerContext, AnswerLogger, WireOptions } from "./wire";
 import { createZoneSet } from "./zone-set";
 import type { ZoneSet } from "./zone-set";
 import type { RrlOptions } from "./rrl";
+import { createServerCookies } from "./cookies";
+import type { CookieCounts, ServerCookies } from "./cookies";
+import { QueryPeer } from "./query-peer";
 
 /** Options of {@link startDnsServer}. */
 export interface DnsServerOptions {
@@ -38,6 +41,11 @@ export interface DnsServerOptions {
   roundRobin: boolean;
   /** Name server identifier sent to queries that carry an NSID option (RFC 5001); null (default): NSID off. */
   nsid: Buffer | null;
+  /**
+   * DNS cookies (RFC 7873, RFC 9018 server cookies; cookies.ts); default on, with a random master secret of this
+   * process rotated hourly. Processes answering on one address share a master (dns-workers.ts). null: off.
+   */
+  cookies: ServerCookies | null;
   /** Peers allowed to transfer zones (AXFR over TCP, RFC 5936 §4.1); default nobody. */
   transferAllowed: AddressMatcher;
   /** UDP socket receive buffer (SO_RCVBUF), bytes; 0 keeps the system default. Bursts overflow small buffers. */
@@ -74,6 +82,7 @@ export function defaultDnsServerOptions(): Omit<DnsServerOptions, "zones" | "log
     maxTcpConnections: 1000,
     tcpMessageTimeoutMs: TCP_MESSAGE_TIMEOUT_MS,
     ...defaultWireOptions(),
+    cookies: createServerCookies(),
     transferAllowed: () => false,
     udpReceiveBufferBytes: 2 * 1024 * 1024,
     udpIo: "auto",
@@ -91,6 +100,8 @@ export interface DnsServer {
   readonly udpIo?: "batch" | "dgram";
   /** TCP connections refused, evicted and cut so far (absent for a pool of worker processes). */
   readonly tcpStats?: Readonly<TcpStats>;
+  /** DNS cookie outcomes so far (absent when cookies are off, and for a pool of worker processes). */
+  readonly cookieCounts?: Readonly<CookieCounts>;
 }
 
 /** Attempts at finding a port free for both UDP and TCP when port 0 is asked for. */
@@ -105,12 +116,12 @@ export async function startDnsServer(
 ): Promise<DnsServer> {
   const options: DnsServerOptions = { ...defaultDnsServerOptions(), ...init };
   const source = options.zones;
-  const wire: Partial<WireOptions> = { maxUdpPayload: options.maxUdpPayload, roundRobin: options.roundRobin, nsid: options.nsid };
+  const wire: Partial<WireOptions> = { maxUdpPayload: options.maxUdpPayload, roundRobin: options.roundRobin, nsid: options.nsid, cookies: options.cookies };
   // One context per transport, reused by every query; a zone source function is asked again for each query.
   const initial = typeof source === "function" ? createZoneSet() : source;
   const contexts = {
-    udp: { zones: initial, logger: options.logger, transport: "udp", options: wire } satisfies AnswerContext,
-    tcp: { zones: initial, logger: options.logger, transport: "tcp", options: wire } satisfies AnswerContext,
+    udp: { zones: initial, logger: options.logger, transport: "udp", options: wire, peer: new QueryPeer() } satisfies AnswerContext,
+    tcp: { zones: initial, logger: options.logger, transport: "tcp", options: wire, peer: new QueryPeer() } satisfies AnswerContext,
   };
   const context = (transport: "udp" | "tcp"): AnswerContext => {
     const ctx = contexts[transport];
@@ -147,6 +158,7 @@ function serve(
     address: () => ({ address: bound.address, port: bound.port }),
     udpIo: udp.io,
     tcpStats: tcpSide.stats,
+    ...(options.cookies === null ? {} : { cookieCounts: options.cookies.counts }),
     close() {
       closing ??= new Promise<void>((resolve) => {
         tcpSide.closeAll();

@@ -108,7 +108,8 @@ function handleConnection(
   socket.setNoDelay(true);
   socket.setTimeout(options.tcpIdleTimeoutMs, () => socket.destroy());
   socket.on("error", (err) => options.logger.debug?.({ err }, "DNS TCP connection error"));
-  const transferAllowed = options.transferAllowed(socket.remoteAddress ?? "");
+  const peerAddress = socket.remoteAddress ?? "";
+  const transferAllowed = options.transferAllowed(peerAddress);
   let pending: Buffer = Buffer.alloc(0);
   let deadline: NodeJS.Timeout | null = null;
   const stopDeadline = (): void => {
@@ -118,7 +119,7 @@ function handleConnection(
   socket.on("close", stopDeadline);
   socket.on("data", (chunk: Buffer) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-    const { replies, consumed } = answerFrames(pending, context, transferAllowed, options);
+    const { replies, consumed } = answerFrames(pending, context, transferAllowed, peerAddress, options);
     pending = pending.subarray(consumed);
     if (replies.length > 0) events.answered(); // frames that get no answer (shorter than a header …) do not count
     // The deadline runs from the first byte of the message still incomplete.
@@ -141,6 +142,7 @@ function answerFrames(
   pending: Buffer,
   context: (transport: "tcp") => AnswerContext,
   transferAllowed: boolean,
+  peerAddress: string,
   options: TcpServeOptions,
 ): { replies: Buffer[]; consumed: number } {
   const replies: Buffer[] = [];
@@ -150,7 +152,7 @@ function answerFrames(
     if (pending.length - offset - 2 < length) break;
     const msg = pending.subarray(offset + 2, offset + 2 + length);
     offset += 2 + length;
-    const responses = safeAnswerTcp(msg, context, transferAllowed, options.logger);
+    const responses = safeAnswerTcp(msg, context, transferAllowed, peerAddress, options.logger);
     options.onQuery?.(msg, responses?.[0] ?? null, "tcp");
     for (const response of responses ?? []) {
       const prefix = Buffer.allocUnsafe(2);
@@ -161,10 +163,21 @@ function answerFrames(
   return { replies, consumed: offset };
 }
 
-/** {@link answerTcpQuery} guarded once more (a failing zone source cannot crash the listener); may return several messages. */
-function safeAnswerTcp(msg: Buffer, context: (transport: "tcp") => AnswerContext, transferAllowed: boolean, logger: AnswerLogger): Buffer[] | null {
+/**
+ * {@link answerTcpQuery} from `peerAddress` (DNS cookies are bound to it) guarded once more (a failing zone source
+ * cannot crash the listener); may return several messages.
+ */
+function safeAnswerTcp(
+  msg: Buffer,
+  context: (transport: "tcp") => AnswerContext,
+  transferAllowed: boolean,
+  peerAddress: string,
+  logger: AnswerLogger,
+): Buffer[] | null {
   try {
-    return answerTcpQuery(msg, context("tcp"), transferAllowed);
+    const ctx = context("tcp");
+    ctx.peer?.setText(peerAddress);
+    return answerTcpQuery(msg, ctx, transferAllowed);
   } catch (err) {
     logger.error({ err }, "DNS query dropped: the zone source failed");
     return null;

@@ -7,7 +7,7 @@ import net from "node:net";
 import { openUdpBatchSocket, udpBatchUnavailableReason } from "@pdns-distribute/udp-batch";
 import type { UdpBatchSocket } from "@pdns-distribute/udp-batch";
 import { RRL_ACTION, createResponseRateLimiter, truncatedResponse } from "./rrl";
-import { answerQuery, answerQueryInto, rateLimitSubject } from "./wire";
+import { answeredWithValidCookie, answerQuery, answerQueryInto, rateLimitSubject } from "./wire";
 import type { AnswerContext, AnswerLogger } from "./wire";
 
 /** How UDP is read and written: the batch addon, Node's dgram, or the addon when it loads ("auto"). */
@@ -67,9 +67,12 @@ async function openDgram(options: UdpListenerOptions, context: () => AnswerConte
   setReceiveBuffer(udp, options.udpReceiveBufferBytes, logger);
   // RRL (null when off: one comparison per query) drops over-rate responses or slips them truncated.
   const rrl = createResponseRateLimiter(options.rrl);
+  const peer = context().peer; // the context object is the same for every query; the listener sets its peer
   udp.on("message", (msg, rinfo) => {
+    peer?.setText(rinfo.address);
     let response = safeAnswer(msg, context, logger);
-    if (rrl !== null && response !== null) response = rateLimited(rrl, rinfo.address, response, Date.now(), rateLimitSubject());
+    // RFC 7873 §5.2.5: a valid server cookie proves the source address; such clients are not rate-limited (as BIND).
+    if (rrl !== null && response !== null && !answeredWithValidCookie()) response = rateLimited(rrl, rinfo.address, response, Date.now(), rateLimitSubject());
     options.onQuery?.(msg, response, "udp");
     if (response === null) return;
     // No send callback: Node queues one process.nextTick per callback (about a tenth of the UDP throughput). A send
@@ -103,6 +106,7 @@ async function openBatch(options: UdpListenerOptions, context: () => AnswerConte
   const onQuery = options.onQuery;
   // Largest UDP response: max(512, maxUdpPayload) (wire.ts responseLimit); one per datagram of a batch.
   const perResponse = Math.max(CLASSIC_UDP_SIZE, options.maxUdpPayload);
+  const peer = context().peer;
   const handler = (count: number, sock: UdpBatchSocket): void => {
     const input = sock.input;
     const out = sock.output;
@@ -111,8 +115,9 @@ async function openBatch(options: UdpListenerOptions, context: () => AnswerConte
     for (let i = 0; i < count; i++) {
       const start = sock.packetOffset(i);
       const msg = input.subarray(start, start + sock.packetLength(i));
+      peer?.setBatch(sock, i);
       let length = safeAnswerInto(msg, context, out, at, logger);
-      if (rrl !== null && length > 0) {
+      if (rrl !== null && length > 0 && !answeredWithValidCookie()) {
         const response = out.subarray(at, at + length);
         const sent = rateLimited(rrl, sock.peerAddress(i), response, now, rateLimitSubject());
         if (sent === null) length = -1;

@@ -12,7 +12,9 @@ import { Decoded, decodeQuery, DecodedQuery, HEADER_SIZE } from "./wire-query";
 import { tsigBadKeyRecord } from "./tsig";
 import type { ZoneSet } from "./zone-set";
 import { wireToName } from "./zone-view";
-import { clearEdnsReply, prepareEdnsReply, writeEdnsReply } from "./edns-reply";
+import { clearEdnsReply, lastCookieValid, prepareEdnsReply, writeEdnsReply } from "./edns-reply";
+import type { ServerCookies } from "./cookies";
+import type { QueryPeer } from "./query-peer";
 
 /** Minimal pino-compatible logger the answer engine writes to. */
 export interface AnswerLogger {
@@ -29,11 +31,13 @@ export interface WireOptions {
   roundRobin: boolean;
   /** Our name server identifier, sent to queries that ask with an NSID option (RFC 5001); null (default): off. */
   nsid: Buffer | null;
+  /** DNS cookies (RFC 7873, cookies.ts), answered when the context has a `peer`; null (default here): off. */
+  cookies: ServerCookies | null;
 }
 
 /** Default {@link WireOptions}: the one home of these defaults (the DNS server's options start from them). */
 export function defaultWireOptions(): WireOptions {
-  return { maxUdpPayload: EDNS_UDP_PAYLOAD, roundRobin: true, nsid: null };
+  return { maxUdpPayload: EDNS_UDP_PAYLOAD, roundRobin: true, nsid: null, cookies: null };
 }
 
 /** What an option left out of {@link AnswerContext.options} means. */
@@ -45,6 +49,8 @@ export interface AnswerContext {
   logger: AnswerLogger;
   transport: "udp" | "tcp";
   options?: Partial<WireOptions>;
+  /** The client of the message being answered (set by the listener per message); DNS cookies are bound to it. */
+  peer?: QueryPeer;
   /** The TCP peer is on the transfer allow-list (set by transfer.ts); absent: a transfer it asks for is prohibited. */
   transferAllowed?: boolean;
 }
@@ -108,7 +114,8 @@ function answerToWriter(message: Buffer, ctx: AnswerContext): number {
   try {
     // Options (NSID, COOKIE) of an OPT of version 0 only; a malformed option list or COOKIE is FORMERR (RFC 7873 §5.2.2).
     if (query.edns && query.optEnd > query.optData && query.ednsVersion === 0) {
-      const size = prepareEdnsReply(query, ctx.options?.nsid ?? WIRE_DEFAULTS.nsid);
+      const o = ctx.options;
+      const size = prepareEdnsReply(query, o?.nsid ?? WIRE_DEFAULTS.nsid, o?.cookies ?? WIRE_DEFAULTS.cookies, ctx.peer);
       if (size < 0) return encodeError(query, Rcode.FormErr, maxUdp);
       optionBytes = size;
     }
@@ -139,6 +146,11 @@ function answerToWriter(message: Buffer, ctx: AnswerContext): number {
       return encodeBare(query.id, query.flags, Rcode.ServFail);
     }
   }
+}
+
+/** The last message answered carried a valid server cookie of ours: RRL lets its reply through (RFC 7873 §5.2.5, as BIND). */
+export function answeredWithValidCookie(): boolean {
+  return optionBytes > 0 && lastCookieValid();
 }
 
 /**

@@ -4,8 +4,9 @@ import dgram from "node:dgram";
 import net from "node:net";
 import { parseZoneText } from "@pdns-distribute/dns";
 import * as dnsPacket from "dns-packet";
-import { answerQuery, compileZone, createZoneSet, startDnsServer } from "../src";
-import type { DnsServer } from "../src";
+import { answerQuery, compileZone, createServerCookies, createZoneSet, startDnsServer } from "../src";
+import type { AnswerContext, DnsServer } from "../src";
+import { QueryPeer } from "../src/query-peer";
 
 const ZONE = `
 fz.test. 3600 IN SOA ns1.fz.test. hostmaster.fz.test. 1 7200 3600 1209600 300
@@ -39,9 +40,26 @@ function prng(seed: number): () => number {
 const NAMES = ["www.fz.test", "nope.fz.test", "x.wild.fz.test", "alias.fz.test", "loop.fz.test", "q.dn.fz.test", "x.sub.fz.test", "b.c.fz.test", "fz.test", "other.example"];
 const TYPES: dnsPacket.RecordType[] = ["A", "AAAA", "MX", "NS", "SOA", "TXT", "CNAME", "ANY", "DS", "DNSKEY", "AXFR"];
 
-/** Valid queries to mutate: various names and types, with and without EDNS and DO. */
+/** EDNS option lists for the seeds: NSID (RFC 5001), COOKIE (RFC 7873) of every length class, both, unknown ones. */
+const OPTION_SETS: { code: number; data: Buffer }[][] = [
+  [{ code: 3, data: Buffer.alloc(0) }],
+  [{ code: 10, data: Buffer.alloc(8, 0x11) }],
+  [{ code: 10, data: Buffer.concat([Buffer.alloc(8, 0x11), Buffer.from("01000000", "hex"), Buffer.alloc(12, 0x22)]) }],
+  [{ code: 10, data: Buffer.alloc(40, 0x33) }],
+  [{ code: 10, data: Buffer.alloc(12, 0x44) }],
+  [{ code: 3, data: Buffer.alloc(0) }, { code: 10, data: Buffer.alloc(8, 0x55) }, { code: 10, data: Buffer.alloc(3) }],
+  [{ code: 65001, data: Buffer.from("x") }, { code: 10, data: Buffer.alloc(16, 0x66) }],
+];
+
+/** Valid queries to mutate: various names and types, with and without EDNS and DO, and with EDNS options. */
 function seeds(): Buffer[] {
   const out: Buffer[] = [];
+  for (const options of OPTION_SETS) {
+    for (const name of NAMES.slice(0, 4)) {
+      const additionals = [{ type: "OPT", name: ".", udpPayloadSize: 1232, flags: 0, options } as unknown as dnsPacket.Answer];
+      out.push(dnsPacket.encode({ type: "query", id: 3, questions: [{ name, type: "A" }], additionals }));
+    }
+  }
   for (const name of NAMES) {
     for (const type of TYPES) {
       out.push(dnsPacket.encode({ type: "query", id: 1, questions: [{ name, type }] }));
@@ -115,12 +133,39 @@ describe("fuzzing the answer engine", () => {
     expect(ede).toBeGreaterThan(1000);
   });
 
+  test("80,000 packets with EDNS options, NSID and cookies on: never throws; a reply's cookie is well formed", () => {
+    const rand = prng(3);
+    const optionSeeds = seeds().filter((m) => m.readUInt16BE(0) === 3);
+    const peer = new QueryPeer();
+    const ctx: AnswerContext = { zones, logger, transport: "udp", peer, options: { nsid: Buffer.from("fz"), cookies: createServerCookies() } };
+    let cookies = 0;
+    for (let i = 0; i < 80_000; i++) {
+      const msg = fuzzPacket(rand, optionSeeds);
+      peer.setText(i % 3 === 0 ? "2001:db8::7" : i % 3 === 1 ? "::ffff:192.0.2.9" : "not an address");
+      ctx.transport = i % 2 === 0 ? "udp" : "tcp";
+      const reply = answerQuery(msg, ctx);
+      if (reply === null) continue;
+      if (reply.length < 12 || ((reply[2] as number) & 0x80) === 0 || reply.readUInt16BE(0) !== msg.readUInt16BE(0)) {
+        throw new Error(`bad reply to ${msg.toString("hex")}: ${reply.toString("hex")}`);
+      }
+      const opt = dnsPacket.decode(reply).additionals?.find((r) => r.type === "OPT") as { options?: { code: number; data?: Buffer }[] } | undefined;
+      const cookie = (opt?.options ?? []).filter((o) => o.code === 10);
+      if (cookie.length === 0) continue;
+      // RFC 7873 §4 / RFC 9018 §4: one COOKIE, client cookie + a 16-octet version-1 server cookie.
+      if (cookie.length !== 1 || cookie[0]?.data?.length !== 24 || cookie[0].data[8] !== 1) throw new Error(`bad cookie in ${reply.toString("hex")}`);
+      cookies++;
+    }
+    expect(logger.error).not.toHaveBeenCalled();
+    expect(cookies).toBeGreaterThan(5_000); // 8,508 with this seed: the cookie path is well exercised
+  });
+
   // Both UDP paths (udp-listener.ts): the recvmmsg/sendmmsg batch addon and Node's dgram.
   describe.each(["batch", "dgram"] as const)("against the running server (udp_io %s)", (udpIo) => {
     let server: DnsServer;
     let port: number;
     beforeAll(async () => {
-      server = await startDnsServer({ address: "127.0.0.1", port: 0, zones, logger, tcpIdleTimeoutMs: 2000, udpIo });
+      // Cookies are on by default and NSID is on: the option seeds exercise both on the wire.
+      server = await startDnsServer({ address: "127.0.0.1", port: 0, zones, logger, tcpIdleTimeoutMs: 2000, udpIo, nsid: Buffer.from("fz") });
       port = server.address().port;
       expect(server.udpIo).toBe(udpIo);
     });

@@ -119,4 +119,16 @@ describe("response rate limiting", () => {
     expect(opt.flags & 0x8000).toBe(0x8000); // DO kept
     expect(opt.options.map((o) => [o.code, o.data.toString()])).toEqual([[3, "ns1"]]);
   });
+
+  test("exempt prefixes are never limited (a dnsdist front's address, docs/front.md); others still are", () => {
+    const rrl = createResponseRateLimiter({ responsesPerSecond: 5, slip: 2, exempt: ["192.0.2.0/28", "2001:db8::/32"] })!;
+    const res = response("www.example.org");
+    expect(burst(rrl, "192.0.2.1", res, 50, 0)).toEqual({ send: 50, drop: 0, slip: 0 });
+    expect(burst(rrl, "::ffff:192.0.2.2", res, 50, 0)).toEqual({ send: 50, drop: 0, slip: 0 }); // IPv4-mapped
+    expect(burst(rrl, "2001:db8:1::53", res, 50, 0)).toEqual({ send: 50, drop: 0, slip: 0 });
+    // 192.0.2.16 is outside the /28 though in the same /24 bucket: limited as usual.
+    expect(burst(rrl, "192.0.2.16", res, 20, 0)).toEqual({ send: 5, drop: 8, slip: 7 });
+    expect(() => createResponseRateLimiter({ responsesPerSecond: 5, exempt: ["not-a-prefix"] })).toThrow(/not an IP address/);
+  });
 });
+

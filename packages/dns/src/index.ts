@@ -17,7 +17,7 @@ export {
 export { dnsNameToWire, nameFromLabels, nameKey, nameWireLength, parseName, readUncompressedName } from "./name-values";
 export { CLASS_IN, RRType, canonicalType, numberToType, typeToNumber } from "./rrtypes";
 export { nameToWire } from "./wire";
-export { dottedQuadValue } from "./ip";
+export { dottedQuadValue, parseIPv4, parseIPv6 } from "./ip";
 export { formatGenericRdata, hasTypedPresentation, rdataFromWire, rdataToWire } from "./rdata";
 export { parseZoneText, parseZoneTextWire, renderZoneText, renderZoneTextFromWire, soaSerialOf, soaSerialOfWire } from "./zone-text";
 export { MessageFormatError, readMessageAnswers } from "./message-records";

@@ -25,6 +25,7 @@ const program = daemonProgram(
       onDeltaFallback: metrics.onDeltaFallback,
       onUnverifiedReply: metrics.onUnverifiedReply,
       onWorkerQueries: metrics.onWorkerQueries,
+      onDnsCookies: metrics.dnsCookies,
       onTcpRefused: metrics.onTcpRefused,
     });
     if (secondary.dnsWorkers) metrics.dnsWorkers(secondary.dnsWorkers);

@@ -82,6 +82,13 @@ export const secondarySyncerConfigSchema = z
         rrl_slip: z.number().int().min(0).max(10).default(2),
         /** Seconds a flood is remembered (a bucket's debt is capped at window × rate). */
         rrl_window: z.number().int().min(1).max(3600).default(15),
+        /**
+         * Addresses or CIDR prefixes RRL never limits, e.g. the address a dnsdist front queries from (docs/front.md);
+         * clients presenting a valid DNS server cookie are not limited either.
+         */
+        rrl_exempt: z
+          .array(z.string().refine((s) => isCidr(s), "an IP address or CIDR prefix, e.g. 192.0.2.0/24"))
+          .default([]),
         /** CIDRs (or addresses) allowed to AXFR over TCP; empty: transfers are REFUSED to everyone. */
         axfr_allow: z
           .array(z.string().refine((s) => isCidr(s), "an IP address or CIDR prefix, e.g. 192.0.2.0/24"))
@@ -100,6 +107,16 @@ export const secondarySyncerConfigSchema = z
         nsid: z
           .union([z.boolean(), z.string().min(1).refine((s) => Buffer.byteLength(s) <= 128, "at most 128 octets")])
           .default(false),
+        /**
+         * DNS Cookies (RFC 7873, RFC 9018 server cookies): a query with a COOKIE option gets a server cookie back;
+         * clients with a valid one are not rate-limited. Never required (no BADCOOKIE). false: options ignored.
+         */
+        cookies: z.boolean().default(true),
+        /**
+         * Seconds between server secret rotations (random at start, in memory; cookies made with the previous
+         * secret still verify, and no cookie is good for more than an hour).
+         */
+        cookie_rotation_s: z.number().int().min(60).max(86_400).default(3600),
       })
       .strict()
       .prefault({}),

@@ -30,6 +30,10 @@ export type DnsWorkerMessage =
   | { type: "zone-changed"; zone: string }
   /** primary → worker: the zone was removed; stop serving it. */
   | { type: "zone-removed"; zone: string }
+  /** worker → primary: send me the DNS cookie master secret (before the worker listens). */
+  | { type: "cookie-secret-request" }
+  /** primary → worker: the DNS cookie master secret (base64), the same for every worker (dns-workers.ts). */
+  | { type: "cookie-secret"; secret: string }
   /** worker → primary: listening on this address and port, serving `zones` zones. */
   | { type: "listening"; address: string; port: number; zones: number }
   /** primary → worker: send your query tally now (before a scrape), answering with this `flush` number. */
@@ -38,7 +42,7 @@ export type DnsWorkerMessage =
    * worker → primary: queries counted since the last one, `[slot, count, …]` of metrics.ts (non-zero slots only,
    * at most QUERY_TALLY_SLOTS pairs); `flush` when it answers a flush-query-tally.
    */
-  | { type: "query-tally"; delta: number[]; flush?: number };
+  | { type: "query-tally"; delta: number[]; flush?: number; cookies?: number[] };
 
 /** Reads one or all zones from the secondary's SQLite database without writing to it. */
 function openReadOnlyZones(path: string): { get(zone: string): SignedZone | undefined; all(): SignedZone[]; close(): void } {
@@ -84,10 +88,21 @@ export async function runDnsWorker(setup: DnsWorkerSetup): Promise<void> {
   for (const zone of store.all()) loadZone(zone, served, publicKey, logger);
   // Queries are tallied like in the main process and sent to the primary, which counts them in its metrics.
   const queries = createQueryTally();
+  // DNS cookie outcomes ride along as `cookies`: [client-only, valid, invalid] since the last message.
+  let cookieCounts: Readonly<{ clientOnly: number; valid: number; invalid: number }> | undefined;
+  const cookiesSent = [0, 0, 0];
+  const cookieDelta = (): number[] | undefined => {
+    if (cookieCounts === undefined) return undefined;
+    const now = [cookieCounts.clientOnly, cookieCounts.valid, cookieCounts.invalid];
+    const delta = now.map((n, i) => n - (cookiesSent[i] ?? 0));
+    now.forEach((n, i) => (cookiesSent[i] = n));
+    return delta.some((n) => n > 0) ? delta : undefined;
+  };
   const sendQueryTally = (flush?: number, sent?: () => void): void => {
     const delta = queries.take();
-    if ((delta.length === 0 && flush === undefined) || !process.connected || process.send === undefined) return sent?.();
-    const msg: DnsWorkerMessage = { type: "query-tally", delta, ...(flush === undefined ? {} : { flush }) };
+    const cookies = cookieDelta();
+    if ((delta.length === 0 && flush === undefined && cookies === undefined) || !process.connected || process.send === undefined) return sent?.();
+    const msg: DnsWorkerMessage = { type: "query-tally", delta, ...(flush === undefined ? {} : { flush }), ...(cookies === undefined ? {} : { cookies }) };
     process.send(msg, undefined, undefined, () => sent?.());
   };
   const tallyTimer = setInterval(() => sendQueryTally(), QUERY_TALLY_FLUSH_MS);
@@ -100,7 +115,9 @@ export async function runDnsWorker(setup: DnsWorkerSetup): Promise<void> {
     if (zone === undefined) served.remove(msg.zone);
     else loadZone(zone, served, publicKey, logger);
   });
-  const dns = await startDnsServer(dnsServerOptions(cfg, setup.port, served.zoneSet, logger, queries.onQuery));
+  const secret = cfg.dns.cookies ? await cookieSecretFromPrimary() : undefined;
+  const dns = await startDnsServer(dnsServerOptions(cfg, setup.port, served.zoneSet, logger, queries.onQuery, undefined, secret));
+  cookieCounts = dns.cookieCounts;
   const { address, port } = dns.address();
   process.send?.({ type: "listening", address, port, zones: served.count() } satisfies DnsWorkerMessage);
   process.once("SIGTERM", () => {
@@ -109,6 +126,23 @@ export async function runDnsWorker(setup: DnsWorkerSetup): Promise<void> {
       store.close();
       sendQueryTally(undefined, () => process.exit(0)); // the last queries still reach the primary
     });
+  });
+}
+
+/**
+ * Asks the primary for the DNS cookie master secret over the IPC channel (not the environment, which other
+ * processes of the user can read), so that every worker makes and accepts the same cookies.
+ */
+function cookieSecretFromPrimary(): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (process.send === undefined) return reject(new Error("no IPC channel to the secondary-syncer"));
+    const onMessage = (msg: DnsWorkerMessage): void => {
+      if (msg.type !== "cookie-secret") return;
+      process.off("message", onMessage);
+      resolve(Buffer.from(msg.secret, "base64"));
+    };
+    process.on("message", onMessage);
+    process.send({ type: "cookie-secret-request" } satisfies DnsWorkerMessage);
   });
 }
 

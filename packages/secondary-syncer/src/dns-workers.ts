@@ -1,5 +1,6 @@
 // Primary side of the DNS workers: forks N cluster workers sharing the UDP/TCP sockets and tells them about zone changes.
 import cluster from "node:cluster";
+import { randomBytes } from "node:crypto";
 import type { Worker } from "node:cluster";
 import { join } from "node:path";
 import type { Logger } from "@pdns-distribute/core";
@@ -29,13 +30,14 @@ const TALLY_FLUSH_TIMEOUT_MS = 1000;
  * so the kernel spreads queries over the processes; with udp_io batch each worker binds its own SO_REUSEPORT UDP
  * socket instead, see dns-options.ts). Each worker reads the zones from SQLite itself. The first
  * worker picks the port when `listen_port` is 0; the others use it. A dead worker is replaced. Each worker sends
- * its query tally every second (and when flushed before a scrape); `onQueryTally` receives the deltas.
+ * its query tally every second (and when flushed before a scrape); `onQueryTally` receives the deltas (and those
+ * of the DNS cookie outcomes, when any).
  */
 export async function startDnsWorkers(
   cfg: SecondarySyncerConfig,
   publicKey: Uint8Array | readonly Uint8Array[],
   logger: Logger,
-  onQueryTally?: (delta: unknown) => void,
+  onQueryTally?: (delta: unknown, cookies?: unknown) => void,
 ): Promise<DnsWorkerPool> {
   cluster.setupPrimary({ exec: join(__dirname, "dns-worker.js"), args: [], silent: false });
   const workers = new Set<Worker>();
@@ -51,6 +53,9 @@ export async function startDnsWorkers(
     flushing.waiting.delete(worker);
     if (flushing.waiting.size === 0) flushing.done();
   };
+  // DNS cookies: one master secret for all workers, so a cookie one made verifies at any other (the kernel spreads
+  // a client's queries over the workers). Random per start, in memory, handed over IPC on each worker's request.
+  const cookieSecret = randomBytes(32).toString("base64");
   const setup = (): DnsWorkerSetup => ({ cfg, publicKeys: keys.map((k) => Buffer.from(k).toString("base64")), port: bound.port });
 
   const fork = (): Promise<void> =>
@@ -60,8 +65,12 @@ export async function startDnsWorkers(
       const timer = setTimeout(() => reject(new Error("a DNS worker did not start listening in time")), START_TIMEOUT_MS);
       worker.on("message", (msg: DnsWorkerMessage) => {
         if (msg.type === "query-tally") {
-          onQueryTally?.(msg.delta);
+          onQueryTally?.(msg.delta, msg.cookies);
           if (msg.flush !== undefined) answered(worker, msg.flush);
+          return;
+        }
+        if (msg.type === "cookie-secret-request") {
+          worker.send({ type: "cookie-secret", secret: cookieSecret } satisfies DnsWorkerMessage);
           return;
         }
         if (msg.type !== "listening") return;

@@ -45,6 +45,9 @@ export function createSyncMetrics(registry: Registry): SyncMetrics {
   };
 }
 
+/** Label values of `pdnsd_dns_cookies_total`, in the order of a worker's `cookies` delta. */
+const COOKIE_OUTCOMES = ["client_only", "valid", "invalid"] as const;
+
 /** Default port of the secondary-syncer's /metrics endpoint. */
 export const SECONDARY_METRICS_PORT = 9204;
 
@@ -66,8 +69,13 @@ export interface SecondaryMetrics extends SyncMetrics {
   onTcpRefused(reason: string): void;
   /** Counts a zone-data reply that did not verify (forged, replayed, untrusted key, unsigned "not found"), by code. */
   onUnverifiedReply(code: string): void;
-  /** Adds a DNS worker's query tally delta (its `query-tally` message) to `pdnsd_dns_queries_total`. */
-  onWorkerQueries(delta: unknown): void;
+  /**
+   * Adds a DNS worker's query tally delta (its `query-tally` message) to `pdnsd_dns_queries_total`, and its DNS
+   * cookie outcomes (`[client-only, valid, invalid]`, checked) to `pdnsd_dns_cookies_total`.
+   */
+  onWorkerQueries(delta: unknown, cookies?: unknown): void;
+  /** Reports the main process's DNS cookie outcome counts (`pdnsd_dns_cookies_total`), read at each scrape. */
+  dnsCookies(counts: Readonly<{ clientOnly: number; valid: number; invalid: number }>): void;
   /** Reports the DNS workers (`pdnsd_dns_workers`) and has them flush their query tallies before each scrape. */
   dnsWorkers(source: DnsWorkerSource): void;
 }
@@ -209,7 +217,7 @@ export interface DnsWorkerSource {
 /**
  * Creates the secondary's registry (Node.js process metrics, {@link createSyncMetrics}) plus
  * `pdnsd_dns_queries_total{qtype,rcode,transport}` (with the DNS workers' queries), `pdnsd_dns_workers`,
- * `pdnsd_dns_tcp_refused_total{reason}`,
+ * `pdnsd_dns_tcp_refused_total{reason}`, `pdnsd_dns_cookies_total{outcome}`,
  * `pdnsd_zone_apply_duration_seconds{result}`, `pdnsd_zones_served`.
  */
 export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry: Registry } {
@@ -281,6 +289,25 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
     labelNames: ["reason"],
     registers: [registry],
   });
+  // RFC 7873 §5.2: client cookie only, a valid server cookie of ours, or one that did not verify (answered as if
+  // client-only). Queries without a COOKIE option are not counted here (pdnsd_dns_queries_total has them all).
+  let cookieSource: Readonly<{ clientOnly: number; valid: number; invalid: number }> | undefined;
+  const cookiesSeen = [0, 0, 0];
+  const cookies = new Counter({
+    name: "pdnsd_dns_cookies_total",
+    help: "DNS queries with a COOKIE option (RFC 7873), by outcome: client_only, valid (our server cookie), invalid (answered as client_only)",
+    labelNames: ["outcome"],
+    registers: [registry],
+    async collect() {
+      if (workers) await workers.flushQueryTallies(); // the same flush as pdnsd_dns_queries_total's
+      if (cookieSource === undefined) return;
+      const now = [cookieSource.clientOnly, cookieSource.valid, cookieSource.invalid];
+      now.forEach((n, i) => {
+        if (n > (cookiesSeen[i] ?? 0)) this.inc({ outcome: COOKIE_OUTCOMES[i] }, n - (cookiesSeen[i] ?? 0));
+        cookiesSeen[i] = n;
+      });
+    },
+  });
   const deltaFallbacks = new Counter({
     name: "pdnsd_zone_delta_fallbacks_total",
     help: "Deltas not used (unusable: made for another version; unverified: signature check failed), full zone asked for instead",
@@ -309,8 +336,15 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
     onTcpRefused(reason) {
       tcpRefused.inc({ reason });
     },
-    onWorkerQueries(delta) {
+    onWorkerQueries(delta, cookieDelta) {
       queries.merge(delta);
+      if (!Array.isArray(cookieDelta) || cookieDelta.length !== COOKIE_OUTCOMES.length) return;
+      cookieDelta.forEach((n: unknown, i) => {
+        if (typeof n === "number" && n > 0 && Number.isFinite(n)) cookies.inc({ outcome: COOKIE_OUTCOMES[i] }, n);
+      });
+    },
+    dnsCookies(counts) {
+      cookieSource = counts;
     },
     dnsWorkers(source) {
       workers = source;

@@ -64,7 +64,9 @@ export async function startSecondary(
     /** Counts zone-data replies that did not verify, by code (each is also logged, rate-limited). */
     onUnverifiedReply?: (code: string) => void;
     /** Receives the DNS workers' query tally deltas (they answer instead of `onQuery`). */
-    onWorkerQueries?: (delta: unknown) => void;
+    onWorkerQueries?: (delta: unknown, cookies?: unknown) => void;
+    /** Receives the main process's DNS cookie outcome counts (when it answers DNS and cookies are on). */
+    onDnsCookies?: (counts: Readonly<{ clientOnly: number; valid: number; invalid: number }>) => void;
     /** Counts TCP connections refused, evicted or cut by the main process's DNS server (not the workers'). */
     onTcpRefused?: DnsServerOptions["onTcpRefused"];
   },
@@ -79,6 +81,7 @@ export async function startSecondary(
   logger.info({ zones: loaded, ms: Date.now() - started }, "stored zones loaded");
   if (cfg.dns.workers > 1) workers = await startDnsWorkers(cfg, publicKey, logger, hooks?.onWorkerQueries);
   const dns: DnsServer = workers ?? (await startDnsServer(dnsServerOptions(cfg, cfg.dns.listen_port, served.zoneSet, logger, onQuery, hooks?.onTcpRefused)));
+  if (dns.cookieCounts !== undefined) hooks?.onDnsCookies?.(dns.cookieCounts);
   const dnsAddr = dns.address();
   logger.info({ address: dnsAddr.address, port: dnsAddr.port }, "answering DNS");
 

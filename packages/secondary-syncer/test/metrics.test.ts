@@ -117,4 +117,20 @@ describe("secondary DNS query metrics", () => {
     expect(await m.registry.getSingleMetricAsString("pdnsd_dns_workers")).toMatch(/pdnsd_dns_workers\{[^}]*\} 2(\n|$)/);
     expect(await createSecondaryMetrics().registry.getSingleMetricAsString("pdnsd_dns_workers")).toMatch(/\} 0(\n|$)/);
   });
+
+  test("DNS cookie outcomes: the main process's counts and the workers' deltas (malformed ones skipped)", async () => {
+    const m = createSecondaryMetrics();
+    const counts = { clientOnly: 2, valid: 5, invalid: 1 };
+    m.dnsCookies(counts);
+    m.onWorkerQueries([], [1, 10, 0]);
+    m.onWorkerQueries([], [1, -4, "x"]); // only the 1 counts
+    m.onWorkerQueries([], [7, 7]); // not three outcomes: skipped
+    const first = await m.registry.getSingleMetricAsString("pdnsd_dns_cookies_total");
+    expect(first).toMatch(/outcome="client_only"[^\n]*\} 4(\n|$)/);
+    expect(first).toMatch(/outcome="valid"[^\n]*\} 15(\n|$)/);
+    expect(first).toMatch(/outcome="invalid"[^\n]*\} 1(\n|$)/);
+    counts.valid = 6;
+    expect(await m.registry.getSingleMetricAsString("pdnsd_dns_cookies_total")).toMatch(/outcome="valid"[^\n]*\} 16(\n|$)/);
+  });
 });
+

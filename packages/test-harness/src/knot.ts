@@ -29,12 +29,29 @@ export interface KnotOptions {
   allowTransfer: boolean;
   /** knotd executable. */
   binary: string;
+  /** NSID to send when asked (RFC 5001, `server.nsid`); undefined: none. */
+  nsid: string | undefined;
+  /**
+   * DNS cookies with this fixed server secret (32 hex digits, RFC 9018; Knot's mod-cookies, which then answers UDP
+   * queries without a valid server cookie with BADCOOKIE); undefined: no cookies.
+   */
+  cookieSecret: string | undefined;
   startTimeoutMs: number;
 }
 
 /** Default {@link KnotOptions}. */
 export function defaultKnotOptions(): KnotOptions {
-  return { host: "127.0.0.1", port: undefined, zones: [], workers: 1, allowTransfer: false, binary: "knotd", startTimeoutMs: 15_000 };
+  return {
+    host: "127.0.0.1",
+    port: undefined,
+    zones: [],
+    workers: 1,
+    allowTransfer: false,
+    binary: "knotd",
+    nsid: undefined,
+    cookieSecret: undefined,
+    startTimeoutMs: 15_000,
+  };
 }
 
 /** A running knotd. */
@@ -55,6 +72,7 @@ export function renderKnotConfig(o: KnotOptions, dir: string, port: number, file
     `    udp-workers: ${o.workers}`,
     `    tcp-workers: ${o.workers}`,
     "    background-workers: 1",
+    ...(o.nsid === undefined ? [] : [`    nsid: "${o.nsid}"`]),
     "log:",
     "  - target: stderr",
     "    any: warning",
@@ -64,6 +82,7 @@ export function renderKnotConfig(o: KnotOptions, dir: string, port: number, file
     "  - id: loopback_xfr",
     "    address: [127.0.0.0/8, ::1]",
     "    action: transfer",
+    ...(o.cookieSecret === undefined ? [] : ["mod-cookies:", "  - id: fixed", `    secret: 0x${o.cookieSecret}`]),
     "template:",
     "  - id: default",
     `    storage: "${dir}"`,
@@ -71,6 +90,7 @@ export function renderKnotConfig(o: KnotOptions, dir: string, port: number, file
     "    zonefile-load: whole",
     "    journal-content: none",
     "    semantic-checks: off",
+    ...(o.cookieSecret === undefined ? [] : ["    global-module: mod-cookies/fixed"]),
     ...(o.allowTransfer ? ["    acl: loopback_xfr"] : []),
     "zone:",
   ];
