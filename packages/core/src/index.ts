@@ -57,6 +57,7 @@ export {
   zoneAbsenceSchema,
   ZONE_DATA_REQUEST_MAX_EVENTS,
   zoneEventSchema,
+  ZONE_EVENT_MAX_RRSETS,
   zoneSetDigest,
   zoneStateReplySchema,
   zoneStateRequestSchema,
