@@ -85,7 +85,7 @@ export {
 } from "./signing";
 export { connectNats, connectNatsInBackground, ensureZoneEventStream, isJetStreamError, natsAuthOptions, subscribeZoneEvents } from "./nats";
 export { assertConfigSecretsPrivate, assertPrivateFile, readSecretFile } from "./secrets";
-export { pdnsZoneId, zoneNameFromPdnsId } from "./pdns-zone-id";
+export { pdnsZoneId, serialOfZoneJson, zoneNameFromPdnsId } from "./pdns-zone-id";
 export { compareSerial } from "./serial";
 export { SecondaryRegistry } from "./secondary-registry";
 export { startHeartbeatMonitor } from "./heartbeat-monitor";
