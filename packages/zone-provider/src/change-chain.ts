@@ -8,6 +8,8 @@
 
 /** What the chain needs of a zone event. */
 export interface ChainEvent {
+  /** The event id: a second copy of an event (a publish JetStream deduplicated still reaches core subscribers) is ignored. */
+  id?: string;
   serial?: number;
   prevSerial?: number;
   rrsets?: ReadonlyArray<{ name: string; type: string }>;
@@ -24,6 +26,7 @@ export type FullReadReason =
   | "snapshot-too-old"
   | "too-many-rrsets"
   | "too-many-events"
+  | "conflicting-events"
   | "signed"
   | "serial-mismatch"
   | "unexpected";
@@ -48,7 +51,8 @@ interface Noted extends ChainEvent {
 }
 
 interface ZoneChain {
-  base?: { serial: number; upTo: number; fullAt: number };
+  /** The latest snapshot; `covered`: ids of the events an incremental read of it relied on (empty after a full read). */
+  base?: { serial: number; upTo: number; fullAt: number; covered: Set<string> };
   pending: Noted[];
   /** Set by breakChain: the next full read planned after `at` (an event count) mends it. */
   broken?: { reason: FullReadReason; at: number };
@@ -64,8 +68,12 @@ export class ChangeChains {
   /** A zone event went by (before any read it may start). */
   note(zone: string, event: ChainEvent): void {
     const chain = this.chain(zone);
+    if (event.id !== undefined && (chain.base?.covered.has(event.id) || chain.pending.some((e) => e.id === event.id))) return;
+    // Another event claiming the serial of a snapshot read incrementally: the events disagree about what changed
+    // (e.g. a forged one raced the real one). Only a full read can tell which is true.
+    if (chain.base && chain.base.covered.size > 0 && event.serial === chain.base.serial) this.breakChain(zone, "conflicting-events");
     if (chain.pending.length >= this.opts.maxEvents) this.breakChain(zone, "too-many-events");
-    else chain.pending.push({ serial: event.serial, prevSerial: event.prevSerial, rrsets: event.rrsets, seq: ++this.seq });
+    else chain.pending.push({ id: event.id, serial: event.serial, prevSerial: event.prevSerial, rrsets: event.rrsets, seq: ++this.seq });
   }
 
   /** The next read of `zone` must be a full one (e.g. a request names an event this process never saw). */
@@ -116,7 +124,9 @@ export class ChangeChains {
     const chain = this.chain(zone);
     if (chain.base && chain.base.upTo > plan.upTo) return;
     const fullAt = plan.kind === "full" ? now : (chain.base?.fullAt ?? now);
-    chain.base = { serial, upTo: plan.upTo, fullAt };
+    const covered = new Set<string>();
+    if (plan.kind === "incremental") for (const e of chain.pending) if (e.seq <= plan.upTo && e.id !== undefined) covered.add(e.id);
+    chain.base = { serial, upTo: plan.upTo, fullAt, covered };
     chain.pending = chain.pending.filter((e) => e.seq > plan.upTo);
     if (chain.broken && plan.kind === "full" && plan.upTo >= chain.broken.at) chain.broken = undefined;
   }

@@ -76,6 +76,29 @@ describe("ChangeChains", () => {
   });
 });
 
+describe("ChangeChains and events that disagree", () => {
+  const withId = (id: string, e: ChainEvent): ChainEvent => ({ ...e, id });
+
+  test("another event claiming the serial of an incrementally read snapshot (a forged one raced the real one) forces a full read", () => {
+    const c = withSnapshot();
+    c.note(Z, withId("forged", ev(10, 11, "x.a.test.")));
+    const plan = c.plan(Z, 1);
+    expect(plan).toMatchObject({ kind: "incremental", serial: 11 });
+    c.install(Z, plan, 11, 1);
+    c.note(Z, withId("forged", ev(10, 11, "x.a.test."))); // the same event again: ignored
+    expect(c.plan(Z, 1)).toMatchObject({ kind: "full", reason: "no-events" });
+    c.note(Z, withId("real", ev(10, 11, "y.a.test.")));
+    expect(c.plan(Z, 1)).toMatchObject({ kind: "full", reason: "conflicting-events" });
+  });
+
+  test("after a full read, an event for the serial it read is simply already in it", () => {
+    const c = withSnapshot(); // full read at 10
+    c.note(Z, withId("late", ev(9, 10, "x.a.test.")));
+    c.note(Z, withId("next", ev(10, 11, "y.a.test.")));
+    expect(c.plan(Z, 1)).toMatchObject({ kind: "incremental", serial: 11, rrsets: [{ name: "y.a.test." }] });
+  });
+});
+
 describe("rrsetFromZoneJson", () => {
   const json = (more: object = {}) => ({
     serial: 5,
