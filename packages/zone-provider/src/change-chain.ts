@@ -27,6 +27,7 @@ export type FullReadReason =
   | "too-many-rrsets"
   | "too-many-events"
   | "conflicting-events"
+  | "no-api"
   | "signed"
   | "serial-mismatch"
   | "unexpected";
@@ -118,17 +119,18 @@ export class ChangeChains {
 
   /**
    * A read planned with `plan` succeeded with `serial`: it is the zone's snapshot now (unless a read planned later
-   * was installed already), and the events it covers are forgotten.
+   * was installed already), and the events it covers are forgotten. False when it was not installed.
    */
-  install(zone: string, plan: ReadPlan, serial: number, now: number): void {
+  install(zone: string, plan: ReadPlan, serial: number, now: number): boolean {
     const chain = this.chain(zone);
-    if (chain.base && chain.base.upTo > plan.upTo) return;
+    if (chain.base && chain.base.upTo > plan.upTo) return false;
     const fullAt = plan.kind === "full" ? now : (chain.base?.fullAt ?? now);
     const covered = new Set<string>();
     if (plan.kind === "incremental") for (const e of chain.pending) if (e.seq <= plan.upTo && e.id !== undefined) covered.add(e.id);
     chain.base = { serial, upTo: plan.upTo, fullAt, covered };
     chain.pending = chain.pending.filter((e) => e.seq > plan.upTo);
     if (chain.broken && plan.kind === "full" && plan.upTo >= chain.broken.at) chain.broken = undefined;
+    return true;
   }
 
   private chain(zone: string): ZoneChain {

@@ -78,7 +78,7 @@ export function incrementalZoneSource(opts: IncrementalSourceOptions): Increment
         opts.logger.info({ zone: key, reason, err: (err as Error).message }, "incremental read refused; reading the whole zone");
       }
     } else if (plan.kind === "incremental") {
-      reason = opts.rrsets ? "no-snapshot" : "unexpected";
+      reason = opts.rrsets ? "no-snapshot" : "no-api";
     }
     const snapshot = await opts.full(zone);
     finish(key, plan, snapshot, started, "full", reason);
@@ -87,8 +87,8 @@ export function incrementalZoneSource(opts: IncrementalSourceOptions): Increment
   return { read, noteEvent, breakChain: (zone, reason) => opts.chains.breakChain(zone, reason) };
 
   function finish(key: string, plan: ReadPlan, snapshot: ZoneSnapshot, started: number, kind: "incremental" | "full", reason?: FullReadReason): void {
-    opts.chains.install(key, plan, snapshot.serial, now());
-    if (opts.rrsets) kept.set(key, { snapshot, lines: snapshot.lines ?? zoneTextLines(snapshot.zoneText) });
+    const installed = opts.chains.install(key, plan, snapshot.serial, now());
+    if (installed && opts.rrsets) kept.set(key, { snapshot, lines: snapshot.lines ?? zoneTextLines(snapshot.zoneText) });
     opts.onRead?.(kind, reason ?? "chain");
     const fields = kind === "incremental" && plan.kind === "incremental" ? { rrsets: plan.rrsets.length, events: plan.events } : { reason };
     opts.logger.info({ zone: key, read: kind, ...fields, serial: snapshot.serial, ms: Date.now() - started }, "zone read from the primary");
