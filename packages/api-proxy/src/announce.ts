@@ -1,10 +1,12 @@
 // Event announcing: which zone event PowerDNS' answer to a forwarded request produces, and handing it to the outbox.
-import { newZoneEvent } from "@pdns-distribute/core";
+import { ZONE_EVENT_MAX_RRSETS, newZoneEvent } from "@pdns-distribute/core";
 import type { Logger, ZoneEvent } from "@pdns-distribute/core";
 import { redactUrl } from "./api-paths";
 import { classifyRequest, zoneNameFromCreateResponse } from "./classify";
 import { UpstreamTimeoutError } from "./forward";
 import type { Forwarder, RequestHead, UpstreamAnswer } from "./forward";
+import { touchedRRsets } from "./patch-batch";
+import type { TouchedRRset } from "./patch-batch";
 import type { WriteGateError } from "./write-gate";
 
 /** Publishes a zone event; resolves once the broker acknowledged it. */
@@ -25,6 +27,14 @@ export interface EventSink {
 export interface EventPreparer {
   /** May set `event.serial`; records the change. Must not reject. */
   prepare(event: ZoneEvent, head: RequestHead): Promise<void>;
+  /** The serial PowerDNS serves for `zone` now (null: unknown). Must not reject. */
+  serialNow?(zone: string, head: RequestHead): Promise<number | null>;
+}
+
+/** What the proxy knew of a PATCH right before forwarding it: the RRsets it names and the zone's serial then. */
+export interface ChangeContext {
+  rrsets: TouchedRRset[];
+  prevSerial: number | null;
 }
 
 /** Log message of an event JetStream acknowledged before the answer. */
@@ -70,7 +80,12 @@ export function uncertainChange(head: RequestHead, body: Buffer): AnnouncedChang
 /** Announces zone changes. */
 export interface Announcer {
   /** After PowerDNS' answer: submits the zone event of a successful change (made of `requests` requests); its id. */
-  answered(head: RequestHead, answer: UpstreamAnswer, requests?: number): Promise<string | undefined>;
+  answered(head: RequestHead, answer: UpstreamAnswer, requests?: number, context?: ChangeContext): Promise<string | undefined>;
+  /**
+   * Inside the write gate, right before forwarding `body`: for a PATCH of a zone, the RRsets it names and the
+   * serial PowerDNS serves before it (for the event's `rrsets` and `prevSerial`); undefined for anything else.
+   */
+  before(head: RequestHead, body: Buffer): Promise<ChangeContext | undefined>;
   /** PowerDNS could not be reached or did not answer: logged, and an event submitted when the change may be applied. */
   failed(head: RequestHead, body: Buffer, err: Error): Promise<Outcome>;
 }
@@ -100,14 +115,25 @@ export function createAnnouncer(opts: AnnouncerOptions): Announcer {
     }
   };
   return {
-    async answered(head, answer, requests = 1) {
+    async answered(head, answer, requests = 1, context) {
       const change = answeredChange(head, answer);
       if (!change) return undefined;
       if (change.zone === undefined) {
         logger.error({ url: redactUrl(head.url) }, "zone created but its name is not in PowerDNS' answer; no event published");
         return undefined;
       }
-      return submit(newZoneEvent(change.type, change.zone, "api-proxy"), head, requests);
+      const event = newZoneEvent(change.type, change.zone, "api-proxy");
+      if (context && change.type === "zone.modified") {
+        event.rrsets = context.rrsets;
+        if (context.prevSerial !== null) event.prevSerial = context.prevSerial;
+      }
+      return submit(event, head, requests);
+    },
+    async before(head, body) {
+      const rrsets = touchedRRsets(head.method, head.url, body, ZONE_EVENT_MAX_RRSETS);
+      const zone = rrsets && classifyRequest(head.method ?? "GET", head.url ?? "/")?.zone;
+      if (!rrsets || zone === undefined) return undefined;
+      return { rrsets, prevSerial: (await opts.changes?.serialNow?.(zone.toLowerCase(), head)) ?? null };
     },
     async failed(head, body, err) {
       logger.error({ err: err.message, method: head.method, url: redactUrl(head.url) }, "PowerDNS API unreachable");
@@ -131,10 +157,12 @@ export function createAnnouncer(opts: AnnouncerOptions): Announcer {
 /** Forwards `head` (`release` called once PowerDNS answered or failed, e.g. the write gate's) and announces the change. */
 export async function exchange(forwarder: Forwarder, announcer: Announcer, head: RequestHead, body: Buffer, release?: () => void): Promise<Outcome> {
   let answer: UpstreamAnswer;
+  let context: ChangeContext | undefined;
   try {
+    context = await announcer.before(head, body);
     answer = await forwarder.forward(head, body).finally(() => release?.());
   } catch (err) {
     return announcer.failed(head, body, err as Error);
   }
-  return { kind: "answer", answer, changeId: await announcer.answered(head, answer) };
+  return { kind: "answer", answer, changeId: await announcer.answered(head, answer, 1, context) };
 }

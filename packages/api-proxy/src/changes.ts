@@ -31,6 +31,8 @@ export interface ChangeTracking {
   route(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean>;
   /** Before a zone event is submitted: reads the zone's serial from PowerDNS into `event.serial` and records the change. */
   prepare(event: ZoneEvent, head: RequestHead): Promise<void>;
+  /** The serial PowerDNS serves for `zone` now (over DNS, else the API); null when unknown. */
+  serialNow(zone: string, head: RequestHead): Promise<number | null>;
   /** Starts following applied messages and heartbeats on `nc` (call once NATS is connected). */
   attach(nc: NatsConnection): void;
   /** The status of one change now (undefined: unknown or expired). */
@@ -102,6 +104,7 @@ export function startChangeTracking(opts: ChangeTrackingOptions): ChangeTracking
       if (serial !== null) event.serial = serial;
       tracker.record({ id: event.id, zone, type: event.type, serial, time: Date.parse(event.time) || Date.now() });
     },
+    serialNow: (zone, head) => serials.read(zone, head),
     attach(nc) {
       if (monitor) return;
       // A secondary that misses 3 of its heartbeats is inactive and not waited for (as in the health-checker).

@@ -69,6 +69,42 @@ export function combinablePatch(method: string | undefined, url: string | undefi
   return { zoneKey: zoneKeyOf(m), authKey: credentials(headers), rrsets, keys };
 }
 
+/** One RRset a PATCH names: lower-case absolute owner and type mnemonic (as in a zone event's `rrsets`). */
+export interface TouchedRRset {
+  name: string;
+  type: string;
+}
+
+const TYPE_MNEMONIC = /^[A-Z][A-Z0-9-]{0,15}$/;
+
+/**
+ * The RRsets a PATCH of a zone (`/api/v1/servers/{s}/zones/{id}`, body `{"rrsets": [ … ]}`) touches, each once,
+ * in body order; undefined when that is not known for sure (any other request, a body that is not such JSON, an
+ * RRset without an absolute `name` or a plain `type`) or when there are more than `max`.
+ */
+export function touchedRRsets(method: string | undefined, url: string | undefined, body: Buffer, max: number): TouchedRRset[] | undefined {
+  if (method !== "PATCH" || url === undefined || !ZONE_PATH.test(url)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  const rrsets = (parsed as { rrsets?: unknown } | null)?.rrsets;
+  if (!Array.isArray(rrsets) || rrsets.length === 0) return undefined;
+  const seen = new Map<string, TouchedRRset>();
+  for (const r of rrsets) {
+    const { name, type } = (r ?? {}) as { name?: unknown; type?: unknown };
+    if (typeof name !== "string" || typeof type !== "string" || !name.endsWith(".") || name.length > 255) return undefined;
+    const t = type.toUpperCase();
+    if (!TYPE_MNEMONIC.test(t)) return undefined;
+    const touched = { name: name.toLowerCase(), type: t };
+    seen.set(`${touched.name}/${t}`, touched);
+    if (seen.size > max) return undefined;
+  }
+  return [...seen.values()];
+}
+
 /** `server/zone` from a match of ZONE_PATH or ANY_ZONE_PATH (both groups always take part in a match). */
 function zoneKeyOf([, server = "", idSegment = ""]: RegExpExecArray): string {
   return `${server}/${decodeZoneId(idSegment).toLowerCase()}`;

@@ -2,7 +2,7 @@
 // combined into one (patch-batch.ts), and a combined PATCH PowerDNS refuses sent again one by one.
 import type { Logger } from "@pdns-distribute/core";
 import { exchange } from "./announce";
-import type { Announcer, Outcome } from "./announce";
+import type { Announcer, ChangeContext, Outcome } from "./announce";
 import type { Forwarder, RequestHead, UpstreamAnswer } from "./forward";
 import { PatchBatcher, combinablePatch, combinedPatchBody, writeZoneKey } from "./patch-batch";
 import type { PatchBatch } from "./patch-batch";
@@ -67,7 +67,9 @@ export function createWriteQueue(opts: WriteQueueOptions): WriteQueue {
     const members = batch.members.map((m) => m.member);
     const body = combinedPatchBody(batch.members.map((m) => m.patch));
     let answer: UpstreamAnswer;
+    let context: ChangeContext | undefined;
     try {
+      context = await announcer.before(first.head, body); // the union of the batch's RRsets
       answer = await forwarder.forward(first.head, body);
     } catch (err) {
       release();
@@ -78,7 +80,7 @@ export function createWriteQueue(opts: WriteQueueOptions): WriteQueue {
     if (answer.status >= 200 && answer.status < 300) {
       release();
       opts.onCombined?.(members.length, "combined");
-      const changeId = await announcer.answered(first.head, answer, members.length);
+      const changeId = await announcer.answered(first.head, answer, members.length, context);
       for (const m of members) m.done({ kind: "answer", answer, changeId });
       return;
     }

@@ -1,6 +1,6 @@
 // The serial PowerDNS serves for a changed zone: over DNS when configured (dns-serial.ts), else (or when that
 // fails) from the API's zone endpoint with the client's own credentials.
-import { pdnsZoneId } from "@pdns-distribute/core";
+import { pdnsZoneId, serialOfZoneJson } from "@pdns-distribute/core";
 import type { Logger } from "@pdns-distribute/core";
 import type { SoaSerialReader } from "./dns-serial";
 import type { RequestHead } from "./forward";
@@ -24,12 +24,6 @@ export interface ZoneSerialReaderOptions {
 
 const SERVER_PATH = /^\/api\/v1\/servers\/([^/?]+)\//;
 
-
-/** The serial in PowerDNS' zone JSON: edited_serial when set, else serial; null when neither is a number. */
-export function serialOfZoneJson(z: { serial?: unknown; edited_serial?: unknown }): number | null {
-  if (typeof z.edited_serial === "number" && z.edited_serial > 0) return z.edited_serial;
-  return typeof z.serial === "number" ? z.serial : null;
-}
 
 /** Creates the reader. */
 export function createZoneSerialReader(opts: ZoneSerialReaderOptions): ZoneSerialReader {

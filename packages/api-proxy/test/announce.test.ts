@@ -78,3 +78,49 @@ describe("the announcer", () => {
     expect(await exchange(failing, announcer, head("GET", Z), Buffer.alloc(0))).toMatchObject({ kind: "unreachable", uncertain: false });
   });
 });
+
+describe("the RRsets and serial before a PATCH (rrsets, prevSerial)", () => {
+  const patchBody = (rrsets: unknown[]) => Buffer.from(JSON.stringify({ rrsets }));
+
+  test("exchange: the serial is read before forwarding, and the event names the PATCH's RRsets and that serial", async () => {
+    const submitted: ZoneEvent[] = [];
+    const order: string[] = [];
+    const announcer = createAnnouncer({
+      events: { submit: async (e) => (submitted.push(e), true) },
+      changes: { prepare: async (e) => void (e.serial = 8), serialNow: async (zone) => (order.push(`serial ${zone}`), 7) },
+      logger,
+    });
+    const forwarder: Forwarder = { forward: async () => (order.push("forward"), answer(204)), close: () => undefined };
+    const body = patchBody([
+      { name: "WWW.Example.org.", type: "a", changetype: "REPLACE", records: [] },
+      { name: "www.example.org.", type: "A", changetype: "DELETE" },
+      { name: "mail.example.org.", type: "MX", changetype: "DELETE" },
+    ]);
+    await exchange(forwarder, announcer, head("PATCH", `${Z}/Example.org.`), body, () => order.push("release"));
+    expect(order).toEqual(["serial example.org.", "forward", "release"]);
+    expect(submitted[0]).toMatchObject({ serial: 8, prevSerial: 7, rrsets: [{ name: "www.example.org.", type: "A" }, { name: "mail.example.org.", type: "MX" }] });
+  });
+
+  test("no serial before: rrsets without prevSerial; a PUT or a refused PATCH: neither", async () => {
+    const submitted: ZoneEvent[] = [];
+    const announcer = createAnnouncer({ events: { submit: async (e) => (submitted.push(e), true) }, changes: { prepare: async () => undefined, serialNow: async () => null }, logger });
+    const ok: Forwarder = { forward: async () => answer(204), close: () => undefined };
+    await exchange(ok, announcer, head("PATCH", `${Z}/example.org.`), patchBody([{ name: "a.example.org.", type: "TXT" }]));
+    await exchange(ok, announcer, head("PUT", `${Z}/example.org.`), patchBody([{ name: "a.example.org.", type: "TXT" }]));
+    expect(submitted[0]?.rrsets).toEqual([{ name: "a.example.org.", type: "TXT" }]);
+    expect(submitted[0]?.prevSerial).toBeUndefined();
+    expect(submitted[1]?.rrsets).toBeUndefined();
+  });
+
+  test.each<[string, string, string, string | undefined]>([
+    ["not JSON", "PATCH", `${Z}/example.org.`, "{"],
+    ["a relative name", "PATCH", `${Z}/example.org.`, JSON.stringify({ rrsets: [{ name: "www", type: "A" }] })],
+    ["a type that is not a mnemonic", "PATCH", `${Z}/example.org.`, JSON.stringify({ rrsets: [{ name: "w.example.org.", type: "A B" }] })],
+    ["no rrsets", "PATCH", `${Z}/example.org.`, JSON.stringify({ kind: "Native" })],
+    ["a sub-path", "PATCH", `${Z}/example.org./metadata`, JSON.stringify({ rrsets: [{ name: "w.example.org.", type: "A" }] })],
+    ["more RRsets than the cap", "PATCH", `${Z}/example.org.`, JSON.stringify({ rrsets: Array.from({ length: 257 }, (_, i) => ({ name: `h${i}.example.org.`, type: "A" })) })],
+  ])("touchedRRsets is unknown for %s", async (_label, method, url, body) => {
+    const { touchedRRsets } = await import("../src/patch-batch");
+    expect(touchedRRsets(method, url, Buffer.from(body ?? ""), 256)).toBeUndefined();
+  });
+});

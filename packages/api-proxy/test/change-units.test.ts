@@ -6,7 +6,8 @@ import { createLogger } from "@pdns-distribute/core";
 import { parseChangeRequest } from "../src/change-request";
 import { createChangeWaiters } from "../src/change-waiters";
 import { pdnsZoneId } from "@pdns-distribute/core";
-import { createZoneSerialReader, serialOfZoneJson } from "../src/zone-serial";
+import { serialOfZoneJson } from "@pdns-distribute/core";
+import { createZoneSerialReader } from "../src/zone-serial";
 
 const logger = createLogger("test", "silent");
 

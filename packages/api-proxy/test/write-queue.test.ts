@@ -62,6 +62,9 @@ test("writes reach PowerDNS one at a time; PATCHes of a zone waiting together go
   expect(submitted).toHaveLength(2);
   expect(new Set(outcomes.slice(1).map((o) => o.kind === "answer" && o.changeId))).toEqual(new Set([submitted[1]?.id]));
   expect(combined).toEqual([[3, "combined"]]);
+  // The combined PATCH's event names the union of its requests' RRsets.
+  expect(submitted[1]?.rrsets?.map((r) => r.name)).toEqual(["h1.a.org.", "h2.a.org.", "h3.a.org."]);
+  expect(submitted[0]?.rrsets?.map((r) => r.name)).toEqual(["h0.a.org."]);
 });
 
 test("a combined PATCH refused as a whole is sent one by one; each gets its own answer", async () => {

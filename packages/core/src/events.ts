@@ -23,6 +23,9 @@ export const ZONE_EVENT_TYPES = {
 /** One of `zone.add`, `zone.modified`, `zone.delete`. */
 export type ZoneEventType = (typeof ZONE_EVENT_TYPES)[keyof typeof ZONE_EVENT_TYPES];
 
+/** Most RRsets a zone event names; a change touching more carries no `rrsets`. */
+export const ZONE_EVENT_MAX_RRSETS = 256;
+
 /** A zone event as published to the JetStream stream. */
 export const zoneEventSchema = z.object({
   type: z.enum(["zone.add", "zone.modified", "zone.delete"]),
@@ -47,6 +50,17 @@ export const zoneEventSchema = z.object({
    * read it; change tracking compares the secondaries' applied serials with it. Absent on deletes.
    */
   serial: z.number().int().min(0).max(0xffffffff).optional(),
+  /**
+   * The RRsets the change touched (a PATCH PowerDNS accepted): lower-case absolute names and type mnemonics, at
+   * most ZONE_EVENT_MAX_RRSETS. Absent when unknown (any other request, or more RRsets): the whole zone may have
+   * changed. With `prevSerial` and `serial` it lets the zone-provider read only these RRsets (docs/scale.md).
+   */
+  rrsets: z
+    .array(z.object({ name: zoneName, type: z.string().regex(/^[A-Z][A-Z0-9-]{0,15}$/) }).strict())
+    .max(ZONE_EVENT_MAX_RRSETS)
+    .optional(),
+  /** The serial PowerDNS served right before the change (read just before forwarding it); absent when unknown. */
+  prevSerial: z.number().int().min(0).max(0xffffffff).optional(),
 });
 /** A zone event. */
 export type ZoneEvent = z.infer<typeof zoneEventSchema>;

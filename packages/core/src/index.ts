@@ -57,6 +57,7 @@ export {
   zoneAbsenceSchema,
   ZONE_DATA_REQUEST_MAX_EVENTS,
   zoneEventSchema,
+  ZONE_EVENT_MAX_RRSETS,
   zoneSetDigest,
   zoneStateReplySchema,
   zoneStateRequestSchema,
@@ -84,7 +85,7 @@ export {
 } from "./signing";
 export { connectNats, connectNatsInBackground, ensureZoneEventStream, isJetStreamError, natsAuthOptions, subscribeZoneEvents } from "./nats";
 export { assertConfigSecretsPrivate, assertPrivateFile, readSecretFile } from "./secrets";
-export { pdnsZoneId, zoneNameFromPdnsId } from "./pdns-zone-id";
+export { pdnsZoneId, serialOfZoneJson, zoneNameFromPdnsId } from "./pdns-zone-id";
 export { compareSerial } from "./serial";
 export { SecondaryRegistry } from "./secondary-registry";
 export { startHeartbeatMonitor } from "./heartbeat-monitor";

@@ -1,4 +1,4 @@
-// PowerDNS HTTP API zone ids: a zone name escaped as PowerDNS' apiZoneNameToId does it, and back.
+// PowerDNS HTTP API zones: ids (a zone name escaped as PowerDNS' apiZoneNameToId does it, and back) and serials.
 
 /** Characters PowerDNS leaves as they are in a zone id; every other byte becomes `=XX`. */
 const PLAIN = /[A-Za-z0-9.-]/;
@@ -32,4 +32,10 @@ export function zoneNameFromPdnsId(segment: string): string {
   }
   id = id.replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   return id.endsWith(".") ? id : `${id}.`;
+}
+
+/** The serial in PowerDNS' zone JSON: edited_serial (after SOA-EDIT) when set, else serial; null when neither is a number. */
+export function serialOfZoneJson(z: { serial?: unknown; edited_serial?: unknown }): number | null {
+  if (typeof z.edited_serial === "number" && z.edited_serial > 0) return z.edited_serial;
+  return typeof z.serial === "number" ? z.serial : null;
 }

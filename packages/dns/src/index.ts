@@ -22,6 +22,7 @@ export { formatGenericRdata, hasTypedPresentation, rdataFromWire, rdataToWire } 
 export { parseZoneText, parseZoneTextWire, renderZoneText, renderZoneTextFromWire, soaSerialOf, soaSerialOfWire } from "./zone-text";
 export { MessageFormatError, readMessageAnswers } from "./message-records";
 export { applyZoneTextDelta, diffZoneText, zoneTextDeltaBytes, zoneTextLines } from "./zone-text-delta";
+export { patchZoneLines } from "./zone-text-patch";
 export { recordFromPacketAnswer } from "./packet-records";
 export { axfr, axfrWire } from "./axfr";
 export { encodeQuestion, udpExchange } from "./query";
@@ -30,6 +31,7 @@ export type { ZoneRecord, ZoneWireRecord } from "./types";
 export type { DnsName } from "./name-values";
 export type { ParsedName } from "./names";
 export type { ZoneTextDelta } from "./zone-text-delta";
+export type { RRsetReplacement, ZoneLinesPatch } from "./zone-text-patch";
 export type { MessageAnswers, WireRecord } from "./message-records";
 export type { AxfrOptions } from "./axfr";
 export type { QuestionOptions, UdpQueryTarget } from "./query";

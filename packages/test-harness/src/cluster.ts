@@ -179,7 +179,7 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
   const providerMetricsPort = await freePort("127.0.0.1");
   await writeFile(
     providerConf,
-    `[powerdns]\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n[signing]\nprivate_key_file = "${base}.key"\n\n${await metricsToml(providerMetricsPort)}${commonOf("zone-provider")}${extra("zone-provider")}`,
+    `[powerdns]\napi_url = "${pdns.apiUrl}"\napi_key = "${pdns.apiKey}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n[signing]\nprivate_key_file = "${base}.key"\n\n${await metricsToml(providerMetricsPort)}${commonOf("zone-provider")}${extra("zone-provider")}`,
   );
   const checkerConf = join(dir, "health-checker.toml");
   const checkerHttpPort = await freePort("127.0.0.1");

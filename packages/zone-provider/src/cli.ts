@@ -13,11 +13,14 @@ import {
   SIGNING_KEY_BASE,
   ZONE_TEXT_BUCKET,
 } from "@pdns-distribute/core";
-import { INCREMENTAL, READ_COALESCE_WINDOW_MS, READ_MAX_AGE_MS, ZONE_TEXT_TTL_S, loadZoneProviderConfig, readAheadConcurrency } from "./config";
+import { INCREMENTAL, INCREMENTAL_READS, READ_COALESCE_WINDOW_MS, READ_MAX_AGE_MS, ZONE_TEXT_TTL_S, loadZoneProviderConfig, readAheadConcurrency } from "./config";
 import { createZoneProviderMetrics } from "./metrics";
 import { ZoneReads } from "./zone-reads";
 import { watchZoneEvents } from "./read-ahead";
 import { DeltaPlanner } from "./incremental";
+import { ChangeChains } from "./change-chain";
+import { incrementalZoneSource } from "./incremental-source";
+import { pdnsRRsetReader } from "./pdns-rrsets";
 import { axfrZoneSource, startZoneDataService } from "./service";
 import { createZoneTextStore } from "./zone-text-store";
 
@@ -36,8 +39,19 @@ const program = daemonProgram(
     const logger = createLogger("zone-provider", cfg.log.level);
     const nc = await connectNats(cfg.nats, NAME, logger);
     const metrics = createZoneProviderMetrics();
+    const source = incrementalZoneSource({
+      full: axfrZoneSource(cfg.powerdns.dns_address, cfg.powerdns.dns_port, cfg.powerdns.axfr_timeout_ms),
+      rrsets: cfg.powerdns.api_key === "" ? undefined : pdnsRRsetReader({ apiUrl: cfg.powerdns.api_url, apiKey: cfg.powerdns.api_key, timeoutMs: INCREMENTAL_READS.apiTimeoutMs }),
+      chains: new ChangeChains(INCREMENTAL_READS),
+      maxBytes: cfg.incremental.cache_mib * 1024 * 1024,
+      concurrency: INCREMENTAL_READS.concurrency,
+      logger,
+      onRead: metrics.observePrimaryRead,
+    });
     const reads = new ZoneReads({
-      source: axfrZoneSource(cfg.powerdns.dns_address, cfg.powerdns.dns_port, cfg.powerdns.axfr_timeout_ms),
+      source: source.read,
+      onEvent: source.noteEvent,
+      onUnseenEvent: (zone) => source.breakChain(zone, "unseen-event"),
       coalesceWindowMs: READ_COALESCE_WINDOW_MS,
       maxAgeMs: READ_MAX_AGE_MS,
       readAheadConcurrency: readAheadConcurrency(cfg.provider.concurrency),
@@ -59,7 +73,7 @@ const program = daemonProgram(
       onRequest: metrics.observeRequest,
     });
     const metricsServer = await startMetricsServer(cfg.metrics, metrics.registry, logger);
-    logger.info({ powerdns: `${cfg.powerdns.dns_address}:${cfg.powerdns.dns_port}` }, "zone-provider ready");
+    logger.info({ powerdns: `${cfg.powerdns.dns_address}:${cfg.powerdns.dns_port}`, incrementalReads: cfg.powerdns.api_key !== "" }, "zone-provider ready");
     return {
       logger,
       stop: async () => {

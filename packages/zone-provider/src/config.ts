@@ -1,5 +1,5 @@
 // zone-provider configuration: TOML file validated with zod; every key has a default (see config.example.toml).
-import { POWERDNS_DEFAULTS, SIGNING_KEY_BASE, ZONE_TEXT_BUCKET, fixedKey, getPath, removedKey, loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema, renamedKey, retiredNatsKeys } from "@pdns-distribute/core";
+import { NATS_SECRET_KEYS, POWERDNS_DEFAULTS, SIGNING_KEY_BASE, ZONE_TEXT_BUCKET, fixedKey, getPath, removedKey, loadConfig, logConfigSchema, natsConfigSchema, metricsConfigSchema, renamedKey, retiredNatsKeys } from "@pdns-distribute/core";
 import type { RetiredKey } from "@pdns-distribute/core";
 import { z } from "zod";
 
@@ -21,6 +21,13 @@ export const INCREMENTAL = { versionsPerZone: 8, maxDeltaRatio: 0.5 } as const;
 
 const DEFAULT_CONCURRENCY = 8;
 
+/**
+ * Incremental reads (only the RRsets zone events name, from the API): a snapshot is read in full again after this
+ * long anyway (changes made outside the API without a serial change), the most RRsets and events one read covers,
+ * RRsets read at once, and the time allowed for one API answer.
+ */
+export const INCREMENTAL_READS = { maxSnapshotAgeMs: 600_000, maxRRsets: 1024, maxEvents: 1024, concurrency: 8, apiTimeoutMs: 10_000 } as const;
+
 /** Schema of the zone-provider config file. */
 export const zoneProviderConfigSchema = z
   .object({
@@ -32,6 +39,10 @@ export const zoneProviderConfigSchema = z
         dns_port: z.number().int().min(1).max(65535).default(POWERDNS_DEFAULTS.dnsPort),
         /** Time allowed for one AXFR, ms. */
         axfr_timeout_ms: z.number().int().positive().default(30_000),
+        /** PowerDNS HTTP API: changed RRsets are read there (incremental reads); empty api_key: every read is an AXFR. */
+        api_url: z.url().default(POWERDNS_DEFAULTS.apiUrl),
+        /** PowerDNS API key (X-API-Key). */
+        api_key: z.string().default(""),
       })
       .strict()
       .prefault({}),
@@ -96,5 +107,5 @@ export const retiredZoneProviderKeys: readonly RetiredKey[] = [
 
 /** Loads the zone-provider config file (undefined: all defaults). */
 export function loadZoneProviderConfig(file: string | undefined): ZoneProviderConfig {
-  return loadConfig(zoneProviderConfigSchema, file, retiredZoneProviderKeys);
+  return loadConfig(zoneProviderConfigSchema, file, retiredZoneProviderKeys, undefined, [...NATS_SECRET_KEYS, "powerdns.api_key"]);
 }

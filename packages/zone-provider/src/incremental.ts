@@ -22,6 +22,14 @@ export interface IncrementalOptions {
   maxDeltaRatio: number;
 }
 
+/** Lines removed and added from the version with SHA-256 `fromSha256` to the current one (as ZoneTextDelta). */
+export interface KnownDelta {
+  fromSha256: string;
+  fromSerial: number;
+  removed: string[];
+  added: Array<[number, string]>;
+}
+
 /** Why a request got the full zone instead of a delta (for logs and metrics). */
 export type FullReason = "no-base" | "unknown-base" | "too-large";
 
@@ -94,20 +102,23 @@ export class DeltaPlanner {
   /**
    * Records `current` (the version about to be served) and decides what to send a requester that holds
    * `have`: a delta when the base is known and the delta is small enough, else the full zone (with why).
+   * `patch`: the lines changed from a known earlier version (an incremental read), used instead of a diff.
    */
-  plan(zone: string, current: ZoneVersion, have?: { serial: number; sha256: string }): DeltaPlan {
+  plan(zone: string, current: ZoneVersion, have?: { serial: number; sha256: string }, patch?: KnownDelta): DeltaPlan {
     const base = have ? this.cache.find(zone, have.sha256) : undefined;
     this.cache.remember(zone, current);
     if (!have) return { reason: "no-base" };
-    if (!base) return { reason: "unknown-base" };
-    const key = `${zone} ${base.sha256} ${current.sha256}`;
+    const known = patch?.fromSha256 === have.sha256 ? patch : undefined;
+    if (!base && !known) return { reason: "unknown-base" };
+    const from = known ? { sha256: known.fromSha256, serial: known.fromSerial } : (base as ZoneVersion);
+    const key = `${zone} ${from.sha256} ${current.sha256}`;
     let plan = this.memo.get(key);
     if (!plan) {
-      const diff = diffZoneText(base.text, current.text);
+      const diff = known ?? diffZoneText((base as ZoneVersion).text, current.text);
       plan =
         zoneTextDeltaBytes(diff) > current.text.length * this.opts.maxDeltaRatio
           ? { reason: "too-large" }
-          : { delta: { fromSha256: base.sha256, fromSerial: base.serial, removed: diff.removed, added: diff.added } };
+          : { delta: { fromSha256: from.sha256, fromSerial: from.serial, removed: diff.removed, added: diff.added } };
       if (this.memo.size >= DeltaPlanner.MEMO_SIZE) this.memo.delete(this.memo.keys().next().value as string);
       if (!plan.delta || plan.delta.removed.length + plan.delta.added.length <= DeltaPlanner.MEMO_MAX_LINES) this.memo.set(key, plan);
     }

@@ -18,6 +18,8 @@ export interface ZoneProviderMetrics {
   observeRead(how: "ahead" | "fresh"): void;
   /** Counts one event that started no read-ahead (the zone's last one was not asked for). */
   observeReadAheadSkipped(): void;
+  /** Counts one read of PowerDNS: incremental (the changed RRsets) or full (AXFR), and why full. */
+  observePrimaryRead(kind: "incremental" | "full", reason: string): void;
 }
 
 /** Creates the zone-provider's registry (with the Node.js process metrics) and its metrics. */
@@ -59,8 +61,17 @@ export function createZoneProviderMetrics(): ZoneProviderMetrics {
     help: "Zone events that started no read-ahead because the zone's previous read-ahead was not asked for yet (secondaries busy or down)",
     registers: [registry],
   });
+  const primaryReads = new Counter({
+    name: "pdnsd_zone_primary_reads_total",
+    help: "Reads of a zone from PowerDNS: incremental (only the RRsets the zone events named, patched into the last read) or full (AXFR), with why a read was full",
+    labelNames: ["kind", "reason"] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    observePrimaryRead(kind, reason) {
+      primaryReads.inc({ kind, reason });
+    },
     observeRead(how) {
       reads.inc({ read: how });
     },

@@ -16,7 +16,7 @@ export interface ZoneEventWatcher {
  */
 export function watchZoneEvents(nc: NatsConnection, reads: Pick<ZoneReads<unknown>, "noteEvent">, logger: Logger): ZoneEventWatcher {
   const sub = subscribeZoneEvents(nc, {
-    onEvent: (event) => reads.noteEvent(event.id, event.zone, event.type),
+    onEvent: (event) => reads.noteEvent(event.id, event.zone, event.type, event),
     onError: (err) =>
       logger.warn({ err: err.message, subject: SUBJECTS.zoneEventsWildcard }, "cannot watch zone events; read-ahead is off (zone-data requests still get fresh reads)"),
   });

@@ -70,12 +70,12 @@ async function answer(msg: Msg, opts: ZoneDataServiceOptions): Promise<void> {
     const signed = buildSignedZone(req.zone, snapshot, opts.secretKey, Date.now(), binding);
     const digest = snapshot.digest;
     // A delta only for bound (v2) requests that say what they hold; every served version is remembered.
-    const plan = opts.incremental?.plan(signed.zone, { serial: signed.serial, sha256: digest, text: signed.zoneText }, binding ? req.have : undefined);
+    const plan = opts.incremental?.plan(signed.zone, { serial: signed.serial, sha256: digest, text: signed.zoneText }, binding ? req.have : undefined, snapshot.patch);
     const wire = opts.wire ?? { inlineMaxBytes: Number.MAX_SAFE_INTEGER, maxPayload: Number.MAX_SAFE_INTEGER };
     const reply = await encodeZoneDataReply(signed, digest, wire, plan?.delta);
     respond(msg, reply.data, opts.logger);
     opts.onRequest?.("ok", (Date.now() - started) / 1000, reply.transfer, reply.data.byteLength);
-    const log: Record<string, unknown> = { zone, serial: signed.serial, records: snapshot.records, transfer: reply.transfer, bytes: reply.data.byteLength, ms: Date.now() - started };
+    const log: Record<string, unknown> = { zone, serial: signed.serial, records: snapshot.records, read: snapshot.read, sha256: digest, transfer: reply.transfer, bytes: reply.data.byteLength, ms: Date.now() - started };
     if (req.have) {
       log.fromSerial = req.have.serial;
       if (plan?.delta) log.delta = { removed: plan.delta.removed.length, added: plan.delta.added.length };

@@ -15,6 +15,12 @@ export interface ZoneSnapshot {
   digest: string;
   /** Records in the zone. */
   records: number;
+  /** How it was read: the whole zone (AXFR), or the changed RRsets patched into the previous snapshot. */
+  read?: "full" | "incremental";
+  /** The text's lines, when at hand (kept for the next incremental read). */
+  lines?: string[];
+  /** For an incremental read: the lines that left and came since the snapshot it was patched from (a delta). */
+  patch?: { fromSha256: string; fromSerial: number; removed: string[]; added: Array<[number, string]> };
 }
 
 /**
@@ -25,7 +31,7 @@ export function snapshotFromWire(records: readonly WireRecord[]): ZoneSnapshot {
   const soa = records[0];
   if (!soa || soa.type !== 6) throw new Error("a zone transfer must start with the SOA");
   const zoneText = renderZoneTextFromWire(records);
-  return { zoneText, serial: soaSerialOfWire(soa.rdata), digest: zoneTextDigest(zoneText), records: records.length };
+  return { zoneText, serial: soaSerialOfWire(soa.rdata), digest: zoneTextDigest(zoneText), records: records.length, read: "full" };
 }
 
 /**

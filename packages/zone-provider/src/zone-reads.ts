@@ -8,6 +8,7 @@
 // read at once ("read-ahead"), while the event is still on its way to the secondaries; their requests then find
 // the data ready, and N secondaries share one read instead of drifting into two or three.
 import { coalescingZoneSource } from "./coalesce";
+import type { ChainEvent } from "./change-chain";
 
 /** Settings of {@link ZoneReads}. */
 export interface ZoneReadsOptions<T> {
@@ -32,6 +33,10 @@ export interface ZoneReadsOptions<T> {
   onServed?: (how: "ahead" | "fresh") => void;
   /** Told when an event starts no read: the zone's last read-ahead is still unasked for, or too many wait. */
   onSkipped?: () => void;
+  /** Told of each zone event (zone lower-case) before any read it starts: incremental reads keep their chain. */
+  onEvent?: (zone: string, type: string, event: ChainEvent) => void;
+  /** Told when a request names an event this process never saw (or forgot): its zone's next read is a full one. */
+  onUnseenEvent?: (zone: string) => void;
 }
 
 /** One read of a zone and when it started, in the order of events seen and reads started. */
@@ -69,8 +74,9 @@ export class ZoneReads<T> {
     this.fresh = coalescingZoneSource((zone) => this.start(zone, false).promise, opts.coalesceWindowMs);
   }
 
-  /** A zone event went by on the bus (any kind; deletes start no read). */
-  noteEvent(id: string, zone: string, type: string): void {
+  /** A zone event went by on the bus (any kind; deletes start no read); `event`: its serials and RRsets. */
+  noteEvent(id: string, zone: string, type: string, event: ChainEvent = {}): void {
+    this.opts.onEvent?.(zone.toLowerCase(), type, event);
     this.seen.set(id, ++this.tick);
     const max = this.opts.maxEventIds ?? DEFAULT_MAX_EVENT_IDS;
     if (this.seen.size > max) {
@@ -88,6 +94,7 @@ export class ZoneReads<T> {
    */
   get(zone: string, eventIds?: readonly string[]): Promise<T> {
     const covering = eventIds && eventIds.length > 0 ? this.covering(zone.toLowerCase(), eventIds) : undefined;
+    if (eventIds?.some((id) => !this.seen.has(id))) this.opts.onUnseenEvent?.(zone.toLowerCase());
     this.opts.onServed?.(covering ? "ahead" : "fresh");
     if (!covering) return this.fresh(zone);
     covering.used = true;
