@@ -92,6 +92,8 @@ test("with a write gate of 1, concurrent writes reach PowerDNS one at a time (re
   let maxInFlight = 0;
   let writes = 0;
   let maxReadsWithWrites = 0;
+  let firstWrite: () => void = () => undefined;
+  const writing = new Promise<void>((r) => (firstWrite = r));
   const upstream = http.createServer((req, res) => {
     req.resume();
     req.on("end", () => {
@@ -102,6 +104,7 @@ test("with a write gate of 1, concurrent writes reach PowerDNS one at a time (re
       }
       writes++;
       inFlight++;
+      firstWrite();
       maxInFlight = Math.max(maxInFlight, inFlight);
       // 100 ms per write: the ten concurrent PATCHes below surely arrive while the first is held, even on a busy machine.
       setTimeout(() => {
@@ -129,7 +132,7 @@ test("with a write gate of 1, concurrent writes reach PowerDNS one at a time (re
     const base = `http://127.0.0.1:${proxy.address().port}/api/v1/servers/localhost/zones`;
     const patch = (): Promise<number> => fetch(`${base}/example.org.`, { method: "PATCH", body: JSON.stringify({ rrsets: [] }) }).then((r) => r.status);
     const [patches, read] = await Promise.all([Promise.all(Array.from({ length: 9 }, patch)), (async () => {
-      await new Promise((r) => setTimeout(r, 30));
+      await writing; // a write is held upstream (100 ms): the read is sent while the others queue behind it
       return (await fetch(base)).status;
     })()]);
     expect(read).toBe(200);
