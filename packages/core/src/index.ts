@@ -122,7 +122,7 @@ export type {
   ZoneStateReply,
   ZoneStateRequest,
 } from "./events";
-export type { BindingExpectation, SignedZoneHeader, SigningKeyPair, ZoneRequestBinding } from "./signing";
+export type { BindingExpectation, SignedZoneHeader, SigningKeyPair, ZoneLtHashBinding, ZoneRequestBinding } from "./signing";
 export type { BackgroundNats, NatsConnection, ZoneEventHandlers } from "./nats";
 export type { StopFn } from "./daemon";
 export type { ByteCounter, SecondaryStateClient } from "./secondary-state-client";
