@@ -2,8 +2,9 @@
 // when a secondary says which version it holds, answers with the difference instead of the whole zone.
 // Pure (no I/O): the service feeds it the rendered text and sends what it returns.
 import { diffZoneText, zoneTextDeltaBytes } from "@pdns-distribute/dns";
+import { lthashAfterDelta } from "@pdns-distribute/core";
 import type { LtHash, ZoneTextDeltaWire } from "@pdns-distribute/core";
-import { LtHashBackground, stateAfterDelta } from "./lthash-states";
+import { LtHashBackground } from "./lthash-states";
 
 /** One rendered version of a zone. */
 export interface ZoneVersion {
@@ -122,7 +123,7 @@ export class DeltaPlanner {
     const kept = this.cache.find(zone, current.sha256);
     const version = kept ?? current;
     const base = plan.delta ? this.cache.find(zone, plan.delta.fromSha256) : undefined;
-    if (!version.lthash && plan.delta && base?.lthash) version.lthash = stateAfterDelta(base.lthash, plan.delta);
+    if (!version.lthash && plan.delta && base?.lthash) version.lthash = lthashAfterDelta(base.lthash, plan.delta);
     if (!version.lthash) {
       if (kept && have) this.lthashStates.schedule(kept, () => this.cache.find(zone, kept.sha256) === kept);
       return undefined;

@@ -7,7 +7,7 @@ export { axfrZoneSource, notFoundReply, startZoneDataService } from "./service";
 export { buildSignedZone, snapshotFromWire } from "./zone-data";
 export { encodeZoneDataReply, needsReference } from "./wire-reply";
 export { DeltaPlanner, ZoneVersionCache } from "./incremental";
-export { LtHashBackground, stateAfterDelta } from "./lthash-states";
+export { LtHashBackground } from "./lthash-states";
 export { createZoneTextStore, zoneTextObjectName } from "./zone-text-store";
 
 export type { ZoneProviderConfig } from "./config";

@@ -1,20 +1,11 @@
-// LtHash16 states of the zone versions the zone-provider keeps: derived from a delta's lines when the base's state is
-// known (O(change)), else computed from the whole text in the background, a few hundred lines per turn of the loop.
+// LtHash16 states of the zone versions the zone-provider keeps, computed from the whole text in the background, a few
+// hundred lines per turn of the loop (when they cannot be derived from a delta's lines: lthashAfterDelta in core).
 import { LtHash } from "@pdns-distribute/core";
-import type { ZoneTextDeltaWire } from "@pdns-distribute/core";
 
 /** A kept version whose LtHash16 state may be known (`lthash`). */
 export interface LtHashVersion {
   text: string;
   lthash?: LtHash;
-}
-
-/** The state of the version a delta leads to: the base's state minus the removed lines plus the added ones. */
-export function stateAfterDelta(base: LtHash, delta: Pick<ZoneTextDeltaWire, "removed" | "added">): LtHash {
-  const state = base.clone();
-  for (const line of delta.removed) state.remove(line);
-  for (const [, line] of delta.added) state.add(line);
-  return state;
 }
 
 /**
