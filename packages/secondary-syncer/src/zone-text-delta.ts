@@ -1,7 +1,7 @@
 // Incremental transfer on the secondary: rebuilds the new zone text from the held one and a delta.
 import { PdnsdError, lthashAfterDelta } from "@pdns-distribute/core";
 import type { LtHash, SignedZone, ZoneDataWire, ZoneTextDeltaWire } from "@pdns-distribute/core";
-import { applyZoneTextDelta } from "@pdns-distribute/dns";
+import { ZoneTextError, applyZoneTextDelta, compareZoneTextLines } from "@pdns-distribute/dns";
 
 /** The version of a zone a secondary holds, as it tells the zone-provider (and the text a delta applies to). */
 export interface HeldZoneText {
@@ -29,8 +29,9 @@ export class UnusableDeltaError extends PdnsdError {
  * The signature is checked afterwards, exactly as for a full transfer: it covers the new text's digest, so a
  * wrong or forged delta cannot produce data that verifies. A version 3 delta from the held LtHash16 state
  * (`lthashBase`, no `lthashState`) comes back with the state updated from the delta's lines alone and, as `sha256`,
- * the text digest the envelope signs: the signature check then covers the lines through that state, and the
- * rebuilt text is not hashed whole (see {@link lthashAfterDelta}).
+ * the text digest the envelope signs: the signature check then covers the lines through that state, each added line
+ * must sit in canonical order between its neighbours (so the text is the canonical one), and the rebuilt text is
+ * not hashed whole (see {@link lthashAfterDelta}).
  */
 export function withZoneTextDelta(wire: ZoneDataWire, base: HeldZoneText | undefined): SignedZone & { sha256?: string } {
   const delta = wire.zoneTextDelta;
@@ -42,7 +43,9 @@ export function withZoneTextDelta(wire: ZoneDataWire, base: HeldZoneText | undef
   const lthash = fromState ? heldStateAfter(wire, base, delta) : undefined;
   let zoneText: string;
   try {
-    zoneText = applyZoneTextDelta(base.zoneText, delta);
+    // The state binds the lines, not their order: with it, each added line must also sit in canonical order, so
+    // the text is exactly the canonical one (the SHA-256 the envelope signs, as start-up checks again).
+    zoneText = applyZoneTextDelta(base.zoneText, delta, lthash ? inCanonicalOrder : undefined);
   } catch (err) {
     throw new UnusableDeltaError(`zone ${wire.zone}: delta from serial ${delta.fromSerial} does not fit the held text: ${(err as Error).message}`, { cause: err });
   }
@@ -51,6 +54,13 @@ export function withZoneTextDelta(wire: ZoneDataWire, base: HeldZoneText | undef
   const signed: SignedZone & { sha256?: string } = { ...rest, zoneText, lthashState: lthash.serialize().toString("base64") };
   if (wire.textSha256 !== undefined) signed.sha256 = wire.textSha256;
   return signed;
+}
+
+/** Throws unless `line` comes strictly between its neighbours in canonical order (compareZoneTextLines). */
+function inCanonicalOrder(prev: string | undefined, line: string, next: string | undefined): void {
+  if ((prev !== undefined && compareZoneTextLines(prev, line) >= 0) || (next !== undefined && compareZoneTextLines(line, next) >= 0)) {
+    throw new ZoneTextError(`added line "${line}" is out of canonical order`);
+  }
 }
 
 /**

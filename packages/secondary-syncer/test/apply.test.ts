@@ -1,7 +1,7 @@
 import pino from "pino";
 import { LtHash, generateKeyPair, newZoneEvent, signZone, signZoneAbsence, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
 import type { SignedZone, ZoneDataReply, ZoneDataWire, ZoneRequestBinding } from "@pdns-distribute/core";
-import { diffZoneText } from "@pdns-distribute/dns";
+import { diffZoneText, parseZoneText, renderZoneText } from "@pdns-distribute/dns";
 import type { ZoneRecord } from "@pdns-distribute/dns";
 import {
   REPLY_ATTEMPTS,
@@ -394,7 +394,8 @@ describe("applyZoneEvent with incremental transfer", () => {
 
 describe("applyZoneEvent with version 3 envelopes (LtHash16 zone digest)", () => {
   const key = generateKeyPair();
-  const v = (serial: number, extra = "") => text(serial) + extra;
+  /** Canonical zone text, as the zone-provider renders it (lines in canonical order). */
+  const v = (serial: number, extra = "") => renderZoneText(parseZoneText(text(serial) + extra));
   /**
    * What the fake zone-provider serves: `mode` "v3" (a current one, to a requester that asks for version 3) or "v2"
    * (an older one); `deltaText`: a delta towards another text than the signed one (forged lines, signed digests
@@ -481,6 +482,12 @@ describe("applyZoneEvent with version 3 envelopes (LtHash16 zone digest)", () =>
     const { zoneText: _t, lthashState: _s, ...rest } = signed;
     const forged: ZoneDataWire = { ...rest, zoneTextDelta: { fromSha256: base.sha256, fromSerial: 2, removed: [], added: [[0, twice], [1, twice]] } };
     expect(() => withZoneTextDelta(forged, base)).toThrow(/adds the same line twice/);
+    // Nor one that puts the right lines in the wrong place (the state binds lines, canonical order their places).
+    const misplaced: ZoneDataWire = { ...rest, zoneTextDelta: { fromSha256: base.sha256, fromSerial: 2, ...diffZoneText(v(2), v(3)) } };
+    const soaAt = misplaced.zoneTextDelta!.added.findIndex(([, line]) => line.includes(" SOA "));
+    misplaced.zoneTextDelta!.added[soaAt] = [2, misplaced.zoneTextDelta!.added[soaAt]![1]];
+    expect(() => withZoneTextDelta(misplaced, base)).toThrow(/out of canonical order/);
+    expect(withZoneTextDelta({ ...misplaced, zoneTextDelta: { fromSha256: base.sha256, fromSerial: 2, ...diffZoneText(v(2), v(3)) } }, base).zoneText).toBe(v(3));
   });
 
   test("a delta made from another LtHash state is not used: the full zone is fetched and applied", async () => {
