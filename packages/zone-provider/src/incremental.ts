@@ -79,6 +79,11 @@ export class ZoneVersionCache {
     return this.zones.get(zone)?.find((v) => v.sha256 === sha256);
   }
 
+  /** The newest kept version of `zone`, if any. */
+  newest(zone: string): ZoneVersion | undefined {
+    return this.zones.get(zone)?.at(-1);
+  }
+
   /** Zones, versions and approximate bytes kept. */
   stats(): { zones: number; versions: number; bytes: number } {
     let versions = 0;
@@ -125,11 +130,22 @@ export class DeltaPlanner {
     const base = plan.delta ? this.cache.find(zone, plan.delta.fromSha256) : undefined;
     if (!version.lthash && plan.delta && base?.lthash) version.lthash = lthashAfterDelta(base.lthash, plan.delta);
     if (!version.lthash) {
-      if (kept && have) this.lthashStates.schedule(kept, () => this.cache.find(zone, kept.sha256) === kept);
+      if (kept && have) this.lthashStates.schedule(kept, () => this.cache.find(zone, kept.sha256) === kept, () => this.catchUp(zone, kept));
       return undefined;
     }
     const baseDigest = plan.delta && have?.lthash !== undefined ? base?.lthash?.digest() : undefined;
     return baseDigest !== undefined && baseDigest === have?.lthash ? { state: version.lthash, base: baseDigest } : { state: version.lthash };
+  }
+
+  /**
+   * Once the state of `done` is computed, the zone may have moved on (a large zone changing faster than its state
+   * is computed): the newest kept version gets its state from `done`'s and one line diff, so the next change can
+   * be derived from it instead of waiting for another whole computation.
+   */
+  private catchUp(zone: string, done: ZoneVersion): void {
+    const newest = this.cache.newest(zone);
+    if (!newest || newest === done || newest.lthash || !done.lthash) return;
+    newest.lthash = lthashAfterDelta(done.lthash, diffZoneText(done.text, newest.text));
   }
 
   /**

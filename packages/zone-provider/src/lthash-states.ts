@@ -14,17 +14,17 @@ export interface LtHashVersion {
  * is computed once; one no longer wanted (`wanted()` false: evicted from the cache) is dropped.
  */
 export class LtHashBackground {
-  private readonly queue: Array<{ version: LtHashVersion; wanted: () => boolean }> = [];
+  private readonly queue: Array<{ version: LtHashVersion; wanted: () => boolean; done?: () => void }> = [];
   private readonly pending = new WeakSet<LtHashVersion>();
   private running: Promise<void> | undefined;
 
   constructor(private readonly chunkLines = 256) {}
 
-  /** Queues `version` unless its state is known or already queued. */
-  schedule(version: LtHashVersion, wanted: () => boolean): void {
+  /** Queues `version` unless its state is known or already queued; `done` is called once its state is set. */
+  schedule(version: LtHashVersion, wanted: () => boolean, done?: () => void): void {
     if (version.lthash || this.pending.has(version)) return;
     this.pending.add(version);
-    this.queue.push({ version, wanted });
+    this.queue.push({ version, wanted, done });
     this.running ??= this.drain().finally(() => (this.running = undefined));
   }
 
@@ -36,8 +36,10 @@ export class LtHashBackground {
   private async drain(): Promise<void> {
     for (let job = this.queue.shift(); job; job = this.queue.shift()) {
       const state = await this.compute(job.version.text, job.wanted);
-      if (state) job.version.lthash = state;
       this.pending.delete(job.version);
+      if (!state) continue;
+      job.version.lthash = state;
+      job.done?.();
     }
   }
 

@@ -84,6 +84,17 @@ describe("DeltaPlanner LtHash16 states", () => {
     expect(planner.lthashFor(Z, v4, planner.plan(Z, v4, have(v3)), haveState(v3, "e".repeat(64)))?.base).toBeUndefined();
   });
 
+  test("a zone that moved on while its state was computed: the newest version's state follows from it by one diff", async () => {
+    const planner = new DeltaPlanner(opts);
+    const v1 = version(1, 2000);
+    planner.lthashFor(Z, v1, planner.plan(Z, v1, have(version(0))), have(version(0)));
+    const v2 = version(2, 2000, "zz.example.org. 300 IN A 198.51.100.2\n");
+    planner.plan(Z, v2); // served meanwhile (to a fresh secondary: nothing scheduled for it)
+    await planner.lthashStates.idle();
+    expect(planner.cache.find(Z, v1.sha256)?.lthash?.equals(LtHash.ofZoneText(v1.text))).toBe(true);
+    expect(planner.cache.find(Z, v2.sha256)?.lthash?.equals(LtHash.ofZoneText(v2.text))).toBe(true);
+  });
+
   test("a version evicted while its state is computed is dropped", async () => {
     const planner = new DeltaPlanner({ ...opts, versionsPerZone: 1 });
     const v1 = version(1, 2000);
