@@ -92,11 +92,15 @@ export interface HeldDigest {
   sha256: string;
 }
 
-/** The SHA-256 of the held text: remembered when it was applied, else the one a version 3 envelope signs, else computed. */
+/**
+ * The SHA-256 of the held text: remembered when it was applied or verified at start-up, else computed. Never the
+ * digest a stored envelope signs (`textSha256`): a text altered at rest must not pass for the signed one, or a delta
+ * (checked by the held LtHash16 state, not the text) would carry the alteration on; hashed, it gets the full zone.
+ */
 function heldTextDigest(deps: ApplyDeps, zone: string, held: SignedZone): string {
   const known = deps.heldDigests?.get(zone);
   if (known && known.serial === held.serial && known.signature === held.signature) return known.sha256;
-  return held.version === 3 && held.textSha256 !== undefined ? held.textSha256 : zoneTextDigest(held.zoneText);
+  return zoneTextDigest(held.zoneText);
 }
 
 /** The version held, as offered for a delta: its serial, text digest, text and (version 3) LtHash16 state. */

@@ -407,9 +407,11 @@ describe("applyZoneEvent with version 3 envelopes (LtHash16 zone digest)", () =>
   let warnings: Array<Record<string, unknown>>;
   /** The text digest each delta reply came with: set, apply does not hash the rebuilt text (the state binds its lines). */
   let digestsGiven: Array<string | undefined>;
+  let servedTexts: Map<string, string>;
   let deps: ApplyDeps;
 
   beforeEach(() => {
+    servedTexts = new Map();
     bases = [];
     fallbacks = [];
     warnings = [];
@@ -420,12 +422,16 @@ describe("applyZoneEvent with version 3 envelopes (LtHash16 zone digest)", () =>
       fetchZone: async (zone, b, base) => {
         bases.push(base);
         const c = current;
+        // Like the zone-provider: a delta only from a version it served (known by its SHA-256), made from that text.
+        servedTexts.set(zoneTextDigest(c.zoneText), c.zoneText);
+        if (base && !servedTexts.has(base.sha256)) base = undefined;
         const held = base?.lthash?.digest();
         const lthash = c.mode === "v3" ? { state: LtHash.ofZoneText(c.zoneText), base: base ? (c.base ?? held) : undefined } : undefined;
         const signed = signZone(zone, c.serial, c.zoneText, key.secretKey, Date.now(), b, undefined, lthash);
         if (!base) return signed;
         const { zoneText: _t, ...rest } = signed;
-        const wire: ZoneDataWire = { ...rest, zoneTextDelta: { fromSha256: base.sha256, fromSerial: base.serial, ...diffZoneText(base.zoneText, c.deltaText ?? c.zoneText) } };
+        const from = servedTexts.get(base.sha256) as string;
+        const wire: ZoneDataWire = { ...rest, zoneTextDelta: { fromSha256: base.sha256, fromSerial: base.serial, ...diffZoneText(from, c.deltaText ?? c.zoneText) } };
         if (wire.lthashBase !== undefined) delete wire.lthashState; // as encodeZoneDataReply does
         const fetched = { ...withZoneTextDelta(wire, base), transfer: "delta" as const };
         digestsGiven.push(fetched.sha256);
@@ -499,6 +505,22 @@ describe("applyZoneEvent with version 3 envelopes (LtHash16 zone digest)", () =>
     expect(bases.at(-1)).toBeUndefined(); // the retry asked for the full zone
     expect(deps.store.get(ZONE)?.zoneText).toBe(v(2));
     expect(heldState()?.equals(LtHash.ofZoneText(v(2)))).toBe(true);
+  });
+
+  test("a held text altered at rest is offered by its own digest (not the signed one): the full zone replaces it", async () => {
+    current = { serial: 1, zoneText: v(1), mode: "v3" };
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    // Altered behind the secondary's back (its state and signed textSha256 untouched), not remembered in this process.
+    const held = deps.store.get(ZONE) as SignedZone;
+    const altered = held.zoneText.replace("192.0.2.1", "198.51.100.66");
+    deps.store.put({ ...held, zoneText: altered });
+    current = { serial: 2, zoneText: v(2), mode: "v3" };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 2 });
+    // Offered by the altered text's digest, which the zone-provider never served: the full zone came.
+    expect(bases.at(-1)?.sha256).toBe(zoneTextDigest(altered));
+    expect(digestsGiven).toEqual([]);
+    expect(deps.store.get(ZONE)?.zoneText).toBe(v(2));
+    expect(deps.store.get(ZONE)?.zoneText).not.toContain("198.51.100.66");
   });
 
   test("mixed versions: an older zone-provider's version 2 replies are accepted as before, and a version 3 one after them", async () => {
