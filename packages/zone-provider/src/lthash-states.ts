@@ -1,5 +1,5 @@
-// LtHash16 states of the zone versions the zone-provider keeps, computed from the whole text in the background, a few
-// hundred lines per turn of the loop (when they cannot be derived from a delta's lines: lthashAfterDelta in core).
+// LtHash16 states of the zone versions the zone-provider keeps, computed from the whole text in the background, 64
+// lines per turn of the loop (when they cannot be derived from a delta's lines: lthashAfterDelta in core).
 import { LtHash } from "@pdns-distribute/core";
 
 /** A kept version whose LtHash16 state may be known (`lthash`). */
@@ -18,7 +18,7 @@ export class LtHashBackground {
   private readonly pending = new WeakSet<LtHashVersion>();
   private running: Promise<void> | undefined;
 
-  constructor(private readonly chunkLines = 256) {}
+  constructor(private readonly chunkLines = 64) {}
 
   /** Queues `version` unless its state is known or already queued; `done` is called once its state is set. */
   schedule(version: LtHashVersion, wanted: () => boolean, done?: () => void): void {
