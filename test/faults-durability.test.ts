@@ -5,6 +5,8 @@ import type { SignedZone } from "@pdns-distribute/core";
 import { parseZoneText } from "@pdns-distribute/dns";
 import { sleep, startLocalCluster, waitFor } from "@pdns-distribute/test-harness";
 import type { LocalCluster, LocalSecondary } from "@pdns-distribute/test-harness";
+import { ZONE_ENVELOPE_COLUMNS, envelopeFromRow } from "@pdns-distribute/secondary-syncer";
+import type { ZoneEnvelopeRow } from "@pdns-distribute/secondary-syncer";
 import { Database, createZone, js, expectConverged, logEntries, runPool, servedSerial, setVersion } from "./faults-util";
 
 /** The secondaries' consumer ack wait (secondary-syncer config.ts ACK_WAIT_MS, docs/durability.md), ms. */
@@ -14,12 +16,10 @@ const ACK_WAIT_MS = 60_000;
 function checkStoredWhole(sec: LocalSecondary, zone: string, publicKey: Uint8Array, base: number): number {
   const db = new Database(sec.dbPath, { readonly: true, fileMustExist: true });
   try {
-    const row = db.prepare("SELECT * FROM zones WHERE name = ?").get(zone) as
-      | { serial: number; timestamp: number; signature: string; zone_text: string; nonce: string | null; requester: string | null }
-      | undefined;
+    const row = db.prepare(`SELECT ${ZONE_ENVELOPE_COLUMNS} FROM zones WHERE name = ?`).get(zone) as ZoneEnvelopeRow | undefined;
     if (!row) return -1;
-    const signed: SignedZone = { type: "zone.data", version: 1, zone, serial: row.serial, timestamp: row.timestamp, zoneText: row.zone_text, signature: row.signature };
-    if (row.nonce !== null) Object.assign(signed, { version: 2, nonce: row.nonce, requester: row.requester ?? "" }); // request-bound envelope
+    // The envelope as stored (version 1, 2, or 3 with its LtHash16 state), read as the secondary reads it.
+    const signed: SignedZone = envelopeFromRow(row);
     verifySignedZone(signed, publicKey);
     const records = parseZoneText(row.zone_text);
     const ver = records.find((r) => r.name === `ver.${zone}` && r.type === "TXT");

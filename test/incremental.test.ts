@@ -101,6 +101,31 @@ describe("incremental transfer", () => {
     }
   });
 
+  test("LtHash16 (envelope version 3): once both sides hold the zone's state, a change is a delta checked by its lines alone", async () => {
+    // The zone-provider computes the state of a version in the background once a secondary asked for a delta from
+    // it; the secondaries receive the state with the next delta; from then on a delta names its base state.
+    const fromBase = (from: number) => served(cluster, from).filter((e) => e.fromSerial !== e.serial && e.lthash === "from-base");
+    let ready = false;
+    for (let i = 0; i < 8 && !ready; i++) {
+      const from = cluster.zoneProvider.logLines().length;
+      await addHost(cluster, `lt-${i}`, `192.0.2.${120 + i}`);
+      ready = await waitFor(async () => fromBase(from).length >= cluster.secondaries.length, { timeoutMs: 1500, what: "version 3 deltas from the base state" }).then(
+        () => true,
+        () => false,
+      );
+    }
+    expect(ready).toBe(true);
+    const from = cluster.zoneProvider.logLines().length;
+    await addHost(cluster, "lt-last", "192.0.2.130");
+    await waitFor(async () => fromBase(from).length >= cluster.secondaries.length, { timeoutMs: 5000, what: "zone-provider logs the replies" });
+    for (const e of fromBase(from)) {
+      expect(e).toMatchObject({ transfer: "delta", delta: { removed: 1, added: 2 } });
+      expect(e.bytes as number).toBeLessThan(2048); // the 2048-byte state stays home
+    }
+    for (const sec of cluster.secondaries) expect(await metric(sec, "pdnsd_zone_delta_fallbacks_total", 'reason="unverified"')).toBe(0);
+    expect(await diffWithPrimary(cluster)).toEqual([]);
+  });
+
   test("a restarted zone-provider (no versions kept) sends the full zone, and deltas resume after it", async () => {
     await cluster.restartDaemon("zone-provider");
     let from = cluster.zoneProvider.logLines().length;

@@ -65,6 +65,8 @@ export const zoneEventSchema = z.object({
 /** A zone event. */
 export type ZoneEvent = z.infer<typeof zoneEventSchema>;
 
+/** A hex SHA-256 (64 lower-case hex digits). */
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 /** A zone-data request nonce: 16-128 base64url characters (no newline can reach the signing message). */
 const zoneNonce = z.string().regex(/^[A-Za-z0-9_-]{16,128}$/);
 /** A requester id as bound in the signing message (a secondary id; may be empty). */
@@ -87,8 +89,15 @@ export const zoneDataRequestSchema = z.object({
     .object({
       serial: z.number().int().min(0).max(0xffffffff),
       sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      /** The LtHash16 digest of the held version's state, when the secondary holds one (a delta can then skip it). */
+      lthash: sha256Hex.optional(),
     })
     .optional(),
+  /**
+   * The requester understands version 3 envelopes (the LtHash16 zone digest, docs/security.md). Absent (older
+   * secondaries): versions 1 and 2 only.
+   */
+  lthash: z.literal(true).optional(),
   /**
    * Ids of the zone events this request answers (at most ZONE_DATA_REQUEST_MAX_EVENTS). The zone-provider may
    * then answer with a read of PowerDNS that began after it had seen all of them (read-ahead) instead of one
@@ -104,8 +113,11 @@ export type ZoneDataRequest = z.infer<typeof zoneDataRequestSchema>;
 /** Signed zone data (the signed-zone envelope). */
 export const signedZoneSchema = z.object({
   type: z.literal("zone.data"),
-  /** 1: unbound (legacy); 2: bound to the request's `nonce` and `requester` (signing message v2). */
-  version: z.union([z.literal(1), z.literal(2)]),
+  /**
+   * 1: unbound (legacy); 2: bound to the request's `nonce` and `requester` (signing message v2); 3: as 2, and also
+   * binds the LtHash16 digest of the zone's lines (signing message v3; only to requests that say `lthash: true`).
+   */
+  version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   /** The request's nonce (version 2 only). */
   nonce: zoneNonce.optional(),
   /** The request's requester id (version 2 only). */
@@ -118,6 +130,20 @@ export const signedZoneSchema = z.object({
   zoneText: z.string(),
   /** Base64 Ed25519 signature over signingMessage(zone, serial, timestamp, zoneText). */
   signature: z.string().min(1),
+  /** Version 3: hex SHA-256 of the zone text (signed; what a secondary that applied a delta holds without hashing). */
+  textSha256: sha256Hex.optional(),
+  /** Version 3: hex LtHash16 digest of the zone's lines (signed). */
+  lthash: sha256Hex.optional(),
+  /** Version 3, planned as a delta: the hex LtHash16 digest of the version the delta applies to (signed). */
+  lthashBase: sha256Hex.optional(),
+  /**
+   * Version 3: the LtHash16 state of the zone's lines (2048 bytes, base64); the signature covers its digest. Left
+   * out of a delta from the requester's own state (`lthashBase`): the secondary computes it from the delta's lines.
+   */
+  lthashState: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{2731}=$/)
+    .optional(),
 });
 /** Signed zone data (the signed-zone envelope). */
 export type SignedZone = z.infer<typeof signedZoneSchema>;

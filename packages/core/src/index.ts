@@ -95,7 +95,7 @@ export { fullSyncCommits, walSync } from "./wal-sync";
 export { openDurableSqlite } from "./durable-sqlite";
 export { backoffDelayMs } from "./backoff";
 export { PROTOCOL_ERROR_CODES } from "./protocol-codes";
-export { LTHASH_BYTES, LTHASH_ELEMENT_TAG, LTHASH_LANES, LtHash, lthashElement } from "./lthash";
+export { LTHASH_BYTES, LTHASH_ELEMENT_TAG, LTHASH_LANES, LtHash, lthashAfterDelta, lthashElement } from "./lthash";
 export { Counter, Gauge, Histogram, Registry, createMetricsRegistry, metricsConfigSchema, startMetricsServer } from "./metrics";
 
 export type { LogConfig, NatsConfig } from "./config";
@@ -122,7 +122,7 @@ export type {
   ZoneStateReply,
   ZoneStateRequest,
 } from "./events";
-export type { BindingExpectation, SignedZoneHeader, SigningKeyPair, ZoneRequestBinding } from "./signing";
+export type { BindingExpectation, SignedZoneHeader, SigningKeyPair, ZoneLtHashBinding, ZoneRequestBinding } from "./signing";
 export type { BackgroundNats, NatsConnection, ZoneEventHandlers } from "./nats";
 export type { StopFn } from "./daemon";
 export type { ByteCounter, SecondaryStateClient } from "./secondary-state-client";

@@ -128,3 +128,14 @@ export class LtHash {
     return createHash("sha256").update(this.serialize()).digest("hex");
   }
 }
+
+/**
+ * The state after a delta (docs/scale.md, incremental transfer): `base` (left unchanged) minus the removed lines
+ * plus the added ones, in O(change).
+ */
+export function lthashAfterDelta(base: LtHash, delta: { removed: readonly string[]; added: ReadonlyArray<readonly [number, string]> }): LtHash {
+  const state = base.clone();
+  for (const line of delta.removed) state.remove(line);
+  for (const [, line] of delta.added) state.add(line);
+  return state;
+}

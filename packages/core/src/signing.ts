@@ -11,11 +11,15 @@ import nacl from "tweetnacl";
 import { KeyFileError, PdnsdError, SignatureError } from "./errors";
 import { assertPrivateFile } from "./secrets";
 import type { SignedZone, ZoneAbsence } from "./events";
+import { LTHASH_BYTES } from "./lthash";
+import type { LtHash } from "./lthash";
 
 /** Domain tag of unbound (version 1) envelopes: still verified for zones stored before v2. */
 const DOMAIN_V1 = "pdns-distribute zone-data v1";
 /** Domain tag of request-bound (version 2) envelopes. */
 const DOMAIN_V2 = "pdns-distribute zone-data v2";
+/** Domain tag of request-bound envelopes that also bind the zone's LtHash16 digest (version 3). */
+const DOMAIN_V3 = "pdns-distribute zone-data v3";
 /** Domain tag of a signed "zone not found" (another tag: it can never pass for zone data, nor zone data for it). */
 const DOMAIN_ABSENT = "pdns-distribute zone-absent v1";
 
@@ -50,9 +54,21 @@ export function zoneTextDigest(zoneText: string): string {
 }
 
 /**
- * The exact bytes that are signed: a domain-separation tag, the zone name, serial, timestamp, (v2 only) the
- * request's nonce and requester, and the SHA-256 of the zone text, newline-separated. Hashing first keeps
- * signing cheap for huge zones. Without `binding` this is the v1 message.
+ * What a version 3 envelope binds besides the text's SHA-256: the LtHash16 digest of the zone's lines and, for a
+ * delta, the digest of the version it was made from (docs/security.md, "Incremental zone digest").
+ */
+export interface ZoneLtHashBinding {
+  /** Hex compact LtHash16 digest ({@link LtHash.digest}) of the zone's lines. */
+  lthash: string;
+  /** Hex compact digest of the base version a delta applies to; absent: none ("" in the message). */
+  lthashBase?: string;
+}
+
+/**
+ * The exact bytes that are signed: a domain-separation tag, the zone name, serial, timestamp, (v2 and v3) the
+ * request's nonce and requester, the SHA-256 of the zone text, and (v3 only) its LtHash16 digest and the base
+ * digest, newline-separated. Hashing first keeps signing cheap for huge zones. Without `binding` this is the v1
+ * message; with `lthash` (needs `binding`) the v3 message.
  */
 export function signingMessage(
   zone: string,
@@ -61,10 +77,18 @@ export function signingMessage(
   zoneText: string,
   binding?: ZoneRequestBinding,
   textDigest = zoneTextDigest(zoneText),
+  lthash?: ZoneLtHashBinding,
 ): Uint8Array {
-  const text = binding
-    ? `${DOMAIN_V2}\n${zone}\n${serial}\n${timestamp}\n${binding.nonce}\n${binding.requester}\n${textDigest}`
-    : `${DOMAIN_V1}\n${zone}\n${serial}\n${timestamp}\n${textDigest}`;
+  let text: string;
+  if (lthash && binding) {
+    text = `${DOMAIN_V3}\n${zone}\n${serial}\n${timestamp}\n${binding.nonce}\n${binding.requester}\n${textDigest}\n${lthash.lthash}\n${lthash.lthashBase ?? ""}`;
+  } else if (lthash) {
+    throw new SignatureError(`zone ${zone}: a version 3 envelope must be bound to a request`);
+  } else if (binding) {
+    text = `${DOMAIN_V2}\n${zone}\n${serial}\n${timestamp}\n${binding.nonce}\n${binding.requester}\n${textDigest}`;
+  } else {
+    text = `${DOMAIN_V1}\n${zone}\n${serial}\n${timestamp}\n${textDigest}`;
+  }
   return Buffer.from(text, "utf8");
 }
 
@@ -113,7 +137,11 @@ export function generateKeyPair(): SigningKeyPair {
   return { publicKey: kp.publicKey, secretKey: kp.secretKey };
 }
 
-/** Signs zone data, producing the signed-zone envelope: version 2 bound to `binding`, else version 1. */
+/**
+ * Signs zone data, producing the signed-zone envelope: version 2 bound to `binding`, else version 1. With `lthash`
+ * (the state of the zone's lines, and for a delta the base's digest) and `binding`: version 3, which carries the
+ * text's SHA-256, the LtHash16 digest, the base digest and the state (base64) besides.
+ */
 export function signZone(
   zone: string,
   serial: number,
@@ -122,22 +150,41 @@ export function signZone(
   timestamp = Date.now(),
   binding?: ZoneRequestBinding,
   textDigest?: string,
+  lthash?: { state: LtHash; base?: string },
 ): SignedZone {
-  const signature = signDetached(signingMessage(zone, serial, timestamp, zoneText, binding, textDigest), secretKey);
+  const sha256 = textDigest ?? zoneTextDigest(zoneText);
+  const digests: ZoneLtHashBinding | undefined = lthash && binding ? { lthash: lthash.state.digest(), lthashBase: lthash.base } : undefined;
+  const signature = signDetached(signingMessage(zone, serial, timestamp, zoneText, binding, sha256, digests), secretKey);
   const envelope: SignedZone = { type: "zone.data", version: binding ? 2 : 1, zone, serial, timestamp, zoneText, signature: "" };
   if (binding) {
     envelope.nonce = binding.nonce;
     envelope.requester = binding.requester;
   }
+  if (digests && lthash) {
+    Object.assign(envelope, { version: 3, textSha256: sha256, lthash: digests.lthash, lthashState: lthash.state.serialize().toString("base64") });
+    if (digests.lthashBase !== undefined) envelope.lthashBase = digests.lthashBase;
+  }
   envelope.signature = Buffer.from(signature).toString("base64");
   return envelope;
 }
 
-/** The binding a version 2 envelope carries; undefined for version 1. */
+/**
+ * The LtHash16 digests a version 3 envelope is checked with: the digest of the state it carries (the whole state,
+ * so a secondary can update it from a delta's lines) and the base digest. Undefined for versions 1 and 2.
+ */
+function lthashBindingOf(signed: SignedZoneHeader): ZoneLtHashBinding | undefined {
+  if (signed.version !== 3) return undefined;
+  if (signed.lthashState === undefined) throw new SignatureError(`zone ${signed.zone}: version 3 zone data without its LtHash state`);
+  const state = Buffer.from(signed.lthashState, "base64");
+  if (state.length !== LTHASH_BYTES) throw new SignatureError(`zone ${signed.zone}: LtHash state has ${state.length} bytes, expected ${LTHASH_BYTES}`);
+  return { lthash: createHash("sha256").update(state).digest("hex"), lthashBase: signed.lthashBase };
+}
+
+/** The binding a version 2 or 3 envelope carries; undefined for version 1. */
 function bindingOf(signed: SignedZoneHeader): ZoneRequestBinding | undefined {
-  if (signed.version !== 2) return undefined;
+  if (signed.version === 1) return undefined;
   if (signed.nonce === undefined || signed.requester === undefined) {
-    throw new SignatureError(`zone ${signed.zone}: version 2 zone data without nonce or requester`);
+    throw new SignatureError(`zone ${signed.zone}: version ${signed.version} zone data without nonce or requester`);
   }
   return { nonce: signed.nonce, requester: signed.requester };
 }
@@ -159,10 +206,12 @@ export function verifySignedZone(signed: SignedZone, publicKeys: Uint8Array | re
 /**
  * As {@link verifySignedZone}, for an envelope whose text is not at hand yet: the signature is checked over the
  * digest the text must have (a text sent by reference is then downloaded only for a signature that verifies, and
- * must match that digest).
+ * must match that digest). A version 3 envelope is checked over the digest of the LtHash16 state it carries
+ * (`lthashState`): a secondary that updated its held state from a delta's lines puts the state it computed there,
+ * so lines that differ from the signed ones fail here like a text that differs.
  */
 export function verifySignedZoneDigest(header: SignedZoneHeader, textDigest: string, publicKeys: Uint8Array | readonly Uint8Array[]): number {
-  const message = signingMessage(header.zone, header.serial, header.timestamp, "", bindingOf(header), textDigest);
+  const message = signingMessage(header.zone, header.serial, header.timestamp, "", bindingOf(header), textDigest, lthashBindingOf(header));
   const tried = verifyWithAnyKey(message, header.signature, publicKeys, `zone ${header.zone}`);
   if (tried.index >= 0) return tried.index;
   throw new SignatureError(`zone ${header.zone} serial ${header.serial}: signature does not verify with ${tried.keys}`);

@@ -1,4 +1,4 @@
-import { LTHASH_BYTES, LtHash, lthashElement } from "@pdns-distribute/core";
+import { LTHASH_BYTES, LtHash, lthashAfterDelta, lthashElement } from "@pdns-distribute/core";
 
 const SOA = "example.org. 3600 IN SOA ns1.example.org. hostmaster.example.org. 1 10800 3600 604800 3600";
 const NS = "example.org. 3600 IN NS ns1.example.org.";
@@ -84,6 +84,13 @@ describe("LtHash16 multiset hash", () => {
     const back = LtHash.deserialize(bytes);
     bytes.fill(0);
     expect(back.equals(h)).toBe(true);
+  });
+
+  test("the state after a delta is the state of the new lines; the base is left as it was", () => {
+    const base = LtHash.ofLines([SOA, NS]);
+    const after = lthashAfterDelta(base, { removed: [NS], added: [[1, WWW]] });
+    expect(after.equals(LtHash.ofLines([SOA, WWW]))).toBe(true);
+    expect(base.equals(LtHash.ofLines([SOA, NS]))).toBe(true);
   });
 
   test("a line with a newline is no element", () => {

@@ -2,7 +2,11 @@ import { chmodSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  LtHash,
   SignatureError,
+  signedZoneSchema,
+  signingMessage,
+  zoneTextDigest,
   ZoneBindingError,
   checkZoneBinding,
   generateKeyPair,
@@ -88,5 +92,38 @@ describe("Node's Ed25519 and tweetnacl agree", () => {
     const bad = Buffer.from(ours);
     bad[0] ^= 1;
     expect(verifyDetached(msg, bad, kp.publicKey)).toBe(false);
+  });
+});
+
+describe("zone signing, version 3 (LtHash16 digest)", () => {
+  const kp = generateKeyPair();
+  const text = "example.org. 3600 IN SOA ns1.example.org. h.example.org. 1 2 3 4 5\nwww.example.org. 300 IN A 192.0.2.1\n";
+  const binding = newRequestBinding("ns2");
+  const state = LtHash.ofZoneText(text);
+
+  test("binds the text's SHA-256, the digest of the state it carries and the base digest", () => {
+    const signed = signZone("example.org.", 1, text, kp.secretKey, 1000, binding, undefined, { state, base: "b".repeat(64) });
+    expect(signed).toMatchObject({ version: 3, textSha256: zoneTextDigest(text), lthash: state.digest(), lthashBase: "b".repeat(64) });
+    expect(LtHash.deserialize(Buffer.from(signed.lthashState as string, "base64")).equals(state)).toBe(true);
+    expect(signedZoneSchema.safeParse(signed).success).toBe(true);
+    expect(verifySignedZone(signed, kp.publicKey)).toBe(0);
+    // Another state (other lines), another base, another text: none verifies.
+    const other = LtHash.ofZoneText(text).add("evil.example.org. 300 IN A 203.0.113.66");
+    expect(() => verifySignedZone({ ...signed, lthashState: other.serialize().toString("base64") }, kp.publicKey)).toThrow(SignatureError);
+    expect(() => verifySignedZone({ ...signed, lthashBase: "c".repeat(64) }, kp.publicKey)).toThrow(SignatureError);
+    expect(() => verifySignedZone({ ...signed, lthashBase: undefined }, kp.publicKey)).toThrow(SignatureError);
+    expect(() => verifySignedZone({ ...signed, zoneText: text + "x.example.org. 1 IN A 1.2.3.4\n" }, kp.publicKey)).toThrow(SignatureError);
+    expect(() => verifySignedZone({ ...signed, lthashState: undefined }, kp.publicKey)).toThrow(/without its LtHash state/);
+    // Nor does it pass for a version 2 envelope (another domain tag).
+    expect(() => verifySignedZone({ ...signed, version: 2 }, kp.publicKey)).toThrow(SignatureError);
+  });
+
+  test("without a base, and only bound to a request", () => {
+    const signed = signZone("example.org.", 1, text, kp.secretKey, 1000, binding, undefined, { state });
+    expect(signed.lthashBase).toBeUndefined();
+    expect(verifySignedZone(signed, kp.publicKey)).toBe(0);
+    // Unbound (version 1) requests get no version 3 envelope.
+    expect(signZone("example.org.", 1, text, kp.secretKey, 1000, undefined, undefined, { state }).version).toBe(1);
+    expect(() => signingMessage("example.org.", 1, 1000, text, undefined, undefined, { lthash: state.digest() })).toThrow(SignatureError);
   });
 });

@@ -19,7 +19,7 @@ export { CLASS_IN, RRType, canonicalType, numberToType, typeToNumber } from "./r
 export { nameToWire } from "./wire";
 export { dottedQuadValue, parseIPv4, parseIPv6 } from "./ip";
 export { formatGenericRdata, hasTypedPresentation, rdataFromWire, rdataToWire } from "./rdata";
-export { parseZoneText, parseZoneTextWire, renderZoneText, renderZoneTextFromWire, soaSerialOf, soaSerialOfWire } from "./zone-text";
+export { compareZoneTextLines, parseZoneText, parseZoneTextWire, renderZoneText, renderZoneTextFromWire, soaSerialOf, soaSerialOfWire } from "./zone-text";
 export { MessageFormatError, readMessageAnswers } from "./message-records";
 export { applyZoneTextDelta, diffZoneText, zoneTextDeltaBytes, zoneTextLines } from "./zone-text-delta";
 export { patchZoneLines } from "./zone-text-patch";

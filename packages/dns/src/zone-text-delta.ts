@@ -55,9 +55,15 @@ export function zoneTextDeltaBytes(delta: ZoneTextDelta): number {
 /**
  * Applies `delta` to `oldText`. Throws {@link ZoneTextError} when the delta does not fit the text: a removed
  * line the text lacks (or named twice), an added line with a newline, positions not ascending or past the end.
- * The result is only as trustworthy as its check against a signed digest.
+ * `checkAdded`, when given, is called with each added line and its neighbours in the new text (undefined at the
+ * ends) and may throw (e.g. a line out of canonical order). The result is only as trustworthy as its check
+ * against a signed digest.
  */
-export function applyZoneTextDelta(oldText: string, delta: ZoneTextDelta): string {
+export function applyZoneTextDelta(
+  oldText: string,
+  delta: ZoneTextDelta,
+  checkAdded?: (prev: string | undefined, line: string, next: string | undefined) => void,
+): string {
   const oldLines = zoneTextLines(oldText);
   const removed = new Set(delta.removed);
   if (removed.size !== delta.removed.length) throw new ZoneTextError("delta removes the same line twice");
@@ -83,5 +89,6 @@ export function applyZoneTextDelta(oldText: string, delta: ZoneTextDelta): strin
     prev = index;
   }
   while (next < total) out[next++] = kept[k++] ?? "";
+  if (checkAdded) for (const [index, line] of delta.added) checkAdded(out[index - 1], line, out[index + 1]);
   return joinLines(out);
 }

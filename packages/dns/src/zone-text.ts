@@ -225,6 +225,23 @@ function parseLine(line: string, lineNo: number): ZoneWireRecord | undefined {
 }
 
 /**
+ * Compares two lines of a canonical zone text in the order {@link renderZoneText} sorts them (canonical owner name,
+ * SOA first, type number, RDATA octets, then TTL): negative when `a` comes first, 0 for the same record. In a
+ * canonical text every line comes strictly before the next. Throws {@link ZoneTextError} when a line is no record.
+ */
+export function compareZoneTextLines(a: string, b: string): number {
+  return compareRecords(canonicalOfLine(a), canonicalOfLine(b));
+}
+
+/** The sort keys of one record line (see {@link compareZoneTextLines}). */
+function canonicalOfLine(line: string): Canonical {
+  const r = parseLine(line, 1);
+  if (r === undefined) throw new ZoneTextError(`not a record line: "${line}"`);
+  const labels = parseNameText(r.name).labels.map(lowerLabel);
+  return { labels, name: r.name, typeNumber: r.typeNumber, type: r.type, ttl: r.ttl, wire: r.wire, rdata: r.rdata };
+}
+
+/**
  * Parses a canonical zone string (as made by {@link renderZoneText}): one `<name> <ttl> IN <type> <rdata>` record
  * per line; blank lines and `;` comment lines are skipped. Owner names must be absolute; RDATA is validated by
  * conversion to wire form and returned in canonical presentation form. Records are returned in file order.

@@ -1,4 +1,4 @@
-import { ZoneTextError, applyZoneTextDelta, diffZoneText, renderZoneText, zoneTextDeltaBytes, zoneTextLines } from "@pdns-distribute/dns";
+import { ZoneTextError, applyZoneTextDelta, compareZoneTextLines, diffZoneText, renderZoneText, zoneTextDeltaBytes, zoneTextLines } from "@pdns-distribute/dns";
 import type { ZoneRecord } from "@pdns-distribute/dns";
 
 const soa = (serial: number): ZoneRecord => ({ name: "example.org.", type: "SOA", ttl: 3600, rdata: `ns1.example.org. h.example.org. ${serial} 10800 3600 604800 3600` });
@@ -59,6 +59,35 @@ describe("zone text deltas", () => {
     expect(() => applyZoneTextDelta(v1, { removed: [], added: [[1, "a"], [1, "b"]] })).toThrow(/ascend/);
     expect(() => applyZoneTextDelta(v1, { removed: [], added: [[-1, "a"]] })).toThrow(/position -1/);
     expect(() => applyZoneTextDelta(v1, { removed: [], added: [[0, "a\nb"]] })).toThrow(/newline/);
+  });
+
+  test("canonical order of lines: every line of a rendered text comes strictly before the next", () => {
+    const next = rng(7);
+    const records: ZoneRecord[] = [soa(1), { name: "example.org.", type: "NS", ttl: 3600, rdata: "ns1.example.org." }];
+    for (let i = 0; i < 80; i++) {
+      const host = ["www", "mail", "a.b", "Z", "*", "xn--bcher-kva", "0"][Math.floor(next() * 7)] as string;
+      records.push(a(`${host}${i % 5}`, `192.0.2.${Math.floor(next() * 250)}`, 60 + (i % 2)));
+      if (i % 7 === 0) records.push({ name: `${host}.example.org.`, type: "TXT", ttl: 60, rdata: `"t${i}"` });
+    }
+    const lines = zoneTextLines(renderZoneText(records));
+    for (let i = 1; i < lines.length; i++) {
+      expect(compareZoneTextLines(lines[i - 1] as string, lines[i] as string)).toBeLessThan(0);
+      expect(compareZoneTextLines(lines[i] as string, lines[i - 1] as string)).toBeGreaterThan(0);
+    }
+    expect(compareZoneTextLines(lines[3] as string, lines[3] as string)).toBe(0);
+    expect(() => compareZoneTextLines("", lines[0] as string)).toThrow(ZoneTextError);
+  });
+
+  test("the added lines can be checked with their neighbours in the new text", () => {
+    const before = renderZoneText([soa(1), a("b", "192.0.2.2"), a("d", "192.0.2.4")]);
+    const after = renderZoneText([soa(2), a("b", "192.0.2.2"), a("c", "192.0.2.3"), a("d", "192.0.2.4")]);
+    const seen: Array<[string | undefined, string, string | undefined]> = [];
+    expect(applyZoneTextDelta(before, diffZoneText(before, after), (p, l, n) => void seen.push([p, l, n]))).toBe(after);
+    const lines = zoneTextLines(after);
+    expect(seen).toEqual([
+      [undefined, lines[0], lines[1]],
+      [lines[1], lines[2], lines[3]],
+    ]);
   });
 
   test("a 100,000-line zone diffs and applies quickly enough to be worth it", () => {

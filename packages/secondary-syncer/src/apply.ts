@@ -1,5 +1,5 @@
 // Applies one zone event on a secondary: fetch, verify signature, check serial, parse and compile, serve, then store.
-import { PROTOCOL_ERROR_CODES, PdnsdError, newRequestBinding, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
+import { LtHash, PROTOCOL_ERROR_CODES, PdnsdError, newRequestBinding, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
 import type { Logger, SignedZone, ZoneDataReply, ZoneEvent, ZoneRequestBinding } from "@pdns-distribute/core";
 import { isCanonicalSubdomainOf, normalizeName, parseZoneTextWire } from "@pdns-distribute/dns";
 import type { ZoneRecord, ZoneWireRecord } from "@pdns-distribute/dns";
@@ -92,11 +92,22 @@ export interface HeldDigest {
   sha256: string;
 }
 
-/** The SHA-256 of the held text: remembered when it was applied, else computed. */
+/**
+ * The SHA-256 of the held text: remembered when it was applied or verified at start-up, else computed. Never the
+ * digest a stored envelope signs (`textSha256`): a text altered at rest must not pass for the signed one, or a delta
+ * (checked by the held LtHash16 state, not the text) would carry the alteration on; hashed, it gets the full zone.
+ */
 function heldTextDigest(deps: ApplyDeps, zone: string, held: SignedZone): string {
   const known = deps.heldDigests?.get(zone);
   if (known && known.serial === held.serial && known.signature === held.signature) return known.sha256;
   return zoneTextDigest(held.zoneText);
+}
+
+/** The version held, as offered for a delta: its serial, text digest, text and (version 3) LtHash16 state. */
+function heldZoneText(deps: ApplyDeps, zone: string, held: SignedZone): HeldZoneText {
+  const base: HeldZoneText = { serial: held.serial, sha256: heldTextDigest(deps, zone, held), zoneText: held.zoneText };
+  if (held.version === 3 && held.lthashState !== undefined) base.lthash = LtHash.deserialize(Buffer.from(held.lthashState, "base64"));
+  return base;
 }
 
 /** How an event ended. */
@@ -208,15 +219,14 @@ async function fetchVerified(deps: ApplyDeps, zone: string, held: SignedZone | u
 
 /** One request for the zone (two when a delta does not verify: then the full zone), verified. */
 async function fetchOnce(deps: ApplyDeps, zone: string, held: SignedZone | undefined, events?: readonly string[]): Promise<VerifiedReply> {
-  const base: HeldZoneText | undefined =
-    held && deps.incremental !== false ? { serial: held.serial, sha256: heldTextDigest(deps, zone, held), zoneText: held.zoneText } : undefined;
+  const base = held && deps.incremental !== false ? heldZoneText(deps, zone, held) : undefined;
   let { reply, binding } = await fetchZoneData(deps, zone, base, events);
   if (reply.type !== "error" && reply.transfer === "delta") {
     try {
       return { kind: "data", reply, ...verifyReply(deps, zone, reply, binding) };
     } catch (err) {
       // The text rebuilt from the delta does not verify: never applied; the full zone is asked for instead.
-      deps.logger.warn({ zone, err: (err as Error).message }, "zone delta did not verify; asking for the full zone");
+      deps.logger.warn({ zone, code: (err as { code?: string }).code, err: (err as Error).message }, "zone delta did not verify; asking for the full zone");
       deps.onDeltaFallback?.("unverified");
       ({ reply, binding } = await fetchZoneData(deps, zone, undefined, events));
     }

@@ -9,6 +9,8 @@ import { createQueryTally } from "./metrics";
 import { parseSignedZoneRecords } from "./apply";
 import type { SecondarySyncerConfig } from "./config";
 import { createServedZones } from "./served-zones";
+import { ZONE_ENVELOPE_COLUMNS, envelopeFromRow } from "./store";
+import type { ZoneEnvelopeRow } from "./store";
 import type { ServedZoneSet } from "./served-zones";
 
 /** Environment variable carrying a worker's {@link DnsWorkerSetup} as JSON. */
@@ -47,15 +49,9 @@ export type DnsWorkerMessage =
 /** Reads one or all zones from the secondary's SQLite database without writing to it. */
 function openReadOnlyZones(path: string): { get(zone: string): SignedZone | undefined; all(): SignedZone[]; close(): void } {
   const db = new Database(path, { readonly: true, fileMustExist: true });
-  type Row = { name: string; serial: number; timestamp: number; signature: string; zone_text: string; nonce: string | null; requester: string | null };
-  const toZone = (r: Row): SignedZone => {
-    const zone: SignedZone = { type: "zone.data", version: 1, zone: r.name, serial: r.serial, timestamp: r.timestamp, signature: r.signature, zoneText: r.zone_text };
-    if (r.nonce !== null) Object.assign(zone, { version: 2, nonce: r.nonce, requester: r.requester ?? "" });
-    return zone;
-  };
-  const columns = "name, serial, timestamp, signature, zone_text, nonce, requester";
-  const one = db.prepare<[string], Row>(`SELECT ${columns} FROM zones WHERE name = ?`);
-  const every = db.prepare<[], Row>(`SELECT ${columns} FROM zones ORDER BY name`);
+  const toZone = envelopeFromRow;
+  const one = db.prepare<[string], ZoneEnvelopeRow>(`SELECT ${ZONE_ENVELOPE_COLUMNS} FROM zones WHERE name = ?`);
+  const every = db.prepare<[], ZoneEnvelopeRow>(`SELECT ${ZONE_ENVELOPE_COLUMNS} FROM zones ORDER BY name`);
   return {
     get: (zone) => {
       const row = one.get(zone);

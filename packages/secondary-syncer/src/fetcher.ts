@@ -16,8 +16,10 @@ import type { ZoneTextReader } from "./zone-text-ref";
  * events than a request may name: none (a read after the request, always right).
  */
 export function zoneDataRequest(zone: string, binding: ZoneRequestBinding, base?: HeldZoneText, events?: readonly string[]): ZoneDataRequest {
-  const request: ZoneDataRequest = { type: "zone.data.request", version: 1, zone, nonce: binding.nonce, requester: binding.requester };
+  // lthash: version 3 replies are understood (the zone's LtHash16 digest signed too; docs/security.md).
+  const request: ZoneDataRequest = { type: "zone.data.request", version: 1, zone, nonce: binding.nonce, requester: binding.requester, lthash: true };
   if (base) request.have = { serial: base.serial, sha256: base.sha256 };
+  if (base?.lthash) Object.assign(request.have as object, { lthash: base.lthash.digest() });
   if (events && events.length > 0 && events.length <= ZONE_DATA_REQUEST_MAX_EVENTS) request.events = [...events];
   return request;
 }
@@ -49,7 +51,8 @@ export function natsZoneFetcher(
     };
     try {
       const signed = await resolveZoneText(reply, read, base, verifyFirst);
-      // A referenced text was checked against the signed digest: apply need not hash it again.
+      // A referenced text was checked against the signed digest: apply need not hash it again (nor a text rebuilt
+      // from a version 3 delta, whose lines the LtHash16 state binds: `sha256` is then the signed text digest).
       return reply.zoneTextRef ? { ...signed, transfer, sha256: reply.zoneTextRef.sha256 } : { ...signed, transfer };
     } finally {
       onReceived?.(transfer, msg.data.byteLength + downloaded);

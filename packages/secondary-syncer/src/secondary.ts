@@ -1,11 +1,11 @@
 // Wires a secondary together: SQLite store → served zones → DNS server, then NATS consumer and heartbeat.
-import { connectNats, verifySignedZone } from "@pdns-distribute/core";
+import { connectNats, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
 import type { Logger, NatsConnection } from "@pdns-distribute/core";
 import { startDnsServer } from "@pdns-distribute/answer";
 import { dnsServerOptions } from "./dns-options";
 import type { DnsServer, DnsServerOptions } from "@pdns-distribute/answer";
 import { parseSignedZoneRecords } from "./apply";
-import type { ApplyDeps, ZoneDataTransfer } from "./apply";
+import type { ApplyDeps, HeldDigest, ZoneDataTransfer } from "./apply";
 import { ACK_WAIT_MS, MAX_CLOCK_SKEW_MS, MAX_REQUEST_TIMEOUT_MS } from "./config";
 import type { SecondarySyncerConfig } from "./config";
 import { startEventConsumer } from "./consumer";
@@ -36,12 +36,23 @@ export interface Secondary {
   stop(): Promise<void>;
 }
 
-/** Loads every stored zone into `served`; a stored zone that no longer verifies or parses is skipped and logged. */
-export function loadStoredZones(store: ZoneStore, served: ServedZoneSet, publicKey: Uint8Array | readonly Uint8Array[], logger: Logger): number {
+/**
+ * Loads every stored zone into `served`; a stored zone that no longer verifies or parses is skipped and logged. The
+ * SHA-256 of each text that verifies goes to `heldDigests` (the next delta then need not hash the text again).
+ */
+export function loadStoredZones(
+  store: ZoneStore,
+  served: ServedZoneSet,
+  publicKey: Uint8Array | readonly Uint8Array[],
+  logger: Logger,
+  heldDigests?: Map<string, HeldDigest>,
+): number {
   let loaded = 0;
   for (const zone of store.all()) {
     try {
-      verifySignedZone(zone, publicKey);
+      const sha256 = zoneTextDigest(zone.zoneText);
+      verifySignedZone(zone, publicKey, sha256);
+      heldDigests?.set(zone.zone, { serial: zone.serial, signature: zone.signature, sha256 });
       served.replace(zone.zone, parseSignedZoneRecords(zone));
       loaded++;
     } catch (err) {
@@ -77,7 +88,8 @@ export async function startSecondary(
   let workers: DnsWorkerPool | undefined;
   const served = createServedZones((zone, removed) => (removed ? workers?.zoneRemoved(zone) : workers?.zoneChanged(zone)));
   const started = Date.now();
-  const loaded = loadStoredZones(store, served, publicKey, logger);
+  const heldDigests = new Map<string, HeldDigest>();
+  const loaded = loadStoredZones(store, served, publicKey, logger, heldDigests);
   logger.info({ zones: loaded, ms: Date.now() - started }, "stored zones loaded");
   if (cfg.dns.workers > 1) workers = await startDnsWorkers(cfg, publicKey, logger, hooks?.onWorkerQueries);
   const dns: DnsServer = workers ?? (await startDnsServer(dnsServerOptions(cfg, cfg.dns.listen_port, served.zoneSet, logger, onQuery, hooks?.onTcpRefused)));
@@ -116,7 +128,7 @@ export async function startSecondary(
         onDeltaFallback: hooks?.onDeltaFallback,
         onUnverifiedReply: unverifiedReplyAlert(logger, hooks?.onUnverifiedReply),
         offThread: { minBytes: cfg.sync.compile_thread_min_bytes, compile: compileThread.compile },
-        heldDigests: new Map(),
+        heldDigests,
         logger,
       },
       logger,

@@ -37,38 +37,62 @@ CREATE TABLE IF NOT EXISTS zones (
   zone_text  TEXT NOT NULL,
   stored_at  INTEGER NOT NULL,
   nonce      TEXT,
-  requester  TEXT
+  requester  TEXT,
+  text_sha256  TEXT,
+  lthash_base  TEXT,
+  lthash_state BLOB
 );
 `;
 
-/** Columns added after the first release (ALTER TABLE on an older database); NULL nonce: a version 1 envelope. */
-const ADDED_COLUMNS = ["nonce", "requester"] as const;
+/**
+ * Columns added after the first release (ALTER TABLE on an older database), with their types. NULL nonce: a version 1
+ * envelope; a non-NULL `lthash_state` (the zone's LtHash16 state, 2048 bytes): a version 3 envelope.
+ */
+const ADDED_COLUMNS = [
+  ["nonce", "TEXT"],
+  ["requester", "TEXT"],
+  ["text_sha256", "TEXT"],
+  ["lthash_base", "TEXT"],
+  ["lthash_state", "BLOB"],
+] as const;
 
-interface Row {
+/** The columns a stored envelope is read from (also by the DNS worker processes). */
+export const ZONE_ENVELOPE_COLUMNS = "name, serial, timestamp, signature, zone_text, nonce, requester, text_sha256, lthash_base, lthash_state";
+
+/** A stored envelope's row ({@link ZONE_ENVELOPE_COLUMNS}). */
+export interface ZoneEnvelopeRow {
   name: string;
   serial: number;
   timestamp: number;
   signature: string;
   zone_text: string;
-  stored_at: number;
   nonce: string | null;
   requester: string | null;
+  text_sha256: string | null;
+  lthash_base: string | null;
+  lthash_state: Buffer | null;
+}
+
+interface Row extends ZoneEnvelopeRow {
+  stored_at: number;
+}
+
+/** The signed envelope a row holds, exactly as it was verified (so it verifies again at start-up). */
+export function envelopeFromRow(row: ZoneEnvelopeRow): SignedZone {
+  const zone: SignedZone = { type: "zone.data", version: 1, zone: row.name, serial: row.serial, timestamp: row.timestamp, signature: row.signature, zoneText: row.zone_text };
+  // A request-bound (version 2) envelope keeps its binding so it verifies again at start-up.
+  if (row.nonce !== null) Object.assign(zone, { version: 2, nonce: row.nonce, requester: row.requester ?? "" });
+  // Version 3 also keeps the LtHash16 state it was verified with (and the next delta updates).
+  if (row.nonce !== null && row.lthash_state !== null) {
+    Object.assign(zone, { version: 3, lthashState: row.lthash_state.toString("base64") });
+    if (row.text_sha256 !== null) zone.textSha256 = row.text_sha256;
+    if (row.lthash_base !== null) zone.lthashBase = row.lthash_base;
+  }
+  return zone;
 }
 
 function fromRow(row: Row): StoredZone {
-  const zone: StoredZone = {
-    type: "zone.data",
-    version: 1,
-    zone: row.name,
-    serial: row.serial,
-    timestamp: row.timestamp,
-    signature: row.signature,
-    zoneText: row.zone_text,
-    storedAt: row.stored_at,
-  };
-  // A request-bound (version 2) envelope keeps its binding so it verifies again at start-up.
-  if (row.nonce !== null) Object.assign(zone, { version: 2, nonce: row.nonce, requester: row.requester ?? "" });
-  return zone;
+  return { ...envelopeFromRow(row), storedAt: row.stored_at };
 }
 
 /** Opens (creating if needed) the SQLite database at `path` (":memory:" for tests). */
@@ -79,16 +103,17 @@ export function openZoneStore(path: string): ZoneStore {
   const { db, wal, durably } = sqlite;
   db.exec(SCHEMA);
   const present = new Set(db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('zones')").all().map((c) => c.name));
-  for (const column of ADDED_COLUMNS) if (!present.has(column)) db.exec(`ALTER TABLE zones ADD COLUMN ${column} TEXT`);
+  for (const [column, type] of ADDED_COLUMNS) if (!present.has(column)) db.exec(`ALTER TABLE zones ADD COLUMN ${column} ${type}`);
   const selectAll = db.prepare<[], Row>("SELECT * FROM zones ORDER BY name");
   const selectOne = db.prepare<[string], Row>("SELECT * FROM zones WHERE name = ?");
   const selectSerials = db.prepare<[], { name: string; serial: number }>("SELECT name, serial FROM zones");
   const upsert = db.prepare(
-    `INSERT INTO zones (name, serial, timestamp, signature, zone_text, stored_at, nonce, requester)
-     VALUES (@name, @serial, @timestamp, @signature, @zone_text, @stored_at, @nonce, @requester)
+    `INSERT INTO zones (name, serial, timestamp, signature, zone_text, stored_at, nonce, requester, text_sha256, lthash_base, lthash_state)
+     VALUES (@name, @serial, @timestamp, @signature, @zone_text, @stored_at, @nonce, @requester, @text_sha256, @lthash_base, @lthash_state)
      ON CONFLICT(name) DO UPDATE SET serial = excluded.serial, timestamp = excluded.timestamp,
        signature = excluded.signature, zone_text = excluded.zone_text, stored_at = excluded.stored_at,
-       nonce = excluded.nonce, requester = excluded.requester`,
+       nonce = excluded.nonce, requester = excluded.requester, text_sha256 = excluded.text_sha256,
+       lthash_base = excluded.lthash_base, lthash_state = excluded.lthash_state`,
   );
   const remove = db.prepare<[string]>("DELETE FROM zones WHERE name = ?");
   const upsertZone = (z: SignedZone): void => {
@@ -99,8 +124,11 @@ export function openZoneStore(path: string): ZoneStore {
       signature: z.signature,
       zone_text: z.zoneText,
       stored_at: Date.now(),
-      nonce: z.version === 2 ? (z.nonce ?? null) : null,
-      requester: z.version === 2 ? (z.requester ?? null) : null,
+      nonce: z.version !== 1 ? (z.nonce ?? null) : null,
+      requester: z.version !== 1 ? (z.requester ?? null) : null,
+      text_sha256: z.version === 3 ? (z.textSha256 ?? null) : null,
+      lthash_base: z.version === 3 ? (z.lthashBase ?? null) : null,
+      lthash_state: z.version === 3 && z.lthashState !== undefined ? Buffer.from(z.lthashState, "base64") : null,
     });
   };
   const putManyTx = db.transaction((zones: SignedZone[]) => {

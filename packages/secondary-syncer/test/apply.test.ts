@@ -1,7 +1,7 @@
 import pino from "pino";
-import { generateKeyPair, newZoneEvent, signZone, signZoneAbsence, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
+import { LtHash, generateKeyPair, newZoneEvent, signZone, signZoneAbsence, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
 import type { SignedZone, ZoneDataReply, ZoneDataWire, ZoneRequestBinding } from "@pdns-distribute/core";
-import { diffZoneText } from "@pdns-distribute/dns";
+import { diffZoneText, parseZoneText, renderZoneText } from "@pdns-distribute/dns";
 import type { ZoneRecord } from "@pdns-distribute/dns";
 import {
   REPLY_ATTEMPTS,
@@ -370,9 +370,13 @@ describe("applyZoneEvent with incremental transfer", () => {
       zone: ZONE,
       nonce: binding.nonce,
       requester: "ns2",
+      lthash: true,
       have: { serial: 7, sha256: "a".repeat(64) },
       events: ["e0", "e1"],
     });
+    // Holding an LtHash16 state (a version 3 envelope), its digest is offered too.
+    const state = LtHash.ofLines(["a.example.org. 300 IN A 192.0.2.1"]);
+    expect(zoneDataRequest(ZONE, binding, { ...base, lthash: state }).have).toEqual({ serial: 7, sha256: "a".repeat(64), lthash: state.digest() });
     expect(zoneDataRequest(ZONE, binding, undefined, ids(64)).events).toHaveLength(64);
     expect(zoneDataRequest(ZONE, binding, undefined, ids(65)).events).toBeUndefined();
     expect(zoneDataRequest(ZONE, binding).events).toBeUndefined();
@@ -385,5 +389,160 @@ describe("applyZoneEvent with incremental transfer", () => {
     current = { serial: 2, zoneText: v(2) };
     await applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE));
     expect(bases).toEqual([undefined, undefined]);
+  });
+});
+
+describe("applyZoneEvent with version 3 envelopes (LtHash16 zone digest)", () => {
+  const key = generateKeyPair();
+  /** Canonical zone text, as the zone-provider renders it (lines in canonical order). */
+  const v = (serial: number, extra = "") => renderZoneText(parseZoneText(text(serial) + extra));
+  /**
+   * What the fake zone-provider serves: `mode` "v3" (a current one, to a requester that asks for version 3) or "v2"
+   * (an older one); `deltaText`: a delta towards another text than the signed one (forged lines, signed digests
+   * unchanged); `base`: the LtHash16 base digest it signs for a delta (default: the requester's held state).
+   */
+  let current: { serial: number; zoneText: string; mode: "v2" | "v3"; deltaText?: string; base?: string };
+  let bases: Array<HeldZoneText | undefined>;
+  let fallbacks: string[];
+  let warnings: Array<Record<string, unknown>>;
+  /** The text digest each delta reply came with: set, apply does not hash the rebuilt text (the state binds its lines). */
+  let digestsGiven: Array<string | undefined>;
+  let servedTexts: Map<string, string>;
+  let deps: ApplyDeps;
+
+  beforeEach(() => {
+    servedTexts = new Map();
+    bases = [];
+    fallbacks = [];
+    warnings = [];
+    digestsGiven = [];
+    const lines = { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) };
+    deps = {
+      // Like natsZoneFetcher + the zone-provider: a delta when the requester says what it holds.
+      fetchZone: async (zone, b, base) => {
+        bases.push(base);
+        const c = current;
+        // Like the zone-provider: a delta only from a version it served (known by its SHA-256), made from that text.
+        servedTexts.set(zoneTextDigest(c.zoneText), c.zoneText);
+        if (base && !servedTexts.has(base.sha256)) base = undefined;
+        const held = base?.lthash?.digest();
+        const lthash = c.mode === "v3" ? { state: LtHash.ofZoneText(c.zoneText), base: base ? (c.base ?? held) : undefined } : undefined;
+        const signed = signZone(zone, c.serial, c.zoneText, key.secretKey, Date.now(), b, undefined, lthash);
+        if (!base) return signed;
+        const { zoneText: _t, ...rest } = signed;
+        const from = servedTexts.get(base.sha256) as string;
+        const wire: ZoneDataWire = { ...rest, zoneTextDelta: { fromSha256: base.sha256, fromSerial: base.serial, ...diffZoneText(from, c.deltaText ?? c.zoneText) } };
+        if (wire.lthashBase !== undefined) delete wire.lthashState; // as encodeZoneDataReply does
+        const fetched = { ...withZoneTextDelta(wire, base), transfer: "delta" as const };
+        digestsGiven.push(fetched.sha256);
+        return fetched;
+      },
+      store: openZoneStore(":memory:"),
+      served: fakeServed(),
+      publicKey: key.publicKey,
+      onDeltaFallback: (reason) => void fallbacks.push(reason),
+      logger: pino({ level: "warn" }, lines),
+    };
+  });
+
+  const heldState = () => {
+    const held = deps.store.get(ZONE);
+    return held?.lthashState === undefined ? undefined : LtHash.deserialize(Buffer.from(held.lthashState, "base64"));
+  };
+
+  test("the state comes with the first (full) transfer, is stored with the zone and updated from each delta's lines", async () => {
+    current = { serial: 1, zoneText: v(1), mode: "v3" };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).resolves.toMatchObject({ result: "applied", serial: 1 });
+    expect(deps.store.get(ZONE)).toMatchObject({ version: 3, textSha256: zoneTextDigest(v(1)) });
+    expect(heldState()?.equals(LtHash.ofZoneText(v(1)))).toBe(true);
+    for (let serial = 2; serial <= 4; serial++) {
+      current = { serial, zoneText: v(serial, `h${serial}.example.org. 300 IN A 198.51.100.${serial}\n`), mode: "v3" };
+      await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial });
+      // Offered with its state; the delta came without one (from that state), and the state now is the new text's.
+      expect(bases.at(-1)?.lthash?.digest()).toBe(LtHash.ofZoneText(v(serial - 1, serial > 2 ? `h${serial - 1}.example.org. 300 IN A 198.51.100.${serial - 1}\n` : "")).digest());
+      const stored = deps.store.get(ZONE) as SignedZone;
+      expect(stored.zoneText).toBe(current.zoneText);
+      expect(stored).toMatchObject({ version: 3, textSha256: zoneTextDigest(current.zoneText), lthashBase: bases.at(-1)?.lthash?.digest() });
+      expect(heldState()?.equals(LtHash.ofZoneText(current.zoneText))).toBe(true);
+      // What is stored verifies again as it is (at start-up).
+      expect(verifySignedZone(stored, key.publicKey)).toBe(0);
+      // The rebuilt text was not hashed: its digest is the signed one, bound through the state.
+      expect(digestsGiven.at(-1)).toBe(zoneTextDigest(current.zoneText));
+    }
+    expect(fallbacks).toEqual([]);
+  });
+
+  test("a forged delta (lines changed, signed digests unchanged) is never applied: rejected as today, then the full zone", async () => {
+    current = { serial: 1, zoneText: v(1), mode: "v3" };
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    current = { serial: 2, zoneText: v(2), mode: "v3", deltaText: v(2, "evil.example.org. 300 IN A 203.0.113.66\n") };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 2, records: 3 });
+    expect(fallbacks).toEqual(["unverified"]);
+    expect(warnings.find((w) => w.msg === "zone delta did not verify; asking for the full zone")).toMatchObject({ code: "PDNSD_ZONE_SIGNATURE_INVALID" });
+    expect(deps.store.get(ZONE)?.zoneText).toBe(v(2));
+    expect(heldState()?.equals(LtHash.ofZoneText(v(2)))).toBe(true);
+    // A forged delta adding a line twice (65,536 times would wrap the count) is not even tried.
+    const twice = `a.example.org. 300 IN A 192.0.2.9`;
+    const base = { serial: 2, sha256: zoneTextDigest(v(2)), zoneText: v(2), lthash: LtHash.ofZoneText(v(2)) };
+    const signed = signZone(ZONE, 3, v(3), key.secretKey, Date.now(), { nonce: "n".repeat(22), requester: "" }, undefined, { state: LtHash.ofZoneText(v(3)), base: base.lthash.digest() });
+    const { zoneText: _t, lthashState: _s, ...rest } = signed;
+    const forged: ZoneDataWire = { ...rest, zoneTextDelta: { fromSha256: base.sha256, fromSerial: 2, removed: [], added: [[0, twice], [1, twice]] } };
+    expect(() => withZoneTextDelta(forged, base)).toThrow(/adds the same line twice/);
+    // Nor one that puts the right lines in the wrong place (the state binds lines, canonical order their places).
+    const misplaced: ZoneDataWire = { ...rest, zoneTextDelta: { fromSha256: base.sha256, fromSerial: 2, ...diffZoneText(v(2), v(3)) } };
+    const soaAt = misplaced.zoneTextDelta!.added.findIndex(([, line]) => line.includes(" SOA "));
+    misplaced.zoneTextDelta!.added[soaAt] = [2, misplaced.zoneTextDelta!.added[soaAt]![1]];
+    expect(() => withZoneTextDelta(misplaced, base)).toThrow(/out of canonical order/);
+    expect(withZoneTextDelta({ ...misplaced, zoneTextDelta: { fromSha256: base.sha256, fromSerial: 2, ...diffZoneText(v(2), v(3)) } }, base).zoneText).toBe(v(3));
+  });
+
+  test("a delta made from another LtHash state is not used: the full zone is fetched and applied", async () => {
+    current = { serial: 1, zoneText: v(1), mode: "v3" };
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    current = { serial: 2, zoneText: v(2), mode: "v3", base: "e".repeat(64) };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 2 });
+    expect(fallbacks).toEqual(["unusable"]);
+    expect(bases.at(-1)).toBeUndefined(); // the retry asked for the full zone
+    expect(deps.store.get(ZONE)?.zoneText).toBe(v(2));
+    expect(heldState()?.equals(LtHash.ofZoneText(v(2)))).toBe(true);
+  });
+
+  test("a held text altered at rest is offered by its own digest (not the signed one): the full zone replaces it", async () => {
+    current = { serial: 1, zoneText: v(1), mode: "v3" };
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    // Altered behind the secondary's back (its state and signed textSha256 untouched), not remembered in this process.
+    const held = deps.store.get(ZONE) as SignedZone;
+    const altered = held.zoneText.replace("192.0.2.1", "198.51.100.66");
+    deps.store.put({ ...held, zoneText: altered });
+    current = { serial: 2, zoneText: v(2), mode: "v3" };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 2 });
+    // Offered by the altered text's digest, which the zone-provider never served: the full zone came.
+    expect(bases.at(-1)?.sha256).toBe(zoneTextDigest(altered));
+    expect(digestsGiven).toEqual([]);
+    expect(deps.store.get(ZONE)?.zoneText).toBe(v(2));
+    expect(deps.store.get(ZONE)?.zoneText).not.toContain("198.51.100.66");
+  });
+
+  test("mixed versions: an older zone-provider's version 2 replies are accepted as before, and a version 3 one after them", async () => {
+    current = { serial: 1, zoneText: v(1), mode: "v2" };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.add", ZONE))).resolves.toMatchObject({ result: "applied", serial: 1 });
+    expect(deps.store.get(ZONE)?.version).toBe(2);
+    current = { serial: 2, zoneText: v(2, "zz.example.org. 300 IN A 198.51.100.1\n"), mode: "v2" };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 2 });
+    expect(deps.store.get(ZONE)?.version).toBe(2);
+    expect(bases.at(-1)?.lthash).toBeUndefined();
+    // An upgraded zone-provider: a delta with the new state (the secondary held none), checked by the whole text.
+    current = { serial: 3, zoneText: v(3), mode: "v3" };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 3 });
+    expect(deps.store.get(ZONE)?.version).toBe(3);
+    expect(heldState()?.equals(LtHash.ofZoneText(v(3)))).toBe(true);
+    expect(digestsGiven.at(-1)).toBeUndefined(); // hashed whole, as for version 2
+    // Back to an older zone-provider (a mixed queue group): version 2 again, the state is no longer held.
+    current = { serial: 4, zoneText: v(4), mode: "v2" };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 4 });
+    expect(bases.at(-1)?.lthash).toBeDefined();
+    expect(deps.store.get(ZONE)?.version).toBe(2);
+    expect(heldState()).toBeUndefined();
+    expect(fallbacks).toEqual([]);
   });
 });

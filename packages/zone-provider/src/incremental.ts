@@ -2,7 +2,9 @@
 // when a secondary says which version it holds, answers with the difference instead of the whole zone.
 // Pure (no I/O): the service feeds it the rendered text and sends what it returns.
 import { diffZoneText, zoneTextDeltaBytes } from "@pdns-distribute/dns";
-import type { ZoneTextDeltaWire } from "@pdns-distribute/core";
+import { lthashAfterDelta } from "@pdns-distribute/core";
+import type { LtHash, ZoneTextDeltaWire } from "@pdns-distribute/core";
+import { LtHashBackground } from "./lthash-states";
 
 /** One rendered version of a zone. */
 export interface ZoneVersion {
@@ -10,6 +12,14 @@ export interface ZoneVersion {
   /** Hex SHA-256 of `text`. */
   sha256: string;
   text: string;
+  /** LtHash16 state of the text's lines, once known (derived from a delta, or computed in the background). */
+  lthash?: LtHash;
+}
+
+/** What a version 3 reply binds: the state of the version served and, for a delta from the requester's own state, that state's digest. */
+export interface LtHashPlan {
+  state: LtHash;
+  base?: string;
 }
 
 /** Bounds of the version cache and when a delta is worth sending. */
@@ -69,6 +79,11 @@ export class ZoneVersionCache {
     return this.zones.get(zone)?.find((v) => v.sha256 === sha256);
   }
 
+  /** The newest kept version of `zone`, if any. */
+  newest(zone: string): ZoneVersion | undefined {
+    return this.zones.get(zone)?.at(-1);
+  }
+
   /** Zones, versions and approximate bytes kept. */
   stats(): { zones: number; versions: number; bytes: number } {
     let versions = 0;
@@ -95,8 +110,42 @@ export class DeltaPlanner {
   /** Larger deltas are not memoized (bounded memory). */
   private static readonly MEMO_MAX_LINES = 10_000;
 
+  /** Computes the states of kept versions that could not be derived from a delta (the next change's base). */
+  readonly lthashStates = new LtHashBackground();
+
   constructor(private readonly opts: IncrementalOptions) {
     this.cache = new ZoneVersionCache(opts);
+  }
+
+  /**
+   * The LtHash16 state of `current` (planned with {@link plan} just before) for a version 3 reply: known, or derived
+   * from the state of `plan`'s base and the delta's lines in O(change). `base` is set when the requester holds that
+   * very state (`have.lthash`): a delta may then go without the state. Undefined while unknown; when a requester
+   * offered what it holds (the zone changes and deltas flow), the state is then computed in the background, ready
+   * to be the base of the next change. Zones nobody asks deltas for (a fresh secondary, a cold start) cost nothing.
+   */
+  lthashFor(zone: string, current: ZoneVersion, plan: DeltaPlan, have?: { sha256: string; lthash?: string }): LtHashPlan | undefined {
+    const kept = this.cache.find(zone, current.sha256);
+    const version = kept ?? current;
+    const base = plan.delta ? this.cache.find(zone, plan.delta.fromSha256) : undefined;
+    if (!version.lthash && plan.delta && base?.lthash) version.lthash = lthashAfterDelta(base.lthash, plan.delta);
+    if (!version.lthash) {
+      if (kept && have) this.lthashStates.schedule(kept, () => this.cache.find(zone, kept.sha256) === kept, () => this.catchUp(zone, kept));
+      return undefined;
+    }
+    const baseDigest = plan.delta && have?.lthash !== undefined ? base?.lthash?.digest() : undefined;
+    return baseDigest !== undefined && baseDigest === have?.lthash ? { state: version.lthash, base: baseDigest } : { state: version.lthash };
+  }
+
+  /**
+   * Once the state of `done` is computed, the zone may have moved on (a large zone changing faster than its state
+   * is computed): the newest kept version gets its state from `done`'s and one line diff, so the next change can
+   * be derived from it instead of waiting for another whole computation.
+   */
+  private catchUp(zone: string, done: ZoneVersion): void {
+    const newest = this.cache.newest(zone);
+    if (!newest || newest === done || newest.lthash || !done.lthash) return;
+    newest.lthash = lthashAfterDelta(done.lthash, diffZoneText(done.text, newest.text));
   }
 
   /**

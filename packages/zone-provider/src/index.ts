@@ -7,6 +7,7 @@ export { axfrZoneSource, notFoundReply, startZoneDataService } from "./service";
 export { buildSignedZone, snapshotFromWire } from "./zone-data";
 export { encodeZoneDataReply, needsReference } from "./wire-reply";
 export { DeltaPlanner, ZoneVersionCache } from "./incremental";
+export { LtHashBackground } from "./lthash-states";
 export { createZoneTextStore, zoneTextObjectName } from "./zone-text-store";
 
 export type { ZoneProviderConfig } from "./config";
@@ -15,5 +16,6 @@ export type { ZoneReadsOptions } from "./zone-reads";
 export type { ZoneEventWatcher } from "./read-ahead";
 export type { ZoneSnapshot } from "./zone-data";
 export type { EncodedReply, WireReplyOptions, ZoneTransferKind } from "./wire-reply";
-export type { DeltaPlan, FullReason, IncrementalOptions, ZoneVersion } from "./incremental";
+export type { DeltaPlan, FullReason, IncrementalOptions, LtHashPlan, ZoneVersion } from "./incremental";
+export type { LtHashVersion } from "./lthash-states";
 export type { ZoneTextStore, ZoneTextStoreOptions } from "./zone-text-store";

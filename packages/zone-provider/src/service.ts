@@ -12,7 +12,7 @@ import {
 import type { ErrorReply, ZoneDataRequest, ZoneRequestBinding } from "@pdns-distribute/core";
 import type { Logger, NatsConnection } from "@pdns-distribute/core";
 import type { Msg, Subscription } from "@nats-io/nats-core";
-import { AxfrError, axfrWire } from "@pdns-distribute/dns";
+import { AxfrError, axfrWire, normalizeName } from "@pdns-distribute/dns";
 import { buildSignedZone, snapshotFromWire } from "./zone-data";
 import type { ZoneSnapshot } from "./zone-data";
 import { encodeZoneDataReply } from "./wire-reply";
@@ -67,10 +67,13 @@ async function answer(msg: Msg, opts: ZoneDataServiceOptions): Promise<void> {
     // Requests from current secondaries carry a nonce: sign per request, bound to it (replay protection).
     binding = bindingOf(req);
     const snapshot = await opts.source(req.zone, req.events);
-    const signed = buildSignedZone(req.zone, snapshot, opts.secretKey, Date.now(), binding);
     const digest = snapshot.digest;
+    const version = { serial: snapshot.serial, sha256: digest, text: snapshot.zoneText };
     // A delta only for bound (v2) requests that say what they hold; every served version is remembered.
-    const plan = opts.incremental?.plan(signed.zone, { serial: signed.serial, sha256: digest, text: signed.zoneText }, binding ? req.have : undefined, snapshot.patch);
+    const plan = opts.incremental?.plan(normalizeName(req.zone), version, binding ? req.have : undefined, snapshot.patch);
+    // Version 3 (the LtHash16 digest signed too) for requesters that understand it, once the state is known.
+    const lthash = plan && binding && req.lthash ? opts.incremental?.lthashFor(normalizeName(req.zone), version, plan, req.have) : undefined;
+    const signed = buildSignedZone(req.zone, snapshot, opts.secretKey, Date.now(), binding, lthash);
     const wire = opts.wire ?? { inlineMaxBytes: Number.MAX_SAFE_INTEGER, maxPayload: Number.MAX_SAFE_INTEGER };
     const reply = await encodeZoneDataReply(signed, digest, wire, plan?.delta);
     respond(msg, reply.data, opts.logger);
@@ -81,6 +84,7 @@ async function answer(msg: Msg, opts: ZoneDataServiceOptions): Promise<void> {
       if (plan?.delta) log.delta = { removed: plan.delta.removed.length, added: plan.delta.added.length };
       else if (plan) log.fullBecause = plan.reason;
     }
+    if (lthash) log.lthash = lthash.base ? "from-base" : "with-state";
     opts.logger.info(log, "zone data served");
   } catch (err) {
     if (err instanceof AxfrError && err.notFound) {

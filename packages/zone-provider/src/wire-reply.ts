@@ -38,13 +38,16 @@ export function needsReference(textBytes: number, encodedBytes: number | undefin
  * The encoded reply for `signed` (whose zone text has hex SHA-256 `digest`): with `delta`, the envelope with
  * `zoneTextDelta` instead of `zoneText` when it fits in one message; else the envelope as is when it fits,
  * else the same envelope with `zoneTextRef` instead of `zoneText` after storing the text. The signature is
- * the same in all three: it covers the digest of the full text.
+ * the same in all three: it covers the digest of the full text (and, version 3, its LtHash16 digest). A version 3
+ * delta from the requester's own state (`lthashBase`) leaves the 2048-byte state out.
  */
 export async function encodeZoneDataReply(signed: SignedZone, digest: string, opts: WireReplyOptions, delta?: ZoneTextDeltaWire): Promise<EncodedReply> {
   if (delta) {
     // The difference from the version the requester holds; the signature covers the resulting text's digest.
     const { zoneText: _full, ...rest } = signed;
     const wire: ZoneDataWire = { ...rest, zoneTextDelta: delta };
+    // Version 3 from the requester's own state: it updates that state from the delta's lines, so the state stays home.
+    if (signed.lthashBase !== undefined) delete wire.lthashState;
     const encoded = encodeMessage(wire);
     if (encoded.byteLength <= opts.maxPayload - PAYLOAD_HEADROOM) return { data: encoded, transfer: "delta" };
   }

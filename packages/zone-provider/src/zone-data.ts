@@ -1,6 +1,6 @@
 // A zone as read from the primary (canonical text, serial, digest) and the signed-zone envelope made from it.
 import { signZone, zoneTextDigest } from "@pdns-distribute/core";
-import type { SignedZone, ZoneRequestBinding } from "@pdns-distribute/core";
+import type { LtHash, SignedZone, ZoneRequestBinding } from "@pdns-distribute/core";
 import { normalizeName, renderZoneTextFromWire, soaSerialOfWire } from "@pdns-distribute/dns";
 import type { WireRecord } from "@pdns-distribute/dns";
 
@@ -36,7 +36,8 @@ export function snapshotFromWire(records: readonly WireRecord[]): ZoneSnapshot {
 
 /**
  * Builds and signs the zone-data reply for `zone` from a snapshot. With `binding` (the request's nonce and
- * requester) the reply is a version 2 envelope bound to that request.
+ * requester) the reply is a version 2 envelope bound to that request; with `lthash` too (the LtHash16 state of the
+ * snapshot's lines, and a delta's base digest), a version 3 envelope that binds them as well.
  */
 export function buildSignedZone(
   zone: string,
@@ -44,6 +45,7 @@ export function buildSignedZone(
   secretKey: Uint8Array,
   now = Date.now(),
   binding?: ZoneRequestBinding,
+  lthash?: { state: LtHash; base?: string },
 ): SignedZone {
-  return signZone(normalizeName(zone), snapshot.serial, snapshot.zoneText, secretKey, now, binding, snapshot.digest);
+  return signZone(normalizeName(zone), snapshot.serial, snapshot.zoneText, secretKey, now, binding, snapshot.digest, lthash);
 }

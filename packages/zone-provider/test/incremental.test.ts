@@ -1,5 +1,5 @@
 // Incremental transfer planning: which versions the zone-provider keeps and when it answers with a delta.
-import { zoneTextDigest } from "@pdns-distribute/core";
+import { LtHash, zoneTextDigest } from "@pdns-distribute/core";
 import { applyZoneTextDelta } from "@pdns-distribute/dns";
 import { DeltaPlanner, ZoneVersionCache } from "@pdns-distribute/zone-provider";
 import type { ZoneVersion } from "@pdns-distribute/zone-provider";
@@ -50,6 +50,58 @@ describe("DeltaPlanner", () => {
     expect(planner.cache.stats()).toMatchObject({ zones: 1, versions: 3 });
     expect(planner.plan(Z, vs[4]!, have(vs[0]!)).reason).toBe("unknown-base");
     expect(planner.plan(Z, vs[4]!, have(vs[2]!)).delta).toBeDefined();
+  });
+});
+
+describe("DeltaPlanner LtHash16 states", () => {
+  const haveState = (v: ZoneVersion, lthash?: string) => ({ ...have(v), lthash });
+
+  test("unknown at first; computed in the background once a requester offers what it holds; then derived from deltas", async () => {
+    const planner = new DeltaPlanner(opts);
+    const v1 = version(1, 300);
+    // A fresh secondary (no `have`): nothing is computed for it.
+    expect(planner.lthashFor(Z, v1, planner.plan(Z, v1))).toBeUndefined();
+    await planner.lthashStates.idle();
+    expect(planner.cache.find(Z, v1.sha256)?.lthash).toBeUndefined();
+    // A requester holding an unknown version: the full zone, no state yet, computed meanwhile.
+    expect(planner.lthashFor(Z, v1, planner.plan(Z, v1, have(version(0))), have(version(0)))).toBeUndefined();
+    await planner.lthashStates.idle();
+    expect(planner.cache.find(Z, v1.sha256)?.lthash?.equals(LtHash.ofZoneText(v1.text))).toBe(true);
+    // The next version's state comes from v1's and the delta's lines; the requester holds no state: no base.
+    const v2 = version(2, 300, "zz.example.org. 300 IN A 198.51.100.1\n");
+    const p2 = planner.plan(Z, v2, have(v1));
+    const l2 = planner.lthashFor(Z, v2, p2, have(v1));
+    expect(l2?.state.equals(LtHash.ofZoneText(v2.text))).toBe(true);
+    expect(l2?.base).toBeUndefined();
+    // A requester holding v2's very state gets the base digest (the reply may leave the state out).
+    const v3 = version(3, 300, "zz.example.org. 300 IN A 198.51.100.3\n");
+    const d2 = LtHash.ofZoneText(v2.text).digest();
+    const l3 = planner.lthashFor(Z, v3, planner.plan(Z, v3, have(v2)), haveState(v2, d2));
+    expect(l3?.base).toBe(d2);
+    expect(l3?.state.digest()).toBe(LtHash.ofZoneText(v3.text).digest());
+    // A requester claiming another state for that text gets no base.
+    const v4 = version(4, 300);
+    expect(planner.lthashFor(Z, v4, planner.plan(Z, v4, have(v3)), haveState(v3, "e".repeat(64)))?.base).toBeUndefined();
+  });
+
+  test("a zone that moved on while its state was computed: the newest version's state follows from it by one diff", async () => {
+    const planner = new DeltaPlanner(opts);
+    const v1 = version(1, 2000);
+    planner.lthashFor(Z, v1, planner.plan(Z, v1, have(version(0))), have(version(0)));
+    const v2 = version(2, 2000, "zz.example.org. 300 IN A 198.51.100.2\n");
+    planner.plan(Z, v2); // served meanwhile (to a fresh secondary: nothing scheduled for it)
+    await planner.lthashStates.idle();
+    expect(planner.cache.find(Z, v1.sha256)?.lthash?.equals(LtHash.ofZoneText(v1.text))).toBe(true);
+    expect(planner.cache.find(Z, v2.sha256)?.lthash?.equals(LtHash.ofZoneText(v2.text))).toBe(true);
+  });
+
+  test("a version evicted while its state is computed is dropped", async () => {
+    const planner = new DeltaPlanner({ ...opts, versionsPerZone: 1 });
+    const v1 = version(1, 2000);
+    planner.lthashFor(Z, v1, planner.plan(Z, v1, have(version(0))), have(version(0)));
+    planner.plan(Z, version(2, 10)); // evicts v1 (one version per zone)
+    await planner.lthashStates.idle();
+    expect(v1.lthash).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 // Large zones by reference: when the zone-provider puts the zone text in the object store, and what it sends.
-import { decodeMessage, generateKeyPair, signZone, verifySignedZone, zoneDataWireSchema, zoneTextDigest } from "@pdns-distribute/core";
+import { LtHash, decodeMessage, generateKeyPair, signZone, verifySignedZone, zoneDataWireSchema, zoneTextDigest } from "@pdns-distribute/core";
 import type { ZoneTextRef } from "@pdns-distribute/core";
 import { applyZoneTextDelta, diffZoneText } from "@pdns-distribute/dns";
 import { encodeZoneDataReply, needsReference } from "@pdns-distribute/zone-provider";
@@ -91,6 +91,25 @@ describe("encodeZoneDataReply with a delta", () => {
     const store = memoryStore();
     const { transfer } = await encodeZoneDataReply(signed, zoneTextDigest(next), { inlineMaxBytes: 1000, maxPayload: 4096 + 100, store }, delta);
     expect(transfer).toBe("ref");
+  });
+
+  test("version 3: a delta from the requester's own state leaves the state out; other replies carry it", async () => {
+    const base = LtHash.ofZoneText(held);
+    const state = LtHash.ofZoneText(next);
+    const fromBase = signZone("example.org.", 8, next, kp.secretKey, Date.now(), binding, undefined, { state, base: base.digest() });
+    const small = await encodeZoneDataReply(fromBase, zoneTextDigest(next), { inlineMaxBytes: 1000, maxPayload: 1 << 20 }, delta);
+    const wire = decodeMessage(zoneDataWireSchema, small.data, "reply");
+    expect(small.data.byteLength).toBeLessThan(1000);
+    expect(wire).toMatchObject({ version: 3, lthashBase: base.digest(), lthash: state.digest(), textSha256: zoneTextDigest(next) });
+    expect(wire.lthashState).toBeUndefined();
+    // Without a base (the requester holds no state) the delta carries the state; so does a full reply.
+    const withState = signZone("example.org.", 8, next, kp.secretKey, Date.now(), binding, undefined, { state });
+    const carried = decodeMessage(zoneDataWireSchema, (await encodeZoneDataReply(withState, zoneTextDigest(next), { inlineMaxBytes: 1 << 20, maxPayload: 1 << 20 }, delta)).data, "reply");
+    expect(carried.zoneTextDelta).toBeDefined();
+    expect(carried.lthashState).toBe(state.serialize().toString("base64"));
+    const full = decodeMessage(zoneDataWireSchema, (await encodeZoneDataReply(fromBase, zoneTextDigest(next), { inlineMaxBytes: 1 << 20, maxPayload: 1 << 20 })).data, "reply");
+    expect(full.zoneText).toBe(next);
+    expect(full.lthashState).toBeDefined();
   });
 });
 
