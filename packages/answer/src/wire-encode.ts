@@ -1,6 +1,5 @@
 // Response encoder: header, question copy, names compressed by name number (NSD style), rollback truncation, OPT.
 
-import { CLASS_IN, RRType } from "@pdns-distribute/dns";
 import type { Section } from "./sections";
 import type { CompiledZone } from "./types";
 import { copyBytes, sameBytes } from "./wire-name";
@@ -9,7 +8,7 @@ import { HEADER_SIZE } from "./wire-query";
 import { typeOf } from "./zone-view";
 import { present } from "./errors";
 import { COMPRESSIBLE_NAMES } from "./rdata-fields";
-import { EDE_OPTION_CODE } from "./constants";
+import { CLASS_IN, EDE_OPTION_CODE, RRType } from "./constants";
 
 /** Size of an OPT record without options: root name, type, class, TTL, RDLENGTH (RFC 6891 §6.1.2). */
 export const OPT_SIZE = 11;

@@ -1,7 +1,6 @@
 // Decodes just what answering needs from a query into reused state: header, the one question, the EDNS OPT record.
 
-import { OPCODE_QUERY, Rcode } from "./constants";
-import { RRType } from "@pdns-distribute/dns";
+import { OPCODE_QUERY, Rcode, RRType } from "./constants";
 import type { RcodeValue } from "./constants";
 import { WireName } from "./wire-name";
 

@@ -1,7 +1,7 @@
 // Wire adapter (after CoreDNS plugin/file/file.go): validate → class → EDNS → zone → lookup → encode.
 
-import { EDNS_UDP_PAYLOAD, ExtendedError, Rcode } from "./constants";
-import { CLASS_IN, nameKey, RRType } from "@pdns-distribute/dns";
+import { CLASS_IN, EDNS_UDP_PAYLOAD, ExtendedError, Rcode, RRType } from "./constants";
+import { nameKey } from "@pdns-distribute/dns";
 import type { ExtendedErrorValue, RcodeValue } from "./constants";
 import { resolveInto } from "./lookup";
 import { Answer, LookupResult } from "./sections";
