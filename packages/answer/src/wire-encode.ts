@@ -76,13 +76,15 @@ export class MessageWriter {
 
   /** Starts a message whose records may use `limit` octets (room for OPT already taken off), for `zone`. */
   begin(limit: number, zone: CompiledZone | null): void {
+    // Only what the last message set is cleared (TypedArray#fill is a call into the runtime, per message).
     for (let i = 0; i < this.nTouched; i++) {
       const t = this.touched[i] ?? 0;
       if (t >= 0) this.comp[t] = 0;
+      else this.chainAt[-1 - t] = 0;
     }
     this.nTouched = 0;
     this.nCand = 0;
-    this.chainAt.fill(0);
+    this.chainAt[0] = 0;
     this.pos = HEADER_SIZE;
     this.limit = Math.min(limit, MAX_MESSAGE);
     this.counts[0] = this.counts[1] = this.counts[2] = 0;
