@@ -1,5 +1,16 @@
 // DNS numbers used on the answer path: opcodes and rcodes (as const, no enums; record types and classes: @pdns-distribute/dns).
 
+import { CLASS_IN as DNS_CLASS_IN, RRType as DNS_RR_TYPE } from "@pdns-distribute/dns";
+
+/**
+ * @pdns-distribute/dns's RRType, bound once for this package's query path. Read through the package index, each use
+ * is a getter call on an object V8 keeps in dictionary mode (TypeScript compiles re-exports to getters): a slow
+ * property load, several per query. The modules answering queries import it (and {@link CLASS_IN}) from here.
+ */
+export const RRType: typeof DNS_RR_TYPE = DNS_RR_TYPE;
+/** @pdns-distribute/dns's CLASS_IN, bound once (see {@link RRType}). */
+export const CLASS_IN: typeof DNS_CLASS_IN = DNS_CLASS_IN;
+
 /** Response codes (RFC 1035 §4.1.1, RFC 6672 YXDOMAIN, RFC 8945 §5.2 NOTAUTH, RFC 6891 §9 BADVERS as an extended rcode). */
 export const Rcode = {
   NoError: 0,

@@ -1,7 +1,8 @@
 // NSEC3 denial of existence (RFC 5155): hashing names, matching and covering NSEC3 records, proofs per §7.2.
 
 import { createHash } from "node:crypto";
-import { dnsNameToWire, RRType } from "@pdns-distribute/dns";
+import { dnsNameToWire } from "@pdns-distribute/dns";
+import { RRType } from "./constants";
 import { addProofRRset, Proof } from "./denial-proof";
 import { NameFlag } from "./name-table";
 import type { DnsName } from "@pdns-distribute/dns";

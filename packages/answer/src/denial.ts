@@ -1,6 +1,6 @@
 // DNSSEC authenticated denial of existence: which NSEC (or NSEC3) records prove a negative or wildcard answer.
 
-import { RRType } from "@pdns-distribute/dns";
+import { RRType } from "./constants";
 import { addNsec3Proof } from "./denial-nsec3";
 import { addProofRRset, Proof } from "./denial-proof";
 import { NameFlag } from "./name-table";

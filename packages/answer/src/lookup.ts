@@ -1,7 +1,6 @@
 // Pure authoritative lookup in one compiled zone (RFC 1034 §4.3.2): fills answer semantics (RRset numbers), never bytes.
 
-import { Rcode } from "./constants";
-import { RRType } from "@pdns-distribute/dns";
+import { Rcode, RRType } from "./constants";
 import { addDenialProof } from "./denial";
 import { Proof } from "./denial-proof";
 import { NameFlag } from "./name-table";

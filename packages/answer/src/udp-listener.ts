@@ -108,22 +108,22 @@ async function openBatch(options: UdpListenerOptions, context: () => AnswerConte
   const perResponse = Math.max(CLASSIC_UDP_SIZE, options.maxUdpPayload);
   const peer = context().peer;
   const handler = (count: number, sock: UdpBatchSocket): void => {
-    const input = sock.input;
     const out = sock.output;
     const now = rrl !== null ? Date.now() : 0;
     let at = 0;
     for (let i = 0; i < count; i++) {
-      const start = sock.packetOffset(i);
-      const msg = input.subarray(start, start + sock.packetLength(i));
+      // The slot's own view (made once): a subarray per datagram would cost an allocation per query.
+      const slot = sock.packetSlot(i);
+      const size = sock.packetLength(i);
       peer?.setBatch(sock, i);
-      let length = safeAnswerInto(msg, context, out, at, logger);
+      let length = safeAnswerInto(slot, size, context, out, at, logger);
       if (rrl !== null && length > 0 && !answeredWithValidCookie()) {
         const response = out.subarray(at, at + length);
         const sent = rateLimited(rrl, sock.peerAddress(i), response, now, rateLimitSubject());
         if (sent === null) length = -1;
         else if (sent !== response) length = sent.copy(out, at); // slipped: the truncated form, never longer
       }
-      if (onQuery !== undefined) onQuery(msg, length > 0 ? out.subarray(at, at + length) : null, "udp");
+      if (onQuery !== undefined) onQuery(slot.subarray(0, size), length > 0 ? out.subarray(at, at + length) : null, "udp");
       if (length <= 0) continue;
       sock.respond(i, at, length);
       at += length;
@@ -175,10 +175,10 @@ export function safeAnswer(msg: Buffer, context: () => AnswerContext, logger: An
   }
 }
 
-/** {@link safeAnswer} into `out` at `at`: the response's length, or -1 when there is none to send. */
-function safeAnswerInto(msg: Buffer, context: () => AnswerContext, out: Buffer, at: number, logger: AnswerLogger): number {
+/** {@link safeAnswer} of `msg[0 .. size)` into `out` at `at`: the response's length, or -1 when there is none to send. */
+function safeAnswerInto(msg: Buffer, size: number, context: () => AnswerContext, out: Buffer, at: number, logger: AnswerLogger): number {
   try {
-    const length = answerQueryInto(msg, context(), out, at);
+    const length = answerQueryInto(msg, context(), out, at, size);
     if (length === -2) logger.error({ at, room: out.length - at }, "DNS response dropped: no room in the batch output buffer");
     return length;
   } catch (err) {

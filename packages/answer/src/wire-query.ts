@@ -1,7 +1,6 @@
 // Decodes just what answering needs from a query into reused state: header, the one question, the EDNS OPT record.
 
-import { OPCODE_QUERY, Rcode } from "./constants";
-import { RRType } from "@pdns-distribute/dns";
+import { OPCODE_QUERY, Rcode, RRType } from "./constants";
 import type { RcodeValue } from "./constants";
 import { WireName } from "./wire-name";
 
@@ -57,9 +56,10 @@ export class DecodedQuery {
  * Decodes a query into `q`. Other opcodes than QUERY give NOTIMP; a malformed message, QDCOUNT ≠ 1, more than one
  * OPT, a TSIG anywhere but last, or bytes after the last record give FORMERR (RFC 1035 §4.1.1, RFC 6891 §6.1.1,
  * RFC 8945 §5.1; Knot and NSD answer trailing bytes with FORMERR too). Returns one of {@link Decoded}.
+ * The message is `msg[0 .. length)` (a batch socket's slot holds more than its datagram).
  */
-export function decodeQuery(msg: Buffer, q: DecodedQuery): number {
-  if (msg.length < HEADER_SIZE) return Decoded.Drop;
+export function decodeQuery(msg: Buffer, q: DecodedQuery, length = msg.length): number {
+  if (length < HEADER_SIZE) return Decoded.Drop;
   q.msg = msg;
   q.id = (msg[0] ?? 0) * 256 + (msg[1] ?? 0);
   q.flags = (msg[2] ?? 0) * 256 + (msg[3] ?? 0);
@@ -70,7 +70,7 @@ export function decodeQuery(msg: Buffer, q: DecodedQuery): number {
   q.tsig = -1;
   // Decoded as far as it goes even for an error: its reply echoes the question and the OPT that were read.
   const qdcount = (msg[4] ?? 0) * 256 + (msg[5] ?? 0);
-  const wellFormed = qdcount <= 1 && decodeBody(msg, q, qdcount === 1);
+  const wellFormed = qdcount <= 1 && decodeBody(msg, length, q, qdcount === 1);
   q.rcode = Rcode.FormErr;
   if (((q.flags >> 11) & 0xf) !== OPCODE_QUERY) q.rcode = Rcode.NotImp;
   else if (wellFormed && qdcount === 1) return Decoded.Query;
@@ -78,14 +78,14 @@ export function decodeQuery(msg: Buffer, q: DecodedQuery): number {
 }
 
 /**
- * Reads the question when there is one (nothing precedes the QNAME, so a pointer is invalid) and scans the other
- * sections for OPT and TSIG. `questionEnd` stays 0 unless the question was read whole.
+ * Reads the question of `msg[0 .. length)` when there is one (nothing precedes the QNAME, so a pointer is invalid)
+ * and scans the other sections for OPT and TSIG. `questionEnd` stays 0 unless the question was read whole.
  */
-function decodeBody(msg: Buffer, q: DecodedQuery, hasQuestion: boolean): boolean {
+function decodeBody(msg: Buffer, length: number, q: DecodedQuery, hasQuestion: boolean): boolean {
   let pos = HEADER_SIZE;
   if (hasQuestion) {
-    const end = q.qname.read(msg, HEADER_SIZE);
-    if (end < 0 || end + 4 > msg.length) return false;
+    const end = q.qname.read(msg, HEADER_SIZE, length);
+    if (end < 0 || end + 4 > length) return false;
     q.qtype = (msg[end] ?? 0) * 256 + (msg[end + 1] ?? 0);
     q.qclass = (msg[end + 2] ?? 0) * 256 + (msg[end + 3] ?? 0);
     pos = q.questionEnd = end + 4;
@@ -94,10 +94,10 @@ function decodeBody(msg: Buffer, q: DecodedQuery, hasQuestion: boolean): boolean
   const records = skip + (msg[10] ?? 0) * 256 + (msg[11] ?? 0);
   for (let i = 0; i < records; i++) {
     const start = pos;
-    pos = skipName(msg, pos);
-    if (pos < 0 || pos + 10 > msg.length) return false;
+    pos = skipName(msg, pos, length);
+    if (pos < 0 || pos + 10 > length) return false;
     const rdEnd = pos + 10 + (msg[pos + 8] ?? 0) * 256 + (msg[pos + 9] ?? 0);
-    if (rdEnd > msg.length) return false;
+    if (rdEnd > length) return false;
     if ((msg[pos] ?? 0) * 256 + (msg[pos + 1] ?? 0) === RRType.OPT) {
       // RFC 6891 §6.1.1: only in the additional section, owned by the root, at most once.
       if (i < skip || q.edns || pos !== start + 1 || msg[start] !== 0) return false;
@@ -116,17 +116,20 @@ function decodeBody(msg: Buffer, q: DecodedQuery, hasQuestion: boolean): boolean
     }
     pos = rdEnd;
   }
-  return pos === msg.length; // bytes after the last record the counts announce: FORMERR
+  return pos === length; // bytes after the last record the counts announce: FORMERR
 }
 
-/** Skips a possibly compressed name (RFC 1035 §4.1.4); returns the offset after it, or -1 when malformed. */
-export function skipName(msg: Buffer, offset: number): number {
+/**
+ * Skips a possibly compressed name (RFC 1035 §4.1.4) in `msg[0 .. length)`; returns the offset after it, or -1 when
+ * malformed.
+ */
+export function skipName(msg: Buffer, offset: number, length = msg.length): number {
   let pos = offset;
   for (;;) {
-    if (pos >= msg.length) return -1;
+    if (pos >= length) return -1;
     const len = msg[pos] ?? 0;
     if (len === 0) return pos + 1;
-    if ((len & 0xc0) === 0xc0) return pos + 2 > msg.length ? -1 : pos + 2;
+    if ((len & 0xc0) === 0xc0) return pos + 2 > length ? -1 : pos + 2;
     if ((len & 0xc0) !== 0) return -1;
     pos += 1 + len;
   }

@@ -1,7 +1,7 @@
 // Wire adapter (after CoreDNS plugin/file/file.go): validate → class → EDNS → zone → lookup → encode.
 
-import { EDNS_UDP_PAYLOAD, ExtendedError, Rcode } from "./constants";
-import { CLASS_IN, nameKey, RRType } from "@pdns-distribute/dns";
+import { CLASS_IN, EDNS_UDP_PAYLOAD, ExtendedError, Rcode, RRType } from "./constants";
+import { nameKey } from "@pdns-distribute/dns";
 import type { ExtendedErrorValue, RcodeValue } from "./constants";
 import { resolveInto } from "./lookup";
 import { Answer, LookupResult } from "./sections";
@@ -93,21 +93,22 @@ export function answerQuery(message: Buffer, ctx: AnswerContext): Buffer | null 
 /**
  * {@link answerQuery} without allocating: writes the response into `target` at `at` and returns its length, or
  * -1 when the message must be dropped. `target` must have room for the largest response (64 KiB over TCP; over
- * UDP max(512, `maxUdpPayload`)); when it has not, nothing is written and -2 is returned.
+ * UDP max(512, `maxUdpPayload`)); when it has not, nothing is written and -2 is returned. The message is
+ * `message[0 .. messageLength)`, so that a batch socket's slot is read without a view of its own per datagram.
  */
-export function answerQueryInto(message: Buffer, ctx: AnswerContext, target: Buffer, at: number): number {
-  const length = answerToWriter(message, ctx);
+export function answerQueryInto(message: Buffer, ctx: AnswerContext, target: Buffer, at: number, messageLength = message.length): number {
+  const length = answerToWriter(message, ctx, messageLength);
   if (length < 0) return -1;
   if (at + length > target.length) return -2;
   writer.copyTo(target, at, length);
   return length;
 }
 
-/** Answers into the shared writer; returns the response's length there, or -1 to drop the message. */
-function answerToWriter(message: Buffer, ctx: AnswerContext): number {
+/** Answers `message[0 .. messageLength)` into the shared writer; returns the response's length, or -1 to drop it. */
+function answerToWriter(message: Buffer, ctx: AnswerContext, messageLength = message.length): number {
   lookedUp = false;
   optionBytes = 0;
-  const decoded = decodeQuery(message, query);
+  const decoded = decodeQuery(message, query, messageLength);
   if (decoded === Decoded.Drop) return -1;
   const maxUdp = ctx.options?.maxUdpPayload ?? WIRE_DEFAULTS.maxUdpPayload;
   if (decoded === Decoded.Error) return encodeDecodeError(query, maxUdp);

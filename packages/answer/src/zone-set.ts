@@ -1,6 +1,7 @@
 // The catalog of served zones: which compiled zone holds a name (longest suffix match on lower-case wire names).
 
-import { nameKey, parseName, RRType } from "@pdns-distribute/dns";
+import { nameKey, parseName } from "@pdns-distribute/dns";
+import { RRType } from "./constants";
 import type { DnsName } from "@pdns-distribute/dns";
 import type { CompiledZone } from "./types";
 import { labelHash, sameBytes, WireName } from "./wire-name";

@@ -1,6 +1,7 @@
 // Read-only values over a packed zone (names, RRsets, nodes) for tools, tests, logs and the pure lookup API.
 
-import { nameFromLabels, parseName, RRType } from "@pdns-distribute/dns";
+import { nameFromLabels, parseName } from "@pdns-distribute/dns";
+import { RRType } from "./constants";
 import { NameFlag } from "./name-table";
 import type { DnsName } from "@pdns-distribute/dns";
 import { rdataTargets } from "./rdata-fields";

@@ -44,6 +44,11 @@ export interface UdpBatchSocket {
   readonly output: Buffer;
   /** Offset of datagram `i` in `input`. */
   packetOffset(i: number): number;
+  /**
+   * Datagram `i`'s whole slot of `input` as a Buffer (`maxDatagramBytes` long; the datagram is its first
+   * `packetLength(i)` octets). One view per slot, made at open: reading a datagram allocates nothing.
+   */
+  packetSlot(i: number): Buffer;
   /** Length of datagram `i` (at most `maxDatagramBytes`). */
   packetLength(i: number): number;
   /** True when datagram `i` was longer than `maxDatagramBytes` and was cut. */
@@ -114,6 +119,7 @@ export function openUdpBatchSocket(
   const input = Buffer.allocUnsafeSlow(batch * slot);
   const inputMeta = new Int32Array(batch * IN_FIELDS);
   const addresses = new Uint8Array(batch * ADDR_SIZE);
+  const slots = Array.from({ length: batch }, (_, i) => input.subarray(i * slot, (i + 1) * slot));
   const output = Buffer.allocUnsafeSlow(o.outputBytes);
   const outputMeta = new Int32Array(batch * OUT_FIELDS);
   let responses = 0;
@@ -125,6 +131,7 @@ export function openUdpBatchSocket(
     input,
     output,
     packetOffset: (i) => i * slot,
+    packetSlot: (i) => slots[i] as Buffer,
     packetLength: (i) => inputMeta[i * IN_FIELDS] as number,
     packetTruncated: (i) => ((inputMeta[i * IN_FIELDS + 3] as number) & 1) !== 0,
     peerPort: (i) => inputMeta[i * IN_FIELDS + 1] as number,

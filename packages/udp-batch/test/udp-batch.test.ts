@@ -114,9 +114,15 @@ describe("udp-batch native socket", () => {
 
   test("odd datagrams: empty, binary, one octet over the slot (cut and flagged), and a handler that answers none", async () => {
     const seen: Array<[number, boolean]> = [];
+    const slots: boolean[] = [];
+    const heads: boolean[] = [];
     const server = start({ address: "127.0.0.1", port: 0, maxDatagramBytes: 512 }, (count, sock) => {
       for (let i = 0; i < count; i++) {
         seen.push([sock.packetLength(i), sock.packetTruncated(i)]);
+        // The slot view: the same object for the same slot, the slot's octets of `input`.
+        slots.push(sock.packetSlot(i) === sock.packetSlot(i) && sock.packetSlot(i).length === 512);
+        const start = sock.packetOffset(i);
+        heads.push(sock.packetSlot(i).subarray(0, sock.packetLength(i)).equals(sock.input.subarray(start, start + sock.packetLength(i))));
         if (sock.packetLength(i) === 3) continue; // no answer for this one
         sock.output.fill(0xab, 0, 2);
         sock.respond(i, 0, 2);
@@ -135,6 +141,8 @@ describe("udp-batch native socket", () => {
       [512, true],
       [512, false],
     ]);
+    expect(slots).toEqual([true, true, true, true]);
+    expect(heads).toEqual([true, true, true, true]);
     expect(replies.map((r) => r.toString("hex"))).toEqual(["abab", "abab", "abab"]);
     expect(server.stats()).toMatchObject({ received: 4, sent: 3, truncated: 1 });
   });
