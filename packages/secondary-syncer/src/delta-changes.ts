@@ -1,5 +1,5 @@
 // The RRset changes a zone-text delta makes, so the served zone can take them without being compiled whole.
-import { parseZoneTextWire } from "@pdns-distribute/dns";
+import { nameKey, parseZoneTextWire, RRType } from "@pdns-distribute/dns";
 import type { ZoneTextDelta, ZoneWireRecord } from "@pdns-distribute/dns";
 import type { CompiledZone, RRsetChange } from "@pdns-distribute/answer";
 
@@ -38,7 +38,10 @@ export function rrsetChangesOfDelta(delta: ZoneTextDelta, newText: string, serve
   for (const r of removed) entry(r).removed++;
   for (const r of added) entry(r).added.push(r);
   const changes: RRsetChange[] = [];
+  const apex = nameKey(served.origin);
   for (const t of touched.values()) {
+    // One SOA, at the apex (parseSignedZoneRecords): anything else is for the whole path to reject.
+    if (t.typeNumber === RRType.SOA && t.name !== apex) return `a SOA record at ${t.name}`;
     const kept = (served.nodes.get(t.name)?.rrsets.get(t.typeNumber)?.rdatas.length ?? 0) - t.removed;
     if (kept < 0) return `the delta removes records of ${t.name} ${t.type} the served zone does not have`;
     const records = kept === 0 ? t.added : recordsInText(newText, t.name).filter((r) => r.typeNumber === t.typeNumber);

@@ -80,6 +80,13 @@ describe("rrsetChangesOfDelta", () => {
     const delta = { fromSerial: 1, fromSha256: "-", removed: [`b.${ZONE} 300 IN A 192.0.2.9`], added: [] };
     expect(rrsetChangesOfDelta(delta, text, zone)).toMatch(/does not have/);
   });
+
+  test("a SOA below the apex is left to the whole path (which rejects the text)", () => {
+    const text = renderZoneText([soa(1)]);
+    const zone = compileZone(ZONE, parseZoneTextWire(text));
+    const delta = { fromSerial: 1, fromSha256: "-", removed: [], added: [[1, `a.${ZONE} 300 IN SOA ns1.${ZONE} h.${ZONE} 1 2 3 4 5`]] as Array<[number, string]> };
+    expect(rrsetChangesOfDelta(delta, text, zone)).toMatch(/SOA record at a\./);
+  });
 });
 
 describe("overlay compaction", () => {
