@@ -63,9 +63,9 @@ interface Prepared {
 /**
  * Applies `changes` (in order; a later change of the same RRset wins) to `zone` and returns the new version; `zone`
  * itself is not changed and may go on being served. Takes time proportional to the change and to the names moved
- * since the last whole compile, plus a copy of one octet per name (the flags). Applies to unsigned zones and changes of any type but RRSIG, NSEC,
- * NSEC3, NSEC3PARAM, DNAME and NS below the apex, with exactly one apex SOA; `zone` must be a compiled zone or the
- * newest version made from one. Anything else gives `{ zone: null, reason }`. Throws {@link ZoneCompileError} for
+ * since the last whole compile, plus a copy of one octet per name (the flags). Applies to unsigned zones and changes
+ * of any type but RRSIG, NSEC, NSEC3, NSEC3PARAM, DNAME and NS below the apex, with exactly one apex SOA; `zone` must
+ * be a compiled zone or the newest version made from one. Anything else gives `{ zone: null, reason }`. Throws {@link ZoneCompileError} for
  * RDATA {@link compileZone} would refuse. A replaced RRset keeps its place among the types of its name; a new one goes
  * before the first type that sorts after it (SOA first, then by type number), as in a canonical zone text.
  */

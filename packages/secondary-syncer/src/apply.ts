@@ -4,7 +4,10 @@ import type { Logger, SignedZone, ZoneDataReply, ZoneEvent, ZoneRequestBinding }
 import { isCanonicalSubdomainOf, normalizeName, parseZoneTextWire } from "@pdns-distribute/dns";
 import type { ZoneRecord, ZoneWireRecord } from "@pdns-distribute/dns";
 import { ZoneCompileError } from "@pdns-distribute/answer";
-import type { CompiledZone } from "@pdns-distribute/answer";
+import type { CompiledZone, RRsetChange } from "@pdns-distribute/answer";
+import type { ZoneTextDeltaWire } from "@pdns-distribute/core";
+import { rrsetChangesOfDelta } from "./delta-changes";
+import type { OverlayCompactor } from "./overlay-compaction";
 import { APPLY_DECISION, decideApply } from "./decide";
 import type { ZonePlan } from "./decide";
 import { UnverifiedReplyError, verifyNotFound, verifyZoneDataHeader } from "./reply-verification";
@@ -23,6 +26,16 @@ export interface ServedZones {
   prepare(zone: string, records: readonly ZoneRecord[]): () => (() => void) | void;
   /** As `prepare`, for a zone already compiled (off the main thread: ApplyDeps.offThread). */
   prepareCompiled?(zone: string, compiled: CompiledZone): () => (() => void) | void;
+  /**
+   * As `prepare`, for the zone served changed by the RRset changes `changesOf` finds from it, applied as an overlay
+   * (answer/zone-overlay.ts) instead of compiled whole; the result must have `serial`. A string says why that
+   * cannot be done (then compile the zone whole).
+   */
+  prepareChanges?(
+    zone: string,
+    changesOf: (served: CompiledZone) => readonly RRsetChange[] | string,
+    serial: number,
+  ): { serve: () => (() => void) | void; records: number; changes: readonly RRsetChange[] } | string;
   /** Prepares and swaps in at once. */
   replace(zone: string, records: readonly ZoneRecord[]): void;
   remove(zone: string): void;
@@ -33,10 +46,10 @@ export interface ServedZones {
 export type ZoneDataTransfer = "inline" | "ref" | "delta";
 
 /**
- * A zone-data reply with its zone text in place, how it came (absent: inline) and, when the fetcher checked the
- * text against a digest already (a text by reference), that SHA-256.
+ * A zone-data reply with its zone text in place, how it came (absent: inline), when the fetcher checked the
+ * text against a digest already (a text by reference) that SHA-256, and the delta it was rebuilt from, if any.
  */
-export type FetchedZoneReply = ZoneDataReply & { transfer?: ZoneDataTransfer; sha256?: string };
+export type FetchedZoneReply = ZoneDataReply & { transfer?: ZoneDataTransfer; sha256?: string; delta?: ZoneTextDeltaWire };
 
 /**
  * Asks the primary for a zone's signed data, bound to `binding` (a fresh nonce and the requester id). With
@@ -82,6 +95,13 @@ export interface ApplyDeps {
    * without hashing the whole held text again (0.75 s for a 1,000,000-record zone). Absent: hashed each time.
    */
   heldDigests?: Map<string, HeldDigest>;
+  /**
+   * Serve a delta of an unsigned zone as an overlay of changed RRsets on the zone served, not compiled whole
+   * (needs `served.prepareChanges`), compacted in the background; absent: every version compiled whole.
+   */
+  overlay?: OverlayCompactor;
+  /** Told how each version was made ready to serve: an overlay of changes, or compiled whole. */
+  onPrepared?: (how: "overlay" | "whole") => void;
   logger: Logger;
 }
 
@@ -186,17 +206,18 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false, even
   // Compiled before it is stored: data the answer engine cannot serve is never stored (nor served after a restart).
   // Swapped in before it is stored: the fsync of the store is not on the answer path. The event is acked only
   // after the store, so a crash in between means the event comes again (docs/durability.md).
-  const { serve, records } = await prepareZone(deps, zone, reply);
+  const { serve, records, changes } = await prepareZone(deps, zone, reply);
   const stored = serve();
   await deps.store.putGrouped({ ...stripFetchFields(reply), zone });
   deps.heldDigests?.set(zone, { serial: reply.serial, signature: reply.signature, sha256: verified.sha256 });
   stored?.();
+  deps.overlay?.applied(zone, reply.zoneText, changes);
   return { result: "applied", zone, serial: reply.serial, records };
 }
 
 /** The signed envelope of a fetched reply, without what the fetcher added (how it came, its digest). */
 function stripFetchFields(reply: FetchedZoneReply & SignedZone): SignedZone {
-  const { transfer: _transfer, sha256: _sha256, ...signed } = reply;
+  const { transfer: _transfer, sha256: _sha256, delta: _delta, ...signed } = reply;
   return signed;
 }
 
@@ -241,11 +262,50 @@ async function fetchOnce(deps: ApplyDeps, zone: string, held: SignedZone | undef
   return { kind: "data", reply, ...verifyReply(deps, zone, reply, binding) };
 }
 
+/** A version made ready to serve: the swap, its number of records, and the changes it was made of (null: whole). */
+interface PreparedZone {
+  serve: () => (() => void) | void;
+  records: number;
+  changes: readonly RRsetChange[] | null;
+}
+
 /**
- * Parses, checks and compiles the zone text of `reply`: a large one on the compile thread (`deps.offThread`), falling
- * back to the main thread when that thread fails; returns the swap and the number of records.
+ * Makes the zone of `reply` ready to serve: a delta as an overlay of its RRset changes on the zone served when that
+ * applies (`deps.overlay`); else parses, checks and compiles the whole text, a large one on the compile thread
+ * (`deps.offThread`), falling back to the main thread when that thread fails.
  */
-async function prepareZone(deps: ApplyDeps, zone: string, reply: SignedZone): Promise<{ serve: () => (() => void) | void; records: number }> {
+async function prepareZone(deps: ApplyDeps, zone: string, reply: FetchedZoneReply & SignedZone): Promise<PreparedZone> {
+  const overlaid = prepareOverlay(deps, zone, reply);
+  if (overlaid !== null) {
+    deps.onPrepared?.("overlay");
+    return overlaid;
+  }
+  deps.onPrepared?.("whole");
+  return { ...(await compileWhole(deps, zone, reply)), changes: null };
+}
+
+/** The delta of `reply` as an overlay on the zone served, or null (no delta, or not applicable: logged at debug). */
+function prepareOverlay(deps: ApplyDeps, zone: string, reply: FetchedZoneReply & SignedZone): PreparedZone | null {
+  const delta = reply.delta;
+  if (!deps.overlay || !deps.served.prepareChanges || reply.transfer !== "delta" || !delta) return null;
+  const changesOf = (served: CompiledZone): readonly RRsetChange[] | string =>
+    served.serial !== delta.fromSerial ? `the zone served has serial ${served.serial}, the delta is from ${delta.fromSerial}` : rrsetChangesOfDelta(delta, reply.zoneText, served);
+  let prepared: ReturnType<NonNullable<ServedZones["prepareChanges"]>>;
+  try {
+    prepared = deps.served.prepareChanges(zone, changesOf, reply.serial);
+  } catch (err) {
+    if (err instanceof ZoneCompileError) throw new RejectedZoneError("PDNSD_ZONE_TEXT_INVALID", `zone ${zone}: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (typeof prepared === "string") {
+    deps.logger.debug({ zone, reason: prepared }, "zone delta compiled whole, not as an overlay");
+    return null;
+  }
+  return prepared;
+}
+
+/** Parses, checks and compiles the whole zone text of `reply`; returns the swap and the number of records. */
+async function compileWhole(deps: ApplyDeps, zone: string, reply: SignedZone): Promise<{ serve: () => (() => void) | void; records: number }> {
   const off = deps.offThread;
   if (off && deps.served.prepareCompiled && reply.zoneText.length >= off.minBytes) {
     try {
@@ -342,5 +402,6 @@ function removeZone(deps: ApplyDeps, zone: string): ApplyOutcome {
   const existed = deps.store.delete(zone);
   deps.heldDigests?.delete(zone);
   deps.served.remove(zone);
+  deps.overlay?.removed(zone);
   return { result: "deleted", zone, existed };
 }

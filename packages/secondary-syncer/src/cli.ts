@@ -23,6 +23,8 @@ const program = daemonProgram(
     const secondary = await startSecondary(cfg, publicKeys, version, logger, metrics.onOutcome, metrics.onQuery, {
       onZoneData: metrics.onZoneData,
       onDeltaFallback: metrics.onDeltaFallback,
+      onPrepared: metrics.onPrepared,
+      onCompaction: metrics.onCompaction,
       onUnverifiedReply: metrics.onUnverifiedReply,
       onWorkerQueries: metrics.onWorkerQueries,
       onDnsCookies: metrics.dnsCookies,

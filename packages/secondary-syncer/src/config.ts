@@ -162,6 +162,13 @@ export const secondarySyncerConfigSchema = z
          * where that is quicker than handing them over. 0: every zone on the worker thread.
          */
         compile_thread_min_bytes: z.number().int().min(0).default(262_144),
+        /**
+         * A change that comes as a delta to an unsigned zone is served as an overlay of the RRsets it changes on the
+         * zone served, without compiling the zone whole (docs/scale.md); once a zone carries this many changed
+         * RRsets it is compiled whole again in the background (on the worker thread when large). 0: every change
+         * compiled whole.
+         */
+        overlay_max_changes: z.number().int().min(0).default(2000),
       })
       .strict()
       .prefault({}),

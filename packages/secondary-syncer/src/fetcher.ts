@@ -53,7 +53,9 @@ export function natsZoneFetcher(
       const signed = await resolveZoneText(reply, read, base, verifyFirst);
       // A referenced text was checked against the signed digest: apply need not hash it again (nor a text rebuilt
       // from a version 3 delta, whose lines the LtHash16 state binds: `sha256` is then the signed text digest).
-      return reply.zoneTextRef ? { ...signed, transfer, sha256: reply.zoneTextRef.sha256 } : { ...signed, transfer };
+      if (reply.zoneTextRef) return { ...signed, transfer, sha256: reply.zoneTextRef.sha256 };
+      // The delta goes along: the answer engine may apply its RRsets to the zone served instead of compiling it whole.
+      return reply.zoneTextDelta ? { ...signed, transfer, delta: reply.zoneTextDelta } : { ...signed, transfer };
     } finally {
       onReceived?.(transfer, msg.data.byteLength + downloaded);
     }

@@ -65,6 +65,10 @@ export interface SecondaryMetrics extends SyncMetrics {
   onZoneData(transfer: ZoneDataTransfer, bytes: number): void;
   /** Counts a delta that could not be used (the full zone was asked for instead). */
   onDeltaFallback(reason: "unusable" | "unverified"): void;
+  /** Counts a zone version made ready to serve: as an overlay of changed RRsets, or compiled whole. */
+  onPrepared(how: "overlay" | "whole"): void;
+  /** Counts a background compaction of a zone served with an overlay: swapped in, or dropped. */
+  onCompaction(result: "swapped" | "dropped"): void;
   /** Counts a DNS TCP connection refused, evicted or cut at the message deadline. Pass as `onTcpRefused`. */
   onTcpRefused(reason: string): void;
   /** Counts a zone-data reply that did not verify (forged, replayed, untrusted key, unsigned "not found"), by code. */
@@ -314,6 +318,18 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
     labelNames: ["reason"],
     registers: [registry],
   });
+  const prepared = new Counter({
+    name: "pdnsd_zone_versions_prepared_total",
+    help: "Zone versions made ready to serve: overlay (a delta's RRsets applied to the zone served) or whole (compiled whole)",
+    labelNames: ["how"],
+    registers: [registry],
+  });
+  const compactions = new Counter({
+    name: "pdnsd_zone_compactions_total",
+    help: "Zones served with an overlay of changes compiled whole again in the background: swapped in, or dropped (changed meanwhile, or failed)",
+    labelNames: ["result"],
+    registers: [registry],
+  });
   const unverified = new Counter({
     name: "pdnsd_zone_replies_unverified_total",
     help: "Zone-data replies that did not verify (forged, replayed, untrusted key, unsigned not-found), by code; the zone was asked for again",
@@ -331,6 +347,12 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
     },
     onDeltaFallback(reason) {
       deltaFallbacks.inc({ reason });
+    },
+    onPrepared(how) {
+      prepared.inc({ how });
+    },
+    onCompaction(result) {
+      compactions.inc({ result });
     },
     onQuery: queries.onQuery,
     onTcpRefused(reason) {

@@ -1,7 +1,7 @@
 // Wires a secondary together: SQLite store → served zones → DNS server, then NATS consumer and heartbeat.
 import { connectNats, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
 import type { Logger, NatsConnection } from "@pdns-distribute/core";
-import { startDnsServer } from "@pdns-distribute/answer";
+import { compileZone, startDnsServer } from "@pdns-distribute/answer";
 import { dnsServerOptions } from "./dns-options";
 import type { DnsServer, DnsServerOptions } from "@pdns-distribute/answer";
 import { parseSignedZoneRecords } from "./apply";
@@ -20,6 +20,8 @@ import { startDnsWorkers } from "./dns-workers";
 import { startZoneCompileThread } from "./compile-thread";
 import type { DnsWorkerPool } from "./dns-workers";
 import { createServedZones } from "./served-zones";
+import { createOverlayCompactor } from "./overlay-compaction";
+import type { OverlayCompactorOptions } from "./overlay-compaction";
 import type { ServedZoneSet } from "./served-zones";
 import { openZoneStore } from "./store";
 import type { ZoneStore } from "./store";
@@ -70,7 +72,9 @@ export async function startSecondary(
   logger: Logger,
   onOutcome?: (o: ConsumerOutcome, durationMs?: number) => void,
   onQuery?: DnsServerOptions["onQuery"],
-  hooks?: Pick<ApplyDeps, "onDeltaFallback"> & {
+  hooks?: Pick<ApplyDeps, "onDeltaFallback" | "onPrepared"> & {
+    /** Counts background compactions of zones served with an overlay of changes. */
+    onCompaction?: OverlayCompactorOptions["onCompaction"];
     onZoneData?: (transfer: ZoneDataTransfer, bytes: number) => void;
     /** Counts zone-data replies that did not verify, by code (each is also logged, rate-limited). */
     onUnverifiedReply?: (code: string) => void;
@@ -99,6 +103,13 @@ export async function startSecondary(
 
   // Large zones are compiled on a worker thread (started on first use, ended when idle).
   const compileThread = startZoneCompileThread({ logger });
+  // Deltas of unsigned zones are served as overlays of changed RRsets, compiled whole again past a bound.
+  const compileText = async (zone: string, zoneText: string) =>
+    zoneText.length >= cfg.sync.compile_thread_min_bytes ? (await compileThread.compile(zone, zoneText)).compiled : compileZone(zone, parseSignedZoneRecords({ zone, zoneText }));
+  const overlay =
+    cfg.sync.overlay_max_changes > 0
+      ? createOverlayCompactor({ maxChanges: cfg.sync.overlay_max_changes, zoneSet: served.zoneSet, compile: compileText, logger, onCompaction: hooks?.onCompaction })
+      : undefined;
 
   let nc: NatsConnection | undefined;
   let consumer: EventConsumer | undefined;
@@ -129,6 +140,8 @@ export async function startSecondary(
         onUnverifiedReply: unverifiedReplyAlert(logger, hooks?.onUnverifiedReply),
         offThread: { minBytes: cfg.sync.compile_thread_min_bytes, compile: compileThread.compile },
         heldDigests,
+        overlay,
+        onPrepared: hooks?.onPrepared,
         logger,
       },
       logger,
