@@ -5,20 +5,10 @@ import { answerQuery, applyRRsetChanges, compileZone, createZoneSet, overlayChan
 import type { CompiledZone } from "@pdns-distribute/answer";
 import pino from "pino";
 import { createOverlayCompactor, createServedZones, rrsetChangesOfDelta } from "@pdns-distribute/secondary-syncer";
+import { seededRandom } from "@pdns-distribute/test-harness";
 
 const ZONE = "dc.test.";
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const soa = (serial: number): ZoneRecord => ({ name: ZONE, type: "SOA", ttl: 3600, rdata: `ns1.${ZONE} h.${ZONE} ${serial} 7200 3600 1209600 300` });
 const NAMES = ["a", "b", "c", "*.w", "x.y", "mail"].map((l) => `${l}.${ZONE}`);
@@ -53,7 +43,7 @@ function expectSameAnswers(actual: CompiledZone, expected: CompiledZone, label: 
 describe("rrsetChangesOfDelta", () => {
   test("random edits of canonical texts: the delta as an overlay answers like the new text compiled whole", () => {
     for (let seed = 1; seed <= 30; seed++) {
-      const rand = prng(seed);
+      const rand = seededRandom(seed);
       let records: ZoneRecord[] = [soa(1), { name: ZONE, type: "NS", ttl: 3600, rdata: `ns1.${ZONE}` }];
       for (let i = 0; i < 12; i++) records.push(randomRecord(rand));
       let text = renderZoneText(records);

@@ -68,3 +68,4 @@ export type {
 export type { PortKind } from "./ports";
 export type { HttpJsonResult } from "./probes";
 export type { WaitForOptions } from "./wait";
+export * from "./random";
