@@ -218,6 +218,24 @@ export interface DnsWorkerSource {
   flushQueryTallies(): Promise<void>;
 }
 
+/** A counter with one label, registered in `registry`. */
+function labelledCounter(registry: Registry, name: string, help: string, label: string): Counter<string> {
+  return new Counter({ name, help, labelNames: [label], registers: [registry] });
+}
+
+/** A gauge set at each scrape from `read` (left as it was when `read` gives undefined). */
+function readingGauge(registry: Registry, name: string, help: string, read: () => number | undefined): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const v = read();
+      if (v !== undefined) this.set(v);
+    },
+  });
+}
+
 /**
  * Creates the secondary's registry (Node.js process metrics, {@link createSyncMetrics}) plus
  * `pdnsd_dns_queries_total{qtype,rcode,transport}` (with the DNS workers' queries), `pdnsd_dns_workers`,
@@ -242,14 +260,7 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
       for (let i = 0; i < delta.length; i += 2) this.inc(querySlotLabels(delta[i]), delta[i + 1]);
     },
   });
-  new Gauge({
-    name: "pdnsd_dns_workers",
-    help: "DNS worker processes running ([dns] workers > 1; 0: the main process answers DNS)",
-    registers: [registry],
-    collect() {
-      this.set(workers?.running() ?? 0);
-    },
-  });
+  readingGauge(registry, "pdnsd_dns_workers", "DNS worker processes running ([dns] workers > 1; 0: the main process answers DNS)", () => workers?.running() ?? 0);
   const applyTime = new Histogram({
     name: "pdnsd_zone_apply_duration_seconds",
     help: "Time to apply a zone event (fetch, verify, store in SQLite, swap into the answer engine), seconds",
@@ -258,41 +269,12 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
     registers: [registry],
   });
   let zoneCount: (() => number) | undefined;
-  new Gauge({
-    name: "pdnsd_zones_served",
-    help: "Zones this secondary answers for",
-    registers: [registry],
-    collect() {
-      if (zoneCount) this.set(zoneCount());
-    },
-  });
+  readingGauge(registry, "pdnsd_zones_served", "Zones this secondary answers for", () => zoneCount?.());
   let backlog: (() => number) | undefined;
-  new Gauge({
-    name: "pdnsd_sync_backlog_events",
-    help: "Zone events delivered to this secondary and not yet applied (a fresh secondary's catch-up progress)",
-    registers: [registry],
-    collect() {
-      if (backlog) this.set(backlog());
-    },
-  });
-  const received = new Counter({
-    name: "pdnsd_zone_data_received_total",
-    help: "Zone-data replies received, by how they carried the zone (inline, ref: object store, delta: incremental)",
-    labelNames: ["transfer"],
-    registers: [registry],
-  });
-  const receivedBytes = new Counter({
-    name: "pdnsd_zone_data_received_bytes_total",
-    help: "Bytes of zone data received (NATS payload plus referenced objects), by transfer",
-    labelNames: ["transfer"],
-    registers: [registry],
-  });
-  const tcpRefused = new Counter({
-    name: "pdnsd_dns_tcp_refused_total",
-    help: "DNS TCP connections turned away (prefix: its /24 or /56 is full; full: every slot busy), evicted to make room, or cut when a message was not whole within its deadline (main process)",
-    labelNames: ["reason"],
-    registers: [registry],
-  });
+  readingGauge(registry, "pdnsd_sync_backlog_events", "Zone events delivered to this secondary and not yet applied (a fresh secondary's catch-up progress)", () => backlog?.());
+  const received = labelledCounter(registry, "pdnsd_zone_data_received_total", "Zone-data replies received, by how they carried the zone (inline, ref: object store, delta: incremental)", "transfer");
+  const receivedBytes = labelledCounter(registry, "pdnsd_zone_data_received_bytes_total", "Bytes of zone data received (NATS payload plus referenced objects), by transfer", "transfer");
+  const tcpRefused = labelledCounter(registry, "pdnsd_dns_tcp_refused_total", "DNS TCP connections turned away (prefix: its /24 or /56 is full; full: every slot busy), evicted to make room, or cut when a message was not whole within its deadline (main process)", "reason");
   // RFC 7873 §5.2: client cookie only, a valid server cookie of ours, or one that did not verify (answered as if
   // client-only). Queries without a COOKIE option are not counted here (pdnsd_dns_queries_total has them all).
   let cookieSource: Readonly<{ clientOnly: number; valid: number; invalid: number }> | undefined;
@@ -312,30 +294,10 @@ export function createSecondaryMetrics(): SecondaryMetrics & { readonly registry
       });
     },
   });
-  const deltaFallbacks = new Counter({
-    name: "pdnsd_zone_delta_fallbacks_total",
-    help: "Deltas not used (unusable: made for another version; unverified: signature check failed), full zone asked for instead",
-    labelNames: ["reason"],
-    registers: [registry],
-  });
-  const prepared = new Counter({
-    name: "pdnsd_zone_versions_prepared_total",
-    help: "Zone versions made ready to serve: overlay (a delta's RRsets applied to the zone served) or whole (compiled whole)",
-    labelNames: ["how"],
-    registers: [registry],
-  });
-  const compactions = new Counter({
-    name: "pdnsd_zone_compactions_total",
-    help: "Zones served with an overlay of changes compiled whole again in the background: swapped in, or dropped (changed meanwhile, or failed)",
-    labelNames: ["result"],
-    registers: [registry],
-  });
-  const unverified = new Counter({
-    name: "pdnsd_zone_replies_unverified_total",
-    help: "Zone-data replies that did not verify (forged, replayed, untrusted key, unsigned not-found), by code; the zone was asked for again",
-    labelNames: ["code"],
-    registers: [registry],
-  });
+  const deltaFallbacks = labelledCounter(registry, "pdnsd_zone_delta_fallbacks_total", "Deltas not used (unusable: made for another version; unverified: signature check failed), full zone asked for instead", "reason");
+  const prepared = labelledCounter(registry, "pdnsd_zone_versions_prepared_total", "Zone versions made ready to serve: overlay (a delta's RRsets applied to the zone served) or whole (compiled whole)", "how");
+  const compactions = labelledCounter(registry, "pdnsd_zone_compactions_total", "Zones served with an overlay of changes compiled whole again in the background: swapped in, or dropped (changed meanwhile, or failed)", "result");
+  const unverified = labelledCounter(registry, "pdnsd_zone_replies_unverified_total", "Zone-data replies that did not verify (forged, replayed, untrusted key, unsigned not-found), by code; the zone was asked for again", "code");
   return {
     registry,
     onUnverifiedReply(code) {
