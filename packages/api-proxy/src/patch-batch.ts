@@ -14,6 +14,7 @@
 // - A batch is joined only while no other write of its zone arrived after it: any other write of the zone (or a
 //   write naming no zone, e.g. a zone create) closes the zone's open batch, so a PATCH never overtakes a write of
 //   its zone. It may overtake writes of other zones, which are independent of it.
+import { RR_TYPE_MNEMONIC } from "@pdns-distribute/core";
 import type http from "node:http";
 import { decodeZoneId } from "./classify";
 
@@ -75,8 +76,6 @@ export interface TouchedRRset {
   type: string;
 }
 
-const TYPE_MNEMONIC = /^[A-Z][A-Z0-9-]{0,15}$/;
-
 /**
  * The RRsets a PATCH of a zone (`/api/v1/servers/{s}/zones/{id}`, body `{"rrsets": [ … ]}`) touches, each once,
  * in body order; undefined when that is not known for sure (any other request, a body that is not such JSON, an
@@ -97,7 +96,7 @@ export function touchedRRsets(method: string | undefined, url: string | undefine
     const { name, type } = (r ?? {}) as { name?: unknown; type?: unknown };
     if (typeof name !== "string" || typeof type !== "string" || !name.endsWith(".") || name.length > 255) return undefined;
     const t = type.toUpperCase();
-    if (!TYPE_MNEMONIC.test(t)) return undefined;
+    if (!RR_TYPE_MNEMONIC.test(t)) return undefined;
     const touched = { name: name.toLowerCase(), type: t };
     seen.set(`${touched.name}/${t}`, touched);
     if (seen.size > max) return undefined;

@@ -7,6 +7,9 @@ import { SUBJECTS } from "./subjects";
 /** Largest payload we accept from the wire (NATS' default max_payload). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
+/** An RR type mnemonic as zone events carry it (`A`, `NSEC3PARAM`, `TYPE65534`): upper case, at most 16 chars. */
+export const RR_TYPE_MNEMONIC = /^[A-Z][A-Z0-9-]{0,15}$/;
+
 const zoneName = z
   .string()
   .min(1)
@@ -56,7 +59,7 @@ export const zoneEventSchema = z.object({
    * changed. With `prevSerial` and `serial` it lets the zone-provider read only these RRsets (docs/scale.md).
    */
   rrsets: z
-    .array(z.object({ name: zoneName, type: z.string().regex(/^[A-Z][A-Z0-9-]{0,15}$/) }).strict())
+    .array(z.object({ name: zoneName, type: z.string().regex(RR_TYPE_MNEMONIC) }).strict())
     .max(ZONE_EVENT_MAX_RRSETS)
     .optional(),
   /** The serial PowerDNS served right before the change (read just before forwarding it); absent when unknown. */
