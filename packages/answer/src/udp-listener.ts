@@ -7,7 +7,8 @@ import net from "node:net";
 import { openUdpBatchSocket, udpBatchUnavailableReason } from "@pdns-distribute/udp-batch";
 import type { UdpBatchSocket } from "@pdns-distribute/udp-batch";
 import { RRL_ACTION, createResponseRateLimiter, truncatedResponse } from "./rrl";
-import { answeredWithValidCookie, answerQuery, answerQueryInto, rateLimitSubject } from "./wire";
+import { CachedUdpAnswers } from "./cached-answer";
+import { answeredWithValidCookie, answerQuery, rateLimitSubject } from "./wire";
 import type { AnswerContext, AnswerLogger } from "./wire";
 
 /** How UDP is read and written: the batch addon, Node's dgram, or the addon when it loads ("auto"). */
@@ -98,7 +99,8 @@ async function openDgram(options: UdpListenerOptions, context: () => AnswerConte
 /**
  * The batch path: the addon calls back once per recvmmsg batch; each answer is written straight into the shared
  * output buffer (no Buffer per response) and all go out with one sendmmsg. RRL, onQuery and the responses are
- * exactly those of the dgram path; RRL reads the clock once per batch.
+ * exactly those of the dgram path; RRL reads the clock once per batch. A repeated query is answered from the
+ * listener's packet cache (cached-answer.ts), byte for byte what wire.ts would have written.
  */
 async function openBatch(options: UdpListenerOptions, context: () => AnswerContext): Promise<UdpListener> {
   const { logger } = options;
@@ -107,6 +109,7 @@ async function openBatch(options: UdpListenerOptions, context: () => AnswerConte
   // Largest UDP response: max(512, maxUdpPayload) (wire.ts responseLimit); one per datagram of a batch.
   const perResponse = Math.max(CLASSIC_UDP_SIZE, options.maxUdpPayload);
   const peer = context().peer;
+  const answers = new CachedUdpAnswers(perResponse, rrl !== null, logger);
   const handler = (count: number, sock: UdpBatchSocket): void => {
     const out = sock.output;
     const now = rrl !== null ? Date.now() : 0;
@@ -116,10 +119,10 @@ async function openBatch(options: UdpListenerOptions, context: () => AnswerConte
       const slot = sock.packetSlot(i);
       const size = sock.packetLength(i);
       peer?.setBatch(sock, i);
-      let length = safeAnswerInto(slot, size, context, out, at, logger);
-      if (rrl !== null && length > 0 && !answeredWithValidCookie()) {
+      let length = answers.answerInto(slot, size, context, out, at);
+      if (rrl !== null && length > 0 && !answers.rrlExempt) {
         const response = out.subarray(at, at + length);
-        const sent = rateLimited(rrl, sock.peerAddress(i), response, now, rateLimitSubject());
+        const sent = rateLimited(rrl, sock.peerAddress(i), response, now, answers.rrlSubject);
         if (sent === null) length = -1;
         else if (sent !== response) length = sent.copy(out, at); // slipped: the truncated form, never longer
       }
@@ -172,18 +175,6 @@ export function safeAnswer(msg: Buffer, context: () => AnswerContext, logger: An
   } catch (err) {
     logger.error({ err }, "DNS query dropped: the zone source failed");
     return null;
-  }
-}
-
-/** {@link safeAnswer} of `msg[0 .. size)` into `out` at `at`: the response's length, or -1 when there is none to send. */
-function safeAnswerInto(msg: Buffer, size: number, context: () => AnswerContext, out: Buffer, at: number, logger: AnswerLogger): number {
-  try {
-    const length = answerQueryInto(msg, context(), out, at, size);
-    if (length === -2) logger.error({ at, room: out.length - at }, "DNS response dropped: no room in the batch output buffer");
-    return length;
-  } catch (err) {
-    logger.error({ err }, "DNS query dropped: the zone source failed");
-    return -1;
   }
 }
 

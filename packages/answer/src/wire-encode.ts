@@ -73,6 +73,8 @@ export class MessageWriter {
   private nCand = 0;
   /** Label offsets of the RDATA name being written. */
   private readonly lab = new Int32Array(128);
+  /** The message holds an RRset of more than one record (round robin then changes it from one reply to the next). */
+  multiRecord = false;
 
   /** Starts a message whose records may use `limit` octets (room for OPT already taken off), for `zone`. */
   begin(limit: number, zone: CompiledZone | null): void {
@@ -84,6 +86,7 @@ export class MessageWriter {
     }
     this.nTouched = 0;
     this.nCand = 0;
+    this.multiRecord = false;
     this.chainAt[0] = 0;
     this.pos = HEADER_SIZE;
     this.limit = Math.min(limit, MAX_MESSAGE);
@@ -142,6 +145,7 @@ export class MessageWriter {
         ? this.writeSynthetic(section.owner[i] ?? 0, section.ttl[i] ?? 0, chain, present(chain[section.aux[i] ?? 0], "chain name"))
         : this.writeRecords(type, section.owner[i] ?? 0, section.ttl[i] ?? 0, chain, zone.arena, n, rotate % n);
     if (!ok) return -1;
+    if (n > 1) this.multiRecord = true;
     this.counts[index] = (this.counts[index] ?? 0) + (rr < 0 ? 1 : n);
     return j;
   }

@@ -75,6 +75,8 @@ const writer = new MessageWriter();
 let rotation = 0;
 /** The last message was looked up in a zone (so `answer` describes it), for {@link rateLimitSubject}. */
 let lookedUp = false;
+/** The last message's reply may be kept in a packet cache: see {@link lastAnswerCacheable}. */
+let cacheable = false;
 /** Octets the options of the reply's OPT take (edns-reply.ts); 0 when the query's OPT had none (the usual case). */
 let optionBytes = 0;
 
@@ -107,6 +109,7 @@ export function answerQueryInto(message: Buffer, ctx: AnswerContext, target: Buf
 /** Answers `message[0 .. messageLength)` into the shared writer; returns the response's length, or -1 to drop it. */
 function answerToWriter(message: Buffer, ctx: AnswerContext, messageLength = message.length): number {
   lookedUp = false;
+  cacheable = false;
   optionBytes = 0;
   const decoded = decodeQuery(message, query, messageLength);
   if (decoded === Decoded.Drop) return -1;
@@ -136,7 +139,9 @@ function answerToWriter(message: Buffer, ctx: AnswerContext, messageLength = mes
     lookedUp = true;
     writer.begin(responseLimit(query, ctx.transport, maxUdp) - (query.edns ? OPT_SIZE + optionBytes : 0), zone);
     const rotate = (ctx.options?.roundRobin ?? WIRE_DEFAULTS.roundRobin) ? (rotation = (rotation + 1) & 0x3fffffff) : 0;
-    return encodeResponse(query, answer, rotate, maxUdp);
+    const length = encodeResponse(query, answer, rotate, maxUdp);
+    cacheable = ctx.transport === "udp" && (!query.edns || query.optEnd === query.optData) && (rotate === 0 || !writer.multiRecord);
+    return length;
   } catch (err) {
     optionBytes = 0;
     clearEdnsReply();
@@ -147,6 +152,16 @@ function answerToWriter(message: Buffer, ctx: AnswerContext, messageLength = mes
       return encodeBare(query.id, query.flags, Rcode.ServFail);
     }
   }
+}
+
+/**
+ * The reply to the last message depends on nothing but its octets after the ID and the served zones, so a packet
+ * cache (packet-cache.ts) may give it to the same query again: a UDP answer from a zone (no error reply), to a query
+ * whose OPT, if any, has no options (no cookie, no NSID: nothing of the client), without an RRset of several records
+ * under round robin. RRL still judges every reply, by the subject {@link rateLimitSubject} gave when it was kept.
+ */
+export function lastAnswerCacheable(): boolean {
+  return cacheable;
 }
 
 /** The last message answered carried a valid server cookie of ours: RRL lets its reply through (RFC 7873 §5.2.5, as BIND). */

@@ -23,6 +23,8 @@ export interface ZoneSet {
   list(): CompiledZone[];
   /** Number of served zones. */
   readonly size: number;
+  /** Counts the changes (put, remove): answers kept from an earlier generation are stale (packet-cache.ts). */
+  readonly generation: number;
 }
 
 /** Hash of a whole lower-case wire name, label by label from the root (equal names, equal hashes). */
@@ -62,8 +64,10 @@ export function createZoneSet(zones: Iterable<CompiledZone> = []): ZoneSet {
     if (bucket.length === 0) byHash.delete(h);
     else byHash.set(h, bucket);
   };
+  let generation = 0;
   const set: ZoneSet = {
     put(zone) {
+      generation++;
       const previous = byOrigin.get(nameKey(zone.origin));
       if (previous !== undefined) unindex(previous);
       byOrigin.set(nameKey(zone.origin), zone);
@@ -72,6 +76,7 @@ export function createZoneSet(zones: Iterable<CompiledZone> = []): ZoneSet {
       return previous;
     },
     remove(origin) {
+      generation++;
       const key = nameKey(parseName(origin));
       const previous = byOrigin.get(key);
       byOrigin.delete(key);
@@ -102,6 +107,9 @@ export function createZoneSet(zones: Iterable<CompiledZone> = []): ZoneSet {
     list: () => [...byOrigin.values()],
     get size() {
       return byOrigin.size;
+    },
+    get generation() {
+      return generation;
     },
   };
   for (const zone of zones) set.put(zone);

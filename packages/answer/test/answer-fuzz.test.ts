@@ -1,4 +1,4 @@
-// Fuzz: random and mutated packets through answerQuery in-process and against the running server (UDP and TCP).
+// Fuzz: random and mutated packets through answerQuery and the packet cache in-process, and against the running server (UDP and TCP).
 
 import dgram from "node:dgram";
 import net from "node:net";
@@ -6,7 +6,9 @@ import { parseZoneText } from "@pdns-distribute/dns";
 import * as dnsPacket from "dns-packet";
 import { answerQuery, compileZone, createServerCookies, createZoneSet, startDnsServer } from "../src";
 import type { AnswerContext, DnsServer } from "../src";
+import { CachedUdpAnswers } from "../src/cached-answer";
 import { QueryPeer } from "../src/query-peer";
+import { answerQueryInto, rateLimitSubject } from "../src/wire";
 import { seededRandom } from "@pdns-distribute/test-harness";
 
 const ZONE = `
@@ -147,6 +149,36 @@ describe("fuzzing the answer engine", () => {
     }
     expect(logger.error).not.toHaveBeenCalled();
     expect(cookies).toBeGreaterThan(5_000); // 8,508 with this seed: the cookie path is well exercised
+  });
+
+  test("60,000 packets twice through the packet cache, the second time with another ID: byte for byte wire.ts's answers", () => {
+    const rand = seededRandom(4);
+    const peer = new QueryPeer();
+    // A fixed clock: a fresh server cookie is the same whenever it is made.
+    const options = { roundRobin: false, nsid: Buffer.from("fz"), cookies: createServerCookies({ now: () => 1_700_000_000 }) };
+    const ctx: AnswerContext = { zones, logger, transport: "udp", peer, options };
+    const through = new CachedUdpAnswers(1232, true, logger, 64); // small: evictions too
+    const out = Buffer.alloc(1232);
+    const direct = Buffer.alloc(1232);
+    let same = 0;
+    for (let i = 0; i < 60_000; i++) {
+      const msg = fuzzPacket(rand, pool);
+      if (msg.length < 2) continue;
+      peer.setText(i % 2 === 0 ? "192.0.2.9" : "2001:db8::7");
+      for (const id of [msg.readUInt16BE(0), (msg.readUInt16BE(0) + 1 + i) & 0xffff]) {
+        msg.writeUInt16BE(id, 0);
+        const got = through.answerInto(msg, msg.length, () => ctx, out, 0);
+        const subject = through.rrlSubject;
+        const want = answerQueryInto(msg, ctx, direct, 0);
+        if (got !== want || !out.subarray(0, got).equals(direct.subarray(0, want)) || (want > 0 && subject !== rateLimitSubject())) {
+          throw new Error(`cached answer differs for ${msg.toString("hex")}: ${out.subarray(0, got).toString("hex")} / ${direct.subarray(0, want).toString("hex")}`);
+        }
+        same++;
+      }
+      if (i % 10_000 === 9_999) zones.put(compileZone("fz.test.", parseZoneText(ZONE))); // a zone change now and then
+    }
+    expect(logger.error).not.toHaveBeenCalled();
+    expect(same).toBeGreaterThan(110_000);
   });
 
   // Both UDP paths (udp-listener.ts): the recvmmsg/sendmmsg batch addon and Node's dgram.
