@@ -9,8 +9,8 @@ import { createQueryTally } from "./metrics";
 import { parseSignedZoneRecords } from "./apply";
 import type { SecondarySyncerConfig } from "./config";
 import { createServedZones } from "./served-zones";
-import { ZONE_ENVELOPE_COLUMNS, envelopeFromRow } from "./store";
-import type { ZoneEnvelopeRow } from "./store";
+import { storedZoneReader } from "./store";
+import type { StoredZoneReader } from "./store";
 import type { ServedZoneSet } from "./served-zones";
 
 /** Environment variable carrying a worker's {@link DnsWorkerSetup} as JSON. */
@@ -46,20 +46,11 @@ export type DnsWorkerMessage =
    */
   | { type: "query-tally"; delta: number[]; flush?: number; cookies?: number[] };
 
-/** Reads one or all zones from the secondary's SQLite database without writing to it. */
-function openReadOnlyZones(path: string): { get(zone: string): SignedZone | undefined; all(): SignedZone[]; close(): void } {
+/** Reads one or all zones (base and logged changes) from the secondary's SQLite database without writing to it. */
+function openReadOnlyZones(path: string): StoredZoneReader & { close(): void } {
   const db = new Database(path, { readonly: true, fileMustExist: true });
-  const toZone = envelopeFromRow;
-  const one = db.prepare<[string], ZoneEnvelopeRow>(`SELECT ${ZONE_ENVELOPE_COLUMNS} FROM zones WHERE name = ?`);
-  const every = db.prepare<[], ZoneEnvelopeRow>(`SELECT ${ZONE_ENVELOPE_COLUMNS} FROM zones ORDER BY name`);
-  return {
-    get: (zone) => {
-      const row = one.get(zone);
-      return row === undefined ? undefined : toZone(row);
-    },
-    all: () => every.all().map(toZone),
-    close: () => db.close(),
-  };
+  const reader = storedZoneReader(db);
+  return { get: (zone) => reader.get(zone), all: (onUnreadable) => reader.all(onUnreadable), close: () => db.close() };
 }
 
 /** Verifies, parses and compiles one stored zone into `served`; logs and keeps the old version on failure. */
@@ -81,7 +72,8 @@ export async function runDnsWorker(setup: DnsWorkerSetup): Promise<void> {
   const publicKey = setup.publicKeys.map((k, i) => decodeKey(k, 32, `signing key ${i}`));
   const store = openReadOnlyZones(cfg.storage.database);
   const served = createServedZones();
-  for (const zone of store.all()) loadZone(zone, served, publicKey, logger);
+  const unreadable = (zone: string, err: Error): void => logger.error({ zone, err: err.message }, "stored zone not served by this worker: its change log does not apply");
+  for (const zone of store.all(unreadable)) loadZone(zone, served, publicKey, logger);
   // Queries are tallied like in the main process and sent to the primary, which counts them in its metrics.
   const queries = createQueryTally();
   // DNS cookie outcomes ride along as `cookies`: [client-only, valid, invalid] since the last message.
@@ -107,7 +99,13 @@ export async function runDnsWorker(setup: DnsWorkerSetup): Promise<void> {
     if (msg.type === "flush-query-tally") return sendQueryTally(msg.flush);
     if (msg.type === "zone-removed") served.remove(msg.zone);
     if (msg.type !== "zone-changed") return;
-    const zone = store.get(msg.zone);
+    let zone: SignedZone | undefined;
+    try {
+      zone = store.get(msg.zone);
+    } catch (err) {
+      logger.error({ zone: msg.zone, err: (err as Error).message }, "stored zone not served by this worker: its change log does not apply");
+      return;
+    }
     if (zone === undefined) served.remove(msg.zone);
     else loadZone(zone, served, publicKey, logger);
   });

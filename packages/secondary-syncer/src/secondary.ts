@@ -50,7 +50,8 @@ export function loadStoredZones(
   heldDigests?: Map<string, HeldDigest>,
 ): number {
   let loaded = 0;
-  for (const zone of store.all()) {
+  const unreadable = (zone: string, err: Error): void => logger.error({ zone, err: err.message }, "stored zone not served: its change log does not apply");
+  for (const zone of store.all(unreadable)) {
     try {
       const sha256 = zoneTextDigest(zone.zoneText);
       verifySignedZone(zone, publicKey, sha256);
@@ -141,6 +142,8 @@ export async function startSecondary(
         offThread: { minBytes: cfg.sync.compile_thread_min_bytes, compile: compileThread.compile },
         heldDigests,
         overlay,
+        // The store's change log is compacted at the overlay's bound too (docs/scale.md).
+        storeLogMaxChanges: cfg.sync.overlay_max_changes > 0 ? cfg.sync.overlay_max_changes : undefined,
         onPrepared: hooks?.onPrepared,
         logger,
       },
