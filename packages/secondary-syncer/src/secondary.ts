@@ -91,7 +91,7 @@ export async function startSecondary(
   // With DNS workers, each zone change is passed on to them once the store holds it (apply.ts swaps the zone in
   // here first, and tells the workers after its store transaction).
   let workers: DnsWorkerPool | undefined;
-  const served = createServedZones((zone, removed) => (removed ? workers?.zoneRemoved(zone) : workers?.zoneChanged(zone)));
+  const served = createServedZones((zone, removed, changes) => (removed ? workers?.zoneRemoved(zone) : workers?.zoneChanged(zone, changes)));
   const started = Date.now();
   const heldDigests = new Map<string, HeldDigest>();
   const loaded = loadStoredZones(store, served, publicKey, logger, heldDigests);
