@@ -131,14 +131,21 @@ interface HeldVersion {
   sha256(): string;
 }
 
-/** The version held: kept in memory since the last change (nothing read), else read from the store. */
+/** The version held: kept in memory since the last change (nothing read), else read from the store (if readable). */
 function heldVersion(deps: ApplyDeps, zone: string): HeldVersion | undefined {
   const known = deps.heldDigests?.get(zone);
   if (known?.kept) {
     const { envelope, lines } = known.kept;
     return { envelope, lines: () => lines, text: () => lines.text(), sha256: () => known.sha256 };
   }
-  const stored = deps.store.get(zone);
+  let stored: SignedZone | undefined;
+  try {
+    stored = deps.store.get(zone);
+  } catch (err) {
+    // A change log that does not apply to its base (altered at rest): nothing usable is held; the full zone replaces it.
+    deps.logger.warn({ zone, err: (err as Error).message }, "stored zone unreadable; asking for the full zone");
+    return undefined;
+  }
   if (stored === undefined) return undefined;
   let lines: ZoneLines | undefined;
   let sha256: string | undefined;

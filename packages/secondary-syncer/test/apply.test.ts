@@ -1,3 +1,7 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import pino from "pino";
 import { LtHash, generateKeyPair, newZoneEvent, signZone, signZoneAbsence, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
 import type { SignedZone, ZoneDataReply, ZoneDataWire, ZoneRequestBinding } from "@pdns-distribute/core";
@@ -496,6 +500,26 @@ describe("applyZoneEvent with version 3 envelopes (LtHash16 zone digest)", () =>
     expect(stored.zoneText).toBe(current.zoneText);
     expect(verifySignedZone(stored, key.publicKey)).toBe(0);
     expect(fallbacks).toEqual([]);
+  });
+
+  test("a change log altered at rest (it no longer applies to its base) is not offered: the full zone replaces it", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "pdnsd-apply-")), "s.sqlite3");
+    deps.store = openZoneStore(path);
+    current = { serial: 1, zoneText: v(1), mode: "v3" };
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    current = { serial: 2, zoneText: v(2, "zz.example.org. 300 IN A 198.51.100.1\n"), mode: "v3" };
+    await applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE));
+    expect(deps.store.changeCount(ZONE)).toBe(1);
+    const db = new Database(path);
+    db.prepare("UPDATE zone_changes SET removed = ? WHERE name = ?").run(JSON.stringify(["nope.example.org. 300 IN A 192.0.2.9"]), ZONE);
+    db.close();
+    current = { serial: 3, zoneText: v(3), mode: "v3" };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 3 });
+    expect(bases.at(-1)).toBeUndefined(); // nothing offered: the full zone came
+    expect(warnings.find((w) => w.msg === "stored zone unreadable; asking for the full zone")).toBeDefined();
+    expect(deps.store.changeCount(ZONE)).toBe(0);
+    expect(deps.store.get(ZONE)?.zoneText).toBe(v(3));
+    deps.store.close();
   });
 
   test("a forged delta (lines changed, signed digests unchanged) is never applied: rejected as today, then the full zone", async () => {
