@@ -5,27 +5,28 @@ import type { SignedZone } from "@pdns-distribute/core";
 import { parseZoneText } from "@pdns-distribute/dns";
 import { sleep, startLocalCluster, waitFor } from "@pdns-distribute/test-harness";
 import type { LocalCluster, LocalSecondary } from "@pdns-distribute/test-harness";
-import { ZONE_ENVELOPE_COLUMNS, envelopeFromRow } from "@pdns-distribute/secondary-syncer";
-import type { ZoneEnvelopeRow } from "@pdns-distribute/secondary-syncer";
+import { storedZoneReader } from "@pdns-distribute/secondary-syncer";
 import { Database, createZone, js, expectConverged, logEntries, runPool, servedSerial, setVersion } from "./faults-util";
 
 /** The secondaries' consumer ack wait (secondary-syncer config.ts ACK_WAIT_MS, docs/durability.md), ms. */
 const ACK_WAIT_MS = 60_000;
 
-/** The stored version of `zone` must be whole: signature verifies, text parses, serial and ver TXT agree. */
+/**
+ * The stored version of `zone` must be whole: its base with every logged change applied (as the secondary reads it
+ * at start-up) verifies, parses, and its serial and ver TXT agree.
+ */
 function checkStoredWhole(sec: LocalSecondary, zone: string, publicKey: Uint8Array, base: number): number {
   const db = new Database(sec.dbPath, { readonly: true, fileMustExist: true });
   try {
-    const row = db.prepare(`SELECT ${ZONE_ENVELOPE_COLUMNS} FROM zones WHERE name = ?`).get(zone) as ZoneEnvelopeRow | undefined;
-    if (!row) return -1;
+    const signed: SignedZone | undefined = storedZoneReader(db).get(zone);
+    if (!signed) return -1;
     // The envelope as stored (version 1, 2, or 3 with its LtHash16 state), read as the secondary reads it.
-    const signed: SignedZone = envelopeFromRow(row);
     verifySignedZone(signed, publicKey);
-    const records = parseZoneText(row.zone_text);
+    const records = parseZoneText(signed.zoneText);
     const ver = records.find((r) => r.name === `ver.${zone}` && r.type === "TXT");
-    expect(Number(ver?.rdata.replace(/"/g, ""))).toBe(row.serial - base);
+    expect(Number(ver?.rdata.replace(/"/g, ""))).toBe(signed.serial - base);
     expect(records.filter((r) => r.type === "A").length).toBe(1001); // ns1 + 1000 hosts: never a partial zone
-    return row.serial;
+    return signed.serial;
   } finally {
     db.close();
   }

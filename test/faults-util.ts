@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { axfr, renderZoneText } from "@pdns-distribute/dns";
 import { dig, pdnsApi, sleep } from "@pdns-distribute/test-harness";
 import type { LocalCluster, LocalSecondary, PdnsApi } from "@pdns-distribute/test-harness";
+import { storedZoneReader } from "@pdns-distribute/secondary-syncer";
 
 /** Requires a client library from a package (they live in the packages, not at the root). */
 export const fromPkg = (pkg: string) => createRequire(join(__dirname, "..", "packages", pkg, "package.json"));
@@ -23,12 +24,11 @@ export async function primaryZoneTexts(cluster: LocalCluster): Promise<Map<strin
   return out;
 }
 
-/** What a secondary stored (its SQLite database, opened read-only): zone → zone text. */
+/** What a secondary stored (its SQLite database, opened read-only; each base with its logged changes): zone → zone text. */
 export function storedZoneTexts(sec: LocalSecondary): Map<string, string> {
   const db = new Database(sec.dbPath, { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare("SELECT name, zone_text FROM zones").all() as Array<{ name: string; zone_text: string }>;
-    return new Map(rows.map((r) => [r.name, r.zone_text]));
+    return new Map(storedZoneReader(db).all().map((z) => [z.zone, z.zoneText]));
   } finally {
     db.close();
   }

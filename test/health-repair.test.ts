@@ -104,6 +104,7 @@ describe("health-checker repairs secondaries", () => {
     db.prepare("UPDATE zones SET zone_text = replace(zone_text, '192.0.2.1', '198.51.100.66') WHERE name = ?").run(zone(3));
     expect(db.prepare("DELETE FROM zones WHERE name = ?").run(zone(4)).changes).toBe(1);
     db.prepare("UPDATE zones SET serial = serial - 5 WHERE name = ?").run(zone(1));
+    db.prepare("UPDATE zone_changes SET serial = serial - 5 WHERE name = ?").run(zone(1)); // its logged changes too
     db.close();
     const from = cluster.healthChecker.lineCount();
     await sec1.restart();

@@ -437,8 +437,10 @@ const latencyStats = (v) => ({ p50: percentile(v, 50), p99: percentile(v, 99), m
  * `change(value)` makes it and resolves with the time (Date.now()) of the API's answer; the targets are polled for
  * TXT `name` = value in rounds (pollAll with backoffInterval), at most `timeoutMs` (three timeouts end it).
  * Resolves with latencyStats from the request (`lat`) and from the API's answer (`after_response`), the API's own
- * times, the machine's CPU shares and, for `pids`, CPU ms per change with their `idle` rates subtracted; the CPU is
- * read `tailMs` after the last change, for work done later (the health-checker checks each event 5 s after it).
+ * times, the machine's CPU shares and, for `pids`, CPU ms per change with their `idle` rates subtracted (and, as
+ * `cpu_ms_per_change_raw`, without: an idle rate measured while a process still finishes earlier work can exceed its
+ * rate during the changes, and clip the difference to 0); the CPU is read `tailMs` after the last change, for work
+ * done later (the health-checker checks each event 5 s after it).
  */
 async function measureChanges({ count, budgetMs, change, targets, name, timeoutMs, pids = {}, idle = {}, tailMs = 0 }) {
   const sock = udpSocket("127.0.0.1");
@@ -462,8 +464,10 @@ async function measureChanges({ count, budgetMs, change, targets, name, timeoutM
   }
   sock.close();
   await sleep(tailMs);
-  const cpuMs = cpuPerChange(proc0, cpuOfPids(pids), idle, Date.now() - start, lat.length);
-  return { changes: lat.length, failed, lat: latencyStats(lat), after_response: latencyStats(after), api_ms: latencyStats(api), cpu: cpuShares(cpu0, cpuSample()), cpu_ms_per_change: cpuMs };
+  const proc1 = cpuOfPids(pids);
+  const cpuMs = cpuPerChange(proc0, proc1, idle, Date.now() - start, lat.length);
+  const raw = cpuPerChange(proc0, proc1, {}, Date.now() - start, lat.length);
+  return { changes: lat.length, failed, lat: latencyStats(lat), after_response: latencyStats(after), api_ms: latencyStats(api), cpu: cpuShares(cpu0, cpuSample()), cpu_ms_per_change: cpuMs, cpu_ms_per_change_raw: raw };
 }
 
 module.exports = {

@@ -1,6 +1,6 @@
 // Applies one zone event on a secondary: fetch, verify signature, check serial, parse and compile, serve, then store.
 import { LtHash, PROTOCOL_ERROR_CODES, PdnsdError, newRequestBinding, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
-import type { Logger, SignedZone, ZoneDataReply, ZoneEvent, ZoneRequestBinding } from "@pdns-distribute/core";
+import type { Logger, SignedZone, SignedZoneHeader, ZoneDataReply, ZoneEvent, ZoneRequestBinding } from "@pdns-distribute/core";
 import { isCanonicalSubdomainOf, normalizeName, parseZoneTextWire } from "@pdns-distribute/dns";
 import type { ZoneRecord, ZoneWireRecord } from "@pdns-distribute/dns";
 import { ZoneCompileError } from "@pdns-distribute/answer";
@@ -15,6 +15,7 @@ import type { EnvelopeCheck, ReplyTrust } from "./reply-verification";
 import type { ZoneStore } from "./store";
 import { UnusableDeltaError } from "./zone-text-delta";
 import type { HeldZoneText } from "./zone-text-delta";
+import { ZoneLines } from "./zone-lines";
 
 /** Zones being answered by the DNS server; replace/remove swap whole zones. */
 export interface ServedZones {
@@ -49,7 +50,7 @@ export type ZoneDataTransfer = "inline" | "ref" | "delta";
  * A zone-data reply with its zone text in place, how it came (absent: inline), when the fetcher checked the
  * text against a digest already (a text by reference) that SHA-256, and the delta it was rebuilt from, if any.
  */
-export type FetchedZoneReply = ZoneDataReply & { transfer?: ZoneDataTransfer; sha256?: string; delta?: ZoneTextDeltaWire };
+export type FetchedZoneReply = ZoneDataReply & { transfer?: ZoneDataTransfer; sha256?: string; delta?: ZoneTextDeltaWire; lines?: ZoneLines };
 
 /**
  * Asks the primary for a zone's signed data, bound to `binding` (a fresh nonce and the requester id). With
@@ -100,6 +101,11 @@ export interface ApplyDeps {
    * (needs `served.prepareChanges`), compacted in the background; absent: every version compiled whole.
    */
   overlay?: OverlayCompactor;
+  /**
+   * Changes a zone's store log may hold before its base is rewritten (store.compact, after the apply): a change
+   * rebuilt from a version 3 delta is logged (a few rows), not the whole text. Absent: 2000.
+   */
+  storeLogMaxChanges?: number;
   /** Told how each version was made ready to serve: an overlay of changes, or compiled whole. */
   onPrepared?: (how: "overlay" | "whole") => void;
   logger: Logger;
@@ -110,6 +116,52 @@ export interface HeldDigest {
   serial: number;
   signature: string;
   sha256: string;
+  /**
+   * The version itself, kept after a change came as a delta: the next change then reads nothing from the store
+   * and applies its delta to these lines in O(change).
+   */
+  kept?: { envelope: SignedZoneHeader; lines: ZoneLines };
+}
+
+/** The version of a zone held: its envelope, its text (read or joined when needed) and the text's lines. */
+interface HeldVersion {
+  envelope: SignedZoneHeader;
+  text(): string;
+  lines(): ZoneLines;
+  sha256(): string;
+}
+
+/** The version held: kept in memory since the last change (nothing read), else read from the store (if readable). */
+function heldVersion(deps: ApplyDeps, zone: string): HeldVersion | undefined {
+  const known = deps.heldDigests?.get(zone);
+  if (known?.kept) {
+    const { envelope, lines } = known.kept;
+    return { envelope, lines: () => lines, text: () => lines.text(), sha256: () => known.sha256 };
+  }
+  let stored: SignedZone | undefined;
+  try {
+    stored = deps.store.get(zone);
+  } catch (err) {
+    // A change log that does not apply to its base (altered at rest): nothing usable is held; the full zone replaces it.
+    deps.logger.warn({ zone, err: (err as Error).message }, "stored zone unreadable; asking for the full zone");
+    return undefined;
+  }
+  if (stored === undefined) return undefined;
+  let lines: ZoneLines | undefined;
+  let sha256: string | undefined;
+  return {
+    envelope: stored,
+    text: () => stored.zoneText,
+    lines: () => (lines ??= ZoneLines.fromText(stored.zoneText)),
+    sha256: () => (sha256 ??= heldTextDigest(deps, zone, stored)),
+  };
+}
+
+/** The envelope fields of a signed zone, without its text (which stays unread). */
+function headerOf(z: SignedZone): SignedZoneHeader {
+  const header: SignedZoneHeader = { type: z.type, version: z.version, zone: z.zone, serial: z.serial, timestamp: z.timestamp, signature: z.signature };
+  for (const key of ["nonce", "requester", "textSha256", "lthashBase", "lthashState"] as const) if (z[key] !== undefined) Object.assign(header, { [key]: z[key] });
+  return header;
 }
 
 /**
@@ -123,10 +175,19 @@ function heldTextDigest(deps: ApplyDeps, zone: string, held: SignedZone): string
   return zoneTextDigest(held.zoneText);
 }
 
-/** The version held, as offered for a delta: its serial, text digest, text and (version 3) LtHash16 state. */
-function heldZoneText(deps: ApplyDeps, zone: string, held: SignedZone): HeldZoneText {
-  const base: HeldZoneText = { serial: held.serial, sha256: heldTextDigest(deps, zone, held), zoneText: held.zoneText };
-  if (held.version === 3 && held.lthashState !== undefined) base.lthash = LtHash.deserialize(Buffer.from(held.lthashState, "base64"));
+/**
+ * The version held, as offered for a delta: its serial, text digest, text and (version 3) LtHash16 state with its
+ * lines (a version 3 delta then changes them in O(change); the text is joined only if read).
+ */
+function heldZoneText(held: HeldVersion): HeldZoneText {
+  const { envelope } = held;
+  const base = { serial: envelope.serial, sha256: held.sha256() } as HeldZoneText;
+  Object.defineProperty(base, "zoneText", { enumerable: true, get: () => held.text() });
+  if (envelope.version === 3 && envelope.lthashState !== undefined) {
+    base.lthash = LtHash.deserialize(Buffer.from(envelope.lthashState, "base64"));
+    base.lines = held.lines();
+    base.length = base.lines.length;
+  }
   return base;
 }
 
@@ -191,16 +252,20 @@ type VerifiedReply = { kind: "data"; reply: FetchedZoneReply & SignedZone; keyIn
  * zone: a forged delete event costs a fetch and changes nothing.
  */
 async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false, events?: readonly string[]): Promise<ApplyOutcome> {
-  const held = deps.store.get(zone);
+  const held = heldVersion(deps, zone);
   const verified = await fetchVerified(deps, zone, held, events);
   if (verified.kind === "absent") return replaceHeld ? removeZone(deps, zone) : { result: "not-found", zone };
   const { reply, keyIndex } = verified;
-  const decision = replaceHeld ? APPLY_DECISION.apply : decideApply(held, reply);
-  if (decision === "stale" && held) return { result: "stale", zone, serial: reply.serial, heldSerial: held.serial };
-  if (decision === "same" || (held && held.serial === reply.serial && held.zoneText === reply.zoneText)) {
+  const was = held?.envelope;
+  const decision = replaceHeld ? APPLY_DECISION.apply : decideApply(was, reply);
+  if (decision === "stale" && was) return { result: "stale", zone, serial: reply.serial, heldSerial: was.serial };
+  if (decision === "same" || (held && was?.serial === reply.serial && held.sha256() === verified.sha256)) {
     // Key rotation: the same data now signed by another key replaces the stored signature, so the zone
     // still verifies at start-up once the old key is no longer trusted (docs/security.md).
-    if (held && decision !== "same" && !signedByKey(held, deps.publicKey, keyIndex)) deps.store.put({ ...stripFetchFields(reply), zone });
+    if (held && was && decision !== "same" && !signedByKey({ ...was, zoneText: held.text() }, deps.publicKey, keyIndex)) {
+      deps.store.put({ ...stripFetchFields(reply), zone });
+      deps.heldDigests?.delete(zone); // another envelope is stored now
+    }
     return { result: "unchanged", zone, serial: reply.serial };
   }
   // Compiled before it is stored: data the answer engine cannot serve is never stored (nor served after a restart).
@@ -208,16 +273,35 @@ async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false, even
   // after the store, so a crash in between means the event comes again (docs/durability.md).
   const { serve, records, changes } = await prepareZone(deps, zone, reply);
   const stored = serve();
-  await deps.store.putGrouped({ ...stripFetchFields(reply), zone });
-  deps.heldDigests?.set(zone, { serial: reply.serial, signature: reply.signature, sha256: verified.sha256 });
+  // A version rebuilt as lines from a version 3 delta is logged as that delta (a few rows); any other is stored whole.
+  const lines = reply.lines;
+  if (lines && reply.delta && was) await deps.store.putChangeGrouped(reply, was, reply.delta);
+  else await deps.store.putGrouped({ ...stripFetchFields(reply), zone });
+  const kept = lines ? { envelope: headerOf(reply), lines } : undefined;
+  deps.heldDigests?.set(zone, { serial: reply.serial, signature: reply.signature, sha256: verified.sha256, ...(kept ? { kept } : {}) });
   stored?.();
-  deps.overlay?.applied(zone, reply.zoneText, changes);
+  deps.overlay?.applied(zone, () => reply.zoneText, changes);
+  if (kept) compactStoreLog(deps, zone, reply);
   return { result: "applied", zone, serial: reply.serial, records };
 }
 
-/** The signed envelope of a fetched reply, without what the fetcher added (how it came, its digest). */
+/**
+ * Rewrites the zone's stored base with the text of `version` (joined from its lines) once its log holds
+ * `storeLogMaxChanges` changes, right after the apply; nothing if another version is stored meanwhile.
+ */
+function compactStoreLog(deps: ApplyDeps, zone: string, version: SignedZone): void {
+  if (deps.store.changeCount(zone) < (deps.storeLogMaxChanges ?? 2000)) return;
+  const started = Date.now();
+  try {
+    if (deps.store.compact(zone, version, version.zoneText)) deps.logger.info({ zone, serial: version.serial, ms: Date.now() - started }, "zone store log compacted");
+  } catch (err) {
+    deps.logger.warn({ zone, err: (err as Error).message }, "zone store log not compacted; it is tried again after the next change");
+  }
+}
+
+/** The signed envelope of a fetched reply (its text read), without what the fetcher added (how it came, its digest). */
 function stripFetchFields(reply: FetchedZoneReply & SignedZone): SignedZone {
-  const { transfer: _transfer, sha256: _sha256, delta: _delta, ...signed } = reply;
+  const { transfer: _transfer, sha256: _sha256, delta: _delta, lines: _lines, ...signed } = reply;
   return signed;
 }
 
@@ -226,7 +310,7 @@ function stripFetchFields(reply: FetchedZoneReply & SignedZone): SignedZone {
  * member of the zone-provider queue group, so a rogue member costs a retry, not the change. Every unverified reply
  * is reported (`onUnverifiedReply`); when none verifies, the last error is thrown (the event is retried later).
  */
-async function fetchVerified(deps: ApplyDeps, zone: string, held: SignedZone | undefined, events?: readonly string[]): Promise<VerifiedReply> {
+async function fetchVerified(deps: ApplyDeps, zone: string, held: HeldVersion | undefined, events?: readonly string[]): Promise<VerifiedReply> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fetchOnce(deps, zone, held, events);
@@ -239,8 +323,8 @@ async function fetchVerified(deps: ApplyDeps, zone: string, held: SignedZone | u
 }
 
 /** One request for the zone (two when a delta does not verify: then the full zone), verified. */
-async function fetchOnce(deps: ApplyDeps, zone: string, held: SignedZone | undefined, events?: readonly string[]): Promise<VerifiedReply> {
-  const base = held && deps.incremental !== false ? heldZoneText(deps, zone, held) : undefined;
+async function fetchOnce(deps: ApplyDeps, zone: string, held: HeldVersion | undefined, events?: readonly string[]): Promise<VerifiedReply> {
+  const base = held && deps.incremental !== false ? heldZoneText(held) : undefined;
   let { reply, binding } = await fetchZoneData(deps, zone, base, events);
   if (reply.type !== "error" && reply.transfer === "delta") {
     try {
@@ -289,7 +373,9 @@ function prepareOverlay(deps: ApplyDeps, zone: string, reply: FetchedZoneReply &
   const delta = reply.delta;
   if (!deps.overlay || !deps.served.prepareChanges || reply.transfer !== "delta" || !delta) return null;
   const changesOf = (served: CompiledZone): readonly RRsetChange[] | string =>
-    served.serial !== delta.fromSerial ? `the zone served has serial ${served.serial}, the delta is from ${delta.fromSerial}` : rrsetChangesOfDelta(delta, reply.zoneText, served);
+    served.serial !== delta.fromSerial
+      ? `the zone served has serial ${served.serial}, the delta is from ${delta.fromSerial}`
+      : rrsetChangesOfDelta(delta, reply.lines ?? reply.zoneText, served);
   let prepared: ReturnType<NonNullable<ServedZones["prepareChanges"]>>;
   try {
     prepared = deps.served.prepareChanges(zone, changesOf, reply.serial);

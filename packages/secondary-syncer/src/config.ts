@@ -166,7 +166,8 @@ export const secondarySyncerConfigSchema = z
          * A change that comes as a delta to an unsigned zone is served as an overlay of the RRsets it changes on the
          * zone served, without compiling the zone whole (docs/scale.md); once a zone carries this many changed
          * RRsets it is compiled whole again in the background (on the worker thread when large). 0: every change
-         * compiled whole.
+         * compiled whole. Also the number of changes a zone's SQLite change log holds before its base is rewritten
+         * (2000 when 0).
          */
         overlay_max_changes: z.number().int().min(0).default(2000),
       })

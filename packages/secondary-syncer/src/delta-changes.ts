@@ -2,6 +2,7 @@
 import { nameKey, parseZoneTextWire, RRType } from "@pdns-distribute/dns";
 import type { ZoneTextDelta, ZoneWireRecord } from "@pdns-distribute/dns";
 import type { CompiledZone, RRsetChange } from "@pdns-distribute/answer";
+import { ZoneLines } from "./zone-lines";
 
 /** The records of the delta's lines of one (name, type). */
 interface Touched {
@@ -14,12 +15,13 @@ interface Touched {
 
 /**
  * The RRset changes that turn `served` (the compiled version the delta was made from) into the zone of `newText`
- * (the canonical text the delta gave): for each (name, type) a line of the delta touches, its records in the new
- * text. When none of its old records remain they are the added lines; otherwise they are read from `newText`, all
- * lines of the name (one scan of the text), since the served zone keeps one TTL per RRset, not each record's.
+ * (the canonical text the delta gave, or its lines): for each (name, type) a line of the delta touches, its records
+ * in the new text. When none of its old records remain they are the added lines; otherwise they are read from
+ * `newText`, all lines of the name (one scan of a text, a binary search of lines), since the served zone keeps one
+ * TTL per RRset, not each record's.
  * A string says why not (lines that do not parse, or a delta that does not fit `served`): then compile it whole.
  */
-export function rrsetChangesOfDelta(delta: ZoneTextDelta, newText: string, served: CompiledZone): RRsetChange[] | string {
+export function rrsetChangesOfDelta(delta: ZoneTextDelta, newText: string | ZoneLines, served: CompiledZone): RRsetChange[] | string {
   let removed: ZoneWireRecord[];
   let added: ZoneWireRecord[];
   try {
@@ -44,7 +46,8 @@ export function rrsetChangesOfDelta(delta: ZoneTextDelta, newText: string, serve
     if (t.typeNumber === RRType.SOA && t.name !== apex) return `a SOA record at ${t.name}`;
     const kept = (served.nodes.get(t.name)?.rrsets.get(t.typeNumber)?.rdatas.length ?? 0) - t.removed;
     if (kept < 0) return `the delta removes records of ${t.name} ${t.type} the served zone does not have`;
-    const records = kept === 0 ? t.added : recordsInText(newText, t.name).filter((r) => r.typeNumber === t.typeNumber);
+    const owned = (): ZoneWireRecord[] => (newText instanceof ZoneLines ? parseZoneTextWire(newText.linesOf(t.name).join("\n")) : recordsInText(newText, t.name));
+    const records = kept === 0 ? t.added : owned().filter((r) => r.typeNumber === t.typeNumber);
     changes.push({ name: t.name, type: t.type, records });
   }
   return changes;

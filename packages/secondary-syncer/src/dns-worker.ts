@@ -3,15 +3,15 @@ import cluster from "node:cluster";
 import Database from "better-sqlite3";
 import { createLogger, decodeKey, verifySignedZone } from "@pdns-distribute/core";
 import type { Logger, SignedZone } from "@pdns-distribute/core";
-import { startDnsServer } from "@pdns-distribute/answer";
+import { applyRRsetChanges, overlayChanges, startDnsServer } from "@pdns-distribute/answer";
 import { dnsServerOptions } from "./dns-options";
 import { createQueryTally } from "./metrics";
 import { parseSignedZoneRecords } from "./apply";
 import type { SecondarySyncerConfig } from "./config";
 import { createServedZones } from "./served-zones";
-import { ZONE_ENVELOPE_COLUMNS, envelopeFromRow } from "./store";
-import type { ZoneEnvelopeRow } from "./store";
-import type { ServedZoneSet } from "./served-zones";
+import { storedZoneReader } from "./store";
+import type { StoredZoneReader } from "./store";
+import type { ServedChanges, ServedZoneSet } from "./served-zones";
 
 /** Environment variable carrying a worker's {@link DnsWorkerSetup} as JSON. */
 export const DNS_WORKER_ENV = "PDNSD_DNS_WORKER_SETUP";
@@ -28,8 +28,11 @@ export const QUERY_TALLY_FLUSH_MS = 1000;
 
 /** Messages over the cluster IPC channel (plain JSON, `type` discriminates). */
 export type DnsWorkerMessage =
-  /** primary → worker: the zone changed (or appeared) in SQLite; reload it. */
-  | { type: "zone-changed"; zone: string }
+  /**
+   * primary → worker: the zone changed (or appeared) in SQLite: apply `changes` (records in presentation form) to the
+   * version served if it is the one they come from, else reload the zone.
+   */
+  | { type: "zone-changed"; zone: string; changes?: ServedChanges }
   /** primary → worker: the zone was removed; stop serving it. */
   | { type: "zone-removed"; zone: string }
   /** worker → primary: send me the DNS cookie master secret (before the worker listens). */
@@ -46,20 +49,11 @@ export type DnsWorkerMessage =
    */
   | { type: "query-tally"; delta: number[]; flush?: number; cookies?: number[] };
 
-/** Reads one or all zones from the secondary's SQLite database without writing to it. */
-function openReadOnlyZones(path: string): { get(zone: string): SignedZone | undefined; all(): SignedZone[]; close(): void } {
+/** Reads one or all zones (base and logged changes) from the secondary's SQLite database without writing to it. */
+function openReadOnlyZones(path: string): StoredZoneReader & { close(): void } {
   const db = new Database(path, { readonly: true, fileMustExist: true });
-  const toZone = envelopeFromRow;
-  const one = db.prepare<[string], ZoneEnvelopeRow>(`SELECT ${ZONE_ENVELOPE_COLUMNS} FROM zones WHERE name = ?`);
-  const every = db.prepare<[], ZoneEnvelopeRow>(`SELECT ${ZONE_ENVELOPE_COLUMNS} FROM zones ORDER BY name`);
-  return {
-    get: (zone) => {
-      const row = one.get(zone);
-      return row === undefined ? undefined : toZone(row);
-    },
-    all: () => every.all().map(toZone),
-    close: () => db.close(),
-  };
+  const reader = storedZoneReader(db);
+  return { get: (zone) => reader.get(zone), all: (onUnreadable) => reader.all(onUnreadable), close: () => db.close() };
 }
 
 /** Verifies, parses and compiles one stored zone into `served`; logs and keeps the old version on failure. */
@@ -74,6 +68,34 @@ function loadZone(zone: SignedZone, served: ServedZoneSet, publicKey: Uint8Array
   }
 }
 
+/** Reloads one zone from SQLite (its base and logged changes): verified and compiled whole, removed if gone. */
+function reloadZone(store: StoredZoneReader, served: ServedZoneSet, name: string, publicKey: Uint8Array[], logger: Logger): void {
+  let zone: SignedZone | undefined;
+  try {
+    zone = store.get(name);
+  } catch (err) {
+    logger.error({ zone: name, err: (err as Error).message }, "stored zone not served by this worker: its change log does not apply");
+    return;
+  }
+  if (zone === undefined) served.remove(name);
+  else loadZone(zone, served, publicKey, logger);
+}
+
+/**
+ * Applies the primary's RRset changes to the version served as an overlay (the primary verified them, and stored
+ * them before telling), when that is the version they come from and they give the serial announced; returns false
+ * when the zone must be reloaded instead (another version served, changes that do not apply, or the overlay grown
+ * to `compactAt` changes: 0 never).
+ */
+function applyChanges(served: ServedZoneSet, name: string, c: ServedChanges, compactAt: number): boolean {
+  const zone = served.zoneSet.get(name);
+  if (zone === undefined || zone.serial !== c.fromSerial) return false;
+  const { zone: next } = applyRRsetChanges(zone, c.changes);
+  if (next === null || next.serial !== c.serial || (compactAt > 0 && overlayChanges(next) >= compactAt)) return false;
+  served.zoneSet.put(next);
+  return true;
+}
+
 /** Main of a DNS worker: serves every stored zone, then follows the primary's change notifications. */
 export async function runDnsWorker(setup: DnsWorkerSetup): Promise<void> {
   const { cfg } = setup;
@@ -81,7 +103,13 @@ export async function runDnsWorker(setup: DnsWorkerSetup): Promise<void> {
   const publicKey = setup.publicKeys.map((k, i) => decodeKey(k, 32, `signing key ${i}`));
   const store = openReadOnlyZones(cfg.storage.database);
   const served = createServedZones();
-  for (const zone of store.all()) loadZone(zone, served, publicKey, logger);
+  // Overlaid changes a zone may carry before this worker compiles it whole from SQLite: staggered over the workers
+  // (the bound times 1 + (id mod n) / n), so that they do not all stop answering to compile at the same change.
+  const workers = Math.max(1, cfg.dns.workers);
+  const max = cfg.sync.overlay_max_changes;
+  const compactAt = max > 0 ? max + Math.floor((max * ((cluster.worker?.id ?? 0) % workers)) / workers) : 0;
+  const unreadable = (zone: string, err: Error): void => logger.error({ zone, err: err.message }, "stored zone not served by this worker: its change log does not apply");
+  for (const zone of store.all(unreadable)) loadZone(zone, served, publicKey, logger);
   // Queries are tallied like in the main process and sent to the primary, which counts them in its metrics.
   const queries = createQueryTally();
   // DNS cookie outcomes ride along as `cookies`: [client-only, valid, invalid] since the last message.
@@ -107,9 +135,12 @@ export async function runDnsWorker(setup: DnsWorkerSetup): Promise<void> {
     if (msg.type === "flush-query-tally") return sendQueryTally(msg.flush);
     if (msg.type === "zone-removed") served.remove(msg.zone);
     if (msg.type !== "zone-changed") return;
-    const zone = store.get(msg.zone);
-    if (zone === undefined) served.remove(msg.zone);
-    else loadZone(zone, served, publicKey, logger);
+    if (msg.changes && applyChanges(served, msg.zone, msg.changes, compactAt)) {
+      logger.debug({ zone: msg.zone, serial: msg.changes.serial, changes: msg.changes.changes.length }, "zone changes applied as an overlay");
+      return;
+    }
+    logger.debug({ zone: msg.zone }, "zone reloaded from SQLite");
+    reloadZone(store, served, msg.zone, publicKey, logger);
   });
   const secret = cfg.dns.cookies ? await cookieSecretFromPrimary() : undefined;
   const dns = await startDnsServer(dnsServerOptions(cfg, setup.port, served.zoneSet, logger, queries.onQuery, undefined, secret));

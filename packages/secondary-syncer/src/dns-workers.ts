@@ -9,11 +9,15 @@ import type { SecondarySyncerConfig } from "./config";
 import { DNS_WORKER_ENV } from "./dns-worker";
 import type { DnsWorkerMessage, DnsWorkerSetup } from "./dns-worker";
 import type { DnsWorkerSource } from "./metrics";
+import type { ServedChanges } from "./served-zones";
 
 /** DNS served by worker processes: the {@link DnsServer} interface plus change notifications and query tallies. */
 export interface DnsWorkerPool extends DnsServer, DnsWorkerSource {
-  /** Tells every worker to reload `zone` from SQLite (call after the store has committed it). */
-  zoneChanged(zone: string): void;
+  /**
+   * Tells every worker that `zone` changed (call after the store has committed it): to apply `changes` to the
+   * version it serves when given and it serves the version they come from, else to reload the zone from SQLite.
+   */
+  zoneChanged(zone: string, changes?: ServedChanges): void;
   /** Tells every worker to stop serving `zone`. */
   zoneRemoved(zone: string): void;
 }
@@ -102,7 +106,7 @@ export async function startDnsWorkers(
   let closing: Promise<void> | null = null;
   return {
     address: () => ({ ...bound }),
-    zoneChanged: (zone) => broadcast({ type: "zone-changed", zone }),
+    zoneChanged: (zone, changes) => broadcast({ type: "zone-changed", zone, ...(changes ? { changes: plainChanges(changes) } : {}) }),
     zoneRemoved: (zone) => broadcast({ type: "zone-removed", zone }),
     running: () => listening.size,
     flushQueryTallies() {
@@ -139,4 +143,10 @@ export async function startDnsWorkers(
       return closing;
     },
   };
+}
+
+/** The changes as plain JSON for the IPC channel: each record in presentation form (the worker encodes its RDATA). */
+function plainChanges(c: ServedChanges): ServedChanges {
+  const changes = c.changes.map((ch) => ({ name: ch.name, type: ch.type, records: ch.records.map((r) => ({ name: r.name, type: r.type, ttl: r.ttl, rdata: r.rdata })) }));
+  return { fromSerial: c.fromSerial, serial: c.serial, changes };
 }

@@ -39,7 +39,7 @@ export function natsZoneFetcher(
 ): ZoneFetcher {
   const readText = objectStoreReader(nc);
   return async (zone, binding, base, events, verifyFirst) => {
-    const msg = await requestZoneData(nc, timeouts, zoneDataRequest(zone, binding, base, events), base?.zoneText.length);
+    const msg = await requestZoneData(nc, timeouts, zoneDataRequest(zone, binding, base, events), base && (base.length ?? base.zoneText.length));
     const reply = decodeMessage(zoneDataWireReplySchema, msg.data, `zone-data reply for ${zone}`);
     if (reply.type === "error") return reply;
     const transfer: ZoneDataTransfer = reply.zoneTextDelta ? "delta" : reply.zoneTextRef ? "ref" : "inline";
@@ -55,7 +55,8 @@ export function natsZoneFetcher(
       // from a version 3 delta, whose lines the LtHash16 state binds: `sha256` is then the signed text digest).
       if (reply.zoneTextRef) return { ...signed, transfer, sha256: reply.zoneTextRef.sha256 };
       // The delta goes along: the answer engine may apply its RRsets to the zone served instead of compiling it whole.
-      return reply.zoneTextDelta ? { ...signed, transfer, delta: reply.zoneTextDelta } : { ...signed, transfer };
+      // Assigned, not spread: a text rebuilt as lines is joined only when read (withZoneTextDelta).
+      return Object.assign(signed, reply.zoneTextDelta ? { transfer, delta: reply.zoneTextDelta } : { transfer });
     } finally {
       onReceived?.(transfer, msg.data.byteLength + downloaded);
     }

@@ -7,9 +7,9 @@ import type { Logger } from "@pdns-distribute/core";
 export interface OverlayCompactor {
   /**
    * A version of `zone` was served and stored: made of `changes` applied as an overlay, or compiled whole (null).
-   * `zoneText` is its text, compiled whole when the overlay has grown past the bound.
+   * `zoneText` gives its text, read only to compile it whole when the overlay has grown past the bound.
    */
-  applied(zone: string, zoneText: string, changes: readonly RRsetChange[] | null): void;
+  applied(zone: string, zoneText: () => string, changes: readonly RRsetChange[] | null): void;
   /** The zone is no longer served: a compaction under way is dropped. */
   removed(zone: string): void;
   /** Resolves when no compaction is under way (tests, shutdown). */
@@ -62,11 +62,11 @@ export function createOverlayCompactor(opts: OverlayCompactorOptions): OverlayCo
     opts.logger.info({ zone, serial: next.serial, changes: overlayChanges(served) }, "zone compacted");
     opts.onCompaction?.("swapped");
   };
-  const start = (zone: string, state: ZoneState, zoneText: string): void => {
+  const start = (zone: string, state: ZoneState, zoneText: () => string): void => {
     const generation = state.generation;
     state.since = [];
     state.running = opts
-      .compile(zone, zoneText)
+      .compile(zone, zoneText())
       .then(
         (compiled) => finish(zone, state, generation, compiled),
         (err: unknown) => {

@@ -50,7 +50,8 @@ export function loadStoredZones(
   heldDigests?: Map<string, HeldDigest>,
 ): number {
   let loaded = 0;
-  for (const zone of store.all()) {
+  const unreadable = (zone: string, err: Error): void => logger.error({ zone, err: err.message }, "stored zone not served: its change log does not apply");
+  for (const zone of store.all(unreadable)) {
     try {
       const sha256 = zoneTextDigest(zone.zoneText);
       verifySignedZone(zone, publicKey, sha256);
@@ -90,7 +91,7 @@ export async function startSecondary(
   // With DNS workers, each zone change is passed on to them once the store holds it (apply.ts swaps the zone in
   // here first, and tells the workers after its store transaction).
   let workers: DnsWorkerPool | undefined;
-  const served = createServedZones((zone, removed) => (removed ? workers?.zoneRemoved(zone) : workers?.zoneChanged(zone)));
+  const served = createServedZones((zone, removed, changes) => (removed ? workers?.zoneRemoved(zone) : workers?.zoneChanged(zone, changes)));
   const started = Date.now();
   const heldDigests = new Map<string, HeldDigest>();
   const loaded = loadStoredZones(store, served, publicKey, logger, heldDigests);
@@ -141,6 +142,8 @@ export async function startSecondary(
         offThread: { minBytes: cfg.sync.compile_thread_min_bytes, compile: compileThread.compile },
         heldDigests,
         overlay,
+        // The store's change log is compacted at the overlay's bound too (docs/scale.md).
+        storeLogMaxChanges: cfg.sync.overlay_max_changes > 0 ? cfg.sync.overlay_max_changes : undefined,
         onPrepared: hooks?.onPrepared,
         logger,
       },

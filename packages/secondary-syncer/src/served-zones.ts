@@ -4,6 +4,13 @@ import type { CompiledZone, RRsetChange, ZoneSet } from "@pdns-distribute/answer
 import type { ZoneRecord } from "@pdns-distribute/dns";
 import type { ServedZones } from "./apply";
 
+/** RRset changes that made a version served from the one before (`fromSerial`), passed on to the DNS workers. */
+export interface ServedChanges {
+  fromSerial: number;
+  serial: number;
+  changes: readonly RRsetChange[];
+}
+
 /** Served zones backed by the answer engine's ZoneSet. */
 export interface ServedZoneSet extends ServedZones {
   readonly zoneSet: ZoneSet;
@@ -13,10 +20,11 @@ export interface ServedZoneSet extends ServedZones {
 /**
  * Creates an empty served-zone set. Preparing a zone compiles it (or, `prepareChanges`, applies RRset changes to the
  * zone served as an overlay); swapping it in then replaces one reference.
- * `onChange` is called once a swapped-in zone is stored (the swap returns the function that does it), and after
- * each removal: DNS worker processes are told to reload the zone.
+ * `onChange` is called once a swapped-in zone is stored (the swap returns the function that does it), with the
+ * RRset changes when it was made of them, and after each removal: DNS worker processes are told to apply the
+ * changes, or to reload the zone.
  */
-export function createServedZones(onChange?: (zone: string, removed: boolean) => void): ServedZoneSet {
+export function createServedZones(onChange?: (zone: string, removed: boolean, changes?: ServedChanges) => void): ServedZoneSet {
   const zoneSet = createZoneSet();
   const prepareCompiled = (zone: string, compiled: CompiledZone): (() => () => void) => () => {
     zoneSet.put(compiled);
@@ -37,7 +45,7 @@ export function createServedZones(onChange?: (zone: string, removed: boolean) =>
       const version = now === served ? next : now === undefined ? null : applyRRsetChanges(now, changes).zone;
       if (version === null) throw new Error(`zone ${zone}: the served zone changed before the changes were swapped in`);
       zoneSet.put(version);
-      return () => onChange?.(zone, false);
+      return () => onChange?.(zone, false, { fromSerial: served.serial, serial, changes });
     };
     return { serve, records: next.recordCount, changes };
   };

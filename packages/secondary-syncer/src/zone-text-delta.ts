@@ -2,6 +2,7 @@
 import { PdnsdError, lthashAfterDelta } from "@pdns-distribute/core";
 import type { LtHash, SignedZone, ZoneDataWire, ZoneTextDeltaWire } from "@pdns-distribute/core";
 import { ZoneTextError, applyZoneTextDelta, compareZoneTextLines } from "@pdns-distribute/dns";
+import type { ZoneLines } from "./zone-lines";
 
 /** The version of a zone a secondary holds, as it tells the zone-provider (and the text a delta applies to). */
 export interface HeldZoneText {
@@ -11,7 +12,17 @@ export interface HeldZoneText {
   zoneText: string;
   /** The LtHash16 state of `zoneText`'s lines, when held (a version 3 envelope): a delta then updates it. */
   lthash?: LtHash;
+  /**
+   * The held text as lines, when kept (then `zoneText` may be a getter that joins them, used only when needed): a
+   * version 3 delta is applied to them in O(change), and the result carries its lines too.
+   */
+  lines?: ZoneLines;
+  /** Length of the held text, when known without reading `zoneText`. */
+  length?: number;
 }
+
+/** A zone rebuilt from a delta: `sha256` the signed text digest (version 3), `lines` its text as lines when kept. */
+export type RebuiltZone = SignedZone & { sha256?: string; lines?: ZoneLines };
 
 /**
  * A delta that cannot be used (made for another version, or not fitting the held text). Not a rejection: the
@@ -33,7 +44,7 @@ export class UnusableDeltaError extends PdnsdError {
  * must sit in canonical order between its neighbours (so the text is the canonical one), and the rebuilt text is
  * not hashed whole (see {@link lthashAfterDelta}).
  */
-export function withZoneTextDelta(wire: ZoneDataWire, base: HeldZoneText | undefined): SignedZone & { sha256?: string } {
+export function withZoneTextDelta(wire: ZoneDataWire, base: HeldZoneText | undefined): RebuiltZone {
   const delta = wire.zoneTextDelta;
   if (!delta) throw new UnusableDeltaError(`zone ${wire.zone}: reply carries no delta`);
   if (!base || base.sha256 !== delta.fromSha256) {
@@ -41,6 +52,7 @@ export function withZoneTextDelta(wire: ZoneDataWire, base: HeldZoneText | undef
   }
   const fromState = wire.version === 3 && wire.lthashBase !== undefined && wire.lthashState === undefined;
   const lthash = fromState ? heldStateAfter(wire, base, delta) : undefined;
+  if (lthash && base.lines) return withLinesDelta(wire, base.lines, delta, lthash);
   let zoneText: string;
   try {
     // The state binds the lines, not their order: with it, each added line must also sit in canonical order, so
@@ -53,6 +65,26 @@ export function withZoneTextDelta(wire: ZoneDataWire, base: HeldZoneText | undef
   if (!lthash) return { ...rest, zoneText };
   const signed: SignedZone & { sha256?: string } = { ...rest, zoneText, lthashState: lthash.serialize().toString("base64") };
   if (wire.textSha256 !== undefined) signed.sha256 = wire.textSha256;
+  return signed;
+}
+
+/**
+ * As withZoneTextDelta for a version 3 delta from the held state on held lines: the result's `lines` are the held
+ * ones changed in O(change); its `zoneText` is an enumerable getter that joins them on first use (spreading the
+ * result reads it: pass the object itself along where the text is not needed).
+ */
+function withLinesDelta(wire: ZoneDataWire, held: ZoneLines, delta: ZoneTextDeltaWire, lthash: LtHash): RebuiltZone {
+  let lines: ZoneLines;
+  try {
+    lines = held.applyDelta(delta, inCanonicalOrder);
+  } catch (err) {
+    throw new UnusableDeltaError(`zone ${wire.zone}: delta from serial ${delta.fromSerial} does not fit the held text: ${(err as Error).message}`, { cause: err });
+  }
+  const { zoneTextDelta: _delta, zoneTextRef: _ref, zoneText: _inline, ...rest } = wire;
+  const signed = { ...rest, zoneText: "", lthashState: lthash.serialize().toString("base64"), lines } as RebuiltZone;
+  if (wire.textSha256 !== undefined) signed.sha256 = wire.textSha256;
+  let text: string | undefined;
+  Object.defineProperty(signed, "zoneText", { enumerable: true, get: () => (text ??= lines.text()) });
   return signed;
 }
 

@@ -1,3 +1,7 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import pino from "pino";
 import { LtHash, generateKeyPair, newZoneEvent, signZone, signZoneAbsence, verifySignedZone, zoneTextDigest } from "@pdns-distribute/core";
 import type { SignedZone, ZoneDataReply, ZoneDataWire, ZoneRequestBinding } from "@pdns-distribute/core";
@@ -433,7 +437,8 @@ describe("applyZoneEvent with version 3 envelopes (LtHash16 zone digest)", () =>
         const from = servedTexts.get(base.sha256) as string;
         const wire: ZoneDataWire = { ...rest, zoneTextDelta: { fromSha256: base.sha256, fromSerial: base.serial, ...diffZoneText(from, c.deltaText ?? c.zoneText) } };
         if (wire.lthashBase !== undefined) delete wire.lthashState; // as encodeZoneDataReply does
-        const fetched = { ...withZoneTextDelta(wire, base), transfer: "delta" as const };
+        // As natsZoneFetcher: the delta goes along (a version rebuilt as lines is then logged as that delta).
+        const fetched = { ...withZoneTextDelta(wire, base), transfer: "delta" as const, delta: wire.zoneTextDelta };
         digestsGiven.push(fetched.sha256);
         return fetched;
       },
@@ -470,6 +475,51 @@ describe("applyZoneEvent with version 3 envelopes (LtHash16 zone digest)", () =>
       expect(digestsGiven.at(-1)).toBe(zoneTextDigest(current.zoneText));
     }
     expect(fallbacks).toEqual([]);
+  });
+
+  test("a change from a version 3 delta is logged in the store (not the whole text), kept as lines, and compacted past the bound", async () => {
+    deps.heldDigests = new Map();
+    deps.storeLogMaxChanges = 3;
+    const reads = jest.spyOn(deps.store, "get");
+    current = { serial: 1, zoneText: v(1), mode: "v3" };
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    let extra = "";
+    for (let serial = 2; serial <= 6; serial++) {
+      extra += `h${serial}.example.org. 300 IN A 198.51.100.${serial}\n`;
+      current = { serial, zoneText: v(serial, extra), mode: "v3" };
+      await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial });
+      // Changes 1 and 2 are logged; the third reaches the bound and the base is rewritten (log emptied); then again.
+      expect(deps.store.changeCount(ZONE)).toBe([1, 2, 0, 1, 2][serial - 2]);
+      expect(deps.heldDigests.get(ZONE)?.kept?.lines.text()).toBe(current.zoneText);
+    }
+    // The store was read for the zone twice: for the add (nothing held) and the first delta (after the full
+    // transfer); later ones used the lines kept.
+    expect(reads.mock.calls.filter(([z]) => z === ZONE)).toHaveLength(2);
+    reads.mockRestore();
+    const stored = deps.store.get(ZONE) as SignedZone;
+    expect(stored.zoneText).toBe(current.zoneText);
+    expect(verifySignedZone(stored, key.publicKey)).toBe(0);
+    expect(fallbacks).toEqual([]);
+  });
+
+  test("a change log altered at rest (it no longer applies to its base) is not offered: the full zone replaces it", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "pdnsd-apply-")), "s.sqlite3");
+    deps.store = openZoneStore(path);
+    current = { serial: 1, zoneText: v(1), mode: "v3" };
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    current = { serial: 2, zoneText: v(2, "zz.example.org. 300 IN A 198.51.100.1\n"), mode: "v3" };
+    await applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE));
+    expect(deps.store.changeCount(ZONE)).toBe(1);
+    const db = new Database(path);
+    db.prepare("UPDATE zone_changes SET removed = ? WHERE name = ?").run(JSON.stringify(["nope.example.org. 300 IN A 192.0.2.9"]), ZONE);
+    db.close();
+    current = { serial: 3, zoneText: v(3), mode: "v3" };
+    await expect(applyZoneEvent(deps, newZoneEvent("zone.modified", ZONE))).resolves.toMatchObject({ result: "applied", serial: 3 });
+    expect(bases.at(-1)).toBeUndefined(); // nothing offered: the full zone came
+    expect(warnings.find((w) => w.msg === "stored zone unreadable; asking for the full zone")).toBeDefined();
+    expect(deps.store.changeCount(ZONE)).toBe(0);
+    expect(deps.store.get(ZONE)?.zoneText).toBe(v(3));
+    deps.store.close();
   });
 
   test("a forged delta (lines changed, signed digests unchanged) is never applied: rejected as today, then the full zone", async () => {

@@ -94,7 +94,7 @@ describe("overlay compaction", () => {
     let records: ZoneRecord[] = [soa(1), { name: ZONE, type: "NS", ttl: 3600, rdata: `ns1.${ZONE}` }];
     texts.push(renderZoneText(records));
     served.replace(ZONE, parseZoneTextWire(texts[0] as string));
-    compactor.applied(ZONE, texts[0] as string, null);
+    compactor.applied(ZONE, () => texts[0] as string, null);
     for (let serial = 2; serial <= 8; serial++) {
       records = [...records.map((r) => (r.type === "SOA" ? soa(serial) : r)), { name: `h${serial}.${ZONE}`, type: "A", ttl: 60, rdata: "192.0.2.1" }];
       const text = renderZoneText(records);
@@ -103,7 +103,7 @@ describe("overlay compaction", () => {
       if (typeof prepared === "string") throw new Error(prepared);
       prepared.serve();
       texts.push(text);
-      compactor.applied(ZONE, text, prepared.changes);
+      compactor.applied(ZONE, () => text, prepared.changes);
       if (serial === 6) expect(compiles).toHaveLength(1); // 3 versions × 2 changes ≥ 4: compacting serial 3's text
     }
     compiles.forEach((release) => release());
