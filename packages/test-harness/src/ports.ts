@@ -51,15 +51,21 @@ async function isFree(host: string, port: number, kind: PortKind): Promise<boole
   return true;
 }
 
+/** Windows the port range is cut into: each process picks in its own first (by pid), so two rarely meet. */
+const PORT_WINDOWS = 16;
+
 /**
  * Returns a port on `host` that is free for TCP, UDP or both right now. Ports are picked at random
- * between 10000 and the start of the ephemeral range, and never twice by one process. Another process
+ * between 10000 and the start of the ephemeral range, first in this process' window of it (parallel test
+ * processes then seldom pick the same port between pick and bind), and never twice by one process. Another process
  * can still take the port before the caller binds it; the server starters retry on "address in use".
  */
 export async function freePort(host = "127.0.0.1", kind: PortKind = "tcp"): Promise<number> {
-  const low = 10_000;
-  const high = ephemeralLow();
+  const first = 10_000;
+  const last = ephemeralLow();
+  const size = Math.floor((last - first) / PORT_WINDOWS);
   for (let attempt = 0; attempt < 200; attempt++) {
+    const [low, high] = attempt < 150 ? [first + (process.pid % PORT_WINDOWS) * size, first + ((process.pid % PORT_WINDOWS) + 1) * size] : [first, last];
     const port = low + Math.floor(Math.random() * (high - low));
     if (handedOut.has(port)) continue;
     if (await isFree(host, port, kind)) {
