@@ -1,8 +1,12 @@
-// spawnDaemon: runs a long-lived child process, captures its output line by line, stops it reliably.
+// spawnDaemon: runs a long-lived child process, captures its output line by line (output-lines.ts), stops it reliably.
 
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { HarnessError, HarnessErrorCode, HarnessTimeoutError } from "./errors";
+import { HarnessError, HarnessErrorCode } from "./errors";
+import { OutputLines } from "./output-lines";
+import type { LogMatcher } from "./output-lines";
+
+export type { LogMatcher };
 import { programNotFoundHint, resolveProgram } from "./programs";
 import { registerChild } from "./registry";
 
@@ -34,12 +38,6 @@ export function defaultDaemonOptions(): DaemonOptions {
   };
 }
 
-/**
- * Decides whether a log line matches: a RegExp, or a function that also receives the line parsed as
- * JSON when it is a JSON object (pino output), else `undefined`.
- */
-export type LogMatcher = RegExp | ((line: string, json: Record<string, unknown> | undefined) => boolean);
-
 /** A running child process started by {@link spawnDaemon}. */
 export interface Daemon {
   /** Name given in the options. */
@@ -69,28 +67,6 @@ export interface Daemon {
   kill(signal?: NodeJS.Signals): void;
 }
 
-interface Waiter {
-  test: (line: string) => boolean;
-  resolve: (line: string) => void;
-  reject: (err: Error) => void;
-}
-
-function toTest(matcher: LogMatcher): (line: string) => boolean {
-  if (matcher instanceof RegExp) return (line) => matcher.test(line);
-  return (line) => {
-    let json: Record<string, unknown> | undefined;
-    if (line.startsWith("{")) {
-      try {
-        const parsed: unknown = JSON.parse(line);
-        if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) json = parsed as Record<string, unknown>;
-      } catch {
-        json = undefined;
-      }
-    }
-    return matcher(line, json);
-  };
-}
-
 /**
  * Spawns `command` with captured output, registered for kill at process exit. A bare program name is looked
  * up on PATH and in the sbin directories ({@link resolveProgram}).
@@ -115,43 +91,9 @@ export function spawnDaemon(opts: Partial<DaemonOptions> & Pick<DaemonOptions, "
   }
   registerChild(child);
 
-  const lines: string[] = [];
-  let dropped = 0;
-  let chars = 0;
-  const waiters = new Set<Waiter>();
-  let closed = false;
-
-  const addLine = (line: string): void => {
-    lines.push(line);
-    chars += line.length + 1;
-    while (chars > o.maxLogChars && lines.length > 1) {
-      chars -= (lines.shift() as string).length + 1;
-      dropped++;
-    }
-    if (o.verbose) process.stderr.write(`[${o.name}] ${line}\n`);
-    for (const w of waiters) {
-      if (w.test(line)) {
-        waiters.delete(w);
-        w.resolve(line);
-      }
-    }
-  };
-  const capture = (stream: NodeJS.ReadableStream | null): void => {
-    if (!stream) return;
-    let partial = "";
-    stream.setEncoding("utf8");
-    stream.on("data", (chunk: string) => {
-      const parts = (partial + chunk).split("\n");
-      partial = parts.pop() as string;
-      for (const part of parts) addLine(part.endsWith("\r") ? part.slice(0, -1) : part);
-    });
-    stream.on("end", () => {
-      if (partial) addLine(partial);
-      partial = "";
-    });
-  };
-  capture(child.stdout);
-  capture(child.stderr);
+  const output = new OutputLines(o.name, o.maxLogChars, o.verbose);
+  output.capture(child.stdout);
+  output.capture(child.stderr);
 
   const exitPromise = new Promise<number | null>((resolve) => {
     child.once("exit", (code) => resolve(code));
@@ -161,18 +103,8 @@ export function spawnDaemon(opts: Partial<DaemonOptions> & Pick<DaemonOptions, "
     markClosed = resolve;
   });
   child.once("close", (code, signal) => {
-    closed = true;
     markClosed();
-    for (const w of waiters) {
-      w.reject(
-        new HarnessError(
-          HarnessErrorCode.ProcessExited,
-          `${o.name} exited (code ${code}, signal ${signal}) while waiting for a log line; last output:\n` +
-            lines.slice(-20).join("\n"),
-        ),
-      );
-    }
-    waiters.clear();
+    output.close(code, signal);
   });
 
   const running = (): boolean => child.exitCode === null && child.signalCode === null;
@@ -183,37 +115,10 @@ export function spawnDaemon(opts: Partial<DaemonOptions> & Pick<DaemonOptions, "
     pid: child.pid,
     running,
     exited: () => exitPromise,
-    logs: () => lines.join("\n"),
-    logLines: () => lines.slice(),
-    lineCount: () => dropped + lines.length,
-    waitForLog(matcher, timeoutMs = 10_000, fromLine = 0) {
-      const test = toTest(matcher);
-      const start = Math.max(0, fromLine - dropped);
-      for (const line of lines.slice(start)) if (test(line)) return Promise.resolve(line);
-      if (closed) {
-        return Promise.reject(
-          new HarnessError(HarnessErrorCode.ProcessExited, `${o.name} has exited; no log line matches ${String(matcher)}`),
-        );
-      }
-      return new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(new HarnessTimeoutError(`timed out after ${timeoutMs} ms waiting for ${o.name} log ${String(matcher)}`));
-        }, timeoutMs);
-        const waiter: Waiter = {
-          test,
-          resolve: (line) => {
-            clearTimeout(timer);
-            resolve(line);
-          },
-          reject: (err) => {
-            clearTimeout(timer);
-            reject(err);
-          },
-        };
-        waiters.add(waiter);
-      });
-    },
+    logs: () => output.all().join("\n"),
+    logLines: () => output.all(),
+    lineCount: () => output.count(),
+    waitForLog: (matcher, timeoutMs = 10_000, fromLine = 0) => output.waitFor(matcher, timeoutMs, fromLine),
     async stop(signal = "SIGTERM", timeoutMs = 5000) {
       if (!running()) return exitPromise;
       child.kill(signal);
