@@ -143,6 +143,106 @@ function natsToml(urls: string[], level: string, replicas: number, extraNats = "
   return `[nats]\nservers = [${servers}]\nreplicas = ${replicas}\n${extraNats}\n\n[log]\nlevel = "${level}"\n`;
 }
 
+/** What the config writers and starters of one cluster share. */
+interface ClusterBase {
+  o: LocalClusterOptions;
+  dir: string;
+  pdns: Pdns;
+  /** Path of the zone-provider's key pair without its extension (`.key`, `.pub`). */
+  keyBase: string;
+  /** The `[nats]` and `[log]` tables, with `own` extra `[nats]` lines. */
+  natsFor(own?: string): string;
+}
+
+/** Starts one daemon of the cluster from its config file. */
+const startDaemon = (name: string, pkg: Parameters<typeof daemonCli>[0], conf: string): Daemon =>
+  spawnDaemon({ name, command: ["node", daemonCli(pkg), "--config", conf] });
+
+/** A `[metrics]` table on its own free port (the defaults would collide between clusters). */
+const metricsToml = (port: number): string => `[metrics]\nlisten_address = "127.0.0.1"\nlisten_port = ${port}\n\n`;
+
+/** The primary-side daemons' config files, and the ports they listen on. */
+interface PrimaryConfigs {
+  proxyConf: string;
+  providerConf: string;
+  checkerConf: string;
+  proxyPort: number;
+  proxyMetricsPort: number;
+  providerMetricsPort: number;
+  checkerHttpPort: number;
+}
+
+/** Writes the api-proxy's, zone-provider's and health-checker's config files, each on free ports. */
+async function writePrimaryConfigs(b: ClusterBase): Promise<PrimaryConfigs> {
+  const { o, dir, pdns } = b;
+  const commonOf = (which: "api-proxy" | "zone-provider" | "health-checker") => b.natsFor(o.natsExtraTomlFor[which]);
+  const extra = (which: keyof LocalClusterOptions["extraToml"]) => `\n${o.extraToml[which] ?? ""}\n`;
+  const powerdns = `[powerdns]\napi_url = "${pdns.apiUrl}"\napi_key = "${pdns.apiKey}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n`;
+  const c: PrimaryConfigs = {
+    proxyConf: join(dir, "api-proxy.toml"),
+    providerConf: join(dir, "zone-provider.toml"),
+    checkerConf: join(dir, "health-checker.toml"),
+    proxyPort: await freePort("127.0.0.1"),
+    proxyMetricsPort: await freePort("127.0.0.1"),
+    providerMetricsPort: await freePort("127.0.0.1"),
+    checkerHttpPort: await freePort("127.0.0.1"),
+  };
+  await writeFile(
+    c.proxyConf,
+    // max_body_bytes as the harness PowerDNS' webserver-max-bodysize (128 MB): large zones are created in one request.
+    `[proxy]\nlisten_address = "127.0.0.1"\nlisten_port = ${c.proxyPort}\nmax_body_bytes = ${128 * 1024 * 1024}\n\n` +
+      `[powerdns]\napi_url = "${pdns.apiUrl}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n` +
+      `[outbox]\ndatabase = "${join(dir, "api-proxy-outbox.sqlite3")}"\n\n` +
+      `${metricsToml(c.proxyMetricsPort)}${commonOf("api-proxy")}${extra("api-proxy")}`,
+  );
+  await writeFile(
+    c.providerConf,
+    `${powerdns}[signing]\nprivate_key_file = "${b.keyBase}.key"\n\n${metricsToml(c.providerMetricsPort)}${commonOf("zone-provider")}${extra("zone-provider")}`,
+  );
+  // [powerdns] and [metrics] are set here: extraToml["health-checker"] must not repeat those tables.
+  await writeFile(c.checkerConf, `${powerdns}${metricsToml(c.checkerHttpPort)}${commonOf("health-checker")}${extra("health-checker")}`);
+  return c;
+}
+
+/** A function that adds and starts one secondary on an address, keeping `secondaries` in id order. */
+function secondaryStarter(b: ClusterBase, secondaries: LocalSecondary[]): (address: string) => Promise<LocalSecondary> {
+  const { o, dir } = b;
+  let named = 0;
+  return async (address) => {
+    const id = `sec${++named}`;
+    const port = await freePort(address, "both");
+    const configFile = join(dir, `${id}.toml`);
+    const dbPath = join(dir, `${id}.sqlite3`);
+    const metricsPort = await freePort("127.0.0.1");
+    await writeFile(
+      configFile,
+      `[secondary]\nid = "${id}"\nheartbeat_interval_s = ${o.heartbeatIntervalS}\n\n` +
+        `[dns]\nlisten_address = "${address}"\nlisten_port = ${port}\n${o.secondaryDnsToml}\n\n` +
+        `[storage]\ndatabase = "${dbPath}"\n\n[signing]\npublic_key_files = ["${b.keyBase}.pub"]\n\n` +
+        `[sync]\nrequest_timeout_ms = 5000\nmax_retry_delay_ms = 2000\n${o.secondarySyncToml}\n\n${metricsToml(metricsPort)}${b.natsFor(o.natsExtraTomlFor.secondary?.(id))}\n${o.secondaryExtraToml}`,
+    );
+    const sec: LocalSecondary = {
+      id,
+      address,
+      port,
+      configFile,
+      dbPath,
+      metricsUrl: `http://127.0.0.1:${metricsPort}`,
+      daemon: startDaemon(id, "secondary-syncer", configFile),
+      async restart() {
+        if (sec.daemon.running()) await sec.daemon.stop();
+        sec.daemon = startDaemon(id, "secondary-syncer", configFile);
+        await sec.daemon.waitForLog(/answering DNS/, 20_000);
+      },
+    };
+    secondaries.push(sec);
+    secondaries.sort((x, y) => secondaryNumber(x) - secondaryNumber(y));
+    await sec.daemon.waitForLog(/answering DNS/, 20_000);
+    await sec.daemon.waitForLog(/connected to NATS/, 20_000);
+    return sec;
+  };
+}
+
 /** Starts everything and waits until each daemon reports ready. Build the workspace first. */
 export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {}): Promise<LocalCluster> {
   const o = { ...defaultLocalClusterOptions(), ...opts };
@@ -154,91 +254,26 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
   const nats = natsCluster ? (natsCluster.servers[0] as NatsServer) : await startNatsServer({ jetstream: true, ...o.natsServer });
   const natsUrls = natsCluster ? natsCluster.servers.map((s) => s.url) : [nats.url];
   const replicas = o.streamReplicas ?? (o.natsNodes >= 3 ? 3 : 1);
-  const base = join(dir, "zone-signing");
-  const keygen = await runCommand("node", [daemonCli("zone-provider"), "keygen", "--out", base]);
+  const keyBase = join(dir, "zone-signing");
+  const keygen = await runCommand("node", [daemonCli("zone-provider"), "keygen", "--out", keyBase]);
   if (keygen.code !== 0) throw new Error(`keygen failed: ${keygen.stderr}`);
   const natsFor = (own = "") => natsToml(natsUrls, o.logLevel, replicas, own === "" ? o.natsExtraToml : `${o.natsExtraToml}\n${own}`);
-  const commonOf = (which: "api-proxy" | "zone-provider" | "health-checker") => natsFor(o.natsExtraTomlFor[which]);
-  const extra = (which: keyof LocalClusterOptions["extraToml"]) => `\n${o.extraToml[which] ?? ""}\n`;
+  const b: ClusterBase = { o, dir, pdns, keyBase, natsFor };
+  const c = await writePrimaryConfigs(b);
 
-  // Each daemon's Prometheus endpoint on its own free port (the defaults would collide between clusters).
-  const metricsToml = async (port?: number) =>
-    `[metrics]\nlisten_address = "127.0.0.1"\nlisten_port = ${port ?? (await freePort("127.0.0.1"))}\n\n`;
-  const proxyPort = await freePort("127.0.0.1");
-  const proxyConf = join(dir, "api-proxy.toml");
-  const proxyMetricsPort = await freePort("127.0.0.1");
-  await writeFile(
-    proxyConf,
-    // max_body_bytes as the harness PowerDNS' webserver-max-bodysize (128 MB): large zones are created in one request.
-    `[proxy]\nlisten_address = "127.0.0.1"\nlisten_port = ${proxyPort}\nmax_body_bytes = ${128 * 1024 * 1024}\n\n` +
-      `[powerdns]\napi_url = "${pdns.apiUrl}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n` +
-      `[outbox]\ndatabase = "${join(dir, "api-proxy-outbox.sqlite3")}"\n\n` +
-      `${await metricsToml(proxyMetricsPort)}${commonOf("api-proxy")}${extra("api-proxy")}`,
-  );
-  const providerConf = join(dir, "zone-provider.toml");
-  const providerMetricsPort = await freePort("127.0.0.1");
-  await writeFile(
-    providerConf,
-    `[powerdns]\napi_url = "${pdns.apiUrl}"\napi_key = "${pdns.apiKey}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n[signing]\nprivate_key_file = "${base}.key"\n\n${await metricsToml(providerMetricsPort)}${commonOf("zone-provider")}${extra("zone-provider")}`,
-  );
-  const checkerConf = join(dir, "health-checker.toml");
-  const checkerHttpPort = await freePort("127.0.0.1");
-  // [powerdns] and [metrics] are set here: extraToml["health-checker"] must not repeat those tables.
-  await writeFile(
-    checkerConf,
-    `[powerdns]\napi_url = "${pdns.apiUrl}"\napi_key = "${pdns.apiKey}"\ndns_address = "${pdns.dnsHost}"\ndns_port = ${pdns.dnsPort}\n\n` +
-      `[metrics]\nlisten_address = "127.0.0.1"\nlisten_port = ${checkerHttpPort}\n\n${commonOf("health-checker")}${extra("health-checker")}`,
-  );
-
-  const start = (name: string, pkg: Parameters<typeof daemonCli>[0], conf: string) =>
-    spawnDaemon({ name, command: ["node", daemonCli(pkg), "--config", conf] });
-  const apiProxy = start("api-proxy", "api-proxy", proxyConf);
-  const zoneProvider = start("zone-provider", "zone-provider", providerConf);
-  const healthChecker = start("health-checker", "health-checker", checkerConf);
+  const apiProxy = startDaemon("api-proxy", "api-proxy", c.proxyConf);
+  const zoneProvider = startDaemon("zone-provider", "zone-provider", c.providerConf);
+  const healthChecker = startDaemon("health-checker", "health-checker", c.checkerConf);
   await Promise.all([
     apiProxy.waitForLog(/api-proxy listening/, 20_000),
     zoneProvider.waitForLog(/zone-provider ready/, 20_000),
     healthChecker.waitForLog(/health-checker ready/, 20_000),
   ]);
-
   const secondaries: LocalSecondary[] = [];
-  let secondariesNamed = 0;
-  const addSecondary = async (address: string): Promise<LocalSecondary> => {
-    const id = `sec${++secondariesNamed}`;
-    const port = await freePort(address, "both");
-    const configFile = join(dir, `${id}.toml`);
-    const dbPath = join(dir, `${id}.sqlite3`);
-    const metricsPort = await freePort("127.0.0.1");
-    await writeFile(
-      configFile,
-      `[secondary]\nid = "${id}"\nheartbeat_interval_s = ${o.heartbeatIntervalS}\n\n` +
-        `[dns]\nlisten_address = "${address}"\nlisten_port = ${port}\n${o.secondaryDnsToml}\n\n` +
-        `[storage]\ndatabase = "${dbPath}"\n\n[signing]\npublic_key_files = ["${base}.pub"]\n\n` +
-        `[sync]\nrequest_timeout_ms = 5000\nmax_retry_delay_ms = 2000\n${o.secondarySyncToml}\n\n${await metricsToml(metricsPort)}${natsFor(o.natsExtraTomlFor.secondary?.(id))}\n${o.secondaryExtraToml}`,
-    );
-    const sec: LocalSecondary = {
-      id,
-      address,
-      port,
-      configFile,
-      dbPath,
-      metricsUrl: `http://127.0.0.1:${metricsPort}`,
-      daemon: start(id, "secondary-syncer", configFile),
-      async restart() {
-        if (sec.daemon.running()) await sec.daemon.stop();
-        sec.daemon = start(id, "secondary-syncer", configFile);
-        await sec.daemon.waitForLog(/answering DNS/, 20_000);
-      },
-    };
-    secondaries.push(sec);
-    secondaries.sort((a, b) => secondaryNumber(a) - secondaryNumber(b));
-    await sec.daemon.waitForLog(/answering DNS/, 20_000);
-    await sec.daemon.waitForLog(/connected to NATS/, 20_000);
-    return sec;
-  };
+  const addSecondary = secondaryStarter(b, secondaries);
   await forEachLimited(o.secondaryAddresses, o.secondaryStartConcurrency, addSecondary);
 
-  const proxyUrl = `http://127.0.0.1:${proxyPort}`;
+  const proxyUrl = `http://127.0.0.1:${c.proxyPort}`;
   const cluster: LocalCluster = {
     dir,
     nats,
@@ -246,33 +281,33 @@ export async function startLocalCluster(opts: Partial<LocalClusterOptions> = {})
     pdns,
     proxyUrl,
     api: pdnsApi({ apiUrl: proxyUrl, apiKey: pdns.apiKey }),
-    publicKeyFile: `${base}.pub`,
-    secretKeyFile: `${base}.key`,
+    publicKeyFile: `${keyBase}.pub`,
+    secretKeyFile: `${keyBase}.key`,
     apiProxy,
     zoneProvider,
     healthChecker,
-    healthCheckerConfigFile: checkerConf,
-    healthCheckerUrl: `http://127.0.0.1:${checkerHttpPort}`,
-    zoneProviderMetricsUrl: `http://127.0.0.1:${providerMetricsPort}`,
-    apiProxyMetricsUrl: `http://127.0.0.1:${proxyMetricsPort}`,
+    healthCheckerConfigFile: c.checkerConf,
+    healthCheckerUrl: `http://127.0.0.1:${c.checkerHttpPort}`,
+    zoneProviderMetricsUrl: `http://127.0.0.1:${c.providerMetricsPort}`,
+    apiProxyMetricsUrl: `http://127.0.0.1:${c.proxyMetricsPort}`,
     secondaries,
     addSecondary,
     async restartDaemon(which) {
       const fields = {
-        "api-proxy": ["apiProxy", proxyConf, /api-proxy listening/],
-        "zone-provider": ["zoneProvider", providerConf, /zone-provider ready/],
-        "health-checker": ["healthChecker", checkerConf, /health-checker ready/],
+        "api-proxy": ["apiProxy", c.proxyConf, /api-proxy listening/],
+        "zone-provider": ["zoneProvider", c.providerConf, /zone-provider ready/],
+        "health-checker": ["healthChecker", c.checkerConf, /health-checker ready/],
       } as const;
       const [field, conf, ready] = fields[which];
       if (cluster[field].running()) await cluster[field].stop();
-      const daemon = start(which, which, conf);
+      const daemon = startDaemon(which, which, conf);
       cluster[field] = daemon;
       await daemon.waitForLog(ready, 20_000);
       return daemon;
     },
     async stop() {
       await Promise.all([
-        ...secondaries.map((s) => s.daemon.stop()),
+        ...secondaries.map((sec) => sec.daemon.stop()),
         cluster.apiProxy.stop(),
         cluster.zoneProvider.stop(),
         cluster.healthChecker.stop(),
