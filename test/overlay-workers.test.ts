@@ -1,38 +1,16 @@
 // DNS worker processes take a change as the RRset changes the secondary applied (an overlay), not by compiling the
 // zone again from SQLite; past the overlay bound they compile it whole. Every answer stays that of the stored text.
-import dgram from "node:dgram";
-import * as dnsPacket from "dns-packet";
 import { answerQuery, compileZone, createZoneSet } from "@pdns-distribute/answer";
 import { encodeQuestion, parseZoneTextWire } from "@pdns-distribute/dns";
 import { dig, startLocalCluster, waitFor } from "@pdns-distribute/test-harness";
 import type { LocalCluster, LocalSecondary } from "@pdns-distribute/test-harness";
+import { askUdp, normalizedReply } from "./udp-answer-util";
 import { expectConverged, logEntries, storedZoneTexts } from "./faults-util";
 
 const ZONE = "workers.example.";
 const RECORDS = 500;
 const MAX_CHANGES = 6;
 const CHANGES = 16;
-
-/** One UDP exchange from a fresh socket (a new source port: the kernel spreads them over the workers). */
-function ask(sec: LocalSecondary, query: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const sock = dgram.createSocket("udp4");
-    const timer = setTimeout(() => (sock.close(), reject(new Error(`${sec.id}: no answer`))), 2000);
-    sock.once("message", (msg) => {
-      clearTimeout(timer);
-      sock.close();
-      resolve(msg);
-    });
-    sock.send(query, sec.port, sec.address);
-  });
-}
-
-/** A reply as comparable text: flags and each section's records sorted. */
-function normalized(reply: Buffer): string {
-  const p = dnsPacket.decode(reply);
-  const section = (rs: dnsPacket.Answer[] | undefined) => (rs ?? []).map((r) => JSON.stringify(r)).sort();
-  return JSON.stringify({ flags: p.flags, answers: section(p.answers), authorities: section(p.authorities), additionals: section(p.additionals) });
-}
 
 describe("DNS workers take changes as an overlay", () => {
   let cluster: LocalCluster;
@@ -84,8 +62,8 @@ describe("DNS workers take changes as an overlay", () => {
     for (const name of names) {
       for (const type of ["A", "SOA", "ANY"]) {
         const query = encodeQuestion(7, name, type, { ednsPayload: 1232 });
-        const want = normalized(answerQuery(query, ctx) as Buffer);
-        for (let k = 0; k < 4; k++) expect(`${name} ${type} ${normalized(await ask(sec, query))}`).toBe(`${name} ${type} ${want}`);
+        const want = normalizedReply(answerQuery(query, ctx) as Buffer);
+        for (let k = 0; k < 4; k++) expect(`${name} ${type} ${normalizedReply(await askUdp(sec, query))}`).toBe(`${name} ${type} ${want}`);
       }
     }
   });
