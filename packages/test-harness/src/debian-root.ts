@@ -30,7 +30,7 @@ export function defaultDebianRootOptions(): DebianRootOptions {
     installed: ["systemd", "systemd-sysv", "dbus", "iproute2", "procps", "openssh-server", "openssh-client"],
     downloaded: [
       "nodejs", "adduser", "nats-server", "pdns-server", "pdns-backend-mysql", "pdns-backend-sqlite3",
-      "mariadb-server", "openssl", "bind9-dnsutils", "curl", "sqlite3", "jq",
+      "mariadb-server", "openssl", "bind9-dnsutils", "curl", "sqlite3", "jq", "dnsdist", "pdns-recursor",
     ],
     cacheDir: "/var/cache/pdns-distribute-test",
   };
