@@ -380,10 +380,13 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
   /** Waits until the front (dnsdist, asked with recursion as a stub resolver asks) gives an answer that `accept`s; returns the ms taken. */
   async function frontAnswer(qname: string, accept: (r: DigResult) => boolean, timeoutMs: number, what: string): Promise<number> {
     const t = Date.now();
+    let last: DigResult | undefined;
     await waitFor(async () => {
-      const r = await digOnLan(lan, IP.front as string, qname, "A", true);
-      return r !== undefined && accept(r);
-    }, { timeoutMs, intervalMs: 10, what });
+      last = await digOnLan(lan, IP.front as string, qname, "A", true);
+      return last !== undefined && accept(last);
+    }, { timeoutMs, intervalMs: 10, what }).catch(async (err) => {
+      throw new Error(`${(err as Error).message}; the last answer: ${last?.raw ?? "none"}\n${await frontState()}`);
+    });
     return Date.now() - t;
   }
   const fromSecondary = (address: string) => (r: DigResult) => r.flags.includes("aa") && r.answer.some((a) => a.endsWith(` ${address}`));
@@ -426,11 +429,7 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
     }
     const front = m.front as Machine;
     figures.frontVersions = (await front.sh("dpkg-query -W -f '${Package} ${Version}; ' dnsdist pdns-recursor")).trim();
-    figures.frontStartToRoutedMs = await frontAnswer("www.example.org.", fromSecondary("192.0.2.80"), 60_000, "the front answering www.example.org. from a secondary").catch(
-      async (err) => {
-        throw new Error(`${(err as Error).message}\n${await frontState()}`);
-      },
-    );
+    figures.frontStartToRoutedMs = await frontAnswer("www.example.org.", fromSecondary("192.0.2.80"), 60_000, "the front answering www.example.org. from a secondary");
     await waitFor(async () => (await recursorA("www.example.org.")) === "192.0.2.80", { timeoutMs: 10_000, intervalMs: 100, what: "the front's recursor answering www.example.org." });
     await frontAnswer("www.external.test.", (r) => !r.flags.includes("aa") && r.answer.some((a) => a.endsWith(" 192.0.2.80")), 10_000, "the front resolving www.external.test. through the recursor");
   }, 900_000);
@@ -456,9 +455,10 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
   /**
    * Fresh names of a distributed zone through the front at 20 queries/s for 6 s, each retried once after 1 s; after
    * 1.5 s `stop` runs on ns2. Reports (in the figures) the queries that needed their retry or failed twice and the
-   * last failed first try after the stop was issued; then waits until dnsdist uses ns2 again.
+   * last failed first try after the stop was issued, which must come within `detectMs` (+ the stop's own time and
+   * 250 ms of slack); then waits until dnsdist uses ns2 again.
    */
-  async function failover(label: string, stop: string, restart: string): Promise<void> {
+  async function failover(label: string, stop: string, restart: string, detectMs: number): Promise<void> {
     const used = queriesOf(await showServers(), "ns2");
     const startAt = Date.now() + 3000; // time for node to start in the LAN's namespace
     const load = loadThroughFront(startAt, 6000, label);
@@ -484,7 +484,7 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
     expect(queriesOf(await showServers(), "ns2")).toBeGreaterThan(before);
     expect(failedTwice).toEqual([]);
     expect(wrong).toEqual([]);
-    expect(last).toBeLessThan(stopMs + 1000 + 150 + 250); // + check interval + check timeout + load slack
+    expect(last).toBeLessThan(stopMs + detectMs + 250);
   }
 
   /** runUdpLoad (packages/test-harness/dist) in a node process in the LAN's bridge namespace, starting at `startAt`. */
@@ -499,8 +499,9 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
   }
 
   test("the front: ns2's secondary-syncer stopped, then killed, under load: at most one retry per query, routed around, used again", async () => {
-    await failover("stop", "systemctl stop pdns-distribute-secondary-syncer", "systemctl start pdns-distribute-secondary-syncer");
-    await failover("sigkill", "systemctl kill -s KILL pdns-distribute-secondary-syncer", "true"); // systemd restarts it (Restart=on-failure)
+    // Active checks: marked down within one check interval (1 s) + the check's timeout (150 ms).
+    await failover("stop", "systemctl stop pdns-distribute-secondary-syncer", "systemctl start pdns-distribute-secondary-syncer", 1000 + 150);
+    await failover("sigkill", "systemctl kill -s KILL pdns-distribute-secondary-syncer", "true", 1000 + 150); // systemd restarts it (Restart=on-failure)
   }, 180_000);
 
   test("the front on dnsdist >= 1.8 with lazy health checks (dnsdist.conf's alternative line): the same kill, figures compared", async () => {
@@ -508,7 +509,9 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
     await front.sh(`sed -i 's/^local health = .*/-- &/; s/^-- local health = {healthCheckMode="lazy"/local health = {healthCheckMode="lazy"/' /etc/dnsdist/dnsdist.conf
       grep -q '^local health = {healthCheckMode="lazy"' /etc/dnsdist/dnsdist.conf && dnsdist --check-config && systemctl restart dnsdist`);
     await frontAnswer("www.example.org.", fromSecondary("192.0.2.80"), 30_000, "the front-sync putting its rule back after the dnsdist restart");
-    await failover("sigkill-lazy", "systemctl kill -s KILL pdns-distribute-secondary-syncer", "true");
+    // Lazy checks start only once queries failed, i.e. timed out (dnsdist's UDP timeout: 2 s), then a check (150 ms)
+    // marks it down; queries fail until then. The < 1 s target is not what this mode promises (docs/front.md, Versions).
+    await failover("sigkill-lazy", "systemctl kill -s KILL pdns-distribute-secondary-syncer", "true", 2000 + 1000 + 150);
   }, 180_000);
 });
 
