@@ -64,6 +64,8 @@ export const FRONT_SYNC_FIXED = {
   ruleName: "pdns-distribute-zones",
   consoleTimeoutMs: 2000,
   recControlTimeoutMs: 5000,
+  /** The recursor's cache is wiped again this long after a push: past its outgoing query timeout (1.5 s by default). */
+  rewipeDelayMs: 2000,
 } as const;
 
 /** Parsed front-sync config. */

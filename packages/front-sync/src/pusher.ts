@@ -65,10 +65,19 @@ export function createPusher(cfg: FrontSyncConfig, dnsdist: DnsdistConsole | und
     const digest = routedDigest(zones);
     const flush = [...changed].sort();
     changed.clear();
-    await Promise.all([
-      dnsdist ? pushTo("dnsdist", zones, digest, flush) : undefined,
-      cfg.recursor.enabled ? pushTo("recursor", zones, digest, flush) : undefined,
-    ]);
+    // The recursor first: once dnsdist sends a deleted zone's queries to it, it must no longer forward them to the
+    // secondaries (which answer REFUSED: a SERVFAIL the recursor would cache). Its cache is wiped once more after
+    // queries in flight during the reload have ended, so none of their answers outlives the change.
+    if (cfg.recursor.enabled) await pushTo("recursor", zones, digest, flush);
+    if (dnsdist) await pushTo("dnsdist", zones, digest, flush);
+    if (cfg.recursor.enabled && flush.length > 0) rewipe(flush);
+  };
+  const rewipe = (zones: string[]) => {
+    const t = setTimeout(() => {
+      if (stopped) return;
+      wipeCache(rec, zones).catch((err: unknown) => logger.warn({ err: (err as Error).message, zones: zones.length }, "second wipe of the recursor's cache failed"));
+    }, FIXED.rewipeDelayMs);
+    t.unref();
   };
   const run = () => (pushing = push().finally(() => (pushing = undefined)));
   const schedule = () => {
