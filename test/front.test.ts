@@ -190,6 +190,32 @@ describe("front: dnsdist + pdns-recursor kept current by the front-sync", () => 
     expect(await dd().console("showRules()")).toMatch(/pdns-distribute-zones-1\b/); // generation 1 on the new dnsdist
   });
 
+  test("a zone dnsdist got from the recursor while its rule was gone, then deleted: unrouted at once; re-created with other data: the new data at once", async () => {
+    await createZone(cluster, "cached.example.", "192.0.2.60");
+    await msUntil(dd(), "www.cached.example.", (r) => r.flags.includes("aa") && records(r)[0] === "www.cached.example. IN A 192.0.2.60", performance.now());
+    // dnsdist restarted while the front-sync is paused (so the rule cannot come back yet): the zone's queries go to
+    // the recursor, whose answer (no AA) lands in the default pool's cache; the secondaries' pool still holds the AA one.
+    front.frontSync.kill("SIGSTOP");
+    try {
+      await dd().restart();
+      const viaRecursor = await ask(dd(), "www.cached.example.");
+      expect(viaRecursor.flags).not.toContain("aa");
+      expect(records(viaRecursor)).toEqual(["www.cached.example. IN A 192.0.2.60"]);
+    } finally {
+      front.frontSync.kill("SIGCONT");
+    }
+    await waitFor(async () => (await ask(dd(), "www.cached.example.")).flags.includes("aa"), { timeoutMs: 10_000, intervalMs: 100, what: "rule back" });
+    const t1 = performance.now();
+    await cluster.api.deleteZone("cached.example.");
+    const gone = await msUntil(dd(), "www.cached.example.", (r) => r.status === "NXDOMAIN", t1);
+    const t2 = performance.now();
+    await createZone(cluster, "cached.example.", "192.0.2.61");
+    const back = await msUntil(dd(), "www.cached.example.", (r) => r.flags.includes("aa") && records(r)[0] === "www.cached.example. IN A 192.0.2.61", t2);
+    process.stderr.write(`front: deleted zone NXDOMAIN through dnsdist after ${gone.toFixed(0)} ms; re-created, new data after ${back.toFixed(0)} ms\n`);
+    expect(gone).toBeLessThan(1000);
+    expect(back).toBeLessThan(1000);
+  });
+
   test("front-sync restarted: zones created meanwhile are listed from the secondaries and routed", async () => {
     await front.frontSync.stop();
     await createZone(cluster, "while-down.example.", "192.0.2.40");
