@@ -456,9 +456,11 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
    * Fresh names of a distributed zone through the front at 20 queries/s for 6 s, each retried once after 1 s; after
    * 1.5 s `stop` runs on ns2. Reports (in the figures) the queries that needed their retry or failed twice and the
    * last failed first try after the stop was issued, which must come within `detectMs` (+ the stop's own time and
-   * 250 ms of slack); then waits until dnsdist uses ns2 again.
+   * 250 ms of slack); then waits until dnsdist uses ns2 again. No query may fail twice, unless `retryMayFail` (lazy
+   * checks: ns2 is marked down only after `detectMs`, later than a retry 1 s after the first try); then every retry that
+   * failed must have been sent within `detectMs` too.
    */
-  async function failover(label: string, stop: string, restart: string, detectMs: number): Promise<void> {
+  async function failover(label: string, stop: string, restart: string, detectMs: number, retryMayFail = false): Promise<void> {
     const used = queriesOf(await showServers(), "ns2");
     const startAt = Date.now() + 3000; // time for node to start in the LAN's namespace
     const load = loadThroughFront(startAt, 6000, label);
@@ -482,9 +484,11 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
     const before = queriesOf(await showServers(), "ns2");
     await loadThroughFront(Date.now() + 2000, 1000, `${label}-back`);
     expect(queriesOf(await showServers(), "ns2")).toBeGreaterThan(before);
-    expect(failedTwice).toEqual([]);
+    if (!retryMayFail) expect(failedTwice).toEqual([]);
     expect(wrong).toEqual([]);
     expect(last).toBeLessThan(stopMs + detectMs + 250);
+    const lastRetryFailed = Math.max(0, ...failedTwice.map((q) => q.sentMs + 1000 - stopAt));
+    expect(lastRetryFailed).toBeLessThan(stopMs + detectMs + 250);
   }
 
   /** runUdpLoad (packages/test-harness/dist) in a node process in the LAN's bridge namespace, starting at `startAt`. */
@@ -510,9 +514,10 @@ describeMachines(`on separate machines${BLOCKERS.length ? ` (SKIPPED: ${BLOCKERS
       grep -q '^local health = {healthCheckMode="lazy"' /etc/dnsdist/dnsdist.conf && dnsdist --check-config && systemctl restart dnsdist`);
     await frontAnswer("www.example.org.", fromSecondary("192.0.2.80"), 30_000, "the front-sync putting its rule back after the dnsdist restart");
     // Lazy checks start only once queries to it failed, and a query counts as failed when it timed out (dnsdist's UDP
-    // timeout: 2 s); then a check (150 ms) marks it down. The < 1 s target is not what this mode promises (measured
-    // 101-1,721 ms; docs/front.md, Versions).
-    await failover("sigkill-lazy", "systemctl kill -s KILL pdns-distribute-secondary-syncer", "true", 2000 + 1000 + 150);
+    // timeout: 2 s, found in its once-a-second health-check round); then a check (150 ms) marks it down. Until then a
+    // retry sent 1 s after its first try may meet the dead secondary again (seen in one run of six). Neither the < 1 s
+    // target nor "at most one retry" is what this mode promises (docs/front.md, Versions).
+    await failover("sigkill-lazy", "systemctl kill -s KILL pdns-distribute-secondary-syncer", "true", 2000 + 1000 + 150, true);
   }, 180_000);
 });
 
