@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectNats, createLogger, natsConfigSchema } from "@pdns-distribute/core";
 import {
+  FRONT_DNSDIST_CONF,
   daemonCli,
   dig,
   renderDnsdistHead,
@@ -70,6 +71,21 @@ test("docs/front.md shows the recipe's configuration files exactly as the harnes
     metricsPort: 9206,
   });
   for (const file of [dnsdist, recursor, sync]) expect(doc).toContain(file.trimEnd());
+});
+
+test("the dnsdist recipe has one home: rendered from docs/deploy/front-dnsdist.conf below its recipe line; a file without it is refused", async () => {
+  const recipe = { secondaries: ["127.0.0.2:5300"], recursor: "127.0.0.9:5301", routes: {}, pool: "auth" };
+  const file = await readFile(FRONT_DNSDIST_CONF, "utf8");
+  const rendered = renderFrontDnsdistConfig(recipe);
+  const health = file.split("\n").find((l) => l.startsWith("local health = "));
+  expect(health).toBeDefined();
+  expect(rendered).toContain(`${health}\n`);
+  expect(rendered).toContain('{name="secondary1", address="127.0.0.2:5300"},');
+  expect(rendered).toContain('newServer({address="127.0.0.9:5301", name="recursor"');
+  expect(rendered).toContain('getPool("auth"):setCache(');
+  expect(rendered).not.toMatch(/setLocal|setKey|@[A-Z]+@|"pdns-distribute"/);
+  expect(() => renderFrontDnsdistConfig(recipe, 'setLocal("0.0.0.0:53")\n')).toThrow(/-- ---- The recipe/);
+  expect(() => renderFrontDnsdistConfig(recipe, "-- ---- The recipe\nnewServer({})\n")).toThrow(/@SECONDARIES@/);
 });
 
 test("front-sync: a broken config names the key and exits 1 before doing anything", async () => {
