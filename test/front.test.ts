@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectNats, createLogger, natsConfigSchema } from "@pdns-distribute/core";
 import {
+  FRONT_DNSDIST_CONF,
   daemonCli,
   dig,
   renderDnsdistHead,
@@ -70,6 +71,21 @@ test("docs/front.md shows the recipe's configuration files exactly as the harnes
     metricsPort: 9206,
   });
   for (const file of [dnsdist, recursor, sync]) expect(doc).toContain(file.trimEnd());
+});
+
+test("the dnsdist recipe has one home: rendered from docs/deploy/front-dnsdist.conf below its recipe line; a file without it is refused", async () => {
+  const recipe = { secondaries: ["127.0.0.2:5300"], recursor: "127.0.0.9:5301", routes: {}, pool: "auth" };
+  const file = await readFile(FRONT_DNSDIST_CONF, "utf8");
+  const rendered = renderFrontDnsdistConfig(recipe);
+  const health = file.split("\n").find((l) => l.startsWith("local health = "));
+  expect(health).toBeDefined();
+  expect(rendered).toContain(`${health}\n`);
+  expect(rendered).toContain('{name="secondary1", address="127.0.0.2:5300"},');
+  expect(rendered).toContain('newServer({address="127.0.0.9:5301", name="recursor"');
+  expect(rendered).toContain('getPool("auth"):setCache(');
+  expect(rendered).not.toMatch(/setLocal|setKey|@[A-Z]+@|"pdns-distribute"/);
+  expect(() => renderFrontDnsdistConfig(recipe, 'setLocal("0.0.0.0:53")\n')).toThrow(/-- ---- The recipe/);
+  expect(() => renderFrontDnsdistConfig(recipe, "-- ---- The recipe\nnewServer({})\n")).toThrow(/@SECONDARIES@/);
 });
 
 test("front-sync: a broken config names the key and exits 1 before doing anything", async () => {
@@ -188,6 +204,32 @@ describe("front: dnsdist + pdns-recursor kept current by the front-sync", () => 
     await waitFor(async () => (await ask(dd(), "www.before.example.")).flags.includes("aa"), { timeoutMs: 10_000, intervalMs: 100, what: "rule back" });
     expect((await dd().console("return tostring(pdnsDistributeRuleDigest)")).trim()).toMatch(/^[0-9a-f]{64}$/); // set by the new push
     expect(await dd().console("showRules()")).toMatch(/pdns-distribute-zones-1\b/); // generation 1 on the new dnsdist
+  });
+
+  test("a zone dnsdist got from the recursor while its rule was gone, then deleted: unrouted at once; re-created with other data: the new data at once", async () => {
+    await createZone(cluster, "cached.example.", "192.0.2.60");
+    await msUntil(dd(), "www.cached.example.", (r) => r.flags.includes("aa") && records(r)[0] === "www.cached.example. IN A 192.0.2.60", performance.now());
+    // dnsdist restarted while the front-sync is paused (so the rule cannot come back yet): the zone's queries go to
+    // the recursor, whose answer (no AA) lands in the default pool's cache; the secondaries' pool still holds the AA one.
+    front.frontSync.kill("SIGSTOP");
+    try {
+      await dd().restart();
+      const viaRecursor = await ask(dd(), "www.cached.example.");
+      expect(viaRecursor.flags).not.toContain("aa");
+      expect(records(viaRecursor)).toEqual(["www.cached.example. IN A 192.0.2.60"]);
+    } finally {
+      front.frontSync.kill("SIGCONT");
+    }
+    await waitFor(async () => (await ask(dd(), "www.cached.example.")).flags.includes("aa"), { timeoutMs: 10_000, intervalMs: 100, what: "rule back" });
+    const t1 = performance.now();
+    await cluster.api.deleteZone("cached.example.");
+    const gone = await msUntil(dd(), "www.cached.example.", (r) => r.status === "NXDOMAIN", t1);
+    const t2 = performance.now();
+    await createZone(cluster, "cached.example.", "192.0.2.61");
+    const back = await msUntil(dd(), "www.cached.example.", (r) => r.flags.includes("aa") && records(r)[0] === "www.cached.example. IN A 192.0.2.61", t2);
+    process.stderr.write(`front: deleted zone NXDOMAIN through dnsdist after ${gone.toFixed(0)} ms; re-created, new data after ${back.toFixed(0)} ms\n`);
+    expect(gone).toBeLessThan(1000);
+    expect(back).toBeLessThan(1000);
   });
 
   test("front-sync restarted: zones created meanwhile are listed from the secondaries and routed", async () => {

@@ -64,6 +64,13 @@ export const FRONT_SYNC_FIXED = {
   ruleName: "pdns-distribute-zones",
   consoleTimeoutMs: 2000,
   recControlTimeoutMs: 5000,
+  /** The recursor's cache is wiped again this long after a push: past its outgoing query timeout (1.5 s by default). */
+  rewipeDelayMs: 2000,
+  /** dnsdist's default pool, where names no rule matches go (the recipe's recursor): it may hold the recursor's
+   *  answers for a zone from before the zone was routed, which must go when the zone is unrouted. */
+  fallbackPool: "",
+  /** More zones than this changed in one push: the two packet caches are emptied instead of expunged name by name. */
+  expungeWholeAbove: 100,
 } as const;
 
 /** Parsed front-sync config. */

@@ -24,9 +24,10 @@ export function luaString(s: string): string {
 /**
  * Lua that puts a new rule (zones → pool) in place of the previous one, under `<ruleName>-<n+1>`: added
  * first, then the old one removed, so no query falls between the two. Rules are appended, so operator rules
- * written in dnsdist's config (dproxy routes) come first. Returns `ok <generation>` on the console.
+ * written in dnsdist's config (dproxy routes) come first; `after` (e.g. cache expunges) runs once the new rule is in
+ * place. Returns `ok <generation>` on the console.
  */
-export function replaceRuleLua(zones: readonly string[], digest: string, o: DnsdistRuleOptions): string {
+export function replaceRuleLua(zones: readonly string[], digest: string, o: DnsdistRuleOptions, after = ""): string {
   const names = zones.map(luaString);
   const chunks: string[] = [];
   for (let i = 0; i < names.length; i += 1000) chunks.push(`n:add({${names.slice(i, i + 1000).join(",")}})`);
@@ -38,6 +39,7 @@ export function replaceRuleLua(zones: readonly string[], digest: string, o: Dnsd
     `addAction(SuffixMatchNodeRule(n, true), PoolAction(${luaString(o.pool)}), {name=${luaString(o.ruleName)} .. "-" .. ${GEN}})`,
     `if old > 0 then rmRule(${luaString(o.ruleName)} .. "-" .. old) end`,
     `${DIGEST} = ${luaString(digest)}`,
+    ...(after === "" ? [] : [after]),
     `return "ok " .. ${GEN}`,
   ].join("\n");
 }
@@ -47,13 +49,19 @@ export function currentDigestLua(): string {
   return `return ${DIGEST} or "none"`;
 }
 
-/** Lua that drops the cached answers for `zones` (and every name below them) from the pool's packet cache. */
-export function expungeLua(zones: readonly string[], pool: string): string {
-  if (zones.length === 0) return "";
+/**
+ * Lua that drops the cached answers for `zones` (and every name below them) from the packet caches of `pools`;
+ * `"all"` empties those caches. Nothing for no zones.
+ */
+export function expungeLua(zones: readonly string[] | "all", pools: readonly string[]): string {
+  if (zones.length === 0 || pools.length === 0) return "";
+  const drop = zones === "all" ? ["    c:expunge(0)"] : zones.map((z) => `    c:expungeByName(newDNSName(${luaString(z)}), DNSQType.ANY, true)`);
   return [
-    `local c = getPool(${luaString(pool)}):getCache()`,
-    "if c then",
-    ...zones.map((z) => `  c:expungeByName(newDNSName(${luaString(z)}), DNSQType.ANY, true)`),
+    `for _, p in ipairs({${pools.map(luaString).join(", ")}}) do`,
+    "  local c = getPool(p):getCache()",
+    "  if c then",
+    ...drop,
+    "  end",
     "end",
   ].join("\n");
 }

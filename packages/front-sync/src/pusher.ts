@@ -28,17 +28,23 @@ export function createPusher(cfg: FrontSyncConfig, dnsdist: DnsdistConsole | und
   const dirty: Record<Target, boolean> = { dnsdist: true, recursor: true };
   const changed = new Set<string>();
   let pushedDigest = "";
+  /** The zones of the rule pushed last; undefined until the first push (dnsdist may hold answers of any zone). */
+  let pushedZones: Set<string> | undefined;
   let pushing: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const rec = { file: cfg.recursor.forward_zones_file, recControl: cfg.recursor.rec_control, socketDir: cfg.recursor.socket_dir, timeoutMs: FIXED.recControlTimeoutMs };
 
   const toDnsdist = async (zones: string[], digest: string, flush: string[]) => {
-    const rule = dirty.dnsdist || digest !== pushedDigest ? replaceRuleLua(zones, digest, { pool: cfg.dnsdist.pool, ruleName: FIXED.ruleName }) : "";
-    const lua = [expungeLua(flush, cfg.dnsdist.pool), rule].filter((x) => x !== "").join("\n");
+    // After the rule: a zone routed or unrouted leaves both caches (the secondaries' pool may hold its answers from
+    // before a deletion, the default pool the recursor's from before it was routed), as does a zone whose data changed.
+    const expunge = expungeLua(cacheFlush(flush, pushedZones, zones), [cfg.dnsdist.pool, FIXED.fallbackPool]);
+    const rule = dirty.dnsdist || digest !== pushedDigest;
+    const lua = rule ? replaceRuleLua(zones, digest, { pool: cfg.dnsdist.pool, ruleName: FIXED.ruleName }, expunge) : expunge;
     if (lua === "" || !dnsdist) return;
     await dnsdist.run(lua);
     pushedDigest = digest;
+    pushedZones = new Set(zones);
   };
   const toRecursor = async (zones: string[], flush: string[]) => {
     await writeForwardZones(renderForwardZones(zones, cfg.recursor.forwarders), rec, dirty.recursor);
@@ -65,10 +71,19 @@ export function createPusher(cfg: FrontSyncConfig, dnsdist: DnsdistConsole | und
     const digest = routedDigest(zones);
     const flush = [...changed].sort();
     changed.clear();
-    await Promise.all([
-      dnsdist ? pushTo("dnsdist", zones, digest, flush) : undefined,
-      cfg.recursor.enabled ? pushTo("recursor", zones, digest, flush) : undefined,
-    ]);
+    // The recursor first: once dnsdist sends a deleted zone's queries to it, it must no longer forward them to the
+    // secondaries (which answer REFUSED: a SERVFAIL the recursor would cache). Its cache is wiped once more after
+    // queries in flight during the reload have ended, so none of their answers outlives the change.
+    if (cfg.recursor.enabled) await pushTo("recursor", zones, digest, flush);
+    if (dnsdist) await pushTo("dnsdist", zones, digest, flush);
+    if (cfg.recursor.enabled && flush.length > 0) rewipe(flush);
+  };
+  const rewipe = (zones: string[]) => {
+    const t = setTimeout(() => {
+      if (stopped) return;
+      wipeCache(rec, zones).catch((err: unknown) => logger.warn({ err: (err as Error).message, zones: zones.length }, "second wipe of the recursor's cache failed"));
+    }, FIXED.rewipeDelayMs);
+    t.unref();
   };
   const run = () => (pushing = push().finally(() => (pushing = undefined)));
   const schedule = () => {
@@ -110,4 +125,14 @@ export function createPusher(cfg: FrontSyncConfig, dnsdist: DnsdistConsole | und
       await pushing;
     },
   };
+}
+
+/** Zones to drop from dnsdist's caches: those whose data changed and those routed or unrouted since `before`. */
+export function cacheFlush(dataChanged: readonly string[], before: ReadonlySet<string> | undefined, now: readonly string[]): string[] | "all" {
+  if (before === undefined) return "all";
+  const nowSet = new Set(now);
+  const drop = new Set(dataChanged);
+  for (const z of now) if (!before.has(z)) drop.add(z);
+  for (const z of before) if (!nowSet.has(z)) drop.add(z);
+  return drop.size > FIXED.expungeWholeAbove ? "all" : [...drop].sort();
 }

@@ -18,6 +18,8 @@ describe("dnsdist rule Lua", () => {
     expect(rm).toBeGreaterThan(add);
     expect(lua).toContain('pdnsDistributeRuleDigest = "abc"');
     expect(currentDigestLua()).toBe('return pdnsDistributeRuleDigest or "none"');
+    const then = replaceRuleLua(["a.example."], "abc", { pool: "auth", ruleName: "zones" }, "expunge()").split("\n");
+    expect(then.slice(-2)).toEqual(["expunge()", 'return "ok " .. pdnsDistributeRuleGeneration']);
   });
 
   test("large sets are added in chunks of 1000 names", () => {
@@ -26,10 +28,12 @@ describe("dnsdist rule Lua", () => {
     expect(lua.match(/n:add\(/g)).toHaveLength(3);
   });
 
-  test("expungeLua drops each changed zone and every name below it from the pool's cache; nothing for no zones", () => {
-    expect(expungeLua([], "p")).toBe("");
-    const lua = expungeLua(["a.example."], "p");
-    expect(lua).toContain('getPool("p"):getCache()');
+  test("expungeLua drops each zone and every name below it from each pool's cache, or empties them; nothing for no zones", () => {
+    expect(expungeLua([], ["p", ""])).toBe("");
+    const lua = expungeLua(["a.example."], ["p", ""]);
+    expect(lua).toContain('for _, p in ipairs({"p", ""}) do');
+    expect(lua).toContain("local c = getPool(p):getCache()");
     expect(lua).toContain('c:expungeByName(newDNSName("a.example."), DNSQType.ANY, true)');
+    expect(expungeLua("all", ["p"])).toContain("c:expunge(0)");
   });
 });

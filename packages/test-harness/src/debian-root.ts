@@ -2,7 +2,7 @@
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCommand } from "./command";
 import { HarnessError, HarnessErrorCode } from "./errors";
@@ -30,7 +30,7 @@ export function defaultDebianRootOptions(): DebianRootOptions {
     installed: ["systemd", "systemd-sysv", "dbus", "iproute2", "procps", "openssh-server", "openssh-client"],
     downloaded: [
       "nodejs", "adduser", "nats-server", "pdns-server", "pdns-backend-mysql", "pdns-backend-sqlite3",
-      "mariadb-server", "openssl", "bind9-dnsutils", "curl", "sqlite3", "jq",
+      "mariadb-server", "openssl", "bind9-dnsutils", "curl", "sqlite3", "jq", "dnsdist", "pdns-recursor",
     ],
     cacheDir: "/var/cache/pdns-distribute-test",
   };
@@ -135,7 +135,10 @@ async function buildRoot(o: DebianRootOptions, root: string): Promise<void> {
 export async function prepareDebianRoot(opts: Partial<DebianRootOptions> = {}): Promise<{ tar: string; built: boolean }> {
   const o = { ...defaultDebianRootOptions(), ...opts };
   const tar = debianRootCacheFile(o);
-  if (existsSync(tar)) return { tar, built: false };
+  if (existsSync(tar)) {
+    touch(tar); // in use: kept by pruneUnusedRoots
+    return { tar, built: false };
+  }
   mkdirSync(o.cacheDir, { recursive: true });
   const root = `${tar}.build-${process.pid}`;
   rmSync(root, { recursive: true, force: true });
@@ -143,11 +146,7 @@ export async function prepareDebianRoot(opts: Partial<DebianRootOptions> = {}): 
     await buildRoot(o, root);
     await must("tar", ["-C", root, "--numeric-owner", "--xattrs", "-cf", `${tar}.part-${process.pid}`, "."], 600_000);
     renameSync(`${tar}.part-${process.pid}`, tar);
-    // Older roots of the same suite (another recipe or package list) are not needed any more.
-    const current = [tar, tar.replace(/\.tar$/, ".d"), tar.replace(/\.tar$/, ".d.ok")];
-    for (const f of readdirSync(o.cacheDir).map((n) => join(o.cacheDir, n))) {
-      if (/\.(tar|d|d\.ok)$/.test(f) && f.startsWith(join(o.cacheDir, `${o.suite}-`)) && !current.includes(f)) rmSync(f, { recursive: true, force: true });
-    }
+    pruneUnusedRoots(o, tar);
   } finally {
     rmSync(root, { recursive: true, force: true });
     rmSync(`${tar}.part-${process.pid}`, { force: true });
@@ -162,7 +161,10 @@ export async function prepareDebianRoot(opts: Partial<DebianRootOptions> = {}): 
 export async function unpackedDebianRoot(tar: string): Promise<string> {
   const dir = tar.replace(/\.tar$/, ".d");
   const done = `${dir}.ok`; // written once dir is complete
-  if (existsSync(done) && existsSync(dir)) return dir;
+  if (existsSync(done) && existsSync(dir)) {
+    touch(tar);
+    return dir;
+  }
   const part = `${dir}.part-${process.pid}`;
   rmSync(part, { recursive: true, force: true });
   mkdirSync(part, { recursive: true });
@@ -175,4 +177,28 @@ export async function unpackedDebianRoot(tar: string): Promise<string> {
     rmSync(part, { recursive: true, force: true });
   }
   return dir;
+}
+
+/** Roots of the same suite (another recipe or package list) unused this long are removed when a root is built. */
+const UNUSED_ROOT_MS = 24 * 3600_000;
+
+/**
+ * Removes the other cached roots of `o.suite` (tar, unpacked dir, marker) whose tar was last used over a day ago. A
+ * root in use by a concurrent run of another branch (another package list) stays: removing its tar between its
+ * prepareDebianRoot and unpackedDebianRoot, or its unpacked dir under running machines, broke that run.
+ */
+function pruneUnusedRoots(o: DebianRootOptions, keep: string): void {
+  const prefix = join(o.cacheDir, `${o.suite}-`);
+  const files = readdirSync(o.cacheDir).map((n) => join(o.cacheDir, n)).filter((f) => f.startsWith(prefix) && /\.(tar|d|d\.ok)$/.test(f));
+  const keys = new Set(files.map((f) => f.replace(/\.(tar|d|d\.ok)$/, "")).filter((k) => k !== keep.replace(/\.tar$/, "")));
+  for (const key of keys) {
+    const lastUse = Math.max(0, ...[`${key}.tar`, `${key}.d.ok`].filter((f) => existsSync(f)).map((f) => statSync(f).mtimeMs));
+    if (Date.now() - lastUse > UNUSED_ROOT_MS) for (const f of [`${key}.tar`, `${key}.d`, `${key}.d.ok`]) rmSync(f, { recursive: true, force: true });
+  }
+}
+
+/** Sets `file`'s modification time to now. */
+function touch(file: string): void {
+  const now = new Date();
+  utimesSync(file, now, now);
 }

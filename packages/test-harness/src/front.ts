@@ -1,7 +1,8 @@
 // The SmartDNS / dproxy front on loopback: dnsdist → secondaries | pdns-recursor → stand-in internet, kept current by the front-sync.
 
+import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { daemonCli } from "./cluster";
 import type { LocalCluster } from "./cluster";
 import { spawnDaemon } from "./daemon";
@@ -27,38 +28,33 @@ export interface FrontDnsdistRecipe {
   pool: string;
 }
 
-/** The recipe's dnsdist.conf body (after listen address, console and key): pools, health checks, caches, routes. */
-export function renderFrontDnsdistConfig(r: FrontDnsdistRecipe): string {
+/** docs/deploy/front-dnsdist.conf: the one dnsdist recipe, deployed as it is (docs/front.md) and run by the tests and bench. */
+export const FRONT_DNSDIST_CONF = resolve(__dirname, "..", "..", "..", "docs", "deploy", "front-dnsdist.conf");
+
+/** The line of the recipe file after which the recipe proper starts (above it: listen address, console, key). */
+const RECIPE_START = /^-- ---- The recipe\b.*\n/m;
+
+/**
+ * The recipe's dnsdist.conf body (after listen address, console and key): `template` (the recipe file) below its
+ * RECIPE_START line, with the test's secondaries, recursor address, routes and pool filled in.
+ */
+export function renderFrontDnsdistConfig(r: FrontDnsdistRecipe, template = readFileSync(FRONT_DNSDIST_CONF, "utf8")): string {
+  const start = RECIPE_START.exec(template);
+  if (!start) throw new Error(`${FRONT_DNSDIST_CONF}: no line "-- ---- The recipe ..." where the recipe starts`);
+  const secondaries = r.secondaries.map((s, i) => `  {name="secondary${i + 1}", address="${s}"},`);
   const routes = Object.entries(r.routes).map(([domain, servers]) => `  ["${domain}"] = {${servers.map((s) => `"${s}"`).join(", ")}},`);
-  return `-- Everything not matched below goes to the default pool: the recursor.
-newServer({address="${r.recursor}", name="recursor", checkInterval=1, checkTimeout=500})
-
--- The secondaries: authoritative for the distributed zones. Health-checked every second (the shortest interval
--- dnsdist 1.7 takes) with a 150 ms timeout; one failed check marks a secondary down, one good check brings it
--- back. Any answer but SERVFAIL counts as alive (the check asks a.root-servers.net. A: REFUSED is fine).
-${r.secondaries
-  .map((s, i) => `newServer({address="${s}", name="secondary${i + 1}", pool="${r.pool}", checkInterval=1, checkTimeout=150, maxCheckFailures=1, rise=1})`)
-  .join("\n")}
-
--- Packet caches: one per pool.
-getPool(""):setCache(newPacketCache(100000, {maxTTL=86400, minTTL=0, temporaryFailureTTL=5, staleTTL=60}))
-getPool("${r.pool}"):setCache(newPacketCache(100000, {maxTTL=300, minTTL=0, temporaryFailureTTL=1}))
-
--- dproxy-style routes: each domain and all names below it go to the servers listed (first match wins).
-local routes = {
-${routes.join("\n")}
+  let body = template.slice(start.index + start[0].length).replace(/^\n/, "");
+  body = replaceOnce(body, "@SECONDARIES@\n", secondaries.map((l) => `${l}\n`).join(""));
+  body = replaceOnce(body, 'address="127.0.0.1:5301"', `address="${r.recursor}"`);
+  body = replaceOnce(body, "local routes = {\n}", ["local routes = {", ...routes, "}"].join("\n"));
+  return body.replaceAll('"pdns-distribute"', `"${r.pool}"`);
 }
-for domain, servers in pairs(routes) do
-  local pool = "route:" .. domain
-  for _, address in ipairs(servers) do newServer({address=address, pool=pool, checkInterval=1}) end
-  local names = newSuffixMatchNode()
-  names:add(domain)
-  addAction(SuffixMatchNodeRule(names, true), PoolAction(pool), {name="route " .. domain})
-end
 
--- The distributed zones: pdns-distribute-front-sync adds the rule "pdns-distribute-zones-<n>" through the
--- console (appended after the routes) and replaces it whenever a zone is added or deleted.
-`;
+/** `text` with its one occurrence of `what` replaced; throws when `what` is not there (the recipe file changed). */
+function replaceOnce(text: string, what: string, by: string): string {
+  const at = text.indexOf(what);
+  if (at < 0) throw new Error(`${FRONT_DNSDIST_CONF}: ${JSON.stringify(what)} not found in the recipe`);
+  return text.slice(0, at) + by + text.slice(at + what.length);
 }
 
 /** The recipe's recursor.conf settings: the internet (here a stand-in) for everything, the secondaries for the distributed zones. */

@@ -31,6 +31,7 @@ export { defaultRecursorOptions, renderRecursorHead, startRecursor } from "./rec
 export {
   FRONT_INTERNET_ZONE,
   FRONT_ROUTE_ZONE,
+  FRONT_DNSDIST_CONF,
   renderFrontDnsdistConfig,
   renderFrontRecursorSettings,
   renderFrontSyncConfig,

@@ -8,8 +8,10 @@ import { runCommand } from "./command";
 import type { CommandResult } from "./command";
 import { parseDigOutput } from "./dig";
 import type { DigResult } from "./dig";
+import type { Daemon } from "./daemon";
 import { HarnessError, HarnessErrorCode } from "./errors";
 import { registerChild } from "./registry";
+import { startServerProcess } from "./server-process";
 import { sleep, waitFor } from "./wait";
 
 async function must(cmd: string, args: string[], timeoutMs = 30_000): Promise<string> {
@@ -63,6 +65,9 @@ export interface TestLan {
   addMachine(name: string, address: string): Promise<string>;
   /** Runs `cmd` in the bridge's namespace, which has `bridgeAddress` (to reach every machine from the host). */
   exec(cmd: string[], timeoutMs?: number): Promise<CommandResult>;
+  /** Starts the long-lived `cmd` in the bridge's namespace (e.g. a server the machines reach at `bridgeAddress`);
+   * resolves once `ready()` does. */
+  startDaemon(name: string, cmd: string[], ready: () => Promise<boolean>, timeoutMs?: number): Promise<Daemon>;
   /** Deletes every namespace it made (the veth pairs and the bridge go with them). */
   remove(): Promise<void>;
 }
@@ -94,6 +99,8 @@ export async function createTestLan(prefix: string, bridgeAddress: string): Prom
       return `/run/netns/${ns}`;
     },
     exec: (cmd, timeoutMs = 30_000) => runCommand("ip", ["netns", "exec", lan, ...cmd], timeoutMs),
+    startDaemon: (name, cmd, ready, timeoutMs = 15_000) =>
+      startServerProcess({ daemon: { name, command: ["ip", "netns", "exec", lan, ...cmd] }, ready, timeoutMs }),
     async remove() {
       for (const ns of made.splice(0).reverse()) await runCommand("ip", ["netns", "del", ns]);
     },
@@ -271,9 +278,13 @@ export async function createMachine(o: MachineOptions): Promise<Machine> {
   return machine;
 }
 
-/** Asks `server` (an address on the LAN) with the host's `dig` from the LAN's bridge namespace; undefined when no answer came. */
-export async function digOnLan(lan: TestLan, server: string, qname: string, qtype: string): Promise<DigResult | undefined> {
-  const r = await lan.exec(["dig", `@${server}`, "-q", qname, "-t", qtype, "+norecurse", "+time=1", "+tries=1", "+nosplit"], 10_000);
+/**
+ * Asks `server` (an address on the LAN) with the host's `dig` from the LAN's bridge namespace, without recursion
+ * unless `recurse` (as a stub resolver asks); undefined when no answer came.
+ */
+export async function digOnLan(lan: TestLan, server: string, qname: string, qtype: string, recurse = false): Promise<DigResult | undefined> {
+  const rd = recurse ? "+recurse" : "+norecurse";
+  const r = await lan.exec(["dig", `@${server}`, "-q", qname, "-t", qtype, rd, "+time=1", "+tries=1", "+nosplit"], 10_000);
   const parsed = parseDigOutput(r.stdout);
   return r.code === 0 && parsed.status ? parsed : undefined;
 }
