@@ -10,7 +10,7 @@ export interface PacketCacheSource {
   readonly generation: number;
 }
 
-/** Octets of response arena a cache made with no size given holds (about 10,000 typical answers with their keys). */
+/** Arena of a cache made with no size given: room for its 4,096 entries at 512 octets each (query and response). */
 export const PACKET_CACHE_ARENA_BYTES = 2 * 1024 * 1024;
 
 /** Per entry in the table: hash, key length, response length, arena offset, lap of the arena it was written in. */
@@ -28,7 +28,7 @@ const LAP = 4;
  * An entry holds for the zone source and generation it was stored under; another source or generation empties the
  * cache. Keys and responses are written one after the other into an arena used as a ring (so the answers in use
  * lie close together, a few pages, not one page each); an entry whose octets the ring has since overwritten is
- * gone. Fixed arrays, no allocation per query.
+ * gone. Fixed arrays: a hit allocates nothing.
  */
 export class PacketCache {
   private readonly table: Int32Array;
