@@ -16,14 +16,18 @@ export class CachedUdpAnswers {
   rrlExempt = false;
   private readonly cache: PacketCache;
 
-  /** `responseMax`: the largest UDP response; `withRrl`: RRL is on (its subjects are kept with the answers). */
+  /**
+   * `responseMax`: the largest UDP response; `withRrl`: RRL is on (its subjects are kept with the answers);
+   * `entries`, `arenaBytes`: the cache's size (packet-cache.ts defaults).
+   */
   constructor(
     responseMax: number,
     private readonly withRrl: boolean,
     private readonly logger: AnswerLogger,
     entries?: number,
+    arenaBytes?: number,
   ) {
-    this.cache = new PacketCache(responseMax, entries);
+    this.cache = new PacketCache(responseMax, entries, arenaBytes);
   }
 
   /**

@@ -64,10 +64,11 @@ export function createZoneSet(zones: Iterable<CompiledZone> = []): ZoneSet {
     if (bucket.length === 0) byHash.delete(h);
     else byHash.set(h, bucket);
   };
-  let generation = 0;
-  const set: ZoneSet = {
+  // `generation` is a data property (not a getter): the UDP path reads it per query (packet-cache.ts).
+  const set: { -readonly [K in keyof ZoneSet]: ZoneSet[K] } = {
+    generation: 0,
     put(zone) {
-      generation++;
+      set.generation++;
       const previous = byOrigin.get(nameKey(zone.origin));
       if (previous !== undefined) unindex(previous);
       byOrigin.set(nameKey(zone.origin), zone);
@@ -76,7 +77,7 @@ export function createZoneSet(zones: Iterable<CompiledZone> = []): ZoneSet {
       return previous;
     },
     remove(origin) {
-      generation++;
+      set.generation++;
       const key = nameKey(parseName(origin));
       const previous = byOrigin.get(key);
       byOrigin.delete(key);
@@ -107,9 +108,6 @@ export function createZoneSet(zones: Iterable<CompiledZone> = []): ZoneSet {
     list: () => [...byOrigin.values()],
     get size() {
       return byOrigin.size;
-    },
-    get generation() {
-      return generation;
     },
   };
   for (const zone of zones) set.put(zone);

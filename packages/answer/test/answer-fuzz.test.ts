@@ -157,7 +157,7 @@ describe("fuzzing the answer engine", () => {
     // A fixed clock: a fresh server cookie is the same whenever it is made.
     const options = { roundRobin: false, nsid: Buffer.from("fz"), cookies: createServerCookies({ now: () => 1_700_000_000 }) };
     const ctx: AnswerContext = { zones, logger, transport: "udp", peer, options };
-    const through = new CachedUdpAnswers(1232, true, logger, 64); // small: evictions too
+    const through = new CachedUdpAnswers(1232, true, logger, 64, 4096); // small: evictions and the ring wrapping too
     const out = Buffer.alloc(1232);
     const direct = Buffer.alloc(1232);
     let same = 0;

@@ -88,8 +88,24 @@ describe("PacketCache (pure)", () => {
     expect(hits).toEqual([false, true, true]);
   });
 
-  test("entries must be a power of two", () => {
+  test("the arena is a ring: an entry whose octets were written over is gone, older ones past the head stay", () => {
+    // 27-octet queries and a 40-octet response: 68 octets an entry (rounded to 4), so 5 fit in 360 octets.
+    const small = Buffer.concat([response, Buffer.alloc(9, 7)]);
+    const cache = new PacketCache(64, 64, 360);
+    const qs = ["a", "b", "c", "d", "e", "f"].map((n) => query(`${n}.pc.test`, "A"));
+    cache.find(qs[0] as Buffer, 1, source);
+    for (const q of qs.slice(0, 5)) cache.store(q, q.length, source, small, 0, small.length, null);
+    expect(qs.map((q) => cache.find(q, q.length, source) >= 0)).toEqual([true, true, true, true, true, false]);
+    cache.store(qs[5] as Buffer, (qs[5] as Buffer).length, source, small, 0, small.length, null); // wraps: over a's octets
+    expect(qs.map((q) => cache.find(q, q.length, source) >= 0)).toEqual([false, true, true, true, true, true]);
+    const out = Buffer.alloc(64);
+    const e = cache.find(qs[1] as Buffer, (qs[1] as Buffer).length, source);
+    expect(out.subarray(0, cache.copyInto(e, qs[1] as Buffer, out, 0)).subarray(2)).toEqual(small.subarray(2));
+  });
+
+  test("entries must be a power of two, the arena must hold one entry", () => {
     expect(() => new PacketCache(512, 6)).toThrow(RangeError);
+    expect(() => new PacketCache(512, 8, 700)).toThrow(RangeError);
   });
 });
 
