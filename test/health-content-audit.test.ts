@@ -11,7 +11,7 @@ const Database = fromPkg("test-harness")("better-sqlite3") as typeof import("bet
 
 // One zone audited every 0.5 s: with 3 zones a full cycle takes 1.5 s. Periodic checks far apart: they compare serials only.
 const AUDIT_INTERVAL_S = 0.5;
-const CHECKER_TOML = `[checks]\nperiodic_interval_s = 600\ncontent_audit_interval_s = ${AUDIT_INTERVAL_S}\nrequest_timeout_ms = 2000\n\n[lock]\nttl_s = 3\n`;
+const CHECKER_TOML = `[checks]\nperiodic_interval_s = 600\nprimary_poll_interval_s = 1\ncontent_audit_interval_s = ${AUDIT_INTERVAL_S}\nrequest_timeout_ms = 2000\n\n[lock]\nttl_s = 3\n`;
 const zone = (i: number) => `audit${i}.example.`;
 const ZONES = [1, 2, 3].map(zone);
 
@@ -62,6 +62,20 @@ describe("content audit", () => {
     const metrics = await metricsText(cluster);
     expect(metrics).not.toMatch(/result="mismatch"/);
     expect(metrics).not.toMatch(/pdnsd_health_resyncs_total\{[^}]*check="audit"/);
+  });
+
+  test("a DNSSEC-signed zone matches too: PowerDNS' signatures are the same at each read, so no resync", async () => {
+    const signed = zone(3);
+    expect((await cluster.pdns.pdnsutil(["secure-zone", signed])).code).toBe(0);
+    // The primary watch announces it; both secondaries then hold it with its RRSIGs.
+    for (const sec of cluster.secondaries) {
+      await waitFor(async () => storedRow(sec, signed).zone_text.includes(" IN RRSIG "), { timeoutMs: 20_000, intervalMs: 200, what: `${sec.id} holds ${signed} signed` });
+    }
+    const count = async (result: string) => Number(new RegExp(`pdnsd_health_content_audits_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)`).exec(await metricsText(cluster))?.[1] ?? 0);
+    const before = await count("match");
+    // Two cycles.
+    await waitFor(async () => (await count("match")) >= before + 4 * ZONES.length, { timeoutMs: 20_000, intervalMs: 250, what: "two more audit cycles" });
+    expect(await count("mismatch")).toBe(0);
   });
 
   test("a zone text altered at rest at the same serial is found and repaired by a full transfer to that secondary only", async () => {
