@@ -73,7 +73,8 @@ export function contentAuditJob(deps: ContentAuditDeps & { metrics: HealthMetric
   return async () => {
     try {
       const r = await measured(metrics, "audit", () => runContentAudit(deps));
-      if (r.cycleStarted !== undefined) logger.info({ zones: r.cycleStarted }, "content audit cycle started");
+      // A cycle over no zones (an empty primary) starts at every run: not logged.
+      if (r.cycleStarted) logger.info({ zones: r.cycleStarted }, "content audit cycle started");
       logger.debug({ outcomes: r.outcomes }, "content audit done");
     } catch (err) {
       logger.warn({ err: (err as Error).message }, "content audit failed");
