@@ -404,12 +404,14 @@ export const zoneStateSchema = z.object({
    */
   pending: z.boolean().optional(),
   /**
-   * Single-zone requests with `content`, when the zone is held: the stored version's serial, `sha256` the hex
-   * SHA-256 of its stored zone text (read and hashed at the request, the digest the zone-provider signs), and
-   * `served` the SHA-256 the served version was applied with, when remembered. Absent from older secondaries.
+   * Single-zone requests with `content`: the stored version's serial, `sha256` the hex SHA-256 of its stored zone
+   * text (read and hashed at the request, the digest the zone-provider signs), and `served` the SHA-256 the served
+   * version was applied with, when remembered; null when the store holds no version of the zone. Absent from older
+   * secondaries.
    */
   content: z
     .object({ serial: z.number().int().min(0).max(0xffffffff), sha256: sha256Hex, served: sha256Hex.optional() })
+    .nullable()
     .optional(),
 });
 /** Reply to a zone-state request. */

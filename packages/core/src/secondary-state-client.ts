@@ -66,7 +66,7 @@ export function secondaryStateClient(nc: NatsConnection, timeoutMs: number, page
     async zoneStatus(id, zone, content) {
       const page = await ask(id, content ? { zone, content: true } : { zone });
       const status = { serial: page.zones[0]?.[1], pending: page.pending === true };
-      return page.content ? { ...status, content: page.content } : status;
+      return page.content === undefined ? status : { ...status, content: page.content };
     },
     async digest(id) {
       const page = await ask(id, { digestOnly: true });

@@ -13,7 +13,7 @@ export interface SecondaryContent {
   serial: number | undefined;
   /** Events for the zone wait to be applied there. */
   pending: boolean;
-  /** What it holds; absent from secondaries that do not report it. */
+  /** What it stores (null: nothing); absent from secondaries that do not report it. */
   content?: ZoneState["content"];
 }
 
@@ -43,6 +43,7 @@ export function compareContent(primary: PrimaryContent, held: SecondaryContent):
   if (held.serial !== primary.serial) return AUDIT_RESULTS.skipped;
   const c = held.content;
   if (c === undefined) return AUDIT_RESULTS.unknown;
+  if (c === null) return AUDIT_RESULTS.mismatch; // served, but nothing stored: a restart would lose it
   if (c.serial !== primary.serial) return AUDIT_RESULTS.mismatch; // stored and served versions disagree
   if (c.sha256 !== primary.sha256) return AUDIT_RESULTS.mismatch;
   if (c.served !== undefined && c.served !== primary.sha256) return AUDIT_RESULTS.mismatch;

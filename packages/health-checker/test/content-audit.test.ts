@@ -14,6 +14,7 @@ describe("compareContent", () => {
     ["same serial, served with another text", { serial: 5, pending: false, content: { serial: 5, sha256: A, served: B } }, "mismatch"],
     ["served at the primary's serial, another version stored", { serial: 5, pending: false, content: { serial: 4, sha256: A } }, "mismatch"],
     ["an older secondary (no content): unknown, never resynced", { serial: 5, pending: false }, "unknown"],
+    ["served, but nothing stored", { serial: 5, pending: false, content: null }, "mismatch"],
     ["serials differ: the serial checks' business", { serial: 4, pending: false, content: { serial: 4, sha256: B } }, "skipped"],
     ["still applying events", { serial: 5, pending: true, content: { serial: 5, sha256: B } }, "skipped"],
     ["not served", { serial: undefined, pending: false }, "skipped"],

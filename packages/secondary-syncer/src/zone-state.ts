@@ -64,13 +64,13 @@ function indexAfter(entries: ReadonlyArray<[string, number]>, after: string): nu
   return lo;
 }
 
-/** What a secondary holds of one zone for the content audit (the zone-state reply's `content`), or undefined. */
+/** What a secondary holds of one zone for the content audit (the zone-state reply's `content`; null: nothing stored). */
 export type HeldContent = (zone: string) => ZoneState["content"];
 
 /**
  * The version of a zone the store holds: its serial, the SHA-256 of its stored text read and hashed now (so a text
  * altered at rest shows), and the digest the served version was applied with (`heldDigests`, when remembered).
- * Undefined when nothing usable is stored (no row, or a change log that no longer applies to its base).
+ * Null when nothing usable is stored (no row, or a change log that no longer applies to its base).
  */
 export function heldContentOf(store: Pick<ZoneStore, "get">, heldDigests: ReadonlyMap<string, HeldDigest>): HeldContent {
   return (zone) => {
@@ -78,9 +78,9 @@ export function heldContentOf(store: Pick<ZoneStore, "get">, heldDigests: Readon
     try {
       held = store.get(zone);
     } catch {
-      return undefined;
+      return null;
     }
-    if (!held) return undefined;
+    if (!held) return null;
     const content: NonNullable<ZoneState["content"]> = { serial: held.serial, sha256: zoneTextDigest(held.zoneText) };
     const served = heldDigests.get(zone);
     if (served) content.served = served.sha256;
@@ -108,8 +108,7 @@ export function buildZoneState(
     const hit = i >= 0 ? snap.entries[i] : undefined;
     if (hit && hit[0] === zone) base.zones.push([hit[0], hit[1]]);
     if (isPending?.(zone)) base.pending = true;
-    const content = req.content ? contentOf?.(zone) : undefined;
-    if (content) base.content = content;
+    if (req.content && contentOf) base.content = contentOf(zone);
     return base;
   }
   const limit = req.limit ?? ZONE_STATE_DEFAULT_LIMIT;

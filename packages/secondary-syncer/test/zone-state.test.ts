@@ -77,8 +77,10 @@ describe("held content for the content audit", () => {
       sha256: zoneTextDigest(text("a.example.", 1, "x.a.example. 60 IN A 192.0.2.9\n")),
       served: zoneTextDigest(signed.zoneText),
     });
-    // Not held: no content.
-    expect(buildZoneState("s1", snap, { type: "zone.state.request", version: 1, zone: "b.example.", content: true }, undefined, contentOf).content).toBeUndefined();
+    // Nothing stored (served or not): null, so the audit can tell it from a secondary that does not report content.
+    store.delete("a.example.");
+    expect(ask({ content: true }).content).toBeNull();
+    expect(buildZoneState("s1", snap, { type: "zone.state.request", version: 1, zone: "b.example.", content: true }, undefined, contentOf).content).toBeNull();
     store.close();
   });
 });
