@@ -86,19 +86,27 @@ export async function auditZone(deps: ContentAuditDeps, zone: string): Promise<A
   if (primary === undefined) return ids.map((id) => outcome(id, AUDIT_RESULTS.skipped)); // gone: the serial checks' business
   const first = await mapLimit(ids, deps.concurrency, async (id) => outcome(id, await compareOne(deps, id, zone, primary)));
   const suspects = first.filter((o) => o.result === AUDIT_RESULTS.mismatch);
-  if (suspects.length === 0) return first;
-  const again = await deps.primaryDigest(zone).catch(() => undefined);
+  if (suspects.length > 0) await confirmAndRepair(deps, zone, suspects);
+  return first;
+}
+
+/** Reads the primary again and asks each suspect again; one that differs again gets its full resync. */
+async function confirmAndRepair(deps: ContentAuditDeps, zone: string, suspects: AuditOutcome[]): Promise<void> {
+  const again = await deps.primaryDigest(zone).catch((err: Error) => err);
   for (const o of suspects) {
-    o.result = again === undefined ? AUDIT_RESULTS.skipped : await compareOne(deps, o.id, zone, again);
+    if (again instanceof Error || again === undefined) {
+      o.result = again === undefined ? AUDIT_RESULTS.skipped : AUDIT_RESULTS.error;
+      continue;
+    }
+    o.result = await compareOne(deps, o.id, zone, again);
     if (o.result !== AUDIT_RESULTS.mismatch) continue;
     await deps.publish("zone.modified", zone, o.id, true);
     o.resynced = true;
     deps.registry.addResyncs(o.id, 1);
     deps.metrics?.resyncs.inc({ secondary: o.id, type: "zone.modified", check: "audit" });
-    const fields = { secondary: o.id, zone, serial: again?.serial, primarySha256: again?.sha256 };
+    const fields = { secondary: o.id, zone, serial: again.serial, primarySha256: again.sha256 };
     limitedLog(deps, "mismatch", "warn", fields, "content audit: secondary holds other content than the primary at the same serial; full resync published");
   }
-  return first;
 }
 
 /** Result of one run. */

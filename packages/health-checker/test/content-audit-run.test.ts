@@ -92,3 +92,14 @@ test("the zone-provider not answering is an error for every secondary, and no re
   expect((await runContentAudit(t.deps)).outcomes).toMatchObject([{ id: "s1", result: "error" }]);
   expect(t.published).toEqual([]);
 });
+
+test("a mismatch whose second read of the primary fails is an error, not a resync", async () => {
+  const t = depsOf(["a.test."], [{ serial: 5, sha256: A }], { s1: [has(5, B)] });
+  let reads = 0;
+  t.deps.primaryDigest = async () => {
+    if (reads++ > 0) throw new Error("timeout");
+    return { serial: 5, sha256: A };
+  };
+  expect((await runContentAudit(t.deps)).outcomes).toMatchObject([{ id: "s1", result: "error", resynced: false }]);
+  expect(t.published).toEqual([]);
+});
