@@ -120,6 +120,24 @@ describe("content audit", () => {
     expect(auditResyncs[0]).toMatch(/ 2$/);
   });
 
+  test("a record changed straight in PowerDNS' database without a serial bump reaches both secondaries", async () => {
+    const target = zone(1);
+    const before = storedRow(cluster.secondaries[1] as LocalSecondary, target)!;
+    const db = new Database(cluster.pdns.dbPath);
+    const changed = db.prepare("UPDATE records SET content = '192.0.2.99' WHERE name = ? AND type = 'A'").run(`www.${target.slice(0, -1)}`).changes;
+    db.close();
+    expect(changed).toBe(1);
+    // No event, no new serial: only the audit can see it.
+    for (const sec of cluster.secondaries) {
+      await waitFor(async () => (await dig({ server: sec.address, port: sec.port, qname: `www.${target}`, qtype: "A" })).answer.join() === `www.${target} 300 IN A 192.0.2.99`, {
+        timeoutMs: 15_000,
+        intervalMs: 100,
+        what: `${sec.id} answers the changed record`,
+      });
+      expect(storedRow(sec, target)?.serial).toBe(before.serial);
+    }
+  });
+
   test("a DNSSEC-signed zone matches too: PowerDNS' signatures are the same at each read, so no resync", async () => {
     const signed = zone(3);
     expect((await cluster.pdns.pdnsutil(["secure-zone", signed])).code).toBe(0);
