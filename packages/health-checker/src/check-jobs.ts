@@ -75,7 +75,7 @@ export function contentAuditJob(deps: ContentAuditDeps & { metrics: HealthMetric
       const r = await measured(metrics, "audit", () => runContentAudit(deps));
       // A cycle over no zones (an empty primary) starts at every run: not logged.
       if (r.cycleStarted) logger.info({ zones: r.cycleStarted }, "content audit cycle started");
-      logger.debug({ outcomes: r.outcomes }, "content audit done");
+      if (r.zone !== undefined) logger.debug({ zone: r.zone, outcomes: r.outcomes }, "content audit done");
     } catch (err) {
       logger.warn({ err: (err as Error).message }, "content audit failed");
     }

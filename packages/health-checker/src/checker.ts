@@ -20,6 +20,7 @@ import { AuditRotation } from "./content-audit";
 import { natsPrimaryDigest } from "./content-audit-run";
 import {
   AUDIT_DIGEST_TIMEOUT_MS,
+  AUDIT_RECORDS_PER_S,
   CHECK_CONCURRENCY,
   DNSSEC_MAX_RESYNCS_PER_RUN,
   DNSSEC_MIN_VALIDITY_H,
@@ -146,7 +147,8 @@ function contentAuditLoopJob(nc: NatsConnection, cfg: HealthCheckerConfig, deps:
     ...deps,
     primaryDigest: natsPrimaryDigest(nc, AUDIT_DIGEST_TIMEOUT_MS),
     rotation: new AuditRotation(),
-    zonesPerRun: 1,
+    recordsPerSecond: AUDIT_RECORDS_PER_S,
+    pace: { notBefore: 0 },
     logLimit: new LogRateLimit(60_000),
   };
   return [{ name: "content-audit", intervalMs: cfg.checks.content_audit_interval_s * 1000, run: contentAuditJob(audit) }];

@@ -1,7 +1,7 @@
 // One run of the content audit: the next zone of the rotation, its digest on the primary, each secondary's held digest, full resyncs where they differ.
 import { PROTOCOL_ERROR_CODES, SUBJECTS, decodeMessage, encodeMessage, zoneDigestReplySchema } from "@pdns-distribute/core";
 import type { LogRateLimit, Logger, NatsConnection, SecondaryRegistry, SecondaryStateClient } from "@pdns-distribute/core";
-import { AUDIT_RESULTS, compareContent } from "./content-audit";
+import { AUDIT_RESULTS, compareContent, nextAuditAt } from "./content-audit";
 import type { AuditResult, AuditRotation, PrimaryContent } from "./content-audit";
 import { PrimaryStateError } from "./errors";
 import type { HealthMetrics } from "./metrics";
@@ -22,7 +22,7 @@ export function natsPrimaryDigest(nc: NatsConnection, timeoutMs: number): Primar
       throw new PrimaryStateError(`zone-digest request for ${zone} failed: ${(err as Error).message}`, { cause: err });
     }
     const reply = decodeMessage(zoneDigestReplySchema, data, `zone digest of ${zone}`);
-    if (reply.type === "zone.digest") return { serial: reply.serial, sha256: reply.sha256 };
+    if (reply.type === "zone.digest") return { serial: reply.serial, sha256: reply.sha256, records: reply.records };
     if (reply.code === PROTOCOL_ERROR_CODES.zoneNotFound) return undefined;
     throw new PrimaryStateError(`zone digest of ${zone}: ${reply.code}: ${reply.message}`);
   };
@@ -36,8 +36,10 @@ export interface ContentAuditDeps {
   registry: SecondaryRegistry;
   publish: ResyncPublisher;
   rotation: AuditRotation;
-  /** Zones audited per run. */
-  zonesPerRun: number;
+  /** Pace of the reads of the primary: after a zone of R records, the next audit waits R / this seconds. */
+  recordsPerSecond: number;
+  /** Earliest time (ms) the next audit may begin; kept between runs. */
+  pace: { notBefore: number };
   concurrency: number;
   logger: Logger;
   /** Keeps mismatch and "unknown" lines to one per interval each. */
@@ -74,20 +76,20 @@ function limitedLog(deps: ContentAuditDeps, key: string, level: "warn" | "info",
  * Audits one zone on every active secondary. A mismatch is confirmed by a second read of the primary and of that
  * secondary before its full resync is published: a zone that changed between two reads is not a fault.
  */
-export async function auditZone(deps: ContentAuditDeps, zone: string): Promise<AuditOutcome[]> {
+export async function auditZone(deps: ContentAuditDeps, zone: string): Promise<{ outcomes: AuditOutcome[]; records: number }> {
   const ids = deps.registry.active().map((s) => s.id);
-  if (ids.length === 0) return [];
+  if (ids.length === 0) return { outcomes: [], records: 0 };
   const outcome = (id: string, result: AuditResult): AuditOutcome => ({ zone, id, result, resynced: false });
   const primary = await deps.primaryDigest(zone).catch((err: Error) => err);
   if (primary instanceof Error) {
     limitedLog(deps, "primary-error", "warn", { zone, err: primary.message }, "content audit: no digest of the zone from the primary");
-    return ids.map((id) => outcome(id, AUDIT_RESULTS.error));
+    return { outcomes: ids.map((id) => outcome(id, AUDIT_RESULTS.error)), records: 0 };
   }
-  if (primary === undefined) return ids.map((id) => outcome(id, AUDIT_RESULTS.skipped)); // gone: the serial checks' business
+  if (primary === undefined) return { outcomes: ids.map((id) => outcome(id, AUDIT_RESULTS.skipped)), records: 0 }; // gone: the serial checks' business
   const first = await mapLimit(ids, deps.concurrency, async (id) => outcome(id, await compareOne(deps, id, zone, primary)));
   const suspects = first.filter((o) => o.result === AUDIT_RESULTS.mismatch);
   if (suspects.length > 0) await confirmAndRepair(deps, zone, suspects);
-  return first;
+  return { outcomes: first, records: (primary.records ?? 0) * (suspects.length > 0 ? 2 : 1) }; // a second read counts too
 }
 
 /** Reads the primary again and asks each suspect again; one that differs again gets its full resync. */
@@ -113,23 +115,31 @@ async function confirmAndRepair(deps: ContentAuditDeps, zone: string, suspects: 
 export interface ContentAuditRun {
   /** A new cycle (a fresh zone list from PowerDNS) started with this run; its size. */
   cycleStarted: number | undefined;
+  /** The zone audited, if any (none: the pace says wait, or no zones). */
+  zone: string | undefined;
   outcomes: AuditOutcome[];
 }
 
-/** One run: starts a new cycle when the last one is over, then audits the next `zonesPerRun` zones. */
-export async function runContentAudit(deps: ContentAuditDeps): Promise<ContentAuditRun> {
+/**
+ * One run: nothing while the pace says wait (a large zone was read last); else starts a new cycle when the last one
+ * is over, audits the next zone and sets when the next audit may begin.
+ */
+export async function runContentAudit(deps: ContentAuditDeps, now = Date.now()): Promise<ContentAuditRun> {
+  if (now < deps.pace.notBefore) return { cycleStarted: undefined, zone: undefined, outcomes: [] };
   let cycleStarted: number | undefined;
   if (deps.rotation.needsZones()) {
     deps.rotation.startCycle((await deps.powerdns.state()).serials.keys());
     cycleStarted = deps.rotation.size();
   }
-  const outcomes: AuditOutcome[] = [];
-  for (const zone of deps.rotation.take(deps.zonesPerRun)) outcomes.push(...(await auditZone(deps, zone)));
+  const zone = deps.rotation.take(1)[0];
+  if (zone === undefined) return { cycleStarted, zone, outcomes: [] };
+  const { outcomes, records } = await auditZone(deps, zone);
+  deps.pace.notBefore = nextAuditAt(now, records, deps.recordsPerSecond);
   for (const o of outcomes) {
     deps.metrics?.contentAudits.inc({ result: o.result });
     if (o.result === AUDIT_RESULTS.unknown) {
       limitedLog(deps, "unknown", "info", { secondary: o.id, zone: o.zone }, "content audit: secondary does not report what it holds (older version); not audited");
     }
   }
-  return { cycleStarted, outcomes };
+  return { cycleStarted, zone, outcomes };
 }

@@ -5,6 +5,8 @@ import type { ZoneState } from "@pdns-distribute/core";
 export interface PrimaryContent {
   serial: number;
   sha256: string;
+  /** Records in the zone (what reading it cost), when known. */
+  records?: number;
 }
 
 /** What a secondary said of one zone (a single-zone zone-state reply asked with `content`). */
@@ -80,4 +82,12 @@ export class AuditRotation {
   size(): number {
     return this.zones.length;
   }
+}
+
+/**
+ * When the audit after one of a zone of `records` records, begun at `startedAt` (ms), may begin: reads of the primary
+ * for the audit then average at most `recordsPerSecond` records per second, whatever the zones' sizes.
+ */
+export function nextAuditAt(startedAt: number, records: number, recordsPerSecond: number): number {
+  return startedAt + Math.ceil((records / recordsPerSecond) * 1000);
 }

@@ -6,7 +6,7 @@ export { queryApex, queryDnssecFingerprint } from "./dns-query";
 export { DNSSEC_SWEEP_S, MIN_FINGERPRINTS_PER_POLL, createPrimaryWatch, fingerprintPlan, primaryChanges } from "./primary-watch";
 export { startHealthChecker } from "./checker";
 export { healthCheckerConfigSchema, instanceIdOf, loadHealthCheckerConfig, retiredHealthCheckerKeys } from "./config";
-export { AUDIT_RESULTS, AuditRotation, compareContent } from "./content-audit";
+export { AUDIT_RESULTS, AuditRotation, compareContent, nextAuditAt } from "./content-audit";
 export { auditZone, natsPrimaryDigest, runContentAudit } from "./content-audit-run";
 export { diffCounts, diffZoneMaps, resyncFor, resyncsOf } from "./diff";
 export { runDnssecUpkeep } from "./dnssec";

@@ -41,7 +41,8 @@ function depsOf(zones: string[], primary: Array<PrimaryContent | undefined>, hel
       return {} as never;
     },
     rotation: new AuditRotation(),
-    zonesPerRun: 1,
+    recordsPerSecond: 1000,
+    pace: { notBefore: 0 },
     concurrency: 4,
     logger: createLogger("test", "silent"),
     logLimit: new LogRateLimit(60_000),
@@ -102,4 +103,12 @@ test("a mismatch whose second read of the primary fails is an error, not a resyn
   };
   expect((await runContentAudit(t.deps)).outcomes).toMatchObject([{ id: "s1", result: "error", resynced: false }]);
   expect(t.published).toEqual([]);
+});
+
+test("after a large zone the next audit waits: reads of the primary average at most recordsPerSecond", async () => {
+  const t = depsOf(["a.test.", "b.test."], [{ serial: 5, sha256: A, records: 5000 }], { s1: [has(5, A)] });
+  expect((await runContentAudit(t.deps, 1_000_000)).zone).toBe("a.test.");
+  expect(t.deps.pace.notBefore).toBe(1_005_000); // 5,000 records at 1,000 a second
+  expect(await runContentAudit(t.deps, 1_004_999)).toEqual({ cycleStarted: undefined, zone: undefined, outcomes: [] });
+  expect((await runContentAudit(t.deps, 1_005_000)).zone).toBe("b.test.");
 });

@@ -1,5 +1,5 @@
 // The content audit's pure parts: comparing a secondary's held content with the primary's, and the rotation through zones.
-import { AuditRotation, compareContent } from "@pdns-distribute/health-checker";
+import { AuditRotation, compareContent, nextAuditAt } from "@pdns-distribute/health-checker";
 import type { AuditResult, SecondaryContent } from "@pdns-distribute/health-checker";
 
 const A = "a".repeat(64);
@@ -38,5 +38,13 @@ describe("AuditRotation", () => {
     expect([r.take(1), r.take(1), r.take(1)]).toEqual([["a."], ["d."], []]);
     r.startCycle([]);
     expect(r.needsZones()).toBe(true);
+  });
+});
+
+describe("nextAuditAt", () => {
+  test("a zone of R records delays the next audit by R / rate seconds", () => {
+    expect(nextAuditAt(10_000, 0, 1000)).toBe(10_000);
+    expect(nextAuditAt(10_000, 50, 1000)).toBe(10_050);
+    expect(nextAuditAt(0, 1_000_000, 1000)).toBe(1_000_000); // ~17 min
   });
 });
