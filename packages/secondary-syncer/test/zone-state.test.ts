@@ -83,4 +83,13 @@ describe("held content for the content audit", () => {
     expect(buildZoneState("s1", snap, { type: "zone.state.request", version: 1, zone: "b.example.", content: true }, undefined, contentOf).content).toBeNull();
     store.close();
   });
+
+  test("a stored zone that cannot be read (its change log no longer applies to its base) counts as nothing stored", () => {
+    const unreadable = {
+      get: () => {
+        throw new Error("change 3 does not apply");
+      },
+    };
+    expect(heldContentOf(unreadable, new Map())("a.example.")).toBeNull();
+  });
 });
