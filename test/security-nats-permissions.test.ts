@@ -26,7 +26,7 @@ describe("security: per-daemon NATS permissions", () => {
     cluster = await startLocalCluster({
       natsServer: { extraConfig: sampleAuthorization() },
       extraToml: {
-        "health-checker": "[checks]\nperiodic_interval_s = 2\nevent_check_delay_s = 0.5\n", // compare soon
+        "health-checker": "[checks]\nperiodic_interval_s = 2\nevent_check_delay_s = 0.5\ncontent_audit_interval_s = 0.5\n", // compare soon
         "zone-provider": "[zone_text]\ninline_max_bytes = 1024\n", // zones over 1 KiB go through the object store
       },
       natsExtraTomlFor: {
@@ -59,6 +59,11 @@ describe("security: per-daemon NATS permissions", () => {
       return (status.secondaries ?? []).length === 2 && (status.secondaries ?? []).every((s) => typeof s.lastChecked === "string");
     }, { timeoutMs: 30_000, what: "health-checker compared both secondaries" }).catch((err: Error) => {
       throw new Error(`${err.message}: ${last}\n${cluster.healthChecker.logs().slice(-3000)}`);
+    });
+    // The content audit asks the zone-provider (pdns.zone.digest) and both secondaries (state with content).
+    await waitFor(async () => /pdnsd_health_content_audits_total\{[^}]*result="match"[^}]*\} [2-9]/.test(await (await fetch(`${cluster.healthCheckerUrl}/metrics`)).text()), {
+      timeoutMs: 15_000,
+      what: "content audit matched both secondaries",
     });
     expect(violations()).toEqual([]);
   });

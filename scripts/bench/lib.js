@@ -11,6 +11,12 @@ function requireFrom(pkg, name) {
 const harness = require(path.join(ROOT, "packages", "test-harness", "dist", "index.js"));
 const dnsPacket = requireFrom("dns", "dns-packet");
 
+/**
+ * Health-checker config of benchmarks that measure CPU or transfer time: no content audit, whose background AXFRs
+ * (one zone every 3 s, a large zone once per R / 1,000 s) would fall into the measurements at random.
+ */
+const NO_AUDIT_CHECKER_TOML = "[checks]\ncontent_audit_interval_s = 0\n";
+
 /** Seconds the benchmark may run (env BENCH_SECONDS), with a default. */
 function benchSeconds(def) {
   const v = Number(process.env.BENCH_SECONDS);
@@ -471,7 +477,7 @@ async function measureChanges({ count, budgetMs, change, targets, name, timeoutM
 }
 
 module.exports = {
-  ROOT, harness, dnsPacket, requireFrom, benchSeconds, queryOnce, udpSocket, pollUntil, pollAll, percentile, printTable,
+  ROOT, harness, dnsPacket, requireFrom, NO_AUDIT_CHECKER_TOML, benchSeconds, queryOnce, udpSocket, pollUntil, pollAll, percentile, printTable,
   cpuSample, cpuShares, processCpu, processCpuDelta, threadCpuMs,
   runPool, sleep, retry500, scrapeMetrics, metricSum, logEntriesSince,
   backoffInterval, memOf, procCpuMs, cpuOfPids, clusterPids, apexRows, hostRows, hostIp, bulkZone, insertPdnsZones, publishZoneEvents,

@@ -64,6 +64,12 @@ export const zoneEventSchema = z.object({
     .optional(),
   /** The serial PowerDNS served right before the change (read just before forwarding it); absent when unknown. */
   prevSerial: z.number().int().min(0).max(0xffffffff).optional(),
+  /**
+   * Set on a targeted resync of the content audit (docs/health-checker.md): the secondary fetches the whole zone,
+   * offering no held version (no delta), and replaces what it holds even at the same serial. Older secondaries
+   * ignore it (an ordinary resync).
+   */
+  full: z.literal(true).optional(),
 });
 /** A zone event. */
 export type ZoneEvent = z.infer<typeof zoneEventSchema>;
@@ -374,6 +380,8 @@ export const zoneStateRequestSchema = z.object({
   /** Most zones in the page (the reply also stops before ~900 KB). */
   limit: z.number().int().positive().max(100_000).optional(),
   digestOnly: z.boolean().optional(),
+  /** With `zone`: also the digest of the zone text held (the reply's `content`), for the content audit. */
+  content: z.literal(true).optional(),
 });
 /** Zone-state request. */
 export type ZoneStateRequest = z.infer<typeof zoneStateRequestSchema>;
@@ -395,6 +403,16 @@ export const zoneStateSchema = z.object({
    * transferring or about to). A serial behind the primary's is then not a fault (yet).
    */
   pending: z.boolean().optional(),
+  /**
+   * Single-zone requests with `content`: the stored version's serial, `sha256` the hex SHA-256 of its stored zone
+   * text (read and hashed at the request, the digest the zone-provider signs), and `served` the SHA-256 the served
+   * version was applied with, when remembered; null when the store holds no version of the zone. Absent from older
+   * secondaries.
+   */
+  content: z
+    .object({ serial: z.number().int().min(0).max(0xffffffff), sha256: sha256Hex, served: sha256Hex.optional() })
+    .nullable()
+    .optional(),
 });
 /** Reply to a zone-state request. */
 export type ZoneState = z.infer<typeof zoneStateSchema>;
@@ -403,6 +421,36 @@ export type ZoneState = z.infer<typeof zoneStateSchema>;
 export const zoneStateReplySchema = z.discriminatedUnion("type", [zoneStateSchema, errorReplySchema]);
 /** Reply to a zone-state request (state or error). */
 export type ZoneStateReply = z.infer<typeof zoneStateReplySchema>;
+
+/**
+ * Request for the digest of a zone as the primary has it now (`pdns.zone.digest`, zone-provider queue group): the
+ * zone-provider reads the whole zone from PowerDNS (AXFR, never a cached or patched version) for the content audit.
+ */
+export const zoneDigestRequestSchema = z.object({
+  type: z.literal("zone.digest.request"),
+  version: z.literal(1),
+  zone: zoneName,
+});
+/** Request for a zone's current digest on the primary. */
+export type ZoneDigestRequest = z.infer<typeof zoneDigestRequestSchema>;
+
+/** A zone's digest on the primary: its serial and the hex SHA-256 of its canonical zone text (what would be signed). */
+export const zoneDigestSchema = z.object({
+  type: z.literal("zone.digest"),
+  version: z.literal(1),
+  zone: zoneName,
+  serial: z.number().int().min(0).max(0xffffffff),
+  sha256: sha256Hex,
+  /** Records in the zone. */
+  records: z.number().int().nonnegative(),
+});
+/** A zone's digest on the primary. */
+export type ZoneDigest = z.infer<typeof zoneDigestSchema>;
+
+/** Reply on `pdns.zone.digest`: the digest, or an error (`PDNSD_ZONE_NOT_FOUND` when the primary lacks the zone). */
+export const zoneDigestReplySchema = z.discriminatedUnion("type", [zoneDigestSchema, errorReplySchema]);
+/** Reply on `pdns.zone.digest`. */
+export type ZoneDigestReply = z.infer<typeof zoneDigestReplySchema>;
 
 /** Request for the health-checker's status (`pdns.health.status`). */
 export const healthStatusRequestSchema = z.object({

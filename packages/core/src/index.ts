@@ -63,6 +63,9 @@ export {
   zoneStateReplySchema,
   zoneStateRequestSchema,
   zoneStateSchema,
+  zoneDigestReplySchema,
+  zoneDigestRequestSchema,
+  zoneDigestSchema,
 } from "./events";
 export {
   ZoneBindingError,
@@ -122,6 +125,9 @@ export type {
   ZoneState,
   ZoneStateReply,
   ZoneStateRequest,
+  ZoneDigest,
+  ZoneDigestReply,
+  ZoneDigestRequest,
 } from "./events";
 export type { BindingExpectation, SignedZoneHeader, SigningKeyPair, ZoneLtHashBinding, ZoneRequestBinding } from "./signing";
 export type { BackgroundNats, NatsConnection, ZoneEventHandlers } from "./nats";

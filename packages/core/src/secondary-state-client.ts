@@ -17,8 +17,11 @@ export interface SecondaryStateClient {
   fullState(id: string): Promise<{ serials: Map<string, number>; digest: string; pages: number }>;
   /** The serial of one zone on the secondary (undefined: not served). */
   zoneSerial(id: string, zone: string): Promise<number | undefined>;
-  /** One zone's serial there (undefined: not served) and whether its events are still being applied. */
-  zoneStatus(id: string, zone: string): Promise<{ serial: number | undefined; pending: boolean }>;
+  /**
+   * One zone's serial there (undefined: not served) and whether its events are still being applied; with `content`,
+   * also what it holds of the zone (absent from secondaries that do not report it).
+   */
+  zoneStatus(id: string, zone: string, content?: boolean): Promise<{ serial: number | undefined; pending: boolean; content?: ZoneState["content"] }>;
   /** Just the digest and count. */
   digest(id: string): Promise<{ digest: string; count: number }>;
   readonly bytes: ByteCounter;
@@ -60,9 +63,10 @@ export function secondaryStateClient(nc: NatsConnection, timeoutMs: number, page
       const page = await ask(id, { zone });
       return page.zones[0]?.[1];
     },
-    async zoneStatus(id, zone) {
-      const page = await ask(id, { zone });
-      return { serial: page.zones[0]?.[1], pending: page.pending === true };
+    async zoneStatus(id, zone, content) {
+      const page = await ask(id, content ? { zone, content: true } : { zone });
+      const status = { serial: page.zones[0]?.[1], pending: page.pending === true };
+      return page.content === undefined ? status : { ...status, content: page.content };
     },
     async digest(id) {
       const page = await ask(id, { digestOnly: true });

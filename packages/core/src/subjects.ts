@@ -12,6 +12,8 @@ export const SUBJECTS = {
   zoneDelete: "pdns.zone.events.delete",
   /** Request/reply: signed zone data (served by zone-provider in a queue group). */
   zoneData: "pdns.zone.data",
+  /** Request/reply: a zone's current digest read from the primary, for the content audit (zone-provider queue group). */
+  zoneDigest: "pdns.zone.digest",
   /** Core NATS: secondaries' heartbeats. */
   secondaryHeartbeat: "pdns.secondary.heartbeat",
   /** Core NATS: every secondary's "applied" messages (`pdns.secondary.<id>.applied`), for subscribers. */

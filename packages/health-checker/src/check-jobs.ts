@@ -2,6 +2,8 @@
 import type { SecondaryRegistry, SecondaryStateClient } from "@pdns-distribute/core";
 import { runEventCheck, runPeriodicCheck } from "./checks";
 import type { CheckDeps, PeriodicCheckResult } from "./checks";
+import { runContentAudit } from "./content-audit-run";
+import type { ContentAuditDeps } from "./content-audit-run";
 import { runDnssecUpkeep } from "./dnssec";
 import type { DnssecDeps } from "./dnssec";
 import type { HealthMetrics } from "./metrics";
@@ -61,6 +63,21 @@ export function periodicCheckJob(deps: MeteredCheckDeps, primary: PrimaryInfo): 
     } catch (err) {
       primary.lastError = (err as Error).message;
       logger.warn({ err: (err as Error).message }, "periodic check failed");
+    }
+  };
+}
+
+/** The content audit as a job: one run (one zone); never rejects (a failure is logged, the next run goes on). */
+export function contentAuditJob(deps: ContentAuditDeps & { metrics: HealthMetrics }): () => Promise<void> {
+  const { logger, metrics } = deps;
+  return async () => {
+    try {
+      const r = await measured(metrics, "audit", () => runContentAudit(deps));
+      // A cycle over no zones (an empty primary) starts at every run: not logged.
+      if (r.cycleStarted) logger.info({ zones: r.cycleStarted }, "content audit cycle started");
+      if (r.zone !== undefined) logger.debug({ zone: r.zone, outcomes: r.outcomes }, "content audit done");
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, "content audit failed");
     }
   };
 }

@@ -1,6 +1,7 @@
-// Wires the health-checker: heartbeats, lock, check loop (primary watch / periodic / DNSSEC), event checks, status, metrics.
+// Wires the health-checker: heartbeats, lock, check loop (primary watch / periodic / DNSSEC / content audit), event checks, status, metrics.
 import {
   HEALTH_LOCK_BUCKET,
+  LogRateLimit,
   connectNats,
   createMetricsRegistry,
   ensureZoneEventStream,
@@ -13,9 +14,13 @@ import {
 import type { HealthStatus, HeartbeatMonitor, Logger, MetricsServer, NatsConnection, Registry } from "@pdns-distribute/core";
 import { startCheckLoop } from "./check-loop";
 import type { CheckLoop, LoopJob } from "./check-loop";
-import { dnssecUpkeepJob, eventCheckJob, periodicCheckJob, primaryWatchJob } from "./check-jobs";
+import { contentAuditJob, dnssecUpkeepJob, eventCheckJob, periodicCheckJob, primaryWatchJob } from "./check-jobs";
 import type { MeteredCheckDeps, MeteredDnssecDeps } from "./check-jobs";
+import { AuditRotation } from "./content-audit";
+import { natsPrimaryDigest } from "./content-audit-run";
 import {
+  AUDIT_DIGEST_TIMEOUT_MS,
+  AUDIT_RECORDS_PER_S,
   CHECK_CONCURRENCY,
   DNSSEC_MAX_RESYNCS_PER_RUN,
   DNSSEC_MIN_VALIDITY_H,
@@ -135,6 +140,20 @@ function startPrimaryWatch(nc: NatsConnection, cfg: HealthCheckerConfig, deps: M
   return { watch, job, stop: () => sub.unsubscribe() };
 }
 
+/** The content audit's loop job, when on (`checks.content_audit_interval_s` > 0): one zone per run. */
+function contentAuditLoopJob(nc: NatsConnection, cfg: HealthCheckerConfig, deps: MeteredCheckDeps): LoopJob[] {
+  if (cfg.checks.content_audit_interval_s <= 0) return [];
+  const audit = {
+    ...deps,
+    primaryDigest: natsPrimaryDigest(nc, AUDIT_DIGEST_TIMEOUT_MS),
+    rotation: new AuditRotation(),
+    recordsPerSecond: AUDIT_RECORDS_PER_S,
+    pace: { notBefore: 0 },
+    logLimit: new LogRateLimit(60_000),
+  };
+  return [{ name: "content-audit", intervalMs: cfg.checks.content_audit_interval_s * 1000, run: contentAuditJob(audit) }];
+}
+
 /** The status on NATS and on HTTP (GET /status, the status page) beside the metrics. */
 async function startStatusServers(
   nc: NatsConnection,
@@ -170,6 +189,7 @@ export async function startHealthChecker(cfg: HealthCheckerConfig, logger: Logge
       ...(primaryWatch ? [primaryWatch.job] : []),
       { name: "periodic", intervalMs: cfg.checks.periodic_interval_s * 1000, run: periodicCheckJob(deps.checks, primary) },
       { name: "dnssec", intervalMs: cfg.dnssec.check_interval_s * 1000, run: dnssecUpkeepJob(deps.dnssec) },
+      ...contentAuditLoopJob(nc, cfg, deps.checks),
     ],
     // Let heartbeats arrive before the first check after taking over.
     takeoverDelayMs: FIRST_CHECK_DELAY_MS,

@@ -20,6 +20,13 @@ export const DNSSEC_MAX_RESYNCS_PER_RUN = 1000;
  * (PowerDNS signs for a week or more, so 3 days leaves room for several runs and a long outage).
  */
 export const DNSSEC_MIN_VALIDITY_H = 72;
+/** Time allowed for the zone-provider's digest of one audited zone (a whole AXFR of it), ms. */
+export const AUDIT_DIGEST_TIMEOUT_MS = 60_000;
+/**
+ * Content audit: reads of the primary average at most this many records per second (after a zone of R records the
+ * next audit waits R / this seconds, if longer than the interval): a 1,000,000-record zone pauses it ~17 min.
+ */
+export const AUDIT_RECORDS_PER_S = 1000;
 /** The first check after taking the lock waits this long for heartbeats, ms (half the default heartbeat interval). */
 export const FIRST_CHECK_DELAY_MS = 2500;
 
@@ -46,6 +53,13 @@ export const healthCheckerConfigSchema = z
          * DNSSEC state); each change is announced to every secondary. 0: off.
          */
         primary_poll_interval_s: z.number().nonnegative().default(20),
+        /**
+         * Seconds between two content audits, one zone each (docs/health-checker.md, "Content audit"): the zone read
+         * whole from the primary by the zone-provider, its text digest compared with what each secondary holds, a
+         * full resync where they differ. Every zone once per cycle: a cycle takes zones × this (or longer: after a
+         * zone of R records the next audit waits R / AUDIT_RECORDS_PER_S seconds). 0: off.
+         */
+        content_audit_interval_s: z.number().nonnegative().default(3),
         /** Seconds to wait after a zone event before asking every active secondary for that zone; < 0: off. */
         event_check_delay_s: z.number().default(5),
         /** Time allowed for a secondary to answer one zone-state request, ms. */

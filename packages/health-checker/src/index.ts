@@ -1,11 +1,13 @@
 // Public entry of @pdns-distribute/health-checker.
 export { runEventCheck, runPeriodicCheck } from "./checks";
 export { serialJob, startCheckLoop } from "./check-loop";
-export { countStateBytes, dnssecUpkeepJob, eventCheckJob, periodicCheckJob, primaryWatchJob, recordPeriodicResult } from "./check-jobs";
+export { contentAuditJob, countStateBytes, dnssecUpkeepJob, eventCheckJob, periodicCheckJob, primaryWatchJob, recordPeriodicResult } from "./check-jobs";
 export { queryApex, queryDnssecFingerprint } from "./dns-query";
 export { DNSSEC_SWEEP_S, MIN_FINGERPRINTS_PER_POLL, createPrimaryWatch, fingerprintPlan, primaryChanges } from "./primary-watch";
 export { startHealthChecker } from "./checker";
 export { healthCheckerConfigSchema, instanceIdOf, loadHealthCheckerConfig, retiredHealthCheckerKeys } from "./config";
+export { AUDIT_RESULTS, AuditRotation, compareContent, nextAuditAt } from "./content-audit";
+export { auditZone, natsPrimaryDigest, runContentAudit } from "./content-audit-run";
 export { diffCounts, diffZoneMaps, resyncFor, resyncsOf } from "./diff";
 export { runDnssecUpkeep } from "./dnssec";
 export { planDnssecResyncs } from "./dnssec-schedule";
@@ -31,6 +33,8 @@ export type { DnsTarget } from "./dns-query";
 export type { Announcement, PrimaryChange, PrimarySnapshot, PrimaryWatch, PrimaryWatchDeps, PrimaryWatchResult, ZoneFingerprint } from "./primary-watch";
 export type { HealthChecker } from "./checker";
 export type { HealthCheckerConfig } from "./config";
+export type { AuditResult, PrimaryContent, SecondaryContent } from "./content-audit";
+export type { AuditOutcome, ContentAuditDeps, ContentAuditRun, PrimaryDigestSource } from "./content-audit-run";
 export type { Resync, ZoneDiff } from "./diff";
 export type { DnssecDeps, DnssecRunResult } from "./dnssec";
 export type { DnssecPlan, SignatureWindow, SyncedSignatures } from "./dnssec-schedule";

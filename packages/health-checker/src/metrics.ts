@@ -13,6 +13,7 @@ export interface HealthMetrics {
   checks: Counter;
   checkDuration: Histogram;
   digestComparisons: Counter;
+  contentAudits: Counter;
   stateBytes: Counter;
   eventChecksPending: Gauge;
   dnssecResyncs: Counter;
@@ -57,6 +58,12 @@ export function createHealthMetrics(registry: Registry): HealthMetrics {
     digestComparisons: new Counter({
       name: "pdnsd_health_digest_comparisons_total",
       help: "Periodic-check digest comparisons: match (no full fetch), mismatch or absent (full fetch)",
+      labelNames: ["result"],
+      registers,
+    }),
+    contentAudits: new Counter({
+      name: "pdnsd_health_content_audits_total",
+      help: "Content audits of one zone on one secondary: match, mismatch (full resync published), unknown (secondary does not report its content), skipped (serials differ, not served, still applying), error",
       labelNames: ["result"],
       registers,
     }),

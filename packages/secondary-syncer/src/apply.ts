@@ -8,7 +8,7 @@ import type { CompiledZone, RRsetChange } from "@pdns-distribute/answer";
 import type { ZoneTextDeltaWire } from "@pdns-distribute/core";
 import { rrsetChangesOfDelta } from "./delta-changes";
 import type { OverlayCompactor } from "./overlay-compaction";
-import { APPLY_DECISION, decideApply } from "./decide";
+import { APPLY_DECISION, decideApply, decideFullApply } from "./decide";
 import type { ZonePlan } from "./decide";
 import { UnverifiedReplyError, verifyNotFound, verifyZoneDataHeader } from "./reply-verification";
 import type { EnvelopeCheck, ReplyTrust } from "./reply-verification";
@@ -249,17 +249,18 @@ type VerifiedReply = { kind: "data"; reply: FetchedZoneReply & SignedZone; keyIn
  * Fetches, verifies and applies the current version of `zone`. With `replaceHeld` (a delete is among the events:
  * the zone may have been removed and re-created since), the serial check is skipped and the zone is removed if the
  * zone-provider says, signed and bound to this request, that the primary no longer has it. Nothing else removes a
- * zone: a forged delete event costs a fetch and changes nothing.
+ * zone: a forged delete event costs a fetch and changes nothing. With `full` (the content audit's resync) the whole
+ * zone is fetched, offering no held version, and replaces the held one even at the same serial.
  */
-async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false, events?: readonly string[]): Promise<ApplyOutcome> {
+async function syncZone(deps: ApplyDeps, zone: string, replaceHeld = false, events?: readonly string[], full = false): Promise<ApplyOutcome> {
   const held = heldVersion(deps, zone);
-  const verified = await fetchVerified(deps, zone, held, events);
+  const verified = await fetchVerified(deps, zone, full ? undefined : held, events);
   if (verified.kind === "absent") return replaceHeld ? removeZone(deps, zone) : { result: "not-found", zone };
   const { reply, keyIndex } = verified;
   const was = held?.envelope;
-  const decision = replaceHeld ? APPLY_DECISION.apply : decideApply(was, reply);
+  const decision = replaceHeld ? APPLY_DECISION.apply : full ? decideFullApply(was, reply) : decideApply(was, reply);
   if (decision === "stale" && was) return { result: "stale", zone, serial: reply.serial, heldSerial: was.serial };
-  if (decision === "same" || (held && was?.serial === reply.serial && held.sha256() === verified.sha256)) {
+  if (!full && (decision === "same" || (held && was?.serial === reply.serial && held.sha256() === verified.sha256))) {
     // Key rotation: the same data now signed by another key replaces the stored signature, so the zone
     // still verifies at start-up once the old key is no longer trusted (docs/security.md).
     if (held && was && decision !== "same" && !signedByKey({ ...was, zoneText: held.text() }, deps.publicKey, keyIndex)) {
@@ -480,7 +481,7 @@ export async function applyZoneEvent(deps: ApplyDeps, event: ZoneEvent): Promise
  * usual serial check.
  */
 export async function applyZonePlan(deps: ApplyDeps, plan: ZonePlan): Promise<ApplyOutcome> {
-  return syncZone(deps, normalizeName(plan.zone), plan.deleted, plan.eventIds);
+  return syncZone(deps, normalizeName(plan.zone), plan.deleted, plan.eventIds, plan.full === true);
 }
 
 /** Removes a zone: from the store, the remembered digests and the answer engine. */

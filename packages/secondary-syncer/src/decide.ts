@@ -33,6 +33,15 @@ export function decideApply(held: ZoneVersion | undefined, incoming: ZoneVersion
   return APPLY_DECISION.stale;
 }
 
+/**
+ * For a full resync (the content audit found the held text differs from the primary's at the same serial): apply
+ * unless the incoming serial is older (RFC 1982). The signing time does not decide: what is held is in doubt.
+ */
+export function decideFullApply(held: ZoneVersion | undefined, incoming: ZoneVersion): ApplyDecision {
+  if (!held) return APPLY_DECISION.apply;
+  return compareSerial(incoming.serial, held.serial) < 0 ? APPLY_DECISION.stale : APPLY_DECISION.apply;
+}
+
 /** A decoded zone event waiting in the consumer, in stream order (`zone` already normalized). */
 export interface PendingZoneEvent {
   seq: number;
@@ -40,6 +49,8 @@ export interface PendingZoneEvent {
   id?: string;
   type: "zone.add" | "zone.modified" | "zone.delete";
   zone: string;
+  /** A full resync (the event's `full`): fetch the whole zone and replace the held version. */
+  full?: true;
 }
 
 /** What one transfer (or delete) must do for a zone to reflect a run of its events. */
@@ -53,6 +64,8 @@ export interface ZonePlan {
   seqs: number[];
   /** Ids of those events (named in the zone-data request, so the zone-provider may answer from its read-ahead). */
   eventIds: string[];
+  /** A full resync is among the events: fetch the whole zone, offering no held version, and replace it. */
+  full?: true;
 }
 
 /**
@@ -74,6 +87,7 @@ export function coalesceEvents(events: PendingZoneEvent[]): ZonePlan[] {
     }
     plan.seqs.push(e.seq);
     if (e.id !== undefined) plan.eventIds.push(e.id);
+    if (e.full) plan.full = true;
     if (e.type === "zone.delete") {
       plan.deleted = true;
       plan.sync = false;

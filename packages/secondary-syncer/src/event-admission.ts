@@ -33,7 +33,9 @@ export function admitEvent(data: Uint8Array, at: EventPosition, secondaryId: str
       throw new MessageDecodeError(`${where}: zone: ${(err as Error).message}`, { cause: err });
     }
     if (event.target !== undefined && event.target !== secondaryId) return { action: "ack" };
-    return { action: "apply", event: { seq: at.seq, id: event.id, type: event.type, zone } };
+    const pending: PendingZoneEvent = { seq: at.seq, id: event.id, type: event.type, zone };
+    if (event.full) pending.full = true;
+    return { action: "apply", event: pending };
   } catch (err) {
     const e = err as Error & { code?: string };
     return { action: "term", error: e.message, code: e.code ?? "PDNSD_MESSAGE_INVALID" };

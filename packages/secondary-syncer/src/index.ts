@@ -13,7 +13,7 @@ export { MAX_EVENT_BYTES, admitEvent, zoneOfEventData } from "./event-admission"
 export { planBatch, runBounded } from "./event-batch";
 export { EventQueue } from "./event-queue";
 export { MAX_UNEXPECTED_DELIVERIES, retryDelayMs, settlementOf } from "./event-settlement";
-export { APPLY_DECISION, coalesceEvents, decideApply } from "./decide";
+export { APPLY_DECISION, coalesceEvents, decideApply, decideFullApply } from "./decide";
 export { natsZoneFetcher, zoneDataRequest } from "./fetcher";
 export { ZoneRequestTimeouts } from "./request-timeouts";
 export { createSyncMetrics } from "./metrics";
@@ -24,7 +24,7 @@ export { rrsetChangesOfDelta } from "./delta-changes";
 export { createOverlayCompactor } from "./overlay-compaction";
 export { StaleChangeError, ZONE_ENVELOPE_COLUMNS, envelopeFromRow, openZoneStore, storedZoneReader } from "./store";
 export { ZONE_LINES_CHUNK, ZoneLines } from "./zone-lines";
-export { buildZoneState, createZoneStateTracker, startZoneStateResponder } from "./zone-state";
+export { buildZoneState, createZoneStateTracker, heldContentOf, startZoneStateResponder } from "./zone-state";
 export { MAX_ZONE_TEXT_BYTES, objectStoreReader, resolveZoneText, withZoneText } from "./zone-text-ref";
 export { UnusableDeltaError, withZoneTextDelta } from "./zone-text-delta";
 
@@ -44,7 +44,7 @@ export type { Secondary } from "./secondary";
 export type { ServedZoneSet } from "./served-zones";
 export type { OverlayCompactor, OverlayCompactorOptions } from "./overlay-compaction";
 export type { StoredVersion, StoredZone, StoredZoneReader, ZoneEnvelopeRow, ZoneStore } from "./store";
-export type { ZoneStateSnapshot, ZoneStateTracker } from "./zone-state";
+export type { HeldContent, ZoneStateSnapshot, ZoneStateTracker } from "./zone-state";
 export type { ZoneTextReader } from "./zone-text-ref";
 export type { EnvelopeCheck, ReplyTrust } from "./reply-verification";
 export type { HeldZoneText } from "./zone-text-delta";

@@ -15,7 +15,7 @@ import { ZoneRequestTimeouts } from "./request-timeouts";
 import { publishApplied } from "./applied";
 import { unverifiedReplyAlert } from "./reply-alert";
 import { startHeartbeat } from "./heartbeat";
-import { createZoneStateTracker, startZoneStateResponder } from "./zone-state";
+import { createZoneStateTracker, heldContentOf, startZoneStateResponder } from "./zone-state";
 import { startDnsWorkers } from "./dns-workers";
 import { startZoneCompileThread } from "./compile-thread";
 import type { DnsWorkerPool } from "./dns-workers";
@@ -153,7 +153,8 @@ export async function startSecondary(
         onOutcome?.(o, ms);
       },
     });
-    stopZoneState = startZoneStateResponder(nc, cfg.secondary.id, zoneState, logger, (zone) => consumer?.hasPending(zone) ?? false);
+    const isPending = (zone: string) => consumer?.hasPending(zone) ?? false;
+    stopZoneState = startZoneStateResponder(nc, cfg.secondary.id, zoneState, logger, isPending, heldContentOf(store, heldDigests));
     stopHeartbeat = startHeartbeat(
       nc,
       {

@@ -1,4 +1,4 @@
-// Zone-state of a secondary: its (zone, serial) digest for heartbeats and the responder on pdns.secondary.<id>.state.
+// Zone-state of a secondary: the (zone, serial) digest for heartbeats, one zone's held content, the responder on pdns.secondary.<id>.state.
 import {
   MessageDecodeError,
   decodeMessage,
@@ -7,10 +7,13 @@ import {
   secondaryStateSubject,
   zoneSetDigest,
   zoneStateRequestSchema,
+  zoneTextDigest,
 } from "@pdns-distribute/core";
 import type { Logger, NatsConnection, ZoneState, ZoneStateRequest } from "@pdns-distribute/core";
 import { normalizeName } from "@pdns-distribute/dns";
 import type { CompiledZone, ZoneSet } from "@pdns-distribute/answer";
+import type { HeldDigest } from "./apply";
+import type { ZoneStore } from "./store";
 
 /** Largest reply we build, bytes: well under NATS' default 1 MiB max_payload. */
 export const ZONE_STATE_PAGE_BYTES = 900 * 1024;
@@ -61,11 +64,42 @@ function indexAfter(entries: ReadonlyArray<[string, number]>, after: string): nu
   return lo;
 }
 
+/** What a secondary holds of one zone for the content audit (the zone-state reply's `content`; null: nothing stored). */
+export type HeldContent = (zone: string) => ZoneState["content"];
+
 /**
- * Builds the reply to a zone-state request from a snapshot (pure; pages by count and by bytes). `isPending`
- * tells, for a single-zone request, whether events for the zone wait to be applied.
+ * The version of a zone the store holds: its serial, the SHA-256 of its stored text read and hashed now (so a text
+ * altered at rest shows), and the digest the served version was applied with (`heldDigests`, when remembered).
+ * Null when nothing usable is stored (no row, or a change log that no longer applies to its base).
  */
-export function buildZoneState(id: string, snap: ZoneStateSnapshot, req: ZoneStateRequest, isPending?: (zone: string) => boolean): ZoneState {
+export function heldContentOf(store: Pick<ZoneStore, "get">, heldDigests: ReadonlyMap<string, HeldDigest>): HeldContent {
+  return (zone) => {
+    let held;
+    try {
+      held = store.get(zone);
+    } catch {
+      return null;
+    }
+    if (!held) return null;
+    const content: NonNullable<ZoneState["content"]> = { serial: held.serial, sha256: zoneTextDigest(held.zoneText) };
+    const served = heldDigests.get(zone);
+    if (served) content.served = served.sha256;
+    return content;
+  };
+}
+
+/**
+ * Builds the reply to a zone-state request from a snapshot (pure but for `contentOf`; pages by count and by bytes).
+ * `isPending` tells, for a single-zone request, whether events for the zone wait to be applied; `contentOf` what
+ * is held of it (asked only by requests with `content`).
+ */
+export function buildZoneState(
+  id: string,
+  snap: ZoneStateSnapshot,
+  req: ZoneStateRequest,
+  isPending?: (zone: string) => boolean,
+  contentOf?: HeldContent,
+): ZoneState {
   const base: ZoneState = { type: "zone.state", version: 1, id, digest: snap.digest, count: snap.entries.length, zones: [] };
   if (req.digestOnly) return base;
   if (req.zone !== undefined) {
@@ -74,6 +108,7 @@ export function buildZoneState(id: string, snap: ZoneStateSnapshot, req: ZoneSta
     const hit = i >= 0 ? snap.entries[i] : undefined;
     if (hit && hit[0] === zone) base.zones.push([hit[0], hit[1]]);
     if (isPending?.(zone)) base.pending = true;
+    if (req.content && contentOf) base.content = contentOf(zone);
     return base;
   }
   const limit = req.limit ?? ZONE_STATE_DEFAULT_LIMIT;
@@ -97,13 +132,14 @@ export function startZoneStateResponder(
   tracker: ZoneStateTracker,
   logger: Logger,
   isPending?: (zone: string) => boolean,
+  contentOf?: HeldContent,
 ): () => void {
   const sub = nc.subscribe(secondaryStateSubject(id), {
     callback: (err, msg) => {
       if (err) return;
       try {
         const req = decodeMessage(zoneStateRequestSchema, msg.data, "zone-state request");
-        msg.respond(encodeMessage(buildZoneState(id, tracker.snapshot(), req, isPending)));
+        msg.respond(encodeMessage(buildZoneState(id, tracker.snapshot(), req, isPending, contentOf)));
       } catch (e) {
         const code = e instanceof MessageDecodeError ? e.code : "PDNSD_ZONE_STATE_FAILED";
         logger.warn({ err: (e as Error).message, code }, "zone-state request failed");

@@ -333,6 +333,23 @@ describe("applyZoneEvent with incremental transfer", () => {
     expect(deps.heldDigests.has(ZONE)).toBe(false);
   });
 
+  test("a full resync offers no held version and replaces a held text altered at rest, at the same serial", async () => {
+    deps.heldDigests = new Map();
+    current = { serial: 1, zoneText: v(1) };
+    await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));
+    const held = deps.store.get(ZONE) as SignedZone;
+    deps.store.put({ ...held, zoneText: v(1, "evil.example.org. 300 IN A 203.0.113.66\n") }); // altered at rest
+    await expect(applyZonePlan(deps, { zone: ZONE, deleted: false, sync: true, seqs: [2], eventIds: ["e2"], full: true })).resolves.toMatchObject({
+      result: "applied",
+      serial: 1,
+    });
+    expect(bases.at(-1)).toBeUndefined();
+    expect(deps.store.get(ZONE)?.zoneText).toBe(v(1));
+    expect(deps.heldDigests.get(ZONE)?.sha256).toBe(zoneTextDigest(v(1)));
+    // Without `full`, the same serial and text: nothing to do.
+    await expect(applyZonePlan(deps, { zone: ZONE, deleted: false, sync: true, seqs: [3], eventIds: ["e3"] })).resolves.toMatchObject({ result: "unchanged" });
+  });
+
   test("a delta made for another version is not used: the full zone is fetched and applied", async () => {
     current = { serial: 1, zoneText: v(1) };
     await applyZoneEvent(deps, newZoneEvent("zone.add", ZONE));

@@ -23,6 +23,11 @@ describe("coalesceEvents", () => {
       plans: [{ zone: "a.test.", deleted: true, sync: true, seqs: [1, 2, 3, 4], eventIds: ["e1", "e2", "e3", "e4"] }],
     },
     {
+      name: "a full resync among the events → one full sync",
+      events: [ev(1, "zone.modified"), { ...ev(2, "zone.modified"), full: true }, ev(3, "zone.modified")],
+      plans: [{ zone: "a.test.", deleted: false, sync: true, seqs: [1, 2, 3], eventIds: ["e1", "e2", "e3"], full: true }],
+    },
+    {
       name: "zones stay separate, in order of first event",
       events: [ev(1, "zone.modified", "b.test."), ev(2, "zone.add", "a.test."), ev(3, "zone.modified", "b.test.")],
       plans: [

@@ -1,4 +1,4 @@
-import { decideApply } from "@pdns-distribute/secondary-syncer";
+import { decideApply, decideFullApply } from "@pdns-distribute/secondary-syncer";
 
 describe("decideApply", () => {
   test.each([
@@ -11,5 +11,17 @@ describe("decideApply", () => {
     ["same serial, signed earlier", { serial: 3, timestamp: 7 }, { serial: 3, timestamp: 6 }, "stale"],
   ] as const)("%s", (_what, held, incoming, want) => {
     expect(decideApply(held, incoming)).toBe(want);
+  });
+});
+
+describe("decideFullApply (the content audit's full resync)", () => {
+  test.each([
+    ["nothing held", undefined, { serial: 1, timestamp: 1 }, "apply"],
+    ["same version: replaced all the same (what is held is in doubt)", { serial: 3, timestamp: 7 }, { serial: 3, timestamp: 7 }, "apply"],
+    ["same serial, signed earlier: replaced", { serial: 3, timestamp: 7 }, { serial: 3, timestamp: 6 }, "apply"],
+    ["newer serial", { serial: 3, timestamp: 7 }, { serial: 4, timestamp: 1 }, "apply"],
+    ["older serial (replay)", { serial: 3, timestamp: 1 }, { serial: 2, timestamp: 9 }, "stale"],
+  ] as const)("%s", (_what, held, incoming, want) => {
+    expect(decideFullApply(held, incoming)).toBe(want);
   });
 });

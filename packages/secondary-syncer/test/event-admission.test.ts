@@ -11,6 +11,12 @@ describe("admitEvent", () => {
     { name: "a valid event is applied, zone normalized", data: bytes(event()), want: { action: "apply", event: { seq: 7, id: "e1", type: "zone.modified", zone: "example.test." } } },
     { name: "a resync for this secondary is applied", data: bytes(event({ target: "ns2" })), want: { action: "apply", event: { seq: 7, id: "e1", type: "zone.modified", zone: "example.test." } } },
     { name: "a resync for another secondary is acked", data: bytes(event({ target: "ns3" })), want: { action: "ack" } },
+    {
+      name: "a full resync (content audit) says so",
+      data: bytes(event({ target: "ns2", full: true })),
+      want: { action: "apply", event: { seq: 7, id: "e1", type: "zone.modified", zone: "example.test.", full: true } },
+    },
+    { name: "full other than true", data: bytes(event({ target: "ns2", full: false })), want: { action: "term", code: "PDNSD_MESSAGE_INVALID" } },
     { name: "not JSON", data: bytes("{nope"), want: { action: "term", code: "PDNSD_MESSAGE_INVALID" } },
     { name: "unknown type", data: bytes(event({ type: "zone.explode" })), want: { action: "term", code: "PDNSD_MESSAGE_INVALID" } },
     { name: "wrong version", data: bytes(event({ version: 2 })), want: { action: "term", code: "PDNSD_MESSAGE_INVALID" } },

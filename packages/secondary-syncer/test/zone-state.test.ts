@@ -1,6 +1,7 @@
-import { zoneSetDigest } from "@pdns-distribute/core";
+import { generateKeyPair, signZone, zoneSetDigest, zoneTextDigest } from "@pdns-distribute/core";
 import { compileZone, createZoneSet } from "@pdns-distribute/answer";
-import { buildZoneState, createZoneStateTracker } from "@pdns-distribute/secondary-syncer";
+import { buildZoneState, createZoneStateTracker, heldContentOf, openZoneStore } from "@pdns-distribute/secondary-syncer";
+import type { HeldDigest } from "@pdns-distribute/secondary-syncer";
 import { parseZoneText } from "@pdns-distribute/dns";
 
 const zone = (name: string, serial: number) =>
@@ -52,5 +53,43 @@ describe("zone-state: pending events", () => {
     expect(buildZoneState("s1", tracker.snapshot(), req, (z) => z === "busy.example.").pending).toBe(true);
     expect(buildZoneState("s1", tracker.snapshot(), req, () => false).pending).toBeUndefined();
     expect(buildZoneState("s1", tracker.snapshot(), { type: "zone.state.request", version: 1 }, () => true).pending).toBeUndefined();
+  });
+});
+
+describe("held content for the content audit", () => {
+  const text = (name: string, serial: number, extra = "") => `${name} 3600 IN SOA ns1.${name} h.${name} ${serial} 1 1 1 1\n${name} 3600 IN NS ns1.${name}\n${extra}`;
+  const key = generateKeyPair();
+
+  test("asked with `content`: the stored text hashed now, and the digest the served version was applied with", () => {
+    const store = openZoneStore(":memory:");
+    const signed = signZone("a.example.", 1, text("a.example.", 1), key.secretKey, Date.now());
+    store.put(signed);
+    const digests = new Map<string, HeldDigest>([["a.example.", { serial: 1, signature: signed.signature, sha256: zoneTextDigest(signed.zoneText) }]]);
+    const snap = createZoneStateTracker(createZoneSet([zone("a.example.", 1)])).snapshot();
+    const contentOf = heldContentOf(store, digests);
+    const ask = (extra: object) => buildZoneState("s1", snap, { type: "zone.state.request", version: 1, zone: "a.example.", ...extra }, undefined, contentOf);
+    expect(ask({}).content).toBeUndefined(); // only when asked
+    expect(ask({ content: true }).content).toEqual({ serial: 1, sha256: zoneTextDigest(signed.zoneText), served: zoneTextDigest(signed.zoneText) });
+    // Altered at rest (same serial): the stored digest shows it, the served one stays what was applied.
+    store.put({ ...signed, zoneText: text("a.example.", 1, "x.a.example. 60 IN A 192.0.2.9\n") });
+    expect(ask({ content: true }).content).toEqual({
+      serial: 1,
+      sha256: zoneTextDigest(text("a.example.", 1, "x.a.example. 60 IN A 192.0.2.9\n")),
+      served: zoneTextDigest(signed.zoneText),
+    });
+    // Nothing stored (served or not): null, so the audit can tell it from a secondary that does not report content.
+    store.delete("a.example.");
+    expect(ask({ content: true }).content).toBeNull();
+    expect(buildZoneState("s1", snap, { type: "zone.state.request", version: 1, zone: "b.example.", content: true }, undefined, contentOf).content).toBeNull();
+    store.close();
+  });
+
+  test("a stored zone that cannot be read (its change log no longer applies to its base) counts as nothing stored", () => {
+    const unreadable = {
+      get: () => {
+        throw new Error("change 3 does not apply");
+      },
+    };
+    expect(heldContentOf(unreadable, new Map())("a.example.")).toBeNull();
   });
 });

@@ -13,7 +13,7 @@ import {
   SIGNING_KEY_BASE,
   ZONE_TEXT_BUCKET,
 } from "@pdns-distribute/core";
-import { INCREMENTAL, INCREMENTAL_READS, READ_COALESCE_WINDOW_MS, READ_MAX_AGE_MS, ZONE_TEXT_TTL_S, loadZoneProviderConfig, readAheadConcurrency } from "./config";
+import { DIGEST_CONCURRENCY, INCREMENTAL, INCREMENTAL_READS, READ_COALESCE_WINDOW_MS, READ_MAX_AGE_MS, ZONE_TEXT_TTL_S, loadZoneProviderConfig, readAheadConcurrency } from "./config";
 import { createZoneProviderMetrics } from "./metrics";
 import { ZoneReads } from "./zone-reads";
 import { watchZoneEvents } from "./read-ahead";
@@ -23,6 +23,7 @@ import { incrementalZoneSource } from "./incremental-source";
 import { pdnsRRsetReader } from "./pdns-rrsets";
 import { axfrZoneSource, startZoneDataService } from "./service";
 import { createZoneTextStore } from "./zone-text-store";
+import { startZoneDigestService } from "./zone-digest";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require("../package.json") as { version: string };
@@ -39,8 +40,9 @@ const program = daemonProgram(
     const logger = createLogger("zone-provider", cfg.log.level);
     const nc = await connectNats(cfg.nats, NAME, logger);
     const metrics = createZoneProviderMetrics();
+    const axfr = axfrZoneSource(cfg.powerdns.dns_address, cfg.powerdns.dns_port, cfg.powerdns.axfr_timeout_ms);
     const source = incrementalZoneSource({
-      full: axfrZoneSource(cfg.powerdns.dns_address, cfg.powerdns.dns_port, cfg.powerdns.axfr_timeout_ms),
+      full: axfr,
       rrsets: cfg.powerdns.api_key === "" ? undefined : pdnsRRsetReader({ apiUrl: cfg.powerdns.api_url, apiKey: cfg.powerdns.api_key, timeoutMs: INCREMENTAL_READS.apiTimeoutMs }),
       chains: new ChangeChains(INCREMENTAL_READS),
       maxBytes: cfg.incremental.cache_mib * 1024 * 1024,
@@ -72,6 +74,8 @@ const program = daemonProgram(
       logger,
       onRequest: metrics.observeRequest,
     });
+    // The content audit's digests: a whole read (AXFR) each, never the cached or patched reads above.
+    const stopDigests = startZoneDigestService(nc, { source: axfr, concurrency: DIGEST_CONCURRENCY, logger, onRequest: metrics.observeDigestRequest });
     const metricsServer = await startMetricsServer(cfg.metrics, metrics.registry, logger);
     logger.info({ powerdns: `${cfg.powerdns.dns_address}:${cfg.powerdns.dns_port}`, incrementalReads: cfg.powerdns.api_key !== "" }, "zone-provider ready");
     return {
@@ -79,6 +83,7 @@ const program = daemonProgram(
       stop: async () => {
         watcher.stop();
         await service.stop();
+        await stopDigests();
         await nc.drain();
         await metricsServer?.close();
       },

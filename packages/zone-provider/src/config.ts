@@ -21,6 +21,8 @@ export const INCREMENTAL = { versionsPerZone: 8, maxDeltaRatio: 0.5 } as const;
 
 const DEFAULT_CONCURRENCY = 8;
 
+/** Zone-digest requests (the health-checker's content audit, one whole read each) answered at once; more wait. */
+export const DIGEST_CONCURRENCY = 2;
 /**
  * Incremental reads (only the RRsets zone events name, from the API): a snapshot is read in full again after this
  * long anyway (changes made outside the API without a serial change), the most RRsets and events one read covers,

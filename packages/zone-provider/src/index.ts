@@ -9,6 +9,7 @@ export { encodeZoneDataReply, needsReference } from "./wire-reply";
 export { DeltaPlanner, ZoneVersionCache } from "./incremental";
 export { LtHashBackground } from "./lthash-states";
 export { createZoneTextStore, zoneTextObjectName } from "./zone-text-store";
+export { startZoneDigestService, zoneDigestReply } from "./zone-digest";
 
 export type { ZoneProviderConfig } from "./config";
 export type { RequestZoneSource, ZoneDataService, ZoneDataServiceOptions, ZoneSource } from "./service";
@@ -19,3 +20,4 @@ export type { EncodedReply, WireReplyOptions, ZoneTransferKind } from "./wire-re
 export type { DeltaPlan, FullReason, IncrementalOptions, LtHashPlan, ZoneVersion } from "./incremental";
 export type { LtHashVersion } from "./lthash-states";
 export type { ZoneTextStore, ZoneTextStoreOptions } from "./zone-text-store";
+export type { ZoneDigestServiceOptions } from "./zone-digest";

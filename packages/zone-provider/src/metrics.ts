@@ -1,4 +1,4 @@
-// Prometheus metrics of the zone-provider: zone-data requests by result and their duration.
+// Prometheus metrics of the zone-provider: zone-data and zone-digest requests by result, their duration, reads.
 import { Counter, Histogram, createMetricsRegistry } from "@pdns-distribute/core";
 import type { Registry } from "@pdns-distribute/core";
 import type { ZoneTransferKind } from "./wire-reply";
@@ -20,6 +20,8 @@ export interface ZoneProviderMetrics {
   observeReadAheadSkipped(): void;
   /** Counts one read of PowerDNS: incremental (the changed RRsets) or full (AXFR), and why full. */
   observePrimaryRead(kind: "incremental" | "full", reason: string): void;
+  /** Counts one answered zone-digest request (content audit) by result. */
+  observeDigestRequest(result: ZoneDataResult): void;
 }
 
 /** Creates the zone-provider's registry (with the Node.js process metrics) and its metrics. */
@@ -67,8 +69,17 @@ export function createZoneProviderMetrics(): ZoneProviderMetrics {
     labelNames: ["kind", "reason"] as const,
     registers: [registry],
   });
+  const digests = new Counter({
+    name: "pdnsd_zone_digest_requests_total",
+    help: "Zone-digest requests of the health-checker's content audit answered (each a full AXFR), by result (ok, not_found, invalid, failed)",
+    labelNames: ["result"] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    observeDigestRequest(result) {
+      digests.inc({ result });
+    },
     observePrimaryRead(kind, reason) {
       primaryReads.inc({ kind, reason });
     },
