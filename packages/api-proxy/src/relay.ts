@@ -213,43 +213,6 @@ async function drainOutbox(publisher: EventPublisher, h: DrainHooks): Promise<bo
   }
 }
 
-/** What {@link runDrainLoop} needs of the relay. */
-interface DrainLoopHooks {
-  stopped(): boolean;
-  step(input: RelayInput<Submitted>): RelayAction<Submitted>;
-  waker: { pause(ms: number): Promise<void> };
-  /** The direct publish running (mode direct). */
-  directRun(): Promise<void>;
-  drain(publisher: EventPublisher): Promise<boolean>;
-}
-
-/**
- * The relay's loop until stopped: waits for a publisher, lets a direct publish in progress finish (the order is
- * kept), drains the outbox, and pauses as the state machine says (backoff after a failure, idle when empty).
- */
-async function runDrainLoop(opts: OutboxRelayOptions, h: DrainLoopHooks): Promise<void> {
-  const backlog = opts.outbox.count();
-  if (backlog > 0) opts.logger.info({ pending: backlog }, "outbox holds events from before, publishing them first");
-  while (!h.stopped()) {
-    const publisher = opts.publisher();
-    if (!publisher) {
-      await h.waker.pause(opts.retryMinMs);
-      continue;
-    }
-    let action = h.step({ type: "drain-start" });
-    while (action.do === "wait-direct") {
-      await h.directRun();
-      action = h.step({ type: "drain-start" });
-    }
-    const ok = await h.drain(publisher).catch((err: unknown) => {
-      opts.logger.error({ err: (err as Error).message }, "outbox relay error");
-      return false;
-    });
-    const next = h.step({ type: "drain-done", ok });
-    if (next.do === "pause") await h.waker.pause(next.ms);
-  }
-}
-
 /** Starts publishing whatever is in the outbox (including what a previous run left). */
 export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let state = initialRelayState<Submitted>();
@@ -317,13 +280,28 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     failures: () => state.failures,
     published: () => void step({ type: "published" }),
   };
-  const loop = runDrainLoop(opts, {
-    stopped: () => state.stopped,
-    step,
-    waker,
-    directRun: () => directRun,
-    drain: (publisher) => drainOutbox(publisher, drainHooks),
-  });
+  const loop = (async () => {
+    const backlog = opts.outbox.count();
+    if (backlog > 0) opts.logger.info({ pending: backlog }, "outbox holds events from before, publishing them first");
+    while (!state.stopped) {
+      const publisher = opts.publisher();
+      if (!publisher) {
+        await waker.pause(opts.retryMinMs);
+        continue;
+      }
+      let action = step({ type: "drain-start" });
+      while (action.do === "wait-direct") {
+        await directRun;
+        action = step({ type: "drain-start" });
+      }
+      const ok = await drainOutbox(publisher, drainHooks).catch((err: unknown) => {
+        opts.logger.error({ err: (err as Error).message }, "outbox relay error");
+        return false;
+      });
+      const next = step({ type: "drain-done", ok });
+      if (next.do === "pause") await waker.pause(next.ms);
+    }
+  })();
 
   return {
     submit(event) {
