@@ -65,6 +65,107 @@ export function loadStoredZones(
   return loaded;
 }
 
+/** Callbacks of {@link startSecondary} (metrics). */
+export type SecondaryHooks = Pick<ApplyDeps, "onDeltaFallback" | "onPrepared"> & {
+  /** Counts background compactions of zones served with an overlay of changes. */
+  onCompaction?: OverlayCompactorOptions["onCompaction"];
+  onZoneData?: (transfer: ZoneDataTransfer, bytes: number) => void;
+  /** Counts zone-data replies that did not verify, by code (each is also logged, rate-limited). */
+  onUnverifiedReply?: (code: string) => void;
+  /** Receives the DNS workers' query tally deltas (they answer instead of `onQuery`). */
+  onWorkerQueries?: (delta: unknown, cookies?: unknown) => void;
+  /** Receives the main process's DNS cookie outcome counts (when it answers DNS and cookies are on). */
+  onDnsCookies?: (counts: Readonly<{ clientOnly: number; valid: number; invalid: number }>) => void;
+  /** Counts TCP connections refused, evicted or cut by the main process's DNS server (not the workers'). */
+  onTcpRefused?: DnsServerOptions["onTcpRefused"];
+};
+
+/** The local side of a secondary, which answers DNS without NATS: what its NATS side works on. */
+interface LocalSide {
+  store: ZoneStore;
+  served: ServedZoneSet;
+  heldDigests: Map<string, HeldDigest>;
+  compileThread: ReturnType<typeof startZoneCompileThread>;
+  overlay: ReturnType<typeof createOverlayCompactor> | undefined;
+  /** `host:port` the DNS server answers on (announced in heartbeats). */
+  dnsAddress: string;
+}
+
+/** The NATS side of a running secondary, filled in as it joins. */
+interface NatsSide {
+  nc?: NatsConnection;
+  consumer?: EventConsumer;
+  stopHeartbeat?: () => void;
+  stopZoneState?: () => void;
+  stopping: boolean;
+}
+
+/** The apply path's dependencies: fetches over `nc`, stores and serves through `local`. */
+function applyDeps(cfg: SecondarySyncerConfig, nc: NatsConnection, publicKey: Uint8Array | readonly Uint8Array[], local: LocalSide, logger: Logger, hooks?: SecondaryHooks): ApplyDeps {
+  return {
+    fetchZone: natsZoneFetcher(nc, new ZoneRequestTimeouts(cfg.sync.request_timeout_ms, MAX_REQUEST_TIMEOUT_MS), hooks?.onZoneData),
+    store: local.store,
+    served: local.served,
+    publicKey,
+    requester: cfg.secondary.id,
+    maxClockSkewMs: MAX_CLOCK_SKEW_MS,
+    incremental: cfg.sync.incremental,
+    onDeltaFallback: hooks?.onDeltaFallback,
+    onUnverifiedReply: unverifiedReplyAlert(logger, hooks?.onUnverifiedReply),
+    offThread: { minBytes: cfg.sync.compile_thread_min_bytes, compile: local.compileThread.compile },
+    heldDigests: local.heldDigests,
+    overlay: local.overlay,
+    // The store's change log is compacted at the overlay's bound too (docs/scale.md).
+    storeLogMaxChanges: cfg.sync.overlay_max_changes > 0 ? cfg.sync.overlay_max_changes : undefined,
+    onPrepared: hooks?.onPrepared,
+    logger,
+  };
+}
+
+/** Joins NATS: the event consumer, the zone-state responder and the heartbeat, recorded in `side` as they start. */
+async function joinNats(
+  cfg: SecondarySyncerConfig,
+  publicKey: Uint8Array | readonly Uint8Array[],
+  softwareVersion: string,
+  local: LocalSide,
+  side: NatsSide,
+  logger: Logger,
+  onOutcome?: (o: ConsumerOutcome, durationMs?: number) => void,
+  hooks?: SecondaryHooks,
+): Promise<void> {
+  const nc = await connectNats(cfg.nats, `pdns-distribute-secondary-syncer ${cfg.secondary.id}`, logger);
+  side.nc = nc;
+  if (side.stopping) return;
+  const consumer = startEventConsumer({
+    nc,
+    nats: cfg.nats,
+    secondaryId: cfg.secondary.id,
+    ackWaitMs: ACK_WAIT_MS,
+    maxRetryDelayMs: cfg.sync.max_retry_delay_ms,
+    parallelTransfers: cfg.sync.parallel_transfers,
+    coalesceMaxWindowMs: cfg.sync.coalesce_max_window_ms,
+    deps: applyDeps(cfg, nc, publicKey, local, logger, hooks),
+    logger,
+    onOutcome: (o, ms) => {
+      publishApplied(nc, cfg.secondary.id, o);
+      onOutcome?.(o, ms);
+    },
+  });
+  side.consumer = consumer;
+  const zoneState = createZoneStateTracker(local.served.zoneSet);
+  const isPending = (zone: string) => consumer.hasPending(zone);
+  side.stopZoneState = startZoneStateResponder(nc, cfg.secondary.id, zoneState, logger, isPending, heldContentOf(local.store, local.heldDigests));
+  const heartbeat = {
+    id: cfg.secondary.id,
+    name: cfg.secondary.name || cfg.secondary.id,
+    dnsAddress: local.dnsAddress,
+    softwareVersion,
+    zoneCount: () => local.served.count(),
+    digest: () => zoneState.digest(),
+  };
+  side.stopHeartbeat = startHeartbeat(nc, heartbeat, cfg.secondary.heartbeat_interval_s * 1000);
+}
+
 /** Starts a secondary: serves stored zones at once, then joins NATS in the background. */
 export async function startSecondary(
   cfg: SecondarySyncerConfig,
@@ -73,19 +174,7 @@ export async function startSecondary(
   logger: Logger,
   onOutcome?: (o: ConsumerOutcome, durationMs?: number) => void,
   onQuery?: DnsServerOptions["onQuery"],
-  hooks?: Pick<ApplyDeps, "onDeltaFallback" | "onPrepared"> & {
-    /** Counts background compactions of zones served with an overlay of changes. */
-    onCompaction?: OverlayCompactorOptions["onCompaction"];
-    onZoneData?: (transfer: ZoneDataTransfer, bytes: number) => void;
-    /** Counts zone-data replies that did not verify, by code (each is also logged, rate-limited). */
-    onUnverifiedReply?: (code: string) => void;
-    /** Receives the DNS workers' query tally deltas (they answer instead of `onQuery`). */
-    onWorkerQueries?: (delta: unknown, cookies?: unknown) => void;
-    /** Receives the main process's DNS cookie outcome counts (when it answers DNS and cookies are on). */
-    onDnsCookies?: (counts: Readonly<{ clientOnly: number; valid: number; invalid: number }>) => void;
-    /** Counts TCP connections refused, evicted or cut by the main process's DNS server (not the workers'). */
-    onTcpRefused?: DnsServerOptions["onTcpRefused"];
-  },
+  hooks?: SecondaryHooks,
 ): Promise<Secondary> {
   const store = openZoneStore(cfg.storage.database);
   // With DNS workers, each zone change is passed on to them once the store holds it (apply.ts swaps the zone in
@@ -112,75 +201,23 @@ export async function startSecondary(
       ? createOverlayCompactor({ maxChanges: cfg.sync.overlay_max_changes, zoneSet: served.zoneSet, compile: compileText, logger, onCompaction: hooks?.onCompaction })
       : undefined;
 
-  let nc: NatsConnection | undefined;
-  let consumer: EventConsumer | undefined;
-  let stopHeartbeat: (() => void) | undefined;
-  let stopZoneState: (() => void) | undefined;
-  const zoneState = createZoneStateTracker(served.zoneSet);
-  let stopping = false;
-  const joining = (async () => {
-    nc = await connectNats(cfg.nats, `pdns-distribute-secondary-syncer ${cfg.secondary.id}`, logger);
-    if (stopping) return;
-    consumer = startEventConsumer({
-      nc,
-      nats: cfg.nats,
-      secondaryId: cfg.secondary.id,
-      ackWaitMs: ACK_WAIT_MS,
-      maxRetryDelayMs: cfg.sync.max_retry_delay_ms,
-      parallelTransfers: cfg.sync.parallel_transfers,
-      coalesceMaxWindowMs: cfg.sync.coalesce_max_window_ms,
-      deps: {
-        fetchZone: natsZoneFetcher(nc, new ZoneRequestTimeouts(cfg.sync.request_timeout_ms, MAX_REQUEST_TIMEOUT_MS), hooks?.onZoneData),
-        store,
-        served,
-        publicKey,
-        requester: cfg.secondary.id,
-        maxClockSkewMs: MAX_CLOCK_SKEW_MS,
-        incremental: cfg.sync.incremental,
-        onDeltaFallback: hooks?.onDeltaFallback,
-        onUnverifiedReply: unverifiedReplyAlert(logger, hooks?.onUnverifiedReply),
-        offThread: { minBytes: cfg.sync.compile_thread_min_bytes, compile: compileThread.compile },
-        heldDigests,
-        overlay,
-        // The store's change log is compacted at the overlay's bound too (docs/scale.md).
-        storeLogMaxChanges: cfg.sync.overlay_max_changes > 0 ? cfg.sync.overlay_max_changes : undefined,
-        onPrepared: hooks?.onPrepared,
-        logger,
-      },
-      logger,
-      onOutcome: (o, ms) => {
-        if (nc) publishApplied(nc, cfg.secondary.id, o);
-        onOutcome?.(o, ms);
-      },
-    });
-    const isPending = (zone: string) => consumer?.hasPending(zone) ?? false;
-    stopZoneState = startZoneStateResponder(nc, cfg.secondary.id, zoneState, logger, isPending, heldContentOf(store, heldDigests));
-    stopHeartbeat = startHeartbeat(
-      nc,
-      {
-        id: cfg.secondary.id,
-        name: cfg.secondary.name || cfg.secondary.id,
-        dnsAddress: `${dnsAddr.address}:${dnsAddr.port}`,
-        softwareVersion,
-        zoneCount: () => served.count(),
-        digest: () => zoneState.digest(),
-      },
-      cfg.secondary.heartbeat_interval_s * 1000,
-    );
-  })().catch((err: unknown) => logger.error({ err: (err as Error).message }, "could not join NATS"));
-
+  const local: LocalSide = { store, served, heldDigests, compileThread, overlay, dnsAddress: `${dnsAddr.address}:${dnsAddr.port}` };
+  const side: NatsSide = { stopping: false };
+  const joining = joinNats(cfg, publicKey, softwareVersion, local, side, logger, onOutcome, hooks).catch((err: unknown) =>
+    logger.error({ err: (err as Error).message }, "could not join NATS"),
+  );
   return {
     store,
     served,
     dns,
     dnsWorkers: workers,
-    syncBacklog: () => consumer?.backlog() ?? 0,
+    syncBacklog: () => side.consumer?.backlog() ?? 0,
     async stop() {
-      stopping = true;
-      stopHeartbeat?.();
-      stopZoneState?.();
-      await consumer?.stop();
-      if (nc) await nc.drain().catch(() => undefined);
+      side.stopping = true;
+      side.stopHeartbeat?.();
+      side.stopZoneState?.();
+      await side.consumer?.stop();
+      if (side.nc) await side.nc.drain().catch(() => undefined);
       else void joining;
       await compileThread.close();
       await dns.close();
