@@ -1,17 +1,15 @@
 // The checker's jobs: what one periodic / DNSSEC / event run records (status, metrics) with PowerDNS and NATS faked.
 import { SecondaryRegistry, createLogger, createMetricsRegistry, zoneSetDigest } from "@pdns-distribute/core";
-import type { Heartbeat } from "@pdns-distribute/core";
 import { createHealthMetrics, dnssecUpkeepJob, eventCheckJob, periodicCheckJob } from "@pdns-distribute/health-checker";
 import type { HealthMetrics, MeteredCheckDeps, PowerDnsClient, PrimaryInfo, SecondaryStateClient } from "@pdns-distribute/health-checker";
+import { testHeartbeat } from "./heartbeat-fixture";
 
 const PRIMARY = new Map([
   ["a.example.", 3],
   ["b.example.", 7],
 ]);
 
-function heartbeat(id: string, digest: string): Heartbeat {
-  return { type: "secondary.heartbeat", version: 1, id, name: id, dnsAddress: "127.0.0.2:53", softwareVersion: "t", zoneCount: 2, time: new Date().toISOString(), digest };
-}
+const heartbeat = (id: string, digest: string) => testHeartbeat(id, { zoneCount: 2, digest });
 
 async function metricValue(metrics: HealthMetrics, metric: keyof HealthMetrics, labels: Record<string, string>): Promise<number | undefined> {
   const { values } = await metrics[metric].get();

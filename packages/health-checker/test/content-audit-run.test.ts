@@ -1,22 +1,13 @@
 // A content-audit run with in-process stand-ins: full resyncs only for a confirmed mismatch, never for the unknown or the changing.
 import { LogRateLimit, SecondaryRegistry, createLogger } from "@pdns-distribute/core";
-import type { Heartbeat } from "@pdns-distribute/core";
 import { AuditRotation, runContentAudit } from "@pdns-distribute/health-checker";
 import type { ContentAuditDeps, PrimaryContent, SecondaryContent } from "@pdns-distribute/health-checker";
+import { testHeartbeat } from "./heartbeat-fixture";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
 const C = "c".repeat(64);
-const heartbeat = (id: string): Heartbeat => ({
-  type: "secondary.heartbeat",
-  version: 1,
-  id,
-  name: id,
-  dnsAddress: "127.0.0.2:53",
-  softwareVersion: "test",
-  zoneCount: 1,
-  time: new Date().toISOString(),
-});
+const heartbeat = (id: string) => testHeartbeat(id);
 
 /** Deps whose primary answers `primary` (one value per read, the last repeated) and secondaries `held` (likewise). */
 function depsOf(zones: string[], primary: Array<PrimaryContent | undefined>, held: Record<string, SecondaryContent[]>) {

@@ -1,19 +1,10 @@
 // The event check's decision per secondary: resync the outdated, leave alone those still applying the zone.
 import { SecondaryRegistry, createLogger } from "@pdns-distribute/core";
-import type { Heartbeat } from "@pdns-distribute/core";
 import { runEventCheck } from "@pdns-distribute/health-checker";
+import { testHeartbeat } from "./heartbeat-fixture";
 
 const ZONE = "example.org.";
-const heartbeat = (id: string): Heartbeat => ({
-  type: "secondary.heartbeat",
-  version: 1,
-  id,
-  name: id,
-  dnsAddress: "127.0.0.2:53",
-  softwareVersion: "test",
-  zoneCount: 1,
-  time: new Date().toISOString(),
-});
+const heartbeat = (id: string) => testHeartbeat(id);
 
 test("an outdated secondary gets a resync; one still applying events for the zone does not", async () => {
   const registry = new SecondaryRegistry(60_000);
