@@ -1,7 +1,7 @@
 // Broker faults: a 3-node NATS cluster with the zone event stream at 3 replicas; one node (the stream leader)
 // is killed during 1,000 changes and restarted: no event is lost and every secondary converges.
 import { connectNats, createLogger, natsConfigSchema } from "@pdns-distribute/core";
-import { startLocalCluster } from "@pdns-distribute/test-harness";
+import { sleep, startLocalCluster, waitFor } from "@pdns-distribute/test-harness";
 import type { LocalCluster } from "@pdns-distribute/test-harness";
 import { createZone, expectConverged, js, runPool, setVersion } from "./faults-util";
 
@@ -62,6 +62,13 @@ describe("faults: broker", () => {
 
     // Exactly one stored event per change: none lost, retried publishes de-duplicated by Nats-Msg-Id.
     // (Targeted resyncs the health-checker may publish, pdns.zone.events.<type>.<id>, are not counted.)
+    // The secondaries may converge before the api-proxy's outbox is empty: events it stored while the leader was
+    // down go out at its next retry (backoff up to OUTBOX_MAX_RETRY_DELAY_MS, 5 s). Wait for them, then make sure
+    // no duplicate follows.
+    await waitFor(async () => (await broadcastEvents(jsm)) - before >= CHANGES, { timeoutMs: 30_000, intervalMs: 250, what: "every change's event stored" }).catch(
+      () => undefined,
+    );
+    await sleep(2000);
     expect((await broadcastEvents(jsm)) - before).toBe(CHANGES);
   }
 });
