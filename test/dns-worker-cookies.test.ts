@@ -1,11 +1,9 @@
 // A secondary with 2 DNS workers: a server cookie one worker made verifies at the other (one master secret, handed
 // over IPC), replies carry NSID when asked, and pdnsd_dns_cookies_total counts the outcomes of every worker.
 import { createSocket } from "node:dgram";
-import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { daemonCli, freePort, makeTempDir, removeTempDir, spawnDaemon, waitFor } from "@pdns-distribute/test-harness";
+import { makeTempDir, removeTempDir, waitFor } from "@pdns-distribute/test-harness";
 import type { Daemon } from "@pdns-distribute/test-harness";
+import { startLoneSecondary } from "./lone-secondary";
 
 const COOKIE = 10;
 const NSID = 3;
@@ -71,23 +69,10 @@ describe("DNS cookies and NSID with DNS workers", () => {
   });
 
   test("every worker accepts the server cookie any of them made; NSID when asked; outcomes counted", async () => {
-    const dnsPort = await freePort("127.0.0.1", "both");
-    const metricsPort = await freePort("127.0.0.1");
-    const config = join(dir, "secondary.toml");
-    const keyFile = join(dir, "zone-signing.pub");
-    await writeFile(keyFile, `${randomBytes(32).toString("base64")}\n`);
-    // No NATS (it keeps retrying in the background) and no zones: every query is answered REFUSED, with its OPT.
-    await writeFile(
-      config,
-      `[secondary]\nid = "cookies"\n\n` +
-        `[dns]\nlisten_address = "127.0.0.1"\nlisten_port = ${dnsPort}\nworkers = 2\nrrl_responses_per_second = 0\nnsid = "ns-workers"\n\n` +
-        `[storage]\ndatabase = "${join(dir, "secondary.sqlite3")}"\n\n` +
-        `[signing]\npublic_key_files = ["${keyFile}"]\n\n` +
-        `[metrics]\nlisten_address = "127.0.0.1"\nlisten_port = ${metricsPort}\n\n` +
-        `[nats]\nservers = ["nats://127.0.0.1:1"]\n`,
-    );
-    secondary = spawnDaemon({ name: "secondary", command: ["node", daemonCli("secondary-syncer"), "--config", config] });
-    await secondary.waitForLog(/answering DNS/, 60_000);
+    // No NATS and no zones: every query is answered REFUSED, with its OPT.
+    const lone = await startLoneSecondary(dir, "cookies", "workers = 2\nrrl_responses_per_second = 0\nnsid = \"ns-workers\"");
+    secondary = lone.daemon;
+    const { dnsPort, metricsPort } = lone;
 
     const clientCookie = Buffer.from("a1a2a3a4a5a6a7a8", "hex");
     const first = replyOptions(await ask(dnsPort, query(1, "www.example.", [[COOKIE, clientCookie]])));

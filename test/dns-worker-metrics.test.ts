@@ -1,10 +1,8 @@
 // A secondary with 2 DNS workers counts every query its workers answer in pdnsd_dns_queries_total.
 import { createSocket } from "node:dgram";
-import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { daemonCli, dig, freePort, makeTempDir, removeTempDir, sleep, spawnDaemon, waitFor } from "@pdns-distribute/test-harness";
+import { dig, makeTempDir, removeTempDir, sleep, waitFor } from "@pdns-distribute/test-harness";
 import type { Daemon } from "@pdns-distribute/test-harness";
+import { startLoneSecondary } from "./lone-secondary";
 
 /** A query for `name` of type A with id `id` (RFC 1035 §4.1.1/§4.1.2). */
 function aQuery(id: number, name: string): Buffer {
@@ -58,23 +56,10 @@ describe("DNS query metrics with DNS workers", () => {
   });
 
   test("queries answered by 2 workers over UDP and TCP are all counted", async () => {
-    const dnsPort = await freePort("127.0.0.1", "both");
-    const metricsPort = await freePort("127.0.0.1");
-    const config = join(dir, "secondary.toml");
-    const keyFile = join(dir, "zone-signing.pub");
-    await writeFile(keyFile, `${randomBytes(32).toString("base64")}\n`);
-    // No NATS (it keeps retrying in the background) and no zones: every query is answered REFUSED.
-    await writeFile(
-      config,
-      `[secondary]\nid = "metrics"\n\n` +
-        `[dns]\nlisten_address = "127.0.0.1"\nlisten_port = ${dnsPort}\nworkers = 2\nrrl_responses_per_second = 0\n\n` +
-        `[storage]\ndatabase = "${join(dir, "secondary.sqlite3")}"\n\n` +
-        `[signing]\npublic_key_files = ["${keyFile}"]\n\n` +
-        `[metrics]\nlisten_address = "127.0.0.1"\nlisten_port = ${metricsPort}\n\n` +
-        `[nats]\nservers = ["nats://127.0.0.1:1"]\n`,
-    );
-    secondary = spawnDaemon({ name: "secondary", command: ["node", daemonCli("secondary-syncer"), "--config", config] });
-    await secondary.waitForLog(/answering DNS/, 60_000);
+    // No NATS and no zones: every query is answered REFUSED.
+    const lone = await startLoneSecondary(dir, "metrics", "workers = 2\nrrl_responses_per_second = 0");
+    secondary = lone.daemon;
+    const { dnsPort, metricsPort } = lone;
     const scrape = async (): Promise<string> => {
       const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       return res.text();
